@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
+import type { CliIo } from '../io';
+
+/** `surgeguard validate`: checks the config and every scaling-test file it names. */
+export function registerValidate(program: Command, io: CliIo): void {
+  program
+    .command('validate')
+    .description(
+      'Check the event config and every scaling-test file; print ok or every error (file:line:col).',
+    )
+    .option('-c, --config <path>', 'event config file', DEFAULT_CONFIG_PATH)
+    .action((opts: { config: string }) => {
+      const loaded = loadConfig(opts.config);
+      const points = Object.values(loaded.scalingTests).reduce((n, t) => n + t.points.length, 0);
+      const { config } = loaded;
+      io.out(
+        `ok: ${opts.config}: ${config.fleets.length} fleet${config.fleets.length === 1 ? '' : 's'}, ` +
+          `${config.events.length} event${config.events.length === 1 ? '' : 's'}, ` +
+          `${Object.keys(loaded.scalingTests).length} scaling tests (${points} steps)`,
+      );
+    });
+}

@@ -1,0 +1,44 @@
+/** Small text-formatting helpers for readable terminal output. */
+
+/** 1234567 -> "1,234,567". */
+export function int(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** Seconds as "14m00s" or "1h02m". */
+export function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  if (h) return `${h}h${String(m).padStart(2, '0')}m`;
+  return `${m}m${String(r).padStart(2, '0')}s`;
+}
+
+/** A number in a short, readable form for model parameters (3 significant digits). */
+export function sig(n: number): string {
+  if (n === 0) return '0';
+  const abs = Math.abs(n);
+  if (abs >= 0.001 && abs < 1e6) return Number(n.toPrecision(3)).toString();
+  return n.toExponential(2);
+}
+
+/** Left-aligned columns; a column whose cells are all numeric-looking is right-aligned. */
+export function table(rows: string[][], indent = ''): string {
+  if (!rows.length) return '';
+  const width = Math.max(...rows.map((r) => r.length));
+  const widths = Array.from({ length: width }, (_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  const numeric = Array.from({ length: width }, (_, c) =>
+    rows.slice(1).every((r) => /^[-+]?[\d,.]+%?$|^$/.test(r[c] ?? '')),
+  );
+  return rows
+    .map(
+      (r) =>
+        indent +
+        r
+          .map((cell, c) => (numeric[c] ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0)))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
+}

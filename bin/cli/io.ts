@@ -1,0 +1,25 @@
+/** Where the CLI writes; injectable so commands can be run in-process by tests. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** The process's own stdout and stderr. */
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** Exit codes of every command. */
+export const EXIT = { ok: 0, invalidInput: 1, usage: 2 } as const;
+
+/** An error the user can fix; printed without a stack trace. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.invalidInput,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}

@@ -1,0 +1,178 @@
+import type { InputIssue } from '../issues';
+import { isTimeZone, minutes, zonedToUtcMs } from '../time';
+import type { Config, EventConfig } from './schema';
+import { configSchema } from './schema';
+import type { YamlSource } from './yaml-source';
+import { parseYamlSource } from './yaml-source';
+import { schemaProblems } from './zod-issues';
+
+/** Result of reading a config text: the config when valid, and every issue found either way. */
+export interface ParsedConfig {
+  readonly config?: Config;
+  /** The config when it passed the schema, even if checks across fields failed: enough to check its files. */
+  readonly shape?: Config;
+  readonly issues: InputIssue[];
+  readonly source: YamlSource;
+}
+
+/**
+ * Parses and validates the event config text: YAML syntax, the schema (unknown keys are errors), and the
+ * checks that span fields: unique ids, fleets that exist, shares that sum to 1, times and quotas that make
+ * sense. Files the config names are checked by the loader, which does the I/O.
+ */
+export function parseConfig(text: string, file: string): ParsedConfig {
+  const source = parseYamlSource(text, file);
+  if (source.syntaxIssues.length) return { issues: source.syntaxIssues, source };
+  if (source.value === null || source.value === undefined) {
+    return {
+      issues: [
+        { file, line: 1, col: 1, path: '', message: 'empty config; expected regions, fleets and events' },
+      ],
+      source,
+    };
+  }
+  const parsed = configSchema.safeParse(source.value);
+  if (!parsed.success) {
+    const issues = schemaProblems(parsed.error.issues).map((p) =>
+      source.issueAt(p.path, p.message, { key: p.atKey }),
+    );
+    return { issues: sortIssues(issues), source };
+  }
+  const issues = crossCheck(parsed.data, source);
+  return issues.length
+    ? { issues: sortIssues(issues), source, shape: parsed.data }
+    : { config: parsed.data, shape: parsed.data, issues, source };
+}
+
+/** The scheduled start of an event as a UTC instant in ms. */
+export function eventStartMs(event: EventConfig): number {
+  return typeof event.start === 'string'
+    ? Date.parse(event.start)
+    : zonedToUtcMs(event.start.local, event.start.zone);
+}
+
+/** The scheduled end of an event as a UTC instant in ms. */
+export function eventEndMs(event: EventConfig): number {
+  return eventStartMs(event) + minutes(event.durationMinutes);
+}
+
+function crossCheck(config: Config, src: YamlSource): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const at = (path: (string | number)[], message: string) => issues.push(src.issueAt(path, message));
+
+  const fleetIndex = new Map<string, number>();
+  config.fleets.forEach((f, i) => {
+    const first = fleetIndex.get(f.id);
+    if (first !== undefined)
+      at(
+        ['fleets', i, 'id'],
+        `duplicate fleet id "${f.id}" (first at fleets[${first}]); expected unique ids`,
+      );
+    else fleetIndex.set(f.id, i);
+    if (f.baselineTasks > f.maxTasks) {
+      at(
+        ['fleets', i, 'baselineTasks'],
+        `${f.baselineTasks} is above maxTasks ${f.maxTasks}; expected baselineTasks <= maxTasks`,
+      );
+    }
+    if (!config.regions[f.region]) {
+      at(
+        ['fleets', i, 'region'],
+        `no limits for region ${f.region}; expected an entry regions.${f.region}.fargateVcpuQuota`,
+      );
+    }
+  });
+
+  for (const [region, limits] of Object.entries(config.regions)) {
+    const baselineVcpu = config.fleets
+      .filter((f) => f.region === region)
+      .reduce((sum, f) => sum + f.baselineTasks * f.vcpuPerTask, 0);
+    if (baselineVcpu > limits.fargateVcpuQuota) {
+      at(
+        ['regions', region, 'fargateVcpuQuota'],
+        `the fleets' baselines already use ${baselineVcpu} vCPU; expected a quota of at least that`,
+      );
+    }
+  }
+
+  const eventIndex = new Map<string, number>();
+  config.events.forEach((e, i) => {
+    const first = eventIndex.get(e.id);
+    if (first !== undefined)
+      at(
+        ['events', i, 'id'],
+        `duplicate event id "${e.id}" (first at events[${first}]); expected unique ids`,
+      );
+    else eventIndex.set(e.id, i);
+
+    if (typeof e.start !== 'string' && !isTimeZone(e.start.zone)) {
+      at(
+        ['events', i, 'start', 'zone'],
+        `unknown time zone "${e.start.zone}"; expected an IANA zone such as America/New_York`,
+      );
+    }
+    if (e.arrival.fullByMinutes > e.durationMinutes) {
+      at(
+        ['events', i, 'arrival', 'fullByMinutes'],
+        `${e.arrival.fullByMinutes} is after the event ends (${e.durationMinutes} min); expected at most durationMinutes`,
+      );
+    }
+
+    const seen = new Set<string>();
+    e.fleets.forEach((ef, j) => {
+      if (!fleetIndex.has(ef.fleet)) {
+        const known = [...fleetIndex.keys()].join(', ');
+        at(['events', i, 'fleets', j, 'fleet'], `unknown fleet "${ef.fleet}"; expected one of: ${known}`);
+      }
+      if (seen.has(ef.fleet))
+        at(
+          ['events', i, 'fleets', j, 'fleet'],
+          `fleet "${ef.fleet}" is listed twice; expected each fleet once`,
+        );
+      seen.add(ef.fleet);
+    });
+    const total = e.fleets.reduce((s, f) => s + f.share, 0);
+    if (Math.abs(total - 1) > 1e-6) {
+      at(['events', i, 'fleets'], `shares sum to ${round(total)}; expected them to sum to 1`);
+    }
+  });
+
+  // Two events on one fleet at once would fight over its capacity: each plan assumes the fleet is its own.
+  if (issues.length === 0) issues.push(...overlaps(config, src));
+  return issues;
+}
+
+function overlaps(config: Config, src: YamlSource): InputIssue[] {
+  const issues: InputIssue[] = [];
+  const windows = config.events.map((e) => ({
+    from: eventStartMs(e) - minutes(e.arrival.earlyMinutes + e.safetyMarginMinutes),
+    to: eventEndMs(e) + minutes(e.tailMinutes),
+  }));
+  config.events.forEach((e, i) => {
+    for (let k = 0; k < i; k++) {
+      const other = config.events[k] as EventConfig;
+      const a = windows[i] as { from: number; to: number };
+      const b = windows[k] as { from: number; to: number };
+      if (a.from >= b.to || b.from >= a.to) continue;
+      const shared = e.fleets.map((f) => f.fleet).filter((id) => other.fleets.some((o) => o.fleet === id));
+      if (shared.length) {
+        issues.push(
+          src.issueAt(
+            ['events', i, 'start'],
+            `overlaps event "${other.id}" on fleet ${shared.join(', ')}; expected events on one fleet not to overlap (merge them into one event or give each its own fleet)`,
+          ),
+        );
+      }
+    }
+  });
+  return issues;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
+}
+
+/** Orders issues by position so the output reads top to bottom like the file. */
+export function sortIssues(issues: InputIssue[]): InputIssue[] {
+  return [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0));
+}

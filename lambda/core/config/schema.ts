@@ -1,0 +1,237 @@
+import { z } from 'zod';
+
+/**
+ * The event config file's schema: the one source for validation, the TypeScript types and the published
+ * JSON Schema (`config/events.schema.json`).
+ */
+
+/** ECS allows at most this many tasks in one service. */
+export const ECS_MAX_TASKS_PER_SERVICE = 5000;
+/** The ECS service scheduler launches at most this many tasks per minute per service. */
+export const ECS_LAUNCH_RATE_PER_MINUTE = 500;
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, {
+  error:
+    'expected an id of lowercase letters, digits and dashes (at most 48), starting with a letter or digit',
+});
+
+const region = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'expected an AWS region such as us-east-1' });
+
+const dimensions = z.record(z.string().min(1), z.string().min(1));
+
+const metricRef = z
+  .strictObject({
+    namespace: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('CloudWatch namespace; default: the fleet metrics namespace'),
+    metricName: z.string().min(1).describe('CloudWatch metric name'),
+    dimensions: dimensions
+      .optional()
+      .describe('Dimensions added to (and overriding) the fleet metrics dimensions'),
+    stat: z
+      .enum(['Sum', 'Average', 'Maximum', 'Minimum', 'SampleCount'])
+      .optional()
+      .describe('Statistic; default: Maximum for listeners, Sum for counts'),
+  })
+  .describe('One CloudWatch metric');
+
+const fleetMetrics = z
+  .strictObject({
+    namespace: z.string().min(1).describe('Default CloudWatch namespace of the metrics below'),
+    dimensions: dimensions.default({}).describe('Dimensions shared by every metric below'),
+    periodSeconds: z
+      .union([z.literal(1), z.literal(5), z.literal(10), z.literal(20), z.literal(30), z.literal(60)], {
+        error: 'expected one of 1, 5, 10, 20, 30, 60 (seconds)',
+      })
+      .default(60)
+      .describe('Metric period; below 60 needs high-resolution metrics published by the app'),
+    delaySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(600)
+      .default(60)
+      .describe('How long after a period ends its datapoint is complete in CloudWatch'),
+    listeners: metricRef.describe('Concurrent listeners connected to the fleet'),
+    joinRequests: metricRef.describe('Join requests received'),
+    joinSuccesses: metricRef.describe('Joins that succeeded'),
+    joinErrorsCapacity: metricRef.describe('Joins that failed for lack of capacity (5xx, 503)'),
+    joinErrorsAuth: metricRef.describe('Joins that failed authentication (4xx, invalid token)'),
+  })
+  .describe('The CloudWatch metrics that carry listeners, joins and join errors by class');
+
+const fleet = z
+  .strictObject({
+    id: id.describe('Fleet id, used in plans, metrics and the CLI'),
+    region: region.describe('AWS region of the ECS service'),
+    cluster: z.string().min(1).describe('ECS cluster name'),
+    service: z.string().min(1).describe('ECS service name'),
+    scalingMode: z
+      .enum(['min-capacity', 'desired-count'])
+      .default('min-capacity')
+      .describe(
+        'min-capacity raises the Application Auto Scaling MinCapacity (survives target tracking); desired-count sets desiredCount',
+      ),
+    baselineTasks: z.number().int().min(0).max(ECS_MAX_TASKS_PER_SERVICE).describe('Tasks outside events'),
+    maxTasks: z
+      .number()
+      .int()
+      .min(1)
+      .max(ECS_MAX_TASKS_PER_SERVICE)
+      .describe('Most tasks SurgeGuard may run (ECS allows 5,000 per service)'),
+    vcpuPerTask: z
+      .union(
+        [
+          z.literal(0.25),
+          z.literal(0.5),
+          z.literal(1),
+          z.literal(2),
+          z.literal(4),
+          z.literal(8),
+          z.literal(16),
+        ],
+        {
+          error: 'expected a Fargate task size: 0.25, 0.5, 1, 2, 4, 8 or 16 vCPU',
+        },
+      )
+      .describe('Fargate task vCPU'),
+    startupSeconds: z
+      .number()
+      .positive()
+      .max(3600)
+      .describe('Measured seconds from launch to a task taking listeners'),
+    launchRatePerMinute: z
+      .number()
+      .int()
+      .min(1)
+      .max(ECS_LAUNCH_RATE_PER_MINUTE)
+      .default(ECS_LAUNCH_RATE_PER_MINUTE)
+      .describe('Tasks launched per minute (the ECS service scheduler allows 500)'),
+    scalingTest: z.string().min(1).describe('Scaling-test results (CSV or JSON), relative to this file'),
+    metrics: fleetMetrics,
+  })
+  .describe('An ECS service of SFU tasks');
+
+const regionLimits = z
+  .strictObject({
+    fargateVcpuQuota: z.number().int().positive().describe('Fargate On-Demand vCPU quota (L-3032A538)'),
+  })
+  .describe('Account limits in one region');
+
+const zonedTime = z
+  .strictObject({
+    local: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
+        error: 'expected a local time such as 2024-08-12T20:00',
+      })
+      .describe('Wall-clock time in the zone'),
+    zone: z.string().min(1).describe('IANA time zone such as America/New_York'),
+  })
+  .describe('Local time plus IANA zone');
+
+const isoWithOffset = z.iso.datetime({
+  offset: true,
+  error: 'expected an ISO 8601 time with offset such as 2024-08-12T20:00:00-04:00',
+});
+
+const arrival = z
+  .strictObject({
+    earlyMinutes: z
+      .number()
+      .min(0)
+      .max(240)
+      .default(15)
+      .describe('Doors open: the audience starts arriving this many minutes before the scheduled start'),
+    fullByMinutes: z
+      .number()
+      .min(0)
+      .max(240)
+      .default(10)
+      .describe('The audience is all in this many minutes after the scheduled start'),
+  })
+  .describe('How early and how fast the audience arrives');
+
+const eventFleet = z.strictObject({
+  fleet: id.describe('A fleet id from fleets'),
+  share: z.number().gt(0).max(1).describe('Share of the audience this fleet carries; the shares sum to 1'),
+});
+
+const slo = z
+  .strictObject({
+    joinSuccessRatio: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.99)
+      .describe('Share of join attempts that must succeed'),
+    p95JoinMs: z.number().positive().default(3000).describe('95th percentile join latency'),
+  })
+  .describe('The join SLO');
+
+const stepDown = z
+  .strictObject({
+    steps: z.number().int().min(1).max(20).default(4).describe('Steps from the event target to baseline'),
+    intervalMinutes: z.number().positive().max(120).default(10).describe('Minutes between steps'),
+  })
+  .describe('How the fleet returns to baseline after the event');
+
+const event = z
+  .strictObject({
+    id: id.describe('Event id, used in plans, schedules and the CLI'),
+    title: z.string().min(1).describe('Human title'),
+    start: z
+      .union([isoWithOffset, zonedTime], {
+        error: 'expected an ISO 8601 time with offset, or { local, zone }',
+      })
+      .describe('Scheduled start'),
+    durationMinutes: z.number().int().min(1).max(1440).describe('Scheduled duration'),
+    expectedPeakListeners: z.number().int().positive().describe('Forecast peak concurrent listeners'),
+    arrival: arrival.default({ earlyMinutes: 15, fullByMinutes: 10 }),
+    fleets: z.array(eventFleet).min(1).describe('Fleets that carry the event'),
+    headroom: z.number().min(0).max(5).default(0.3).describe('Extra capacity over the forecast (0.3 = 30%)'),
+    safetyMarginMinutes: z
+      .number()
+      .min(0)
+      .max(240)
+      .default(10)
+      .describe('Capacity is in place this long before doors open'),
+    tailMinutes: z
+      .number()
+      .min(0)
+      .max(600)
+      .default(30)
+      .describe('Hold the event capacity this long after the scheduled end (events run late)'),
+    stepDown: stepDown.default({ steps: 4, intervalMinutes: 10 }),
+    slo: slo.default({ joinSuccessRatio: 0.99, p95JoinMs: 3000 }),
+  })
+  .describe('A scheduled live audio event');
+
+/** The whole event config file. */
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('JSON Schema reference, for editors'),
+    version: z.literal(1).default(1).describe('Config format version'),
+    regions: z.record(region, regionLimits).describe('Account limits per region, keyed by region'),
+    fleets: z.array(fleet).min(1),
+    events: z.array(event),
+  })
+  .describe('SurgeGuard event config');
+
+/** The config as written (defaults not yet applied). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The config after validation, defaults applied. */
+export type Config = z.output<typeof configSchema>;
+export type FleetConfig = Config['fleets'][number];
+export type EventConfig = Config['events'][number];
+export type MetricRef = z.output<typeof metricRef>;
+export type FleetMetrics = FleetConfig['metrics'];
+
+/** The JSON Schema of the config file, generated from the schema above. */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}

@@ -1,0 +1,281 @@
+import type { Config, EventConfig, FleetConfig } from './config/schema';
+import { ECS_MAX_TASKS_PER_SERVICE } from './config/schema';
+import { eventEndMs, eventStartMs } from './config/parse';
+import { isoUtc, minutes } from './time';
+import type { CapacityModel } from './usl';
+import { tasksFor } from './usl';
+
+/** Stable codes of plan warnings, for scripts and alarms. */
+export type PlanWarningCode =
+  | 'EXTRAPOLATION'
+  | 'BEYOND_USL_PEAK'
+  | 'MAX_TASKS'
+  | 'SERVICE_LIMIT'
+  | 'VCPU_QUOTA'
+  | 'FEW_POINTS'
+  | 'POOR_FIT';
+
+/** Something the plan cannot promise, and what to do about it. */
+export interface PlanWarning {
+  readonly code: PlanWarningCode;
+  readonly message: string;
+}
+
+/** From `at` on, the fleet's floor is `tasks` (until the next step). */
+export interface PlanStep {
+  readonly at: string;
+  readonly tasks: number;
+}
+
+/** The capacity model as plans report it. */
+export interface ModelSummary {
+  readonly listenersPerTask: number;
+  readonly sigma: number;
+  readonly kappa: number;
+  readonly peakTasks: number | null;
+  readonly peakListeners: number | null;
+  readonly r2: number;
+  readonly maxTestedTasks: number;
+}
+
+/** The pre-scale plan of one fleet for one event. */
+export interface FleetPlan {
+  readonly fleet: string;
+  readonly model: ModelSummary;
+  /** Listeners the fleet must carry: peak x share x (1 + headroom). */
+  readonly listeners: number;
+  /** Tasks the plan runs at the event, after limits. */
+  readonly neededTasks: number;
+  readonly baselineTasks: number;
+  /** From the first launch to doors open. */
+  readonly leadSeconds: number;
+  /** When the first step is issued (UTC). */
+  readonly rampStart: string;
+  /** When the last launched task is expected to be running (UTC). */
+  readonly readyAt: string;
+  readonly steps: PlanStep[];
+  readonly warnings: PlanWarning[];
+}
+
+/** The plan of one event. */
+export interface EventPlan {
+  readonly id: string;
+  readonly title: string;
+  readonly start: string;
+  readonly end: string;
+  /** When the audience starts arriving: capacity must be in place by then. */
+  readonly doorsOpen: string;
+  /** End plus tail: the floor holds until then, and step-down starts. */
+  readonly holdUntil: string;
+  readonly fleets: FleetPlan[];
+}
+
+/** The plan of every event in a config. */
+export interface Plan {
+  readonly events: EventPlan[];
+}
+
+/** A fleet's fitted model, keyed by fleet id. */
+export type FleetModels = Readonly<Record<string, CapacityModel>>;
+
+/** Options of the planner. */
+export interface PlannerOptions {
+  /** Fewest scaling-test points that make a fit worth trusting. @default 5 */
+  readonly minPoints?: number;
+  /** Lowest R² that makes a fit worth trusting. @default 0.95 */
+  readonly minR2?: number;
+}
+
+/** Plans every event in the config (deterministic: the same inputs give the same plan). */
+export function planAll(config: Config, models: FleetModels, options: PlannerOptions = {}): Plan {
+  return { events: config.events.map((e) => planEvent(e, config, models, options)) };
+}
+
+/** Plans one event: how many tasks each of its fleets needs, and the timeline of steps that gets them there. */
+export function planEvent(
+  event: EventConfig,
+  config: Config,
+  models: FleetModels,
+  options: PlannerOptions = {},
+): EventPlan {
+  const minPoints = options.minPoints ?? 5;
+  const minR2 = options.minR2 ?? 0.95;
+  const startMs = eventStartMs(event);
+  const endMs = eventEndMs(event);
+  const doorsOpenMs = startMs - minutes(event.arrival.earlyMinutes);
+  const holdUntilMs = endMs + minutes(event.tailMinutes);
+  const fleetById = new Map(config.fleets.map((f) => [f.id, f]));
+
+  const sized = event.fleets.map((ef) => {
+    const fleet = fleetById.get(ef.fleet) as FleetConfig;
+    const model = models[ef.fleet];
+    if (!model) throw new RangeError(`no capacity model for fleet ${ef.fleet}`);
+    return sizeFleet(
+      fleet,
+      model,
+      event.expectedPeakListeners * ef.share * (1 + event.headroom),
+      minPoints,
+      minR2,
+    );
+  });
+  capToVcpuQuota(sized, config);
+
+  const fleets = sized.map((s): FleetPlan => {
+    const { fleet, model } = s;
+    const diff = Math.max(0, s.target - fleet.baselineTasks);
+    const launchMinutes = Math.max(1, Math.ceil(diff / fleet.launchRatePerMinute));
+    const leadMs = fleet.startupSeconds * 1000 + minutes(launchMinutes) + minutes(event.safetyMarginMinutes);
+    // Schedules fire on whole minutes; rounding down only adds lead.
+    const rampStartMs = Math.floor((doorsOpenMs - leadMs) / minutes(1)) * minutes(1);
+    const steps: PlanStep[] = [];
+    for (let k = 1; k <= launchMinutes; k++) {
+      const tasks = Math.min(s.target, fleet.baselineTasks + k * fleet.launchRatePerMinute);
+      steps.push({ at: isoUtc(rampStartMs + minutes(k - 1)), tasks: Math.max(tasks, fleet.baselineTasks) });
+    }
+    if (s.target > fleet.baselineTasks) {
+      const n = event.stepDown.steps;
+      for (let k = 1; k <= n; k++) {
+        const tasks = s.target - Math.round(((s.target - fleet.baselineTasks) * k) / n);
+        steps.push({ at: isoUtc(holdUntilMs + minutes(event.stepDown.intervalMinutes * (k - 1))), tasks });
+      }
+    }
+    return {
+      fleet: fleet.id,
+      model: summarize(model),
+      listeners: Math.round(s.listeners),
+      neededTasks: s.target,
+      baselineTasks: fleet.baselineTasks,
+      leadSeconds: Math.round((doorsOpenMs - rampStartMs) / 1000),
+      rampStart: isoUtc(rampStartMs),
+      readyAt: isoUtc(rampStartMs + minutes(launchMinutes) + fleet.startupSeconds * 1000),
+      steps,
+      warnings: s.warnings,
+    };
+  });
+
+  return {
+    id: event.id,
+    title: event.title,
+    start: isoUtc(startMs),
+    end: isoUtc(endMs),
+    doorsOpen: isoUtc(doorsOpenMs),
+    holdUntil: isoUtc(holdUntilMs),
+    fleets,
+  };
+}
+
+/** The plan's floor for a fleet at an instant: the last step at or before it, else the baseline. */
+export function floorAt(plan: FleetPlan, atMs: number): number {
+  let floor = plan.baselineTasks;
+  for (const step of plan.steps) {
+    if (Date.parse(step.at) <= atMs) floor = step.tasks;
+    else break;
+  }
+  return floor;
+}
+
+interface Sized {
+  fleet: FleetConfig;
+  model: CapacityModel;
+  listeners: number;
+  target: number;
+  warnings: PlanWarning[];
+}
+
+function sizeFleet(
+  fleet: FleetConfig,
+  model: CapacityModel,
+  listeners: number,
+  minPoints: number,
+  minR2: number,
+): Sized {
+  const warnings: PlanWarning[] = [];
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  if (model.points < minPoints) {
+    warnings.push({
+      code: 'FEW_POINTS',
+      message: `the scaling test has ${model.points} steps; a fit needs at least ${minPoints} to be trusted: test more fleet sizes`,
+    });
+  }
+  if (model.r2 < minR2) {
+    warnings.push({
+      code: 'POOR_FIT',
+      message: `the capacity model fits the scaling test poorly (R² ${model.r2.toFixed(3)} < ${minR2}): check the test for unsteady steps and re-run it`,
+    });
+  }
+  const inverse = tasksFor(model, listeners);
+  let raw: number;
+  if (inverse.reachable && inverse.tasks !== null) raw = inverse.tasks;
+  else {
+    // Beyond the peak more tasks carry fewer listeners; without a peak more tasks still help a little.
+    raw = inverse.tasks ?? fleet.maxTasks;
+    const cells = model.peakListeners ? Math.ceil(listeners / model.peakListeners) : 2;
+    warnings.push({
+      code: 'BEYOND_USL_PEAK',
+      message:
+        model.peakTasks !== null && model.peakListeners !== null
+          ? `needs ${fmt(listeners)} listeners but one fleet peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks (more tasks carry fewer): split the audience across at least ${cells} fleets (cells) of at most ${fmt(model.peakTasks)} tasks each`
+          : `needs ${fmt(listeners)} listeners but one fleet approaches at most ${fmt(model.peakListeners ?? 0)}: split the audience across at least ${cells} fleets (cells)`,
+    });
+  }
+  if (raw > model.maxTestedTasks) {
+    warnings.push({
+      code: 'EXTRAPOLATION',
+      message: `needs ${fmt(raw)} tasks but the scaling test went only to ${fmt(model.maxTestedTasks)}: the model is extrapolated; run a scaling test at ${fmt(raw)} tasks before the event`,
+    });
+  }
+  if (raw > ECS_MAX_TASKS_PER_SERVICE) {
+    warnings.push({
+      code: 'SERVICE_LIMIT',
+      message: `needs ${fmt(raw)} tasks but one ECS service holds at most ${fmt(ECS_MAX_TASKS_PER_SERVICE)}: add services (cells) and split the audience`,
+    });
+  }
+  if (raw > fleet.maxTasks) {
+    warnings.push({
+      code: 'MAX_TASKS',
+      message: `needs ${fmt(raw)} tasks but maxTasks is ${fmt(fleet.maxTasks)}: capped at ${fmt(fleet.maxTasks)}; raise maxTasks or add fleets`,
+    });
+  }
+  const target = Math.max(fleet.baselineTasks, Math.min(raw, fleet.maxTasks));
+  return { fleet, model, listeners, target, warnings };
+}
+
+/** Shrinks the above-baseline part of each region's fleets proportionally so the region fits its vCPU quota. */
+function capToVcpuQuota(sized: Sized[], config: Config): void {
+  const regions = new Set(sized.map((s) => s.fleet.region));
+  for (const region of regions) {
+    const quota = config.regions[region]?.fargateVcpuQuota ?? Infinity;
+    const inRegion = sized.filter((s) => s.fleet.region === region);
+    const baselineVcpu = config.fleets
+      .filter((f) => f.region === region)
+      .reduce((sum, f) => sum + f.baselineTasks * f.vcpuPerTask, 0);
+    const extraVcpu = inRegion.reduce(
+      (sum, s) => sum + (s.target - s.fleet.baselineTasks) * s.fleet.vcpuPerTask,
+      0,
+    );
+    const wanted = baselineVcpu + extraVcpu;
+    if (wanted <= quota || extraVcpu === 0) continue;
+    const factor = Math.max(0, quota - baselineVcpu) / extraVcpu;
+    for (const s of inRegion) {
+      const before = s.target;
+      const extra = s.target - s.fleet.baselineTasks;
+      s.target = s.fleet.baselineTasks + Math.floor(extra * factor);
+      s.warnings.push({
+        code: 'VCPU_QUOTA',
+        message: `the event needs ${wanted.toLocaleString('en-US')} vCPU in ${region} but the Fargate quota is ${quota.toLocaleString('en-US')}: capped at ${s.target.toLocaleString('en-US')} of ${before.toLocaleString('en-US')} tasks; request a quota increase (L-3032A538) to at least ${Math.ceil(wanted).toLocaleString('en-US')} vCPU`,
+      });
+    }
+  }
+}
+
+function summarize(m: CapacityModel): ModelSummary {
+  return {
+    listenersPerTask: m.lambda,
+    sigma: m.sigma,
+    kappa: m.kappa,
+    peakTasks: m.peakTasks,
+    peakListeners: m.peakListeners,
+    r2: m.r2,
+    maxTestedTasks: m.maxTestedTasks,
+  };
+}

@@ -1,0 +1,216 @@
+import type { ScalingPoint } from './scaling-test';
+
+/** Universal Scalability Law parameters: X(N) = lambda*N / (1 + sigma*(N-1) + kappa*N*(N-1)). */
+export interface UslParams {
+  /** Listeners one task carries with no contention (listeners per task). */
+  readonly lambda: number;
+  /** Contention (serial fraction). */
+  readonly sigma: number;
+  /** Coherency (crosstalk) cost; 0 reduces the law to Amdahl's. */
+  readonly kappa: number;
+}
+
+/** A capacity model fitted to one fleet's scaling test. */
+export interface CapacityModel extends UslParams {
+  /** Task count at which capacity peaks; null when capacity never turns down (kappa = 0). */
+  readonly peakTasks: number | null;
+  /** Capacity at the peak (or the asymptote lambda/sigma when kappa = 0); null when unbounded. */
+  readonly peakListeners: number | null;
+  /** Coefficient of determination of the fit. */
+  readonly r2: number;
+  /** Largest fleet size the scaling test measured. */
+  readonly maxTestedTasks: number;
+  /** Number of steps in the scaling test. */
+  readonly points: number;
+}
+
+const NO_PEAK_BEYOND_TASKS = 1e9;
+/** Parameters whose effect at the largest tested fleet is below this are noise: they are reported as 0. */
+const NEGLIGIBLE = 1e-9;
+
+/** Listeners N tasks carry under the law. */
+export function uslCapacity(p: UslParams, n: number): number {
+  if (n <= 0) return 0;
+  return (p.lambda * n) / (1 + p.sigma * (n - 1) + p.kappa * n * (n - 1));
+}
+
+/** The whole-task peak of the curve and its capacity. */
+export function uslPeak(p: UslParams): { tasks: number | null; listeners: number | null } {
+  const real = p.kappa > 0 ? Math.sqrt(Math.max(0, 1 - p.sigma) / p.kappa) : Infinity;
+  // A peak past a billion tasks is no peak any fleet will meet: treat the curve as Amdahl's.
+  if (!(real <= NO_PEAK_BEYOND_TASKS)) {
+    return { tasks: null, listeners: p.sigma > 0 ? p.lambda / p.sigma : null };
+  }
+  const lo = Math.max(1, Math.floor(real));
+  const hi = Math.max(1, Math.ceil(real));
+  const tasks = uslCapacity(p, hi) > uslCapacity(p, lo) ? hi : lo;
+  return { tasks, listeners: uslCapacity(p, tasks) };
+}
+
+/**
+ * Fewest tasks that carry `listeners`. `reachable` is false when no fleet size can (beyond the USL peak);
+ * then `tasks` is the peak size, the most useful size there is, or null when the curve has no peak.
+ */
+export function tasksFor(p: UslParams, listeners: number): { tasks: number | null; reachable: boolean } {
+  if (listeners <= 0) return { tasks: 0, reachable: true };
+  if (p.lambda <= 0) return { tasks: null, reachable: false };
+  // L*D(N) <= lambda*N  <=>  a*N^2 + b*N + c <= 0
+  const a = listeners * p.kappa;
+  const b = listeners * p.sigma - listeners * p.kappa - p.lambda;
+  const c = listeners * (1 - p.sigma);
+  let root: number | undefined;
+  if (a === 0) {
+    if (b < 0) root = c / -b;
+  } else {
+    const disc = b * b - 4 * a * c;
+    if (disc >= 0 && b < 0) root = (2 * c) / (-b + Math.sqrt(disc)); // the smaller root, computed stably
+  }
+  const peak = uslPeak(p);
+  if (root === undefined) return { tasks: peak.tasks, reachable: false };
+  let n = Math.max(1, Math.ceil(root - 1e-9));
+  // Rounding in the root can land one task off either way; the law itself has the last word.
+  while (n > 1 && uslCapacity(p, n - 1) >= listeners) n--;
+  if (uslCapacity(p, n) < listeners) {
+    if (uslCapacity(p, n + 1) >= listeners) n++;
+    else return { tasks: peak.tasks, reachable: false };
+  }
+  return { tasks: n, reachable: true };
+}
+
+/**
+ * Least-squares fit of the USL to scaling-test points with non-negative sigma and kappa.
+ * For fixed sigma and kappa the best lambda has a closed form, so the search runs over two parameters only
+ * (variable projection), from a coarse grid and then Nelder-Mead.
+ */
+export function fitUsl(points: readonly ScalingPoint[]): CapacityModel {
+  if (points.length === 0) throw new RangeError('fitUsl needs at least one point');
+  const ns = points.map((p) => p.tasks);
+  const xMax = Math.max(...points.map((p) => p.listeners)) || 1;
+  const xs = points.map((p) => p.listeners / xMax);
+  const nMax = Math.max(...ns);
+  const distinct = new Set(ns).size;
+
+  // sigma = u/nMax and kappa = v/nMax^2 put both terms on the scale of the largest tested fleet.
+  const params = (u: number, v: number) => ({ sigma: u / nMax, kappa: v / (nMax * nMax) });
+  const evaluate = (u: number, v: number) => {
+    const { sigma, kappa } = params(u, v);
+    let sxf = 0;
+    let sff = 0;
+    const f = ns.map((n) => n / (1 + sigma * (n - 1) + kappa * n * (n - 1)));
+    f.forEach((fi, i) => {
+      sxf += (xs[i] ?? 0) * fi;
+      sff += fi * fi;
+    });
+    const lambda = sff > 0 ? sxf / sff : 0;
+    let sse = 0;
+    f.forEach((fi, i) => {
+      const r = (xs[i] ?? 0) - lambda * fi;
+      sse += r * r;
+    });
+    return { lambda, sse };
+  };
+
+  let best = { u: 0, v: 0 };
+  if (distinct >= 2) {
+    const freeKappa = distinct >= 3;
+    const grid = [0, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+    const seeds: { u: number; v: number; sse: number }[] = [];
+    for (const u of grid)
+      for (const v of freeKappa ? grid : [0]) seeds.push({ u, v, sse: evaluate(u, v).sse });
+    seeds.sort((p, q) => p.sse - q.sse);
+    let bestSse = Infinity;
+    for (const seed of seeds.slice(0, 4)) {
+      // Squares keep the parameters non-negative while letting the search reach exactly zero.
+      const objective = freeKappa
+        ? (x: number[]) => evaluate((x[0] ?? 0) ** 2, (x[1] ?? 0) ** 2).sse
+        : (x: number[]) => evaluate((x[0] ?? 0) ** 2, 0).sse;
+      const start = freeKappa ? [Math.sqrt(seed.u), Math.sqrt(seed.v)] : [Math.sqrt(seed.u)];
+      const x = nelderMead(objective, start);
+      const sse = objective(x);
+      if (sse < bestSse) {
+        bestSse = sse;
+        const u = (x[0] ?? 0) ** 2;
+        const v = freeKappa ? (x[1] ?? 0) ** 2 : 0;
+        best = { u: u < NEGLIGIBLE ? 0 : u, v: v < NEGLIGIBLE ? 0 : v };
+      }
+    }
+  }
+  const { sigma, kappa } = params(best.u, best.v);
+  const { lambda: lambdaNorm, sse } = evaluate(best.u, best.v);
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const sst = xs.reduce((s, x) => s + (x - mean) ** 2, 0);
+  const r2 = sst > 0 ? 1 - sse / sst : sse < 1e-12 ? 1 : 0;
+  const model: UslParams = { lambda: lambdaNorm * xMax, sigma, kappa };
+  const peak = uslPeak(model);
+  return {
+    ...model,
+    peakTasks: peak.tasks,
+    peakListeners: peak.listeners,
+    r2,
+    maxTestedTasks: nMax,
+    points: points.length,
+  };
+}
+
+/** Nelder-Mead minimisation; small and dependency-free because the problem is two-dimensional. */
+function nelderMead(f: (x: number[]) => number, start: number[], maxIter = 4000): number[] {
+  const dim = start.length;
+  let simplex = [start];
+  for (let i = 0; i < dim; i++) {
+    const p = [...start];
+    p[i] = (p[i] ?? 0) !== 0 ? (p[i] ?? 0) * 1.25 : 0.05;
+    simplex.push(p);
+  }
+  let values = simplex.map(f);
+  const combine = (a: number[], b: number[], t: number) => a.map((ai, i) => ai + t * (ai - (b[i] ?? 0)));
+  for (let iter = 0; iter < maxIter; iter++) {
+    const order = values.map((v, i) => i).sort((i, j) => (values[i] ?? 0) - (values[j] ?? 0));
+    simplex = order.map((i) => simplex[i] as number[]);
+    values = order.map((i) => values[i] as number);
+    const bestV = values[0] as number;
+    const worstV = values[dim] as number;
+    const size = Math.max(
+      ...simplex.slice(1).map((p) => Math.max(...p.map((x, i) => Math.abs(x - (simplex[0]?.[i] ?? 0))))),
+    );
+    if (Math.abs(worstV - bestV) <= 1e-16 * (Math.abs(bestV) + 1e-30) + 1e-30 && size < 1e-10) break;
+    if (size < 1e-12) break;
+    const centroid = new Array<number>(dim).fill(0);
+    for (let i = 0; i < dim; i++)
+      for (let j = 0; j < dim; j++) centroid[j] = (centroid[j] ?? 0) + (simplex[i]?.[j] ?? 0) / dim;
+    const worst = simplex[dim] as number[];
+    const reflected = combine(centroid, worst, 1);
+    const fr = f(reflected);
+    if (fr < bestV) {
+      const expanded = combine(centroid, worst, 2);
+      const fe = f(expanded);
+      if (fe < fr) {
+        simplex[dim] = expanded;
+        values[dim] = fe;
+      } else {
+        simplex[dim] = reflected;
+        values[dim] = fr;
+      }
+    } else if (fr < (values[dim - 1] as number)) {
+      simplex[dim] = reflected;
+      values[dim] = fr;
+    } else {
+      const contracted = fr < worstV ? combine(centroid, worst, 0.5) : combine(centroid, worst, -0.5);
+      const fc = f(contracted);
+      if (fc < Math.min(fr, worstV)) {
+        simplex[dim] = contracted;
+        values[dim] = fc;
+      } else {
+        const best = simplex[0] as number[];
+        simplex = simplex.map((p, i) =>
+          i === 0 ? p : p.map((x, k) => (best[k] ?? 0) + 0.5 * (x - (best[k] ?? 0))),
+        );
+        values = simplex.map(f);
+      }
+    }
+  }
+  let bi = 0;
+  values.forEach((v, i) => {
+    if (v < (values[bi] ?? Infinity)) bi = i;
+  });
+  return simplex[bi] as number[];
+}

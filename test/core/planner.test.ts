@@ -1,0 +1,278 @@
+import fc from 'fast-check';
+import { configSchema } from '../../lambda/core/config/schema';
+import type { Config } from '../../lambda/core/config/schema';
+import { floorAt, planAll, planEvent } from '../../lambda/core/planner';
+import type { FleetModels } from '../../lambda/core/planner';
+import type { CapacityModel } from '../../lambda/core/usl';
+import { uslCapacity, uslPeak } from '../../lambda/core/usl';
+
+const metrics = {
+  namespace: 'N',
+  listeners: { metricName: 'L' },
+  joinRequests: { metricName: 'R' },
+  joinSuccesses: { metricName: 'S' },
+  joinErrorsCapacity: { metricName: 'E' },
+  joinErrorsAuth: { metricName: 'A' },
+};
+
+function model(
+  lambda: number,
+  sigma: number,
+  kappa: number,
+  maxTestedTasks = 200,
+  points = 8,
+  r2 = 0.999,
+): CapacityModel {
+  const peak = uslPeak({ lambda, sigma, kappa });
+  return {
+    lambda,
+    sigma,
+    kappa,
+    peakTasks: peak.tasks,
+    peakListeners: peak.listeners,
+    r2,
+    maxTestedTasks,
+    points,
+  };
+}
+
+interface Case {
+  baseline: number;
+  maxTasks: number;
+  vcpu: 0.25 | 0.5 | 1 | 2 | 4 | 8 | 16;
+  startup: number;
+  rate: number;
+  peak: number;
+  headroom: number;
+  early: number;
+  margin: number;
+  tail: number;
+  quota: number;
+  lambda: number;
+  sigma: number;
+  kappa: number;
+  stepDownSteps: number;
+}
+
+function build(c: Case): { config: Config; models: FleetModels } {
+  const config = configSchema.parse({
+    regions: { 'us-east-1': { fargateVcpuQuota: c.quota } },
+    fleets: [
+      {
+        id: 'f1',
+        region: 'us-east-1',
+        cluster: 'c',
+        service: 's',
+        baselineTasks: c.baseline,
+        maxTasks: c.maxTasks,
+        vcpuPerTask: c.vcpu,
+        startupSeconds: c.startup,
+        launchRatePerMinute: c.rate,
+        scalingTest: 'x.csv',
+        metrics,
+      },
+    ],
+    events: [
+      {
+        id: 'e1',
+        title: 'E',
+        start: '2030-06-01T20:00:00Z',
+        durationMinutes: 120,
+        expectedPeakListeners: c.peak,
+        fleets: [{ fleet: 'f1', share: 1 }],
+        headroom: c.headroom,
+        arrival: { earlyMinutes: c.early },
+        safetyMarginMinutes: c.margin,
+        tailMinutes: c.tail,
+        stepDown: { steps: c.stepDownSteps },
+      },
+    ],
+  });
+  return { config, models: { f1: model(c.lambda, c.sigma, c.kappa) } };
+}
+
+const caseArb: fc.Arbitrary<Case> = fc
+  .record({
+    baseline: fc.integer({ min: 0, max: 200 }),
+    maxTasks: fc.integer({ min: 1, max: 5000 }),
+    vcpu: fc.constantFrom(0.25, 0.5, 1, 2, 4, 8, 16) as fc.Arbitrary<Case['vcpu']>,
+    startup: fc.integer({ min: 10, max: 600 }),
+    rate: fc.integer({ min: 1, max: 500 }),
+    peak: fc.integer({ min: 1, max: 5_000_000 }),
+    headroom: fc.double({ min: 0, max: 1, noNaN: true }),
+    early: fc.integer({ min: 0, max: 60 }),
+    margin: fc.integer({ min: 0, max: 30 }),
+    tail: fc.integer({ min: 0, max: 120 }),
+    quota: fc.integer({ min: 1, max: 100000 }),
+    lambda: fc.double({ min: 100, max: 5000, noNaN: true }),
+    sigma: fc.double({ min: 0, max: 0.01, noNaN: true }),
+    kappa: fc.oneof(fc.constant(0), fc.double({ min: 1e-8, max: 1e-4, noNaN: true })),
+    stepDownSteps: fc.integer({ min: 1, max: 8 }),
+  })
+  .filter((c) => c.baseline <= c.maxTasks && c.baseline * c.vcpu <= c.quota);
+
+const CAPS = new Set(['BEYOND_USL_PEAK', 'MAX_TASKS', 'VCPU_QUOTA']);
+
+describe('planEvent properties', () => {
+  it('has the need covered by doors open, unless a warning says it is capped', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const { config, models } = build(c);
+        const plan = planEvent(config.events[0]!, config, models);
+        const fleet = plan.fleets[0]!;
+        const doorsOpen = Date.parse(plan.doorsOpen);
+        const atDoors = floorAt(fleet, doorsOpen);
+        const carried = uslCapacity(models.f1!, atDoors);
+        const capped = fleet.warnings.some((w) => CAPS.has(w.code));
+        expect(carried >= fleet.listeners - 1e-6 || capped).toBe(true);
+        // The last task launched is running a safety margin before doors open.
+        expect(Date.parse(fleet.readyAt)).toBeLessThanOrEqual(doorsOpen - c.margin * 60_000);
+        expect(atDoors).toBe(fleet.neededTasks);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never exceeds max tasks or the vCPU quota, and never goes below baseline', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const { config, models } = build(c);
+        const fleet = planEvent(config.events[0]!, config, models).fleets[0]!;
+        for (const step of fleet.steps) {
+          expect(step.tasks).toBeLessThanOrEqual(c.maxTasks);
+          expect(step.tasks).toBeGreaterThanOrEqual(c.baseline);
+          expect(step.tasks * c.vcpu).toBeLessThanOrEqual(Math.max(c.quota, c.baseline * c.vcpu));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('ramps monotonically, holds through the end plus tail, then steps down gradually to baseline', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const { config, models } = build(c);
+        const plan = planEvent(config.events[0]!, config, models);
+        const fleet = plan.fleets[0]!;
+        const holdUntil = Date.parse(plan.holdUntil);
+        expect(holdUntil).toBe(Date.parse(plan.end) + c.tail * 60_000);
+        const times = fleet.steps.map((s) => Date.parse(s.at));
+        expect([...times].sort((a, b) => a - b)).toEqual(times);
+        const ramp = fleet.steps.filter((s) => Date.parse(s.at) < holdUntil);
+        const down = fleet.steps.filter((s) => Date.parse(s.at) >= holdUntil);
+        ramp.forEach((s, i) => i > 0 && expect(s.tasks).toBeGreaterThanOrEqual(ramp[i - 1]!.tasks));
+        expect(ramp.at(-1)?.tasks).toBe(fleet.neededTasks);
+        fleet.steps.forEach((s, i) => {
+          if (i > 0 && s.tasks < fleet.steps[i - 1]!.tasks)
+            expect(Date.parse(s.at)).toBeGreaterThanOrEqual(holdUntil);
+        });
+        if (fleet.neededTasks > c.baseline) {
+          expect(down).toHaveLength(c.stepDownSteps);
+          expect(down.at(-1)?.tasks).toBe(c.baseline);
+          // Gradual: no single step drops more than its share of the way down (rounded).
+          const drop = Math.ceil((fleet.neededTasks - c.baseline) / c.stepDownSteps);
+          let prev = fleet.neededTasks;
+          for (const s of down) {
+            expect(prev - s.tasks).toBeLessThanOrEqual(drop);
+            prev = s.tasks;
+          }
+        } else expect(down).toHaveLength(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('launches no faster than the launch rate allows', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const { config, models } = build(c);
+        const fleet = planEvent(config.events[0]!, config, models).fleets[0]!;
+        let prev = c.baseline;
+        for (const s of fleet.steps) {
+          expect(s.tasks - prev).toBeLessThanOrEqual(c.rate);
+          prev = s.tasks;
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('is deterministic', () => {
+    fc.assert(
+      fc.property(caseArb, (c) => {
+        const a = build(c);
+        const b = build(c);
+        expect(planAll(a.config, a.models)).toEqual(planAll(b.config, b.models));
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('planEvent warnings', () => {
+  const base: Case = {
+    baseline: 10,
+    maxTasks: 5000,
+    vcpu: 4,
+    startup: 60,
+    rate: 500,
+    peak: 100000,
+    headroom: 0.3,
+    early: 15,
+    margin: 10,
+    tail: 30,
+    quota: 100000,
+    lambda: 3000,
+    sigma: 0.0005,
+    kappa: 1e-6,
+    stepDownSteps: 4,
+  };
+  const codes = (c: Partial<Case>, m?: CapacityModel) => {
+    const { config, models } = build({ ...base, ...c });
+    return planEvent(config.events[0]!, config, m ? { f1: m } : models).fleets[0]!.warnings.map(
+      (w) => w.code,
+    );
+  };
+
+  it.each([
+    ['a healthy plan', {}, undefined, []],
+    ['an audience beyond the USL peak', { peak: 1_300_000 }, undefined, ['BEYOND_USL_PEAK', 'EXTRAPOLATION']],
+    ['a fleet larger than tested', { peak: 700_000 }, undefined, ['EXTRAPOLATION']],
+    ['more than maxTasks', { peak: 700_000, maxTasks: 300 }, model(3000, 0.0005, 1e-6, 1000), ['MAX_TASKS']],
+    [
+      'more than one service holds',
+      { peak: 30_000_000 },
+      model(1000, 0, 0, 10000),
+      ['EXTRAPOLATION', 'SERVICE_LIMIT', 'MAX_TASKS'],
+    ],
+    ['the vCPU quota', { peak: 700_000, quota: 1000 }, model(3000, 0.0005, 1e-6, 1000), ['VCPU_QUOTA']],
+    ['too few points', {}, model(3000, 0.0005, 1e-6, 200, 4), ['FEW_POINTS']],
+    ['a poor fit', {}, model(3000, 0.0005, 1e-6, 200, 8, 0.9), ['POOR_FIT']],
+  ])('warns about %s', (_name, c, m, expected) => {
+    expect(codes(c, m)).toEqual(expected);
+  });
+
+  it('tells a beyond-peak audience how many cells it needs', () => {
+    const { config, models } = build({ ...base, peak: 1_300_000 });
+    const w = planEvent(config.events[0]!, config, models).fleets[0]!.warnings[0]!;
+    expect(w.message).toMatch(/split the audience across at least 2 fleets \(cells\) of at most 1,000 tasks/);
+  });
+
+  it('counts lead time back from doors open, not the scheduled start', () => {
+    const { config, models } = build({
+      ...base,
+      peak: 1_000_000,
+      headroom: 0,
+      early: 20,
+      margin: 10,
+      startup: 90,
+    });
+    const plan = planEvent(config.events[0]!, config, models);
+    const fleet = plan.fleets[0]!;
+    // 500 tasks needed from 10: 490 launch within 1 minute; lead = 90 s + 60 s + 10 min, rounded down to a minute.
+    expect(fleet.neededTasks).toBe(500);
+    expect(plan.doorsOpen).toBe('2030-06-01T19:40:00Z');
+    expect(fleet.rampStart).toBe('2030-06-01T19:27:00Z');
+    expect(fleet.leadSeconds).toBe(13 * 60);
+  });
+});

@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { fitUsl, tasksFor, uslCapacity, uslPeak } from '../../lambda/core/usl';
+
+const sizes = (
+  ns: number[],
+  p: { lambda: number; sigma: number; kappa: number },
+  noise: (i: number) => number = () => 0,
+) => ns.map((n, i) => ({ tasks: n, listeners: uslCapacity(p, n) * (1 + noise(i)) }));
+
+describe('fitUsl', () => {
+  it.each([
+    {
+      name: 'contention and coherency',
+      p: { lambda: 3000, sigma: 0.0005, kappa: 1e-6 },
+      ns: [10, 25, 50, 100, 200, 400, 800, 1600],
+    },
+    { name: 'Amdahl (kappa = 0)', p: { lambda: 500, sigma: 0.02, kappa: 0 }, ns: [1, 2, 4, 8, 16, 32, 64] },
+    {
+      name: 'strong coherency',
+      p: { lambda: 1200, sigma: 0.05, kappa: 0.002 },
+      ns: [1, 2, 4, 8, 12, 16, 24, 32, 48],
+    },
+    {
+      name: 'small fleets',
+      p: { lambda: 750, sigma: 0.01, kappa: 0.0005 },
+      ns: [1, 2, 3, 4, 6, 8, 10, 20, 40],
+    },
+  ])('recovers known parameters within 2% ($name)', ({ p, ns }) => {
+    // Prepare
+    const points = sizes(ns, p);
+    // Act
+    const m = fitUsl(points);
+    // Assess
+    expect(m.lambda).toBeCloseTo(p.lambda, -Math.log10(p.lambda * 0.02));
+    expect(Math.abs(m.lambda - p.lambda) / p.lambda).toBeLessThan(0.02);
+    expect(Math.abs(m.sigma - p.sigma)).toBeLessThanOrEqual(0.02 * p.sigma + 1e-9);
+    expect(Math.abs(m.kappa - p.kappa)).toBeLessThanOrEqual(0.02 * p.kappa + 1e-12);
+    expect(m.r2).toBeGreaterThan(0.9999);
+    expect(m.maxTestedTasks).toBe(Math.max(...ns));
+    expect(m.points).toBe(ns.length);
+  });
+
+  it('keeps parameters non-negative and the fit good on noisy data', () => {
+    const p = { lambda: 3000, sigma: 0.0005, kappa: 1e-6 };
+    const noise = [0.01, -0.012, 0.008, -0.005, 0.011, -0.009, 0.004, -0.01];
+    const m = fitUsl(sizes([10, 25, 50, 100, 200, 400, 800, 1600], p, (i) => noise[i] ?? 0));
+    expect(m.sigma).toBeGreaterThanOrEqual(0);
+    expect(m.kappa).toBeGreaterThanOrEqual(0);
+    expect(m.r2).toBeGreaterThan(0.99);
+    expect(Math.abs(m.lambda - p.lambda) / p.lambda).toBeLessThan(0.05);
+    // The peak moves with noise but must stay in the right region.
+    expect(m.peakTasks).toBeGreaterThan(700);
+    expect(m.peakTasks).toBeLessThan(1400);
+  });
+
+  it('never returns negative parameters, even for super-linear data', () => {
+    const m = fitUsl([1, 2, 4, 8].map((n) => ({ tasks: n, listeners: 100 * n ** 1.2 })));
+    expect(m.sigma).toBe(0);
+    expect(m.kappa).toBe(0);
+    expect(m.lambda).toBeGreaterThan(0);
+  });
+
+  it('fits one fleet size as linear capacity', () => {
+    const m = fitUsl([
+      { tasks: 10, listeners: 30000 },
+      { tasks: 10, listeners: 31000 },
+    ]);
+    expect(m.lambda).toBeCloseTo(3050, 6);
+    expect(m.sigma).toBe(0);
+    expect(m.kappa).toBe(0);
+    expect(m.peakTasks).toBeNull();
+    expect(m.peakListeners).toBeNull();
+  });
+
+  it('fits two fleet sizes with contention only', () => {
+    const m = fitUsl(sizes([10, 100], { lambda: 1000, sigma: 0.01, kappa: 0 }));
+    expect(m.kappa).toBe(0);
+    expect(m.sigma).toBeCloseTo(0.01, 6);
+    expect(m.peakListeners).toBeCloseTo(100000, -1);
+  });
+
+  it('reports a poor R² for data the law cannot explain', () => {
+    const m = fitUsl([1, 2, 3, 4, 5, 6].map((n, i) => ({ tasks: n, listeners: i % 2 ? 1000 : 100 })));
+    expect(m.r2).toBeLessThan(0.95);
+  });
+
+  it('rejects an empty test', () => {
+    expect(() => fitUsl([])).toThrow(RangeError);
+  });
+});
+
+describe('uslPeak', () => {
+  it('is at sqrt((1 - sigma) / kappa)', () => {
+    const peak = uslPeak({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 });
+    expect(peak.tasks).toBe(1000);
+    expect(peak.listeners).toBeCloseTo(uslCapacity({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }, 1000), 6);
+  });
+  it('has no peak under Amdahl, only an asymptote', () => {
+    expect(uslPeak({ lambda: 100, sigma: 0.1, kappa: 0 })).toEqual({ tasks: null, listeners: 1000 });
+  });
+});
+
+describe('tasksFor', () => {
+  const p = { lambda: 3000, sigma: 0.0005, kappa: 1e-6 };
+  it.each([
+    [0, 0],
+    [1, 1],
+    [3000, 1],
+    [3001, 2],
+    [1_000_000, 500],
+  ])('carries %d listeners with %d tasks', (listeners, tasks) => {
+    expect(tasksFor(p, listeners)).toEqual({ tasks, reachable: true });
+  });
+
+  it('says when no fleet size can carry the load, and offers the peak', () => {
+    expect(tasksFor(p, 1_300_000)).toEqual({ tasks: 1000, reachable: false });
+    expect(tasksFor({ lambda: 100, sigma: 0.1, kappa: 0 }, 1000)).toEqual({ tasks: null, reachable: false });
+  });
+
+  it('returns the fewest tasks that carry the load (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 10, max: 10000, noNaN: true }),
+        fc.double({ min: 0, max: 0.1, noNaN: true }),
+        fc.double({ min: 0, max: 1e-4, noNaN: true }),
+        fc.double({ min: 1, max: 5e6, noNaN: true }),
+        (lambda, sigma, kappa, listeners) => {
+          const q = { lambda, sigma, kappa };
+          const r = tasksFor(q, listeners);
+          if (!r.reachable) {
+            const peak = uslPeak(q);
+            return peak.listeners === null || peak.listeners < listeners * (1 + 1e-9);
+          }
+          const n = r.tasks as number;
+          return uslCapacity(q, n) >= listeners && (n === 1 || uslCapacity(q, n - 1) < listeners);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
