@@ -211,12 +211,57 @@ const event = z
   })
   .describe('A scheduled live audio event');
 
+const controller = z
+  .strictObject({
+    tickSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(60)
+      .default(20)
+      .describe('Seconds between watch decisions; one invocation a minute runs several ticks'),
+    forecastWindowMinutes: z
+      .number()
+      .min(2)
+      .max(60)
+      .default(10)
+      .describe('Minutes of listener history the forecast (Holt linear smoothing) looks at'),
+    retryIntervalSeconds: z
+      .number()
+      .positive()
+      .max(600)
+      .default(30)
+      .describe(
+        "Typical seconds between a failing client's join attempts: turns capacity errors into listeners waiting",
+      ),
+    holdShareOfPeak: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        'After the event, do not step down while listeners are above this share of the peak (events run late)',
+      ),
+    auditRetentionDays: z.number().int().min(1).max(3650).default(90).describe('Days audit records are kept'),
+  })
+  .describe('How the watch controller decides');
+
+/** Defaults of the controller block. */
+export const CONTROLLER_DEFAULTS = {
+  tickSeconds: 20,
+  forecastWindowMinutes: 10,
+  retryIntervalSeconds: 30,
+  holdShareOfPeak: 0.5,
+  auditRetentionDays: 90,
+} as const;
+
 /** The whole event config file. */
 export const configSchema = z
   .strictObject({
     $schema: z.string().optional().describe('JSON Schema reference, for editors'),
     version: z.literal(1).default(1).describe('Config format version'),
     regions: z.record(region, regionLimits).describe('Account limits per region, keyed by region'),
+    controller: controller.default(CONTROLLER_DEFAULTS),
     fleets: z.array(fleet).min(1),
     events: z.array(event),
   })
@@ -230,6 +275,7 @@ export type FleetConfig = Config['fleets'][number];
 export type EventConfig = Config['events'][number];
 export type MetricRef = z.output<typeof metricRef>;
 export type FleetMetrics = FleetConfig['metrics'];
+export type ControllerConfig = Config['controller'];
 
 /** The JSON Schema of the config file, generated from the schema above. */
 export function configJsonSchema(): Record<string, unknown> {

@@ -1,0 +1,175 @@
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AuditRecord, EventState, FleetState, GlobalState, StateStore } from '../ports/state';
+import { VersionConflictError } from '../ports/state';
+import type { RetryOptions } from './retry';
+import { withRetry } from './retry';
+
+/** The DynamoDB document calls the adapter makes. */
+export type DocumentSend = Pick<DynamoDBDocumentClient, 'send'>;
+
+/** Options of the DynamoDB state store. */
+export interface DynamoStateOptions {
+  readonly tableName: string;
+  readonly retry: RetryOptions;
+  /** Days an audit record is kept before DynamoDB's TTL removes it. @default 90 */
+  readonly auditRetentionDays?: number;
+}
+
+const GLOBAL_PK = 'GLOBAL';
+const STATE_SK = 'STATE';
+const eventPk = (eventId: string) => `EVENT#${eventId}`;
+const fleetSk = (fleetId: string) => `FLEET#${fleetId}`;
+const auditPk = (eventId?: string) => `AUDIT#${eventId ?? GLOBAL_PK}`;
+
+/**
+ * State and audit in one DynamoDB table (pk, sk). Every state write is conditional on the version read, so two
+ * invocations can never both act on stale state; audit records are never overwritten and expire by TTL.
+ */
+export class DynamoStateStore implements StateStore {
+  private seq = 0;
+
+  constructor(
+    private readonly client: DocumentSend,
+    private readonly options: DynamoStateOptions,
+  ) {}
+
+  async getGlobal(): Promise<GlobalState> {
+    const item = await this.get(GLOBAL_PK, STATE_SK);
+    return item ? (strip(item) as unknown as GlobalState) : { mode: 'active', version: 0 };
+  }
+
+  putGlobal(next: Omit<GlobalState, 'version'>, expectedVersion: number): Promise<GlobalState> {
+    return this.putVersioned(GLOBAL_PK, STATE_SK, next, expectedVersion, 'the automation switch');
+  }
+
+  async getEvent(eventId: string): Promise<EventState> {
+    const item = await this.get(eventPk(eventId), STATE_SK);
+    return item ? (strip(item) as unknown as EventState) : { eventId, shiftMinutes: 0, version: 0 };
+  }
+
+  putEvent(next: Omit<EventState, 'version'>, expectedVersion: number): Promise<EventState> {
+    return this.putVersioned(eventPk(next.eventId), STATE_SK, next, expectedVersion, `event ${next.eventId}`);
+  }
+
+  async getFleet(eventId: string, fleetId: string): Promise<FleetState | undefined> {
+    const item = await this.get(eventPk(eventId), fleetSk(fleetId));
+    return item ? (strip(item) as unknown as FleetState) : undefined;
+  }
+
+  putFleet(next: Omit<FleetState, 'version'>, expectedVersion: number): Promise<FleetState> {
+    return this.putVersioned(
+      eventPk(next.eventId),
+      fleetSk(next.fleetId),
+      next,
+      expectedVersion,
+      `fleet ${next.fleetId} of event ${next.eventId}`,
+    );
+  }
+
+  async audit(record: AuditRecord): Promise<void> {
+    const retention = this.options.auditRetentionDays ?? 90;
+    // Time first so a query by range is a time range; the suffix keeps two records in one millisecond apart.
+    const sk = `${new Date(record.atMs).toISOString()}#${(this.seq++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    await withRetry(
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.options.tableName,
+            Item: clean({
+              pk: auditPk(record.eventId),
+              sk,
+              ...record,
+              expiresAt: Math.floor(record.atMs / 1000) + retention * 86400,
+            }),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      this.options.retry,
+    );
+  }
+
+  async listAudit(filter: { eventId?: string; sinceMs?: number; limit?: number }): Promise<AuditRecord[]> {
+    const out: AuditRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const res = await withRetry(
+        () =>
+          this.client.send(
+            new QueryCommand({
+              TableName: this.options.tableName,
+              KeyConditionExpression: 'pk = :pk AND sk >= :since',
+              ExpressionAttributeValues: {
+                ':pk': auditPk(filter.eventId),
+                ':since': new Date(filter.sinceMs ?? 0).toISOString(),
+              },
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        this.options.retry,
+      );
+      for (const item of res.Items ?? []) {
+        const { pk: _pk, sk: _sk, expiresAt: _e, ...record } = item;
+        out.push(record as unknown as AuditRecord);
+      }
+      startKey = res.LastEvaluatedKey;
+    } while (startKey && (filter.limit === undefined || out.length < filter.limit));
+    return filter.limit === undefined ? out : out.slice(-filter.limit);
+  }
+
+  private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
+    const res = await withRetry(
+      () =>
+        this.client.send(
+          new GetCommand({ TableName: this.options.tableName, Key: { pk, sk }, ConsistentRead: true }),
+        ),
+      this.options.retry,
+    );
+    return res.Item;
+  }
+
+  private async putVersioned<T extends object>(
+    pk: string,
+    sk: string,
+    next: T,
+    expectedVersion: number,
+    what: string,
+  ): Promise<T & { version: number }> {
+    const item = { ...next, version: expectedVersion + 1 };
+    try {
+      await withRetry(
+        () =>
+          this.client.send(
+            new PutCommand({
+              TableName: this.options.tableName,
+              Item: clean({ pk, sk, ...item }),
+              ConditionExpression:
+                expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
+              ...(expectedVersion === 0
+                ? {}
+                : {
+                    ExpressionAttributeNames: { '#version': 'version' },
+                    ExpressionAttributeValues: { ':expected': expectedVersion },
+                  }),
+            }),
+          ),
+        this.options.retry,
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException')
+        throw new VersionConflictError(what);
+      throw err;
+    }
+    return item;
+  }
+}
+
+function strip(item: Record<string, unknown>): Record<string, unknown> {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest;
+}
+
+/** Drops undefined values, which DynamoDB rejects. */
+function clean(item: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(item)) as Record<string, unknown>;
+}

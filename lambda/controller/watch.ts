@@ -1,0 +1,376 @@
+import type { FleetConfig } from '../core/config/schema';
+import type { EventView } from '../core/runtime-config';
+import { findEvent, fleetTimeline, watchWindow } from '../core/runtime-config';
+import type { FleetMetricsWindow, WatchDecision } from '../core/watch-policy';
+import { decideWatch } from '../core/watch-policy';
+import type { ServiceCounts } from '../ports';
+import { floorOf } from '../ports';
+import type { EventState, FleetState, GlobalState } from '../ports/state';
+import { errorMessage } from '../adapters/retry';
+import type { ControllerDeps, FleetOutcome } from './deps';
+import { PartialFailureError, addressOf } from './deps';
+import { metricQueries, windowsOf } from './metric-queries';
+import { activeHold, recordSettings } from './shared';
+
+/** An event the watch looks after now, with its state. */
+interface LiveEvent {
+  readonly view: EventView;
+  readonly state: EventState;
+}
+
+/** Options of a watch invocation. */
+export interface WatchRunOptions {
+  /** How long this invocation may keep ticking, in ms. @default 60000 (Scheduler fires once a minute) */
+  readonly budgetMs?: number;
+  /** Stop this long before the budget ends, in ms. @default 5000 */
+  readonly marginMs?: number;
+}
+
+/**
+ * One watch invocation: runs a tick every `controller.tickSeconds` until the next invocation is due, then stops.
+ * @throws PartialFailureError after all ticks when any fleet's action failed.
+ */
+export async function runWatch(deps: ControllerDeps, options: WatchRunOptions = {}): Promise<FleetOutcome[]> {
+  const tickMs = deps.runtime.config.controller.tickSeconds * 1000;
+  const budget = options.budgetMs ?? 60_000;
+  const margin = options.marginMs ?? 5000;
+  const start = deps.clock.now();
+  const outcomes: FleetOutcome[] = [];
+  for (let k = 0; ; k++) {
+    const due = start + k * tickMs;
+    if (k > 0 && due > start + budget - margin) break;
+    const wait = due - deps.clock.now();
+    if (wait > 0) await deps.clock.sleep(wait);
+    outcomes.push(...(await watchTick(deps)));
+  }
+  if (outcomes.some((o) => o.result === 'error')) throw new PartialFailureError(outcomes);
+  return outcomes;
+}
+
+/** The events whose watch window contains now (shifts applied). */
+export async function liveEvents(deps: ControllerDeps, nowMs: number): Promise<LiveEvent[]> {
+  const live: LiveEvent[] = [];
+  for (const event of deps.runtime.config.events) {
+    const view = findEvent(deps.runtime, event.id);
+    if (!view) continue;
+    const state = await deps.state.getEvent(event.id);
+    const w = watchWindow(view, state.shiftMinutes);
+    if (nowMs >= w.fromMs && nowMs < w.toMs) live.push({ view, state });
+  }
+  return live;
+}
+
+/** One tick: read every live fleet's metrics (one call per region) and counts, decide, act, audit. */
+export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
+  const nowMs = deps.clock.now();
+  const global = await deps.state.getGlobal();
+  const live = await liveEvents(deps, nowMs);
+  if (!live.length) return [];
+
+  const fleets = live.flatMap((e) => e.view.fleets.map((f) => ({ live: e, ...f })));
+  const windows = await readMetrics(deps, uniqueFleets(fleets.map((f) => f.fleet)), nowMs);
+  let counts = new Map<string, ServiceCounts>();
+  try {
+    counts = await deps.capacity.counts(uniqueFleets(fleets.map((f) => f.fleet)).map(addressOf));
+  } catch (err) {
+    deps.log.warn('DescribeServices failed; deciding without task counts', { error: errorMessage(err) });
+  }
+
+  const outcomes: FleetOutcome[] = [];
+  for (const e of live) {
+    let extraTasks: Record<string, number> = {};
+    if (deps.shield) {
+      try {
+        const fleetWindows = e.view.fleets.map((f) => ({
+          fleetId: f.fleet.id,
+          metrics: windows.get(f.fleet.id) ?? {},
+        }));
+        ({ extraTasks } = await deps.shield.onTick({
+          nowMs,
+          eventId: e.view.event.id,
+          eventState: e.state,
+          fleets: fleetWindows,
+          dryRun: global.mode === 'dry-run',
+        }));
+      } catch (err) {
+        deps.log.error('shield tick failed; capacity decisions go on', {
+          eventId: e.view.event.id,
+          error: errorMessage(err),
+        });
+      }
+    }
+    for (const f of e.view.fleets) {
+      const started = performance.now();
+      const outcome = await decideAndAct(deps, {
+        nowMs,
+        global,
+        live: e,
+        fleet: f.fleet,
+        fleetPlanIndex: e.view.fleets.indexOf(f),
+        metrics: windows.get(f.fleet.id) ?? {},
+        counts: counts.get(f.fleet.id),
+        vcpuAvailable: vcpuAvailable(deps, f.fleet, counts),
+        extraTasks: extraTasks[f.fleet.id] ?? 0,
+      });
+      const dims = { Fleet: f.fleet.id, Event: e.view.event.id };
+      if (outcome.decision) {
+        deps.telemetry.metric('PlannedTasks', outcome.decision.planFloor, 'Count', dims);
+        deps.telemetry.metric('DecidedTasks', outcome.decision.targetTasks, 'Count', dims);
+        if (outcome.decision.forecastListeners !== null) {
+          deps.telemetry.metric('ForecastListeners', outcome.decision.forecastListeners, 'Count', dims);
+        }
+        if (outcome.decision.limitBreached) deps.telemetry.metric('LimitBreach', 1, 'Count', dims);
+      }
+      const c = counts.get(f.fleet.id);
+      if (c) deps.telemetry.metric('RunningTasks', c.running, 'Count', dims);
+      deps.telemetry.metric('DecisionLatency', performance.now() - started, 'Milliseconds', dims);
+      outcomes.push(outcome);
+    }
+  }
+  return outcomes;
+}
+
+function uniqueFleets(fleets: readonly FleetConfig[]): FleetConfig[] {
+  return [...new Map(fleets.map((f) => [f.id, f])).values()];
+}
+
+/** Reads every fleet's metrics with one GetMetricData call per region; a failed region gives empty windows. */
+export async function readMetrics(
+  deps: ControllerDeps,
+  fleets: readonly FleetConfig[],
+  nowMs: number,
+): Promise<Map<string, FleetMetricsWindow>> {
+  const { controller } = deps.runtime.config;
+  const byRegion = new Map<string, FleetConfig[]>();
+  for (const f of fleets) byRegion.set(f.region, [...(byRegion.get(f.region) ?? []), f]);
+  const out = new Map<string, FleetMetricsWindow>();
+  for (const [region, regionFleets] of byRegion) {
+    const lookback =
+      Math.max(...regionFleets.map((f) => f.metrics.delaySeconds + 2 * f.metrics.periodSeconds)) * 1000;
+    const startMs = nowMs - controller.forecastWindowMinutes * 60_000 - lookback;
+    try {
+      const data = await deps.metrics.fetch(region, metricQueries(regionFleets), startMs, nowMs);
+      for (const [id, w] of windowsOf(regionFleets, data)) out.set(id, w);
+    } catch (err) {
+      // No data means every fleet of the region holds its capacity: the policy treats it as missing.
+      deps.log.error('GetMetricData failed; fleets in the region hold', { region, error: errorMessage(err) });
+    }
+  }
+  return out;
+}
+
+/** vCPU a fleet may use: its region's quota less what the region's other fleets hold (desired, or baseline). */
+function vcpuAvailable(deps: ControllerDeps, fleet: FleetConfig, counts: Map<string, ServiceCounts>): number {
+  const quota = deps.runtime.config.regions[fleet.region]?.fargateVcpuQuota ?? Infinity;
+  const others = deps.runtime.config.fleets
+    .filter((f) => f.region === fleet.region && f.id !== fleet.id)
+    .reduce((sum, f) => sum + (counts.get(f.id)?.desired ?? f.baselineTasks) * f.vcpuPerTask, 0);
+  return Math.max(0, quota - others);
+}
+
+interface FleetTick {
+  nowMs: number;
+  global: GlobalState;
+  live: LiveEvent;
+  fleet: FleetConfig;
+  fleetPlanIndex: number;
+  metrics: FleetMetricsWindow;
+  counts?: ServiceCounts;
+  vcpuAvailable: number;
+  extraTasks: number;
+}
+
+async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOutcome> {
+  const eventId = t.live.view.event.id;
+  const fleetId = t.fleet.id;
+  const address = addressOf(t.fleet);
+  try {
+    let state = await deps.state.getFleet(eventId, fleetId);
+    if (!state?.recorded) state = await recordSettings(deps, eventId, t.fleet, state);
+    const recorded = state.recorded!;
+    const fleetPlan = t.live.view.fleets[t.fleetPlanIndex]!.plan;
+    const timeline = fleetTimeline(t.live.view, fleetPlan, t.live.state.shiftMinutes);
+    const current =
+      t.fleet.scalingMode === 'desired-count' && t.counts
+        ? t.counts.desired
+        : (state.appliedTasks ?? floorOf(recorded));
+    const listenersNow = t.metrics.listeners?.at(-1)?.v;
+    const peak = Math.max(
+      state.peakListeners,
+      Number.isFinite(listenersNow) && (listenersNow ?? 0) > 0 ? (listenersNow as number) : 0,
+    );
+    const override = state.override && state.override.untilMs > t.nowMs ? state.override : undefined;
+    const decision = decideWatch({
+      nowMs: t.nowMs,
+      timeline,
+      model: deps.runtime.models[fleetId]!,
+      headroom: t.live.view.event.headroom,
+      fleet: {
+        maxTasks: t.fleet.maxTasks,
+        vcpuPerTask: t.fleet.vcpuPerTask,
+        startupSeconds: t.fleet.startupSeconds,
+        periodSeconds: t.fleet.metrics.periodSeconds,
+        delaySeconds: t.fleet.metrics.delaySeconds,
+      },
+      controller: deps.runtime.config.controller,
+      stepDown: t.live.view.event.stepDown,
+      metrics: t.metrics,
+      currentTasks: current,
+      recordedTasks: floorOf(recorded),
+      vcpuAvailable: t.vcpuAvailable,
+      peakListeners: peak,
+      lastScaleInMs: state.lastScaleInMs,
+      override: override ? { tasks: override.tasks, force: override.force } : undefined,
+      extraTasks: t.extraTasks,
+    });
+    return await act(deps, t, state, decision, peak);
+  } catch (err) {
+    const detail = errorMessage(err);
+    deps.log.error('fleet decision failed', { eventId, fleetId, region: address.region, error: detail });
+    await safeAudit(deps, {
+      atMs: t.nowMs,
+      eventId,
+      fleetId,
+      actor: deps.actor,
+      kind: 'decision',
+      action: 'watch',
+      reason: 'the decision or its write failed',
+      result: 'error',
+      error: detail,
+    });
+    return { eventId, fleetId, result: 'error', detail };
+  }
+}
+
+async function act(
+  deps: ControllerDeps,
+  t: FleetTick,
+  state: FleetState,
+  decision: WatchDecision,
+  peak: number,
+): Promise<FleetOutcome> {
+  const eventId = t.live.view.event.id;
+  const fleetId = t.fleet.id;
+  const hold = activeHold(t.global, t.live.state, t.nowMs);
+  const wantsChange = decision.action !== 'hold' && decision.targetTasks !== decision.currentTasks;
+  let result: FleetOutcome['result'] = 'unchanged';
+  if (wantsChange) {
+    if (t.global.mode === 'paused') result = 'paused';
+    else if (hold) result = 'held';
+    else if (t.global.mode === 'dry-run') result = 'dry-run';
+    else result = 'applied';
+  }
+  const applied = result === 'applied';
+  const base = {
+    eventId,
+    fleetId,
+    phase: decision.phase,
+    recorded: state.recorded,
+    override: state.override,
+    peakListeners: peak,
+    lastScaleInMs: applied && decision.action === 'scale-in' ? t.nowMs : state.lastScaleInMs,
+    lastDecision: {
+      atMs: t.nowMs,
+      action: decision.action,
+      targetTasks: decision.targetTasks,
+      reason: decision.reason,
+      applied,
+    },
+  };
+  // Claim the decision first: a conditional write that fails means another invocation acted on newer state.
+  let claimed: FleetState;
+  try {
+    claimed = await deps.state.putFleet(
+      { ...base, appliedTasks: applied ? decision.targetTasks : state.appliedTasks },
+      state.version,
+    );
+  } catch (err) {
+    if ((err as Error).name === 'VersionConflictError') {
+      await safeAudit(deps, auditOf(deps, t, decision, 'conflict', 'state changed since read; not acting'));
+      return { eventId, fleetId, decision, result: 'conflict' };
+    }
+    throw err;
+  }
+  if (applied) {
+    try {
+      const res = await deps.capacity.applyFloor(addressOf(t.fleet), decision.targetTasks);
+      await safeAudit(deps, {
+        ...auditOf(deps, t, decision, 'ok', decision.reason),
+        kind: 'aws-call',
+        action: t.fleet.scalingMode === 'min-capacity' ? 'RegisterScalableTarget' : 'UpdateService',
+        inputs: { before: res.before, after: res.after, changed: res.changed },
+      });
+    } catch (err) {
+      // Undo the claim so the next tick tries again instead of believing the floor is in place.
+      await deps.state.putFleet(
+        { ...base, appliedTasks: state.appliedTasks, lastDecision: { ...base.lastDecision, applied: false } },
+        claimed.version,
+      );
+      throw err;
+    }
+  }
+  await safeAudit(
+    deps,
+    auditOf(
+      deps,
+      t,
+      decision,
+      applied ? 'ok' : result === 'unchanged' ? 'ok' : result === 'dry-run' ? 'dry-run' : 'skipped',
+      decision.reason,
+    ),
+  );
+  return { eventId, fleetId, decision, result };
+}
+
+function auditOf(
+  deps: ControllerDeps,
+  t: FleetTick,
+  decision: WatchDecision,
+  result: 'ok' | 'skipped' | 'dry-run' | 'conflict',
+  reason: string,
+) {
+  return {
+    atMs: t.nowMs,
+    eventId: t.live.view.event.id,
+    fleetId: t.fleet.id,
+    actor: deps.actor,
+    kind: 'decision' as const,
+    action: decision.action,
+    reason,
+    inputs: {
+      listeners: decision.listeners,
+      forecastListeners: decision.forecastListeners,
+      unmetListeners: decision.unmetListeners,
+      planFloor: decision.planFloor,
+      currentTasks: decision.currentTasks,
+      counts: t.counts,
+      anomalies: decision.anomalies,
+      extraTasks: t.extraTasks,
+    },
+    decision: {
+      targetTasks: decision.targetTasks,
+      neededTasks: decision.neededTasks,
+      limitTasks: decision.limitTasks,
+      limitedBy: decision.limitedBy,
+      limitBreached: decision.limitBreached,
+      phase: decision.phase,
+    },
+    result,
+  };
+}
+
+/** Audits without letting a failed audit write hide the action's own outcome. */
+export async function safeAudit(
+  deps: ControllerDeps,
+  record: Parameters<ControllerDeps['state']['audit']>[0],
+): Promise<void> {
+  try {
+    await deps.state.audit(record);
+  } catch (err) {
+    deps.log.error('audit write failed', {
+      eventId: record.eventId,
+      fleetId: record.fleetId,
+      error: errorMessage(err),
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { MetricUnit } from '@aws-lambda-powertools/metrics';
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+import { FleetCapacityActuator } from '../adapters/capacity';
+import { CloudWatchMetricSource } from '../adapters/cloudwatch-metrics';
+import { DynamoStateStore } from '../adapters/dynamodb-state';
+import { EcsServiceAdapter } from '../adapters/ecs-service';
+import type { RetryOptions } from '../adapters/retry';
+import { ScalableTargetAdapter } from '../adapters/scalable-target';
+import { SnsNotifier } from '../adapters/sns-notifier';
+import type { ControllerDeps } from '../controller/deps';
+import type { RuntimeConfig } from '../core/runtime-config';
+import { parseRuntimeConfig } from '../core/runtime-config';
+import type { Clock, Telemetry } from '../ports';
+
+/** The wall clock, for deployed functions. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Structured JSON logs; every line carries the function's context once the middleware adds it. */
+export const logger = new Logger({ serviceName: 'surgeguard' });
+/** EMF metrics in the SurgeGuard namespace. */
+export const metrics = new Metrics({ namespace: 'SurgeGuard', serviceName: 'surgeguard' });
+
+/** Telemetry over Powertools metrics: each value is emitted at once with its fleet and event dimensions. */
+export const emfTelemetry: Telemetry = {
+  metric(name, value, unit, dimensions) {
+    const single = metrics.singleMetric();
+    single.addDimensions(dimensions);
+    single.addMetric(name, unit as Unit, value);
+  },
+};
+
+const retry: RetryOptions = { sleep: systemClock.sleep, attempts: 4, baseMs: 100, capMs: 2000 };
+
+/** One client per region and service, created once per container and reused by every invocation. */
+function perRegion<T>(make: (region: string) => T): (region: string) => T {
+  const cache = new Map<string, T>();
+  return (region) => {
+    let client = cache.get(region);
+    if (!client) cache.set(region, (client = make(region)));
+    return client;
+  };
+}
+
+// Our adapters retry with jitter themselves; one SDK attempt each keeps the total bounded and predictable.
+const sdk = { maxAttempts: 1 } as const;
+const cloudwatch = perRegion((region) => new CloudWatchClient({ region, ...sdk }));
+const ecs = perRegion((region) => new ECSClient({ region, ...sdk }));
+const aas = perRegion((region) => new ApplicationAutoScalingClient({ region, ...sdk }));
+
+let runtimeConfig: RuntimeConfig | undefined;
+/** The config baked in at deploy time, validated once per container. */
+export function runtime(): RuntimeConfig {
+  runtimeConfig ??= parseRuntimeConfig(process.env.SURGEGUARD_CONFIG);
+  return runtimeConfig;
+}
+
+/** An environment value the stack sets, or a clear error naming it. */
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: the function was deployed without it`);
+  return value;
+}
+
+let deps: ControllerDeps | undefined;
+/** The controller's dependencies over AWS, built once per container. */
+export function controllerDeps(): ControllerDeps {
+  if (deps) return deps;
+  const rc = runtime();
+  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...sdk }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const topic = process.env.SURGEGUARD_TOPIC_ARN;
+  deps = {
+    runtime: rc,
+    clock: systemClock,
+    metrics: new CloudWatchMetricSource(cloudwatch, retry),
+    capacity: new FleetCapacityActuator(
+      new EcsServiceAdapter(ecs, retry),
+      new ScalableTargetAdapter(aas, retry),
+    ),
+    state: new DynamoStateStore(ddb, {
+      tableName: requiredEnv('SURGEGUARD_TABLE'),
+      retry,
+      auditRetentionDays: rc.config.controller.auditRetentionDays,
+    }),
+    log: {
+      info: (m, a) => logger.info(m, a ?? {}),
+      warn: (m, a) => logger.warn(m, a ?? {}),
+      error: (m, a) => logger.error(m, a ?? {}),
+    },
+    telemetry: emfTelemetry,
+    notifier: topic ? new SnsNotifier(new SNSClient({ ...sdk }), topic, retry) : undefined,
+    actor: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'surgeguard',
+  };
+  return deps;
+}

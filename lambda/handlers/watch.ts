@@ -1,0 +1,30 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { ControllerDeps } from '../controller/deps';
+import { runWatch } from '../controller/watch';
+import { validatePayload } from './middleware';
+import { controllerDeps, logger, metrics } from './runtime';
+
+/** Payload of the recurring watch schedule; the watch finds live events itself. */
+export const watchPayload = z.strictObject({});
+
+/** Builds the watch handler over the given dependencies. */
+export function makeWatchHandler(deps: () => ControllerDeps) {
+  return middy<z.infer<typeof watchPayload>, unknown, Error, Context>()
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics))
+    .use(validatePayload(watchPayload))
+    .handler(async (_event, context) => {
+      // Scheduler fires once a minute: tick until the next invocation is due, within the function's own timeout.
+      const remaining =
+        typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 60_000;
+      const outcomes = await runWatch(deps(), { budgetMs: Math.min(60_000, remaining - 5_000) });
+      return { outcomes: outcomes.length };
+    });
+}
+
+/** Invoked every minute by EventBridge Scheduler during each event's window. */
+export const handler = makeWatchHandler(controllerDeps);

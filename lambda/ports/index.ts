@@ -1,0 +1,104 @@
+/**
+ * The small interfaces the handlers act through. Each has one adapter per AWS API (lambda/adapters) and an
+ * in-memory implementation in the simulator, so the replay runs the very code the Lambdas run.
+ */
+import type { Series } from '../core/series';
+
+/** Time, injected so the core and the handlers never read a clock of their own. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** One CloudWatch metric to read, with the id its datapoints come back under. */
+export interface MetricQuery {
+  /** Unique in one call; CloudWatch ids start with a lowercase letter. */
+  readonly id: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly stat: string;
+  readonly periodSeconds: number;
+}
+
+/** Reads metrics: one call per region per tick, however many fleets. */
+export interface MetricSource {
+  fetch(
+    region: string,
+    queries: readonly MetricQuery[],
+    startMs: number,
+    endMs: number,
+  ): Promise<Map<string, Series>>;
+}
+
+/** An ECS service's task counts. */
+export interface ServiceCounts {
+  readonly running: number;
+  readonly pending: number;
+  readonly desired: number;
+}
+
+/** The capacity settings SurgeGuard changes, as found before the event and restored after. */
+export type CapacitySettings =
+  | { readonly mode: 'min-capacity'; readonly minCapacity: number; readonly maxCapacity: number }
+  | { readonly mode: 'desired-count'; readonly desiredCount: number };
+
+/** The floor a capacity setting holds: MinCapacity or desiredCount. */
+export function floorOf(settings: CapacitySettings): number {
+  return settings.mode === 'min-capacity' ? settings.minCapacity : settings.desiredCount;
+}
+
+/** Where a fleet lives in AWS. */
+export interface FleetAddress {
+  readonly fleetId: string;
+  readonly region: string;
+  readonly cluster: string;
+  readonly service: string;
+  readonly mode: 'min-capacity' | 'desired-count';
+}
+
+/** What an actuator write did. */
+export interface ApplyResult {
+  readonly changed: boolean;
+  readonly before: CapacitySettings;
+  readonly after: CapacitySettings;
+}
+
+/** Reads and moves one fleet's capacity. */
+export interface CapacityActuator {
+  /** The settings now (MinCapacity/MaxCapacity of the scalable target, or desiredCount). */
+  read(fleet: FleetAddress): Promise<CapacitySettings>;
+  /** Running, pending and desired counts of the service. */
+  counts(fleets: readonly FleetAddress[]): Promise<Map<string, ServiceCounts>>;
+  /** Sets the floor to `tasks`; writes nothing when it is already there. */
+  applyFloor(fleet: FleetAddress, tasks: number): Promise<ApplyResult>;
+  /** Puts back exactly the recorded settings. */
+  restore(fleet: FleetAddress, settings: CapacitySettings): Promise<ApplyResult>;
+}
+
+/** Sends a message to the on-call topic. */
+export interface Notifier {
+  publish(subject: string, message: string): Promise<void>;
+}
+
+/** Structured logging; Powertools' Logger fits it. */
+export interface Log {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  error(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** Operational metrics (EMF in Lambda). */
+export interface Telemetry {
+  metric(
+    name: string,
+    value: number,
+    unit: 'Count' | 'Milliseconds' | 'None',
+    dimensions: Record<string, string>,
+  ): void;
+}
+
+/** A log that says nothing, for callers that do not need one. */
+export const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** Telemetry that records nothing. */
+export const noTelemetry: Telemetry = { metric: () => undefined };

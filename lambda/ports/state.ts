@@ -1,0 +1,110 @@
+import type { Phase } from '../core/watch-policy';
+import type { CapacitySettings } from './index';
+
+/** The global automation switch. */
+export type AutomationMode = 'active' | 'paused' | 'dry-run';
+
+/** A time-limited hold on automation, set by on-call. */
+export interface Hold {
+  readonly untilMs: number;
+  readonly by: string;
+  readonly reason: string;
+}
+
+/** State shared by every event: the automation switch and an all-events hold. */
+export interface GlobalState {
+  readonly mode: AutomationMode;
+  readonly hold?: Hold;
+  /** 0 when never written; each conditional write adds one. */
+  readonly version: number;
+}
+
+/** A manual mode of the shield that wins over the detector until it expires. */
+export interface ShieldOverride {
+  readonly mode: 'armed' | 'disarmed';
+  readonly untilMs: number;
+  readonly by: string;
+  readonly reason: string;
+}
+
+/** State of one event. */
+export interface EventState {
+  readonly eventId: string;
+  /** Minutes the event moved (`surgeguard shift`); every time in its plan moves with it. */
+  readonly shiftMinutes: number;
+  readonly hold?: Hold;
+  readonly shieldOverride?: ShieldOverride;
+  /** The shield's own state (mode, streaks, switch times); owned by the shield. */
+  readonly shield?: Readonly<Record<string, unknown>>;
+  readonly version: number;
+}
+
+/** A manual floor (`surgeguard scale`). */
+export interface Override {
+  readonly tasks: number;
+  readonly force: boolean;
+  readonly untilMs: number;
+  readonly by: string;
+  readonly reason: string;
+}
+
+/** The last decision, kept for `status`. */
+export interface LastDecision {
+  readonly atMs: number;
+  readonly action: string;
+  readonly targetTasks: number;
+  readonly reason: string;
+  readonly applied: boolean;
+}
+
+/** State of one fleet in one event. */
+export interface FleetState {
+  readonly eventId: string;
+  readonly fleetId: string;
+  readonly phase: Phase;
+  /** The capacity settings found before SurgeGuard touched anything. */
+  readonly recorded?: CapacitySettings;
+  /** The floor SurgeGuard last applied. */
+  readonly appliedTasks?: number;
+  readonly peakListeners: number;
+  readonly lastScaleInMs?: number;
+  readonly lastDecision?: LastDecision;
+  readonly override?: Override;
+  readonly version: number;
+}
+
+/** One line of the audit trail: who did what, when, why, with what inputs and result. */
+export interface AuditRecord {
+  readonly atMs: number;
+  readonly eventId?: string;
+  readonly fleetId?: string;
+  /** The caller's identity (from AWS), or the function that decided. */
+  readonly actor: string;
+  readonly kind: 'decision' | 'aws-call' | 'operation' | 'shield';
+  readonly action: string;
+  readonly reason: string;
+  readonly inputs?: unknown;
+  readonly decision?: unknown;
+  readonly result: 'ok' | 'error' | 'skipped' | 'dry-run' | 'conflict';
+  readonly error?: string;
+}
+
+/** A conditional write lost to a newer version: re-read and decide again. */
+export class VersionConflictError extends Error {
+  constructor(what: string) {
+    super(`${what} changed since it was read`);
+    this.name = 'VersionConflictError';
+  }
+}
+
+/** Durable state and audit trail. Every put is conditional on the version that was read. */
+export interface StateStore {
+  getGlobal(): Promise<GlobalState>;
+  putGlobal(next: Omit<GlobalState, 'version'>, expectedVersion: number): Promise<GlobalState>;
+  getEvent(eventId: string): Promise<EventState>;
+  putEvent(next: Omit<EventState, 'version'>, expectedVersion: number): Promise<EventState>;
+  getFleet(eventId: string, fleetId: string): Promise<FleetState | undefined>;
+  putFleet(next: Omit<FleetState, 'version'>, expectedVersion: number): Promise<FleetState>;
+  audit(record: AuditRecord): Promise<void>;
+  listAudit(filter: { eventId?: string; sinceMs?: number; limit?: number }): Promise<AuditRecord[]>;
+}

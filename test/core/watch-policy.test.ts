@@ -1,0 +1,310 @@
+import fc from 'fast-check';
+import type { Datapoint } from '../../lambda/core/series';
+import type { WatchInput } from '../../lambda/core/watch-policy';
+import { decideWatch, phaseAt, stepFloor } from '../../lambda/core/watch-policy';
+import { tasksFor, uslCapacity } from '../../lambda/core/usl';
+
+const T0 = Date.parse('2030-06-01T20:00:00Z'); // scheduled start
+const MIN = 60_000;
+const model = { lambda: 3000, sigma: 0.0005, kappa: 1e-6 };
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const timeline = {
+  rampStartMs: T0 - 30 * MIN,
+  doorsOpenMs: T0 - 15 * MIN,
+  holdUntilMs: T0 + 150 * MIN,
+  steps: [
+    { at: iso(T0 - 30 * MIN), tasks: 300 },
+    { at: iso(T0 - 29 * MIN), tasks: 400 },
+    { at: iso(T0 + 150 * MIN), tasks: 300 },
+    { at: iso(T0 + 160 * MIN), tasks: 200 },
+  ],
+  eventTasks: 400,
+};
+
+/** Listener datapoints every minute, ending one period plus delay before now. */
+function listenersAt(nowMs: number, values: number[]): Datapoint[] {
+  const last = nowMs - 2 * MIN;
+  return values.map((v, i) => ({ t: last - (values.length - 1 - i) * MIN, v }));
+}
+
+function input(over: Partial<WatchInput> & { nowMs: number }): WatchInput {
+  return {
+    timeline,
+    model,
+    headroom: 0.3,
+    fleet: { maxTasks: 2000, vcpuPerTask: 4, startupSeconds: 75, periodSeconds: 60, delaySeconds: 60 },
+    controller: {
+      tickSeconds: 20,
+      forecastWindowMinutes: 10,
+      retryIntervalSeconds: 30,
+      holdShareOfPeak: 0.5,
+    },
+    stepDown: { steps: 2, intervalMinutes: 10 },
+    metrics: {},
+    currentTasks: 400,
+    recordedTasks: 200,
+    vcpuAvailable: 100_000,
+    peakListeners: 0,
+    ...over,
+  };
+}
+
+describe('phaseAt and stepFloor', () => {
+  it.each([
+    [T0 - 31 * MIN, 200, 'scheduled'],
+    [T0 - 20 * MIN, 400, 'prewarming'],
+    [T0, 400, 'live'],
+    [T0 + 151 * MIN, 300, 'cooling'],
+    [T0 + 200 * MIN, 200, 'done'],
+  ])('at %d with %d tasks is %s', (now, current, phase) => {
+    expect(phaseAt(timeline, now, current, 200)).toBe(phase);
+  });
+  it('takes the last step at or before now', () => {
+    expect(stepFloor(timeline.steps, T0 - 31 * MIN, 200)).toBe(200);
+    expect(stepFloor(timeline.steps, T0 - 30 * MIN, 200)).toBe(300);
+    expect(stepFloor(timeline.steps, T0, 200)).toBe(400);
+    expect(stepFloor(timeline.steps, T0 + 165 * MIN, 200)).toBe(200);
+  });
+});
+
+describe('decideWatch (table)', () => {
+  const now = T0 + 5 * MIN;
+  it.each<
+    [
+      string,
+      Partial<WatchInput>,
+      { action: string; target: number | ((t: number) => boolean); reason?: RegExp },
+    ]
+  >([
+    [
+      'steady audience inside the plan',
+      { metrics: { listeners: listenersAt(now, [500_000, 500_000, 500_000]) } },
+      { action: 'hold', target: 400 },
+    ],
+    [
+      'a surge beyond the plan scales out at once to the forecast need',
+      { metrics: { listeners: listenersAt(now, [800_000, 900_000, 1_000_000]) } },
+      { action: 'scale-out', target: (t) => t > 700 && t <= 1000, reason: /forecast .* needs/ },
+    ],
+    [
+      'capacity errors add the listeners failing to get in',
+      {
+        metrics: {
+          listeners: listenersAt(now, [700_000, 700_000, 700_000]),
+          joinErrorsCapacity: listenersAt(now, [0, 60_000, 120_000]),
+        },
+      },
+      { action: 'scale-out', target: (t) => t >= tasksFor(model, (700_000 + 60_000) * 1.3).tasks! },
+    ],
+    [
+      'missing listener data holds',
+      { metrics: {} },
+      { action: 'hold', target: 400, reason: /holding: listeners: no datapoints/ },
+    ],
+    [
+      'NaN holds',
+      { metrics: { listeners: listenersAt(now, [900_000, Number.NaN]) } },
+      { action: 'hold', target: 400, reason: /not a number/ },
+    ],
+    [
+      'negative holds',
+      { metrics: { listeners: listenersAt(now, [900_000, -5]) } },
+      { action: 'hold', target: 400, reason: /negative/ },
+    ],
+    [
+      'stale data holds',
+      { metrics: { listeners: [{ t: now - 30 * MIN, v: 1_000_000 }] } },
+      { action: 'hold', target: 400, reason: /stale/ },
+    ],
+    [
+      'a falling audience never scales in during the window',
+      { metrics: { listeners: listenersAt(now, [100_000, 50_000, 10_000]) }, currentTasks: 900 },
+      { action: 'hold', target: 900 },
+    ],
+    [
+      'a manual floor above the plan',
+      { metrics: { listeners: listenersAt(now, [10, 10, 10]) }, override: { tasks: 600, force: false } },
+      { action: 'scale-out', target: 600, reason: /manual floor 600/ },
+    ],
+    [
+      'a manual floor below the plan without force is ignored',
+      { metrics: { listeners: listenersAt(now, [10, 10, 10]) }, override: { tasks: 100, force: false } },
+      { action: 'hold', target: 400 },
+    ],
+    [
+      'a forced floor below the plan scales in',
+      { metrics: { listeners: listenersAt(now, [10, 10, 10]) }, override: { tasks: 100, force: true } },
+      { action: 'scale-in', target: 100 },
+    ],
+    [
+      'the vCPU quota bounds the target and is reported',
+      { metrics: { listeners: listenersAt(now, [1_000_000, 1_000_000, 1_000_000]) }, vcpuAvailable: 2400 },
+      { action: 'scale-out', target: 600, reason: /limited to 600 by vcpuQuota/ },
+    ],
+    [
+      'the shield asks for more capacity during a flash crowd',
+      { metrics: { listeners: listenersAt(now, [500_000, 500_000, 500_000]) }, extraTasks: 300 },
+      { action: 'scale-out', target: (t) => t === tasksFor(model, 500_000 * 1.3).tasks! + 300 },
+    ],
+  ])('%s', (_name, over, expected) => {
+    const d = decideWatch(input({ nowMs: now, ...over }));
+    expect(d.action).toBe(expected.action);
+    if (typeof expected.target === 'number') expect(d.targetTasks).toBe(expected.target);
+    else expect(expected.target(d.targetTasks)).toBe(true);
+    if (expected.reason) expect(d.reason).toMatch(expected.reason);
+  });
+
+  it('raises to the plan step at the ramp start', () => {
+    const d = decideWatch(input({ nowMs: T0 - 30 * MIN, currentTasks: 200 }));
+    expect(d).toMatchObject({ phase: 'prewarming', action: 'scale-out', targetTasks: 300 });
+  });
+
+  describe('after the window', () => {
+    const after = T0 + 152 * MIN;
+    it('holds while listeners are above the share of the peak (the event runs late)', () => {
+      const d = decideWatch(
+        input({
+          nowMs: after,
+          peakListeners: 1_000_000,
+          metrics: { listeners: listenersAt(after, [600_000, 600_000]) },
+        }),
+      );
+      expect(d).toMatchObject({ phase: 'cooling', action: 'hold', targetTasks: 400 });
+      expect(d.reason).toMatch(/running late/);
+    });
+    it('steps down gradually once listeners allow', () => {
+      const d = decideWatch(
+        input({
+          nowMs: after,
+          peakListeners: 1_000_000,
+          metrics: { listeners: listenersAt(after, [10_000, 5_000]) },
+        }),
+      );
+      expect(d).toMatchObject({ action: 'scale-in', targetTasks: 300 });
+    });
+    it('waits an interval between steps', () => {
+      const d = decideWatch(
+        input({
+          nowMs: after,
+          currentTasks: 300,
+          lastScaleInMs: after - 5 * MIN,
+          peakListeners: 1e6,
+          metrics: { listeners: listenersAt(after, [0, 0]) },
+        }),
+      );
+      expect(d).toMatchObject({ action: 'hold', targetTasks: 300 });
+    });
+    it('never steps down on missing data', () => {
+      const d = decideWatch(input({ nowMs: after, peakListeners: 1_000_000, metrics: {} }));
+      expect(d).toMatchObject({ action: 'hold', targetTasks: 400 });
+    });
+    it('stops at the recorded floor', () => {
+      const d = decideWatch(
+        input({
+          nowMs: after + 60 * MIN,
+          currentTasks: 200,
+          metrics: { listeners: listenersAt(after + 60 * MIN, [0]) },
+        }),
+      );
+      expect(d).toMatchObject({ phase: 'done', action: 'hold', targetTasks: 200 });
+    });
+  });
+});
+
+describe('decideWatch (properties)', () => {
+  const value = fc.oneof(
+    { weight: 8, arbitrary: fc.double({ min: 0, max: 3_000_000, noNaN: true }) },
+    { weight: 1, arbitrary: fc.constantFrom(Number.NaN, -1, Number.POSITIVE_INFINITY) },
+  );
+  const series = fc.option(fc.array(value, { minLength: 0, maxLength: 12 }), { nil: undefined });
+  const scenario = fc.record({
+    offsetMin: fc.integer({ min: -30, max: 149 }),
+    listeners: series,
+    errors: series,
+    stale: fc.boolean(),
+    current: fc.integer({ min: 200, max: 1500 }),
+    maxTasks: fc.integer({ min: 400, max: 5000 }),
+    vcpuAvailable: fc.integer({ min: 1600, max: 40_000 }),
+  });
+
+  const build = (s: fc.RecordValue<typeof scenario> extends infer R ? R : never) => {
+    const nowMs = T0 + s.offsetMin * MIN;
+    const toSeries = (vals: number[] | undefined) =>
+      vals === undefined ? undefined : listenersAt(s.stale ? nowMs - 20 * MIN : nowMs, vals);
+    return input({
+      nowMs,
+      currentTasks: s.current,
+      fleet: {
+        maxTasks: s.maxTasks,
+        vcpuPerTask: 4,
+        startupSeconds: 75,
+        periodSeconds: 60,
+        delaySeconds: 60,
+      },
+      vcpuAvailable: s.vcpuAvailable,
+      metrics: { listeners: toSeries(s.listeners), joinErrorsCapacity: toSeries(s.errors) },
+    });
+  };
+
+  it('in the window: never below the plan floor, never scales in, never above the limits it can move to', () => {
+    fc.assert(
+      fc.property(scenario, (s) => {
+        const inp = build(s);
+        const d = decideWatch(inp);
+        const limit = Math.min(inp.fleet.maxTasks, 5000, Math.floor(inp.vcpuAvailable / 4));
+        expect(d.targetTasks).toBeGreaterThanOrEqual(inp.currentTasks);
+        expect(d.targetTasks).toBeGreaterThanOrEqual(Math.min(d.planFloor, limit));
+        if (d.targetTasks > inp.currentTasks) expect(d.targetTasks).toBeLessThanOrEqual(limit);
+        expect(d.action).not.toBe('scale-in');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('missing, NaN, negative or stale listeners never move capacity down and never up beyond the plan', () => {
+    fc.assert(
+      fc.property(scenario, fc.integer({ min: -30, max: 300 }), (s, offsetMin) => {
+        const inp = { ...build(s), nowMs: T0 + offsetMin * MIN };
+        const bad = {
+          ...inp,
+          metrics: {
+            listeners:
+              s.listeners === undefined
+                ? undefined
+                : listenersAt(inp.nowMs, [...(s.listeners ?? []), Number.NaN]),
+          },
+        };
+        const d = decideWatch(bad);
+        expect(d.targetTasks).toBeGreaterThanOrEqual(inp.currentTasks);
+        expect(d.targetTasks).toBeLessThanOrEqual(Math.max(inp.currentTasks, d.planFloor));
+        expect(d.anomalies.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('scales out to the forecast need within one tick', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 100_000, max: 1_100_000, noNaN: true }),
+        fc.double({ min: 1, max: 3, noNaN: true }),
+        (level, growth) => {
+          const now = T0 + 10 * MIN;
+          const values = [level, level * growth ** 0.5, level * growth];
+          const d = decideWatch(
+            input({ nowMs: now, currentTasks: 400, metrics: { listeners: listenersAt(now, values) } }),
+          );
+          const last = values[2]!;
+          const need = tasksFor(model, last * 1.3);
+          if (need.reachable && need.tasks! > 400) {
+            // Capacity decided now carries at least the newest observation with headroom.
+            expect(uslCapacity(model, d.targetTasks)).toBeGreaterThanOrEqual(last * 1.3 - 1);
+            expect(d.action).toBe('scale-out');
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
