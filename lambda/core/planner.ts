@@ -1,6 +1,6 @@
 import type { Config, EventConfig, FleetConfig } from './config/schema';
-import { ECS_MAX_TASKS_PER_SERVICE } from './config/schema';
-import { eventEndMs, eventStartMs } from './config/parse';
+import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
+import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
 import type { CapacityModel } from './usl';
 import { tasksFor } from './usl';

@@ -1,6 +1,4 @@
-import { z } from 'zod';
 import type { Config, EventConfig, FleetConfig } from './config/schema';
-import { configSchema } from './config/schema';
 import type { EventPlan, FleetPlan, FleetModels, Plan } from './planner';
 import { planAll } from './planner';
 import { isoUtc, minutes } from './time';
@@ -13,62 +11,37 @@ export interface RuntimeConfig {
   readonly plan: Plan;
 }
 
-const model = z.object({
-  lambda: z.number().nonnegative(),
-  sigma: z.number().nonnegative(),
-  kappa: z.number().nonnegative(),
-  peakTasks: z.number().nullable(),
-  peakListeners: z.number().nullable(),
-  r2: z.number(),
-  maxTestedTasks: z.number(),
-  points: z.number(),
-});
-
-const step = z.object({ at: z.string(), tasks: z.number().int().nonnegative() });
-const fleetPlan = z.object({
-  fleet: z.string(),
-  model: z.object({}).passthrough(),
-  listeners: z.number(),
-  neededTasks: z.number().int(),
-  baselineTasks: z.number().int(),
-  leadSeconds: z.number(),
-  rampStart: z.string(),
-  readyAt: z.string(),
-  steps: z.array(step),
-  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
-});
-const eventPlan = z.object({
-  id: z.string(),
-  title: z.string(),
-  start: z.string(),
-  end: z.string(),
-  doorsOpen: z.string(),
-  holdUntil: z.string(),
-  fleets: z.array(fleetPlan),
-});
-const runtimeSchema = z.object({
-  config: configSchema,
-  models: z.record(z.string(), model),
-  plan: z.object({ events: z.array(eventPlan) }),
-});
-
 /** Builds the runtime config from a validated config and its fitted models. */
 export function buildRuntimeConfig(config: Config, models: FleetModels): RuntimeConfig {
   return { config, models, plan: planAll(config, models) };
 }
 
 /**
- * Parses the runtime config a Lambda was deployed with. A bad value is a deploy bug, so the message names the
- * field and the function refuses to act.
+ * Reads the runtime config a Lambda was deployed with. The config was validated at synth time (the deploy fails
+ * on a bad config), so this checks only that the value is the runtime config at all: a bad value is a deploy bug,
+ * and the function refuses to act.
  */
 export function parseRuntimeConfig(json: string | undefined): RuntimeConfig {
   if (!json) throw new Error('SURGEGUARD_CONFIG is not set: the function was deployed without its config');
-  const parsed = runtimeSchema.safeParse(JSON.parse(json));
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new Error(`SURGEGUARD_CONFIG is invalid at ${first?.path.join('.')}: ${first?.message}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (err) {
+    throw new Error(`SURGEGUARD_CONFIG is not JSON: ${(err as Error).message}`);
   }
-  return parsed.data as unknown as RuntimeConfig;
+  const v = value as Partial<RuntimeConfig> | null;
+  const problems: string[] = [];
+  if (!v || typeof v !== 'object') problems.push('expected an object');
+  else {
+    if (!Array.isArray(v.config?.fleets)) problems.push('config.fleets: expected an array');
+    if (!Array.isArray(v.config?.events)) problems.push('config.events: expected an array');
+    if (!v.config?.controller) problems.push('config.controller: missing');
+    if (!v.models || typeof v.models !== 'object') problems.push('models: expected an object');
+    if (!Array.isArray(v.plan?.events)) problems.push('plan.events: expected an array');
+    for (const f of v.config?.fleets ?? []) if (!v.models?.[f.id]) problems.push(`models.${f.id}: missing`);
+  }
+  if (problems.length) throw new Error(`SURGEGUARD_CONFIG is invalid: ${problems.join('; ')}`);
+  return v as RuntimeConfig;
 }
 
 /** An event, its plan and its fleets, looked up together. */

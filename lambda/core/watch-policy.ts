@@ -1,4 +1,4 @@
-import { ECS_MAX_TASKS_PER_SERVICE } from './config/schema';
+import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { holtForecast } from './forecast';
 import type { PlanStep } from './planner';
 import type { Series, SeriesProblem } from './series';

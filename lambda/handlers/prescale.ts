@@ -1,18 +1,18 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { z } from 'zod';
 import type { ControllerDeps } from '../controller/deps';
 import { runPrescale } from '../controller/prescale';
+import type { PayloadOf } from './middleware';
 import { validatePayload } from './middleware';
 import { controllerDeps, logger, metrics } from './runtime';
 
 /** Payload of the one-time prescale schedule. */
-export const prescalePayload = z.strictObject({ eventId: z.string().min(1) });
+export const prescalePayload = { eventId: 'string' } as const;
 
 /** Builds the prescale handler over the given dependencies. */
 export function makePrescaleHandler(deps: () => ControllerDeps) {
-  return middy<z.infer<typeof prescalePayload>>()
+  return middy<PayloadOf<typeof prescalePayload>>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(validatePayload(prescalePayload))

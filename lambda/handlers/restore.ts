@@ -1,18 +1,18 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { z } from 'zod';
 import type { ControllerDeps } from '../controller/deps';
 import { runRestore } from '../controller/restore';
+import type { PayloadOf } from './middleware';
 import { validatePayload } from './middleware';
 import { controllerDeps, logger, metrics } from './runtime';
 
 /** Payload of the restore schedule. */
-export const restorePayload = z.strictObject({ eventId: z.string().min(1) });
+export const restorePayload = { eventId: 'string' } as const;
 
 /** Builds the restore handler over the given dependencies. */
 export function makeRestoreHandler(deps: () => ControllerDeps) {
-  return middy<z.infer<typeof restorePayload>>()
+  return middy<PayloadOf<typeof restorePayload>>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(validatePayload(restorePayload))

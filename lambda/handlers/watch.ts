@@ -2,18 +2,18 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
 import type { ControllerDeps } from '../controller/deps';
 import { runWatch } from '../controller/watch';
+import type { PayloadOf } from './middleware';
 import { validatePayload } from './middleware';
 import { controllerDeps, logger, metrics } from './runtime';
 
 /** Payload of the recurring watch schedule; the watch finds live events itself. */
-export const watchPayload = z.strictObject({});
+export const watchPayload = {} as const;
 
 /** Builds the watch handler over the given dependencies. */
 export function makeWatchHandler(deps: () => ControllerDeps) {
-  return middy<z.infer<typeof watchPayload>, unknown, Error, Context>()
+  return middy<PayloadOf<typeof watchPayload>, unknown, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(validatePayload(watchPayload))

@@ -218,7 +218,16 @@ describe('decideWatch (properties)', () => {
     { weight: 1, arbitrary: fc.constantFrom(Number.NaN, -1, Number.POSITIVE_INFINITY) },
   );
   const series = fc.option(fc.array(value, { minLength: 0, maxLength: 12 }), { nil: undefined });
-  const scenario = fc.record({
+  type Scenario = {
+    offsetMin: number;
+    listeners?: number[];
+    errors?: number[];
+    stale: boolean;
+    current: number;
+    maxTasks: number;
+    vcpuAvailable: number;
+  };
+  const scenario: fc.Arbitrary<Scenario> = fc.record({
     offsetMin: fc.integer({ min: -30, max: 149 }),
     listeners: series,
     errors: series,
@@ -228,7 +237,7 @@ describe('decideWatch (properties)', () => {
     vcpuAvailable: fc.integer({ min: 1600, max: 40_000 }),
   });
 
-  const build = (s: fc.RecordValue<typeof scenario> extends infer R ? R : never) => {
+  const build = (s: Scenario) => {
     const nowMs = T0 + s.offsetMin * MIN;
     const toSeries = (vals: number[] | undefined) =>
       vals === undefined ? undefined : listenersAt(s.stale ? nowMs - 20 * MIN : nowMs, vals);

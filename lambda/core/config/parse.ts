@@ -1,5 +1,8 @@
 import type { InputIssue } from '../issues';
-import { isTimeZone, minutes, zonedToUtcMs } from '../time';
+import { isTimeZone, minutes } from '../time';
+import { eventEndMs, eventStartMs } from './event-time';
+
+export { eventEndMs, eventStartMs };
 import type { Config, EventConfig } from './schema';
 import { configSchema } from './schema';
 import type { YamlSource } from './yaml-source';
@@ -42,18 +45,6 @@ export function parseConfig(text: string, file: string): ParsedConfig {
   return issues.length
     ? { issues: sortIssues(issues), source, shape: parsed.data }
     : { config: parsed.data, shape: parsed.data, issues, source };
-}
-
-/** The scheduled start of an event as a UTC instant in ms. */
-export function eventStartMs(event: EventConfig): number {
-  return typeof event.start === 'string'
-    ? Date.parse(event.start)
-    : zonedToUtcMs(event.start.local, event.start.zone);
-}
-
-/** The scheduled end of an event as a UTC instant in ms. */
-export function eventEndMs(event: EventConfig): number {
-  return eventStartMs(event) + minutes(event.durationMinutes);
 }
 
 function crossCheck(config: Config, src: YamlSource): InputIssue[] {

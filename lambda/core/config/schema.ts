@@ -5,10 +5,9 @@ import { z } from 'zod';
  * JSON Schema (`config/events.schema.json`).
  */
 
-/** ECS allows at most this many tasks in one service. */
-export const ECS_MAX_TASKS_PER_SERVICE = 5000;
-/** The ECS service scheduler launches at most this many tasks per minute per service. */
-export const ECS_LAUNCH_RATE_PER_MINUTE = 500;
+import { ECS_LAUNCH_RATE_PER_MINUTE, ECS_MAX_TASKS_PER_SERVICE } from '../limits';
+
+export { ECS_LAUNCH_RATE_PER_MINUTE, ECS_MAX_TASKS_PER_SERVICE };
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,47}$/, {
   error:

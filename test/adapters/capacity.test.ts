@@ -1,0 +1,165 @@
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { FleetCapacityActuator } from '../../lambda/adapters/capacity';
+import { EcsServiceAdapter } from '../../lambda/adapters/ecs-service';
+import { ScalableTargetAdapter } from '../../lambda/adapters/scalable-target';
+import type { FleetAddress } from '../../lambda/ports';
+import { noWaitRetry } from '../fakes/clock';
+
+const minFleet: FleetAddress = {
+  fleetId: 'a',
+  region: 'us-east-1',
+  cluster: 'prod',
+  service: 'sfu',
+  mode: 'min-capacity',
+};
+const desiredFleet: FleetAddress = { ...minFleet, fleetId: 'b', service: 'sfu-b', mode: 'desired-count' };
+
+describe('FleetCapacityActuator', () => {
+  const ecs = mockClient(ECSClient);
+  const aas = mockClient(ApplicationAutoScalingClient);
+  const actuator = new FleetCapacityActuator(
+    new EcsServiceAdapter(() => new ECSClient({ region: 'us-east-1' }), noWaitRetry),
+    new ScalableTargetAdapter(() => new ApplicationAutoScalingClient({ region: 'us-east-1' }), noWaitRetry),
+  );
+  beforeEach(() => {
+    ecs.reset();
+    aas.reset();
+  });
+
+  describe('min-capacity mode', () => {
+    beforeEach(() => {
+      aas
+        .on(DescribeScalableTargetsCommand)
+        .resolves({ ScalableTargets: [{ MinCapacity: 40, MaxCapacity: 600 } as never] });
+    });
+
+    it('raises MinCapacity, and MaxCapacity where it is below', async () => {
+      const res = await actuator.applyFloor(minFleet, 1000);
+      expect(aas).toHaveReceivedCommandWith(DescribeScalableTargetsCommand, {
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceIds: ['service/prod/sfu'],
+      });
+      expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/prod/sfu',
+        MinCapacity: 1000,
+        MaxCapacity: 1000,
+      });
+      expect(res).toEqual({
+        changed: true,
+        before: { mode: 'min-capacity', minCapacity: 40, maxCapacity: 600 },
+        after: { mode: 'min-capacity', minCapacity: 1000, maxCapacity: 1000 },
+      });
+      expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    });
+
+    it('keeps a MaxCapacity above the floor', async () => {
+      await actuator.applyFloor(minFleet, 300);
+      expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+        MinCapacity: 300,
+        MaxCapacity: 600,
+      });
+    });
+
+    it('writes nothing when nothing changes', async () => {
+      const res = await actuator.applyFloor(minFleet, 40);
+      expect(res.changed).toBe(false);
+      expect(aas).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+    });
+
+    it('restores exactly the recorded settings', async () => {
+      aas
+        .on(DescribeScalableTargetsCommand)
+        .resolves({ ScalableTargets: [{ MinCapacity: 1000, MaxCapacity: 1000 } as never] });
+      await actuator.restore(minFleet, { mode: 'min-capacity', minCapacity: 40, maxCapacity: 600 });
+      expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+        MinCapacity: 40,
+        MaxCapacity: 600,
+      });
+    });
+
+    it('says what to do when the service has no scalable target', async () => {
+      aas.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+      await expect(actuator.read(minFleet)).rejects.toThrow(
+        /no scalable target for service\/prod\/sfu .* desired-count/,
+      );
+    });
+
+    it('retries throttling, then succeeds', async () => {
+      aas
+        .on(RegisterScalableTargetCommand)
+        .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
+        .resolves({});
+      await actuator.applyFloor(minFleet, 500);
+      expect(aas).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 2);
+    });
+
+    it('gives up after bounded attempts and reports the error', async () => {
+      aas
+        .on(RegisterScalableTargetCommand)
+        .rejects(Object.assign(new Error('down'), { $metadata: { httpStatusCode: 503 } }));
+      await expect(actuator.applyFloor(minFleet, 500)).rejects.toThrow('down');
+      expect(aas).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 4);
+    });
+  });
+
+  describe('desired-count mode', () => {
+    beforeEach(() => {
+      ecs.on(DescribeServicesCommand).resolves({
+        services: [{ serviceName: 'sfu-b', desiredCount: 10, runningCount: 9, pendingCount: 1 }],
+      });
+    });
+
+    it('sets desiredCount with UpdateService', async () => {
+      await actuator.applyFloor(desiredFleet, 250);
+      expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, {
+        cluster: 'prod',
+        services: ['sfu-b'],
+      });
+      expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
+        cluster: 'prod',
+        service: 'sfu-b',
+        desiredCount: 250,
+      });
+      expect(aas).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+    });
+
+    it('writes nothing when desiredCount is already there', async () => {
+      await actuator.applyFloor(desiredFleet, 10);
+      expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    });
+  });
+
+  it('batches DescribeServices by cluster, ten services a call', async () => {
+    ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
+      services: input.services.map((s) => ({
+        serviceName: s,
+        desiredCount: 3,
+        runningCount: 2,
+        pendingCount: 1,
+      })),
+    }));
+    const fleets = Array.from({ length: 12 }, (_, i) => ({
+      ...minFleet,
+      fleetId: `f${i}`,
+      service: `s${i}`,
+    }));
+    fleets.push({ ...minFleet, fleetId: 'other', cluster: 'canary', service: 'x' });
+    const counts = await actuator.counts(fleets);
+    expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 3);
+    expect(ecs).toHaveReceivedNthCommandWith(1, DescribeServicesCommand, {
+      cluster: 'prod',
+      services: fleets.slice(0, 10).map((f) => f.service),
+    });
+    expect(counts.get('f11')).toEqual({ running: 2, pending: 1, desired: 3 });
+    expect(counts.get('other')).toEqual({ running: 2, pending: 1, desired: 3 });
+  });
+});

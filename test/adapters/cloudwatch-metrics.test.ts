@@ -1,0 +1,146 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudWatchMetricSource } from '../../lambda/adapters/cloudwatch-metrics';
+import { metricQueries } from '../../lambda/controller/metric-queries';
+import { configSchema } from '../../lambda/core/config/schema';
+import { noWaitRetry } from '../fakes/clock';
+
+const metrics = {
+  namespace: 'Spaces/SFU',
+  dimensions: { Fleet: 'x' },
+  periodSeconds: 20,
+  listeners: { metricName: 'ConcurrentListeners' },
+  joinRequests: { metricName: 'JoinRequests' },
+  joinSuccesses: { metricName: 'JoinSuccesses' },
+  joinErrorsCapacity: { metricName: 'JoinErrors', dimensions: { ErrorClass: 'capacity' } },
+  joinErrorsAuth: {
+    metricName: 'JoinErrors',
+    namespace: 'Other',
+    dimensions: { ErrorClass: 'auth' },
+    stat: 'Average' as const,
+  },
+};
+const fleets = configSchema.shape.fleets.parse(
+  ['a', 'b'].map((id) => ({
+    id,
+    region: 'us-east-1',
+    cluster: 'c',
+    service: id,
+    baselineTasks: 1,
+    maxTasks: 10,
+    vcpuPerTask: 4,
+    startupSeconds: 60,
+    scalingTest: 'x.csv',
+    metrics: { ...metrics, dimensions: { Fleet: id } },
+  })),
+);
+
+describe('CloudWatchMetricSource', () => {
+  const cw = mockClient(CloudWatchClient);
+  beforeEach(() => cw.reset());
+
+  it('reads every fleet of a region in one GetMetricData call with ids, stats and periods', async () => {
+    // Prepare
+    cw.on(GetMetricDataCommand).resolves({
+      MetricDataResults: [
+        { Id: 'f0_listeners', Timestamps: [new Date(2000), new Date(1000)], Values: [20, 10] },
+      ],
+    });
+    const source = new CloudWatchMetricSource(
+      () => new CloudWatchClient({ region: 'us-east-1' }),
+      noWaitRetry,
+    );
+    // Act
+    const data = await source.fetch('us-east-1', metricQueries(fleets), 0, 5000);
+    // Assess
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+    const input = cw.commandCalls(GetMetricDataCommand)[0]!.args[0].input;
+    expect(input.MetricDataQueries).toHaveLength(10);
+    expect(input).toMatchObject({
+      StartTime: new Date(0),
+      EndTime: new Date(5000),
+      ScanBy: 'TimestampAscending',
+    });
+    expect(input.MetricDataQueries).toContainEqual({
+      Id: 'f1_joinErrorsCapacity',
+      ReturnData: true,
+      MetricStat: {
+        Metric: {
+          Namespace: 'Spaces/SFU',
+          MetricName: 'JoinErrors',
+          Dimensions: [
+            { Name: 'Fleet', Value: 'b' },
+            { Name: 'ErrorClass', Value: 'capacity' },
+          ],
+        },
+        Period: 20,
+        Stat: 'Sum',
+      },
+    });
+    expect(input.MetricDataQueries).toContainEqual(
+      expect.objectContaining({
+        Id: 'f0_listeners',
+        MetricStat: expect.objectContaining({ Stat: 'Maximum' }),
+      }),
+    );
+    expect(input.MetricDataQueries).toContainEqual(
+      expect.objectContaining({
+        Id: 'f0_joinErrorsAuth',
+        MetricStat: expect.objectContaining({
+          Stat: 'Average',
+          Metric: expect.objectContaining({ Namespace: 'Other' }),
+        }),
+      }),
+    );
+    expect(data.get('f0_listeners')).toEqual([
+      { t: 1000, v: 10 },
+      { t: 2000, v: 20 },
+    ]);
+    expect(data.get('f1_listeners')).toEqual([]);
+  });
+
+  it('follows NextToken pages', async () => {
+    cw.on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [{ Id: 'f0_listeners', Timestamps: [new Date(1000)], Values: [1] }],
+        NextToken: 'p2',
+      })
+      .resolvesOnce({
+        MetricDataResults: [{ Id: 'f0_listeners', Timestamps: [new Date(2000)], Values: [2] }],
+      });
+    const source = new CloudWatchMetricSource(
+      () => new CloudWatchClient({ region: 'us-east-1' }),
+      noWaitRetry,
+    );
+    const data = await source.fetch('us-east-1', metricQueries(fleets), 0, 5000);
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
+    expect(cw.commandCalls(GetMetricDataCommand)[1]!.args[0].input.NextToken).toBe('p2');
+    expect(data.get('f0_listeners')?.map((p) => p.v)).toEqual([1, 2]);
+  });
+
+  it('retries throttling, then succeeds', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+    cw.on(GetMetricDataCommand).rejectsOnce(throttled).resolves({ MetricDataResults: [] });
+    const source = new CloudWatchMetricSource(
+      () => new CloudWatchClient({ region: 'us-east-1' }),
+      noWaitRetry,
+    );
+    await expect(source.fetch('us-east-1', metricQueries(fleets), 0, 1)).resolves.toBeInstanceOf(Map);
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
+  });
+
+  it('does not retry a client error', async () => {
+    cw.on(GetMetricDataCommand).rejects(
+      Object.assign(new Error('bad'), {
+        name: 'InvalidParameterValueException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const source = new CloudWatchMetricSource(
+      () => new CloudWatchClient({ region: 'us-east-1' }),
+      noWaitRetry,
+    );
+    await expect(source.fetch('us-east-1', metricQueries(fleets), 0, 1)).rejects.toThrow('bad');
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+  });
+});

@@ -1,0 +1,271 @@
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { runRestore } from '../../lambda/controller/restore';
+import { makePrescaleHandler } from '../../lambda/handlers/prescale';
+import { makeRestoreHandler } from '../../lambda/handlers/restore';
+import { makeWatchHandler } from '../../lambda/handlers/watch';
+import { lambdaContext, testDeps, testRuntime } from '../fixtures/runtime';
+
+const aas = mockClient(ApplicationAutoScalingClient);
+const ecs = mockClient(ECSClient);
+const cw = mockClient(CloudWatchClient);
+
+const runtime = testRuntime();
+const plan = runtime.plan.events[0]!;
+const use1 = plan.fleets.find((f) => f.fleet === 'use1')!;
+const euw1 = plan.fleets.find((f) => f.fleet === 'euw1')!;
+const RAMP = Date.parse(use1.rampStart);
+const HOLD_UNTIL = Date.parse(plan.holdUntil);
+const MIN = 60_000;
+
+/** AWS as it would answer: the scalable target and the service remember what was written. */
+function liveAws(listeners: (nowMs: number) => number, clockNow: () => number) {
+  let min = 10;
+  let max = 50;
+  let desired = 5;
+  aas
+    .on(DescribeScalableTargetsCommand)
+    .callsFake(() => ({ ScalableTargets: [{ MinCapacity: min, MaxCapacity: max }] }));
+  aas.on(RegisterScalableTargetCommand).callsFake((input: { MinCapacity: number; MaxCapacity: number }) => {
+    min = input.MinCapacity;
+    max = input.MaxCapacity;
+    return {};
+  });
+  ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
+    services: input.services.map((s) => ({
+      serviceName: s,
+      desiredCount: s === 'sfu-eu' ? desired : min,
+      runningCount: 0,
+      pendingCount: 0,
+    })),
+  }));
+  ecs.on(UpdateServiceCommand).callsFake((input: { desiredCount: number }) => {
+    desired = input.desiredCount;
+    return {};
+  });
+  cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => {
+    const now = clockNow();
+    const ts = [5, 4, 3, 2].map((k) => new Date(now - k * MIN));
+    return {
+      MetricDataResults: input.MetricDataQueries.map((q) => ({
+        Id: q.Id,
+        Timestamps: ts,
+        Values: ts.map((t) => (q.Id.endsWith('_listeners') ? listeners(t.getTime()) : 0)),
+      })),
+    };
+  });
+  return { settings: () => ({ min, max, desired }) };
+}
+
+beforeEach(() => {
+  aas.reset();
+  ecs.reset();
+  cw.reset();
+});
+
+describe('prescale handler', () => {
+  it('records settings first, applies the due plan step, and a second delivery changes nothing', async () => {
+    // Prepare
+    const { deps, clock, state } = testDeps(RAMP + 5_000, runtime);
+    const aws = liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    const handler = makePrescaleHandler(() => deps);
+    // Act
+    await handler({ eventId: 'ev' }, lambdaContext());
+    await handler({ eventId: 'ev' }, lambdaContext());
+    // Assess
+    expect(aas).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 1);
+    expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+      MinCapacity: use1.steps[0]!.tasks,
+      MaxCapacity: Math.max(50, use1.steps[0]!.tasks),
+    });
+    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
+    expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
+      cluster: 'prod-eu',
+      service: 'sfu-eu',
+      desiredCount: euw1.steps[0]!.tasks,
+    });
+    expect(aws.settings()).toEqual({
+      min: use1.steps[0]!.tasks,
+      max: Math.max(50, use1.steps[0]!.tasks),
+      desired: euw1.steps[0]!.tasks,
+    });
+    const recorded = await state.getFleet('ev', 'use1');
+    expect(recorded?.recorded).toEqual({ mode: 'min-capacity', minCapacity: 10, maxCapacity: 50 });
+    expect((await state.getFleet('ev', 'euw1'))?.recorded).toEqual({
+      mode: 'desired-count',
+      desiredCount: 5,
+    });
+    // The reading happened before the write.
+    const calls = aas.calls().map((c) => c.args[0].constructor.name);
+    expect(calls.indexOf('DescribeScalableTargetsCommand')).toBeLessThan(
+      calls.indexOf('RegisterScalableTargetCommand'),
+    );
+    const audit = await state.listAudit({ eventId: 'ev' });
+    expect(audit.filter((a) => a.kind === 'aws-call')).toHaveLength(2);
+    expect(audit.filter((a) => a.action === 'record-settings')).toHaveLength(2);
+  });
+
+  it('in dry-run decides and audits but writes nothing to ECS or Application Auto Scaling', async () => {
+    const { deps, clock, state } = testDeps(RAMP + 5_000, runtime);
+    liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    await state.putGlobal({ mode: 'dry-run' }, 0);
+    await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
+    expect(aas).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+    const audit = await state.listAudit({ eventId: 'ev' });
+    expect(
+      audit
+        .filter((a) => a.result === 'dry-run')
+        .map((a) => a.fleetId)
+        .sort(),
+    ).toEqual(['euw1', 'use1']);
+  });
+
+  it('rejects a bad payload or an unknown event with a clear error and no action', async () => {
+    const { deps } = testDeps(RAMP, runtime);
+    const handler = makePrescaleHandler(() => deps);
+    await expect(handler({} as never, lambdaContext())).rejects.toThrow(
+      'bad payload: eventId: missing; expected string',
+    );
+    await expect(handler({ eventId: 'ev', extra: 1 } as never, lambdaContext())).rejects.toThrow(
+      /bad payload/,
+    );
+    await expect(handler({ eventId: 'nope' }, lambdaContext())).rejects.toThrow(
+      'unknown event "nope"; expected one of: ev',
+    );
+    expect(aas.calls()).toHaveLength(0);
+    expect(ecs.calls()).toHaveLength(0);
+  });
+
+  it("reports one fleet's failure without blocking the other", async () => {
+    const { deps, clock } = testDeps(RAMP + 5_000, runtime);
+    liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    aas.on(RegisterScalableTargetCommand).rejects(
+      Object.assign(new Error('no permission'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    await expect(makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext())).rejects.toThrow(
+      /1 of 2 fleet actions failed: ev\/use1: AccessDeniedException: no permission/,
+    );
+    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 1);
+  });
+});
+
+describe('watch handler', () => {
+  it('runs several ticks per invocation with one GetMetricData call per region per tick, and scales out ahead of a surge', async () => {
+    const { deps, clock, state } = testDeps(RAMP + 20 * MIN, runtime);
+    // An audience growing fast: 10k more listeners a minute on top of 250k.
+    liveAws(
+      (t) => 250_000 + ((t - RAMP) / MIN) * 10_000,
+      () => clock.now(),
+    );
+    await makeWatchHandler(() => deps)({}, lambdaContext());
+    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 3 * 2); // 3 ticks (20 s) x 2 regions
+    const use1State = await state.getFleet('ev', 'use1');
+    expect(use1State?.appliedTasks).toBeGreaterThan(use1.neededTasks);
+    expect(use1State?.lastDecision?.reason).toMatch(/forecast/);
+    expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+      MinCapacity: use1State!.appliedTasks,
+    });
+    // Capacity only ever moved up during the window.
+    const mins = aas.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input.MinCapacity!);
+    expect([...mins].sort((a, b) => a - b)).toEqual(mins);
+  });
+
+  it('holds when the metrics are missing', async () => {
+    const { deps, clock, state } = testDeps(RAMP + 20 * MIN, runtime);
+    liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    await makeWatchHandler(() => deps)({}, lambdaContext());
+    const s = await state.getFleet('ev', 'use1');
+    expect(s?.lastDecision?.reason).toMatch(/holding: listeners: no datapoints/);
+    // Only the plan's floor was applied; nothing beyond it.
+    expect(
+      Math.max(...aas.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input.MinCapacity!)),
+    ).toBe(use1.neededTasks);
+  });
+
+  it('does nothing outside every event window', async () => {
+    const { deps, clock } = testDeps(RAMP - 60 * MIN, runtime);
+    liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    await makeWatchHandler(() => deps)({}, lambdaContext());
+    expect(cw.calls()).toHaveLength(0);
+    expect(aas).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+  });
+});
+
+describe('restore', () => {
+  it('returns exactly the recorded settings, gradually once listeners allow', async () => {
+    const { deps, clock, state } = testDeps(RAMP + 5_000, runtime);
+    const aws = liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
+    clock.ms = RAMP + 2 * MIN;
+    await makeWatchHandler(() => deps)({}, lambdaContext());
+    expect(aws.settings().min).toBe(use1.neededTasks);
+    clock.ms = HOLD_UNTIL + MIN;
+    const restore = makeRestoreHandler(() => deps);
+    const mins: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await restore({ eventId: 'ev' }, lambdaContext());
+      mins.push(aws.settings().min);
+      clock.advance(10 * MIN);
+    }
+    // Gradual: several steps, each down, ending exactly at the recorded settings.
+    expect(new Set(mins).size).toBeGreaterThan(2);
+    expect(mins.at(-1)).toBe(10);
+    expect(aws.settings()).toEqual({ min: 10, max: 50, desired: 5 });
+    expect((await state.getFleet('ev', 'use1'))?.phase).toBe('done');
+  });
+
+  it('does not step down while the audience is still there', async () => {
+    const { deps, clock } = testDeps(RAMP + 5_000, runtime);
+    const aws = liveAws(
+      () => 200_000,
+      () => clock.now(),
+    );
+    await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
+    clock.ms = RAMP + 2 * MIN;
+    await makeWatchHandler(() => deps)({}, lambdaContext());
+    const before = aws.settings();
+    clock.ms = HOLD_UNTIL + MIN;
+    await makeRestoreHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
+    expect(aws.settings()).toEqual(before);
+  });
+
+  it('restores at once when asked to, whatever the listeners', async () => {
+    const { deps, clock } = testDeps(RAMP + 5_000, runtime);
+    const aws = liveAws(
+      () => 200_000,
+      () => clock.now(),
+    );
+    await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
+    await runRestore(deps, 'ev', { immediate: true, actor: 'arn:aws:iam::1:user/oncall', reason: 'drill' });
+    expect(aws.settings()).toEqual({ min: 10, max: 50, desired: 5 });
+  });
+});
