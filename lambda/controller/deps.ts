@@ -1,23 +1,51 @@
 import type { RuntimeConfig } from '../core/runtime-config';
 import type { WatchDecision } from '../core/watch-policy';
-import type { CapacityActuator, Clock, FleetAddress, Log, MetricSource, Notifier, Telemetry } from '../ports';
+import type {
+  CapacityActuator,
+  Clock,
+  FleetAddress,
+  Log,
+  MetricQuery,
+  MetricSource,
+  Notifier,
+  Telemetry,
+} from '../ports';
 import type { FleetMetricsWindow } from '../core/watch-policy';
-import type { EventState, StateStore } from '../ports/state';
+import type { EventState, GlobalState, StateStore } from '../ports/state';
+import type { Series } from '../core/series';
+import type { UslParams } from '../core/usl';
 import type { FleetConfig } from '../core/config/schema';
 
-/** What the shield needs from each watch tick, and what it gives back: the seam between the watch and the shield. */
+/** One live event as the shield sees it at a tick. */
+export interface ShieldEventInput {
+  readonly eventId: string;
+  readonly eventState: EventState;
+  /** Doors open (shifted): before it, normal traffic teaches the shield its baseline. */
+  readonly doorsOpenMs: number;
+  readonly fleets: readonly {
+    readonly fleetId: string;
+    readonly metrics: FleetMetricsWindow;
+    readonly runningTasks?: number;
+    readonly model: UslParams;
+  }[];
+}
+
+/** The seam between the watch and the shield: read with the fleets' metrics, called once per tick. */
 export interface ShieldHook {
+  /** Web ACL metric queries, read in the same GetMetricData call as the fleets of that region. */
+  metricQueries(): { region: string; queries: MetricQuery[] };
   /**
-   * Called once per live event per tick, after metrics are read and before fleets are decided.
-   * Returns extra tasks to ask for per fleet (a flash crowd asks for capacity, never for blocking).
+   * Judges each live event's traffic, moves the shield and reconciles the web ACL with the desired mode.
+   * Returns extra tasks to ask for per event and fleet (a flash crowd asks for capacity, never for blocking).
    */
   onTick(input: {
     nowMs: number;
-    eventId: string;
-    eventState: EventState;
-    fleets: readonly { fleetId: string; metrics: FleetMetricsWindow }[];
-    dryRun: boolean;
-  }): Promise<{ extraTasks: Record<string, number> }>;
+    events: readonly ShieldEventInput[];
+    wafData: Map<string, Series>;
+    mode: GlobalState['mode'];
+  }): Promise<{ extraTasks: Record<string, Record<string, number>> }>;
+  /** After an event: disarm unless an event still live wants the shield armed. */
+  release(nowMs: number, mode: GlobalState['mode'], stillLive: readonly EventState[]): Promise<void>;
 }
 
 /** Everything the controller acts through; the Lambdas pass AWS adapters, the simulator in-memory ones. */

@@ -1,12 +1,13 @@
 import { findEvent, fleetTimeline } from '../core/runtime-config';
 import { decideWatch } from '../core/watch-policy';
+import type { FleetMetricsWindow } from '../core/watch-policy';
 import { floorOf } from '../ports';
 import { errorMessage } from '../adapters/retry';
 import type { ControllerDeps, FleetOutcome } from './deps';
 import { PartialFailureError, addressOf } from './deps';
 import { UnknownEventError } from './prescale';
 import { activeHold } from './shared';
-import { readMetrics, safeAudit } from './watch';
+import { liveEvents, readMetrics, safeAudit } from './watch';
 
 /** Options of a restore. */
 export interface RestoreOptions {
@@ -38,13 +39,15 @@ export async function runRestore(
   const global = await deps.state.getGlobal();
   const eventState = await deps.state.getEvent(eventId);
   const outcomes: FleetOutcome[] = [];
-  const windows = options.immediate
+  const windows: Map<string, FleetMetricsWindow> = options.immediate
     ? new Map()
-    : await readMetrics(
-        deps,
-        view.fleets.map((f) => f.fleet),
-        nowMs,
-      );
+    : (
+        await readMetrics(
+          deps,
+          view.fleets.map((f) => f.fleet),
+          nowMs,
+        )
+      ).windows;
 
   for (const { fleet, plan } of view.fleets) {
     const audit = (
@@ -170,6 +173,12 @@ export async function runRestore(
       await audit('restore', 'restore failed', 'error', { error: detail });
       outcomes.push({ eventId, fleetId: fleet.id, result: 'error', detail });
     }
+  }
+  if (deps.shield && outcomes.every((o) => o.result !== 'error' && o.detail !== 'event not over')) {
+    const stillLive = (await liveEvents(deps, nowMs))
+      .filter((l) => l.view.event.id !== eventId)
+      .map((l) => l.state);
+    await deps.shield.release(nowMs, global.mode, stillLive);
   }
   if (outcomes.some((o) => o.result === 'error')) throw new PartialFailureError(outcomes);
   return outcomes;

@@ -3,7 +3,8 @@ import type { EventView } from '../core/runtime-config';
 import { findEvent, fleetTimeline, watchWindow } from '../core/runtime-config';
 import type { FleetMetricsWindow, WatchDecision } from '../core/watch-policy';
 import { decideWatch } from '../core/watch-policy';
-import type { ServiceCounts } from '../ports';
+import type { MetricQuery, ServiceCounts } from '../ports';
+import type { Series } from '../core/series';
 import { floorOf } from '../ports';
 import type { EventState, FleetState, GlobalState } from '../ports/state';
 import { errorMessage } from '../adapters/retry';
@@ -68,7 +69,12 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
   if (!live.length) return [];
 
   const fleets = live.flatMap((e) => e.view.fleets.map((f) => ({ live: e, ...f })));
-  const windows = await readMetrics(deps, uniqueFleets(fleets.map((f) => f.fleet)), nowMs);
+  const { windows, extra: wafData } = await readMetrics(
+    deps,
+    uniqueFleets(fleets.map((f) => f.fleet)),
+    nowMs,
+    deps.shield?.metricQueries(),
+  );
   let counts = new Map<string, ServiceCounts>();
   try {
     counts = await deps.capacity.counts(uniqueFleets(fleets.map((f) => f.fleet)).map(addressOf));
@@ -76,29 +82,32 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
     deps.log.warn('DescribeServices failed; deciding without task counts', { error: errorMessage(err) });
   }
 
-  const outcomes: FleetOutcome[] = [];
-  for (const e of live) {
-    let extraTasks: Record<string, number> = {};
-    if (deps.shield) {
-      try {
-        const fleetWindows = e.view.fleets.map((f) => ({
-          fleetId: f.fleet.id,
-          metrics: windows.get(f.fleet.id) ?? {},
-        }));
-        ({ extraTasks } = await deps.shield.onTick({
-          nowMs,
+  let extraTasks: Record<string, Record<string, number>> = {};
+  if (deps.shield) {
+    try {
+      ({ extraTasks } = await deps.shield.onTick({
+        nowMs,
+        mode: global.mode,
+        wafData,
+        events: live.map((e) => ({
           eventId: e.view.event.id,
           eventState: e.state,
-          fleets: fleetWindows,
-          dryRun: global.mode === 'dry-run',
-        }));
-      } catch (err) {
-        deps.log.error('shield tick failed; capacity decisions go on', {
-          eventId: e.view.event.id,
-          error: errorMessage(err),
-        });
-      }
+          doorsOpenMs: Date.parse(e.view.plan.doorsOpen) + e.state.shiftMinutes * 60_000,
+          fleets: e.view.fleets.map((f) => ({
+            fleetId: f.fleet.id,
+            metrics: windows.get(f.fleet.id) ?? {},
+            runningTasks: counts.get(f.fleet.id)?.running,
+            model: deps.runtime.models[f.fleet.id]!,
+          })),
+        })),
+      }));
+    } catch (err) {
+      deps.log.error('shield tick failed; capacity decisions go on', { error: errorMessage(err) });
     }
+  }
+
+  const outcomes: FleetOutcome[] = [];
+  for (const e of live) {
     for (const f of e.view.fleets) {
       const started = performance.now();
       const outcome = await decideAndAct(deps, {
@@ -110,7 +119,7 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
         metrics: windows.get(f.fleet.id) ?? {},
         counts: counts.get(f.fleet.id),
         vcpuAvailable: vcpuAvailable(deps, f.fleet, counts),
-        extraTasks: extraTasks[f.fleet.id] ?? 0,
+        extraTasks: extraTasks[e.view.event.id]?.[f.fleet.id] ?? 0,
       });
       const dims = { Fleet: f.fleet.id, Event: e.view.event.id };
       if (outcome.decision) {
@@ -134,29 +143,43 @@ function uniqueFleets(fleets: readonly FleetConfig[]): FleetConfig[] {
   return [...new Map(fleets.map((f) => [f.id, f])).values()];
 }
 
-/** Reads every fleet's metrics with one GetMetricData call per region; a failed region gives empty windows. */
+/**
+ * Reads every fleet's metrics with one GetMetricData call per region, extra queries (the web ACL's) riding in the
+ * call of their region. A failed region gives empty windows: its fleets hold.
+ */
 export async function readMetrics(
   deps: ControllerDeps,
   fleets: readonly FleetConfig[],
   nowMs: number,
-): Promise<Map<string, FleetMetricsWindow>> {
+  extraQueries?: { region: string; queries: MetricQuery[] },
+): Promise<{ windows: Map<string, FleetMetricsWindow>; extra: Map<string, Series> }> {
   const { controller } = deps.runtime.config;
   const byRegion = new Map<string, FleetConfig[]>();
   for (const f of fleets) byRegion.set(f.region, [...(byRegion.get(f.region) ?? []), f]);
-  const out = new Map<string, FleetMetricsWindow>();
+  if (extraQueries?.queries.length && !byRegion.has(extraQueries.region))
+    byRegion.set(extraQueries.region, []);
+  const windows = new Map<string, FleetMetricsWindow>();
+  const extra = new Map<string, Series>();
   for (const [region, regionFleets] of byRegion) {
-    const lookback =
-      Math.max(...regionFleets.map((f) => f.metrics.delaySeconds + 2 * f.metrics.periodSeconds)) * 1000;
+    const periods = regionFleets.map((f) => f.metrics.delaySeconds + 2 * f.metrics.periodSeconds);
+    const lookback = Math.max(180, ...periods) * 1000;
     const startMs = nowMs - controller.forecastWindowMinutes * 60_000 - lookback;
+    const riders = extraQueries?.region === region ? extraQueries.queries : [];
     try {
-      const data = await deps.metrics.fetch(region, metricQueries(regionFleets), startMs, nowMs);
-      for (const [id, w] of windowsOf(regionFleets, data)) out.set(id, w);
+      const data = await deps.metrics.fetch(
+        region,
+        [...metricQueries(regionFleets), ...riders],
+        startMs,
+        nowMs,
+      );
+      for (const [id, w] of windowsOf(regionFleets, data)) windows.set(id, w);
+      for (const q of riders) extra.set(q.id, data.get(q.id) ?? []);
     } catch (err) {
       // No data means every fleet of the region holds its capacity: the policy treats it as missing.
       deps.log.error('GetMetricData failed; fleets in the region hold', { region, error: errorMessage(err) });
     }
   }
-  return out;
+  return { windows, extra };
 }
 
 /** vCPU a fleet may use: its region's quota less what the region's other fleets hold (desired, or baseline). */

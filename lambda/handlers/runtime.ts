@@ -3,6 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -16,6 +17,9 @@ import { EcsServiceAdapter } from '../adapters/ecs-service';
 import type { RetryOptions } from '../adapters/retry';
 import { ScalableTargetAdapter } from '../adapters/scalable-target';
 import { SnsNotifier } from '../adapters/sns-notifier';
+import { WafV2Switch } from '../adapters/waf-switch';
+import { ShieldController } from '../controller/shield';
+import { shieldRules } from '../core/detector';
 import type { ControllerDeps } from '../controller/deps';
 import type { RuntimeConfig } from '../core/runtime-config';
 import { parseRuntimeConfig } from '../core/runtime-config';
@@ -82,6 +86,45 @@ export function controllerDeps(): ControllerDeps {
     marshallOptions: { removeUndefinedValues: true },
   });
   const topic = process.env.SURGEGUARD_TOPIC_ARN;
+  const notifier = topic ? new SnsNotifier(new SNSClient({ ...sdk }), topic, retry) : undefined;
+  const log = {
+    info: (m: string, a?: Record<string, unknown>) => logger.info(m, a ?? {}),
+    warn: (m: string, a?: Record<string, unknown>) => logger.warn(m, a ?? {}),
+    error: (m: string, a?: Record<string, unknown>) => logger.error(m, a ?? {}),
+  };
+  const actor = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'surgeguard';
+  const state = new DynamoStateStore(ddb, {
+    tableName: requiredEnv('SURGEGUARD_TABLE'),
+    retry,
+    auditRetentionDays: rc.config.controller.auditRetentionDays,
+  });
+  const shieldConfig = rc.config.shield;
+  const shield = shieldConfig
+    ? new ShieldController({
+        shield: shieldConfig,
+        waf: new WafV2Switch(
+          new WAFV2Client({ region: shieldConfig.webAcl.region, ...sdk }),
+          {
+            name: shieldConfig.webAcl.name,
+            // A managed web ACL's id exists only once deployed: the stack passes it in.
+            id: shieldConfig.webAcl.id ?? requiredEnv('SURGEGUARD_WEB_ACL_ID'),
+            scope: shieldConfig.webAcl.scope,
+          },
+          shieldRules(shieldConfig).map((r) => ({
+            name: r.name,
+            armedAction: r.armedAction,
+            ruleActionOverrides: r.ruleActionOverrides,
+          })),
+          systemClock,
+          retry,
+        ),
+        state,
+        clock: systemClock,
+        log,
+        notifier,
+        actor,
+      })
+    : undefined;
   deps = {
     runtime: rc,
     clock: systemClock,
@@ -90,19 +133,12 @@ export function controllerDeps(): ControllerDeps {
       new EcsServiceAdapter(ecs, retry),
       new ScalableTargetAdapter(aas, retry),
     ),
-    state: new DynamoStateStore(ddb, {
-      tableName: requiredEnv('SURGEGUARD_TABLE'),
-      retry,
-      auditRetentionDays: rc.config.controller.auditRetentionDays,
-    }),
-    log: {
-      info: (m, a) => logger.info(m, a ?? {}),
-      warn: (m, a) => logger.warn(m, a ?? {}),
-      error: (m, a) => logger.error(m, a ?? {}),
-    },
+    state,
+    log,
     telemetry: emfTelemetry,
-    notifier: topic ? new SnsNotifier(new SNSClient({ ...sdk }), topic, retry) : undefined,
-    actor: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'surgeguard',
+    notifier,
+    shield,
+    actor,
   };
   return deps;
 }

@@ -102,3 +102,21 @@ export interface Telemetry {
 export const silentLog: Log = { info: () => undefined, warn: () => undefined, error: () => undefined };
 /** Telemetry that records nothing. */
 export const noTelemetry: Telemetry = { metric: () => undefined };
+
+/** A rule of the web ACL the shield may switch, and what it does when armed. */
+export interface SwitchableRule {
+  readonly name: string;
+  readonly armedAction: 'Block' | 'Challenge';
+  /** For managed rule groups: rules of the group given the armed action when armed. */
+  readonly ruleActionOverrides?: readonly string[];
+}
+
+/** Where each switchable rule stands: its armed action, Count, something else (a person's change), or absent. */
+export type RuleMode = 'armed' | 'disarmed' | 'other' | 'missing';
+
+/** Switches the shield's WAF rules between Count and their armed action, leaving everything else as it is. */
+export interface WafSwitch {
+  read(): Promise<Record<string, RuleMode>>;
+  /** Puts every switchable rule in `mode`; returns the rules it changed (none when already there). */
+  apply(mode: 'armed' | 'disarmed'): Promise<{ changed: string[] }>;
+}

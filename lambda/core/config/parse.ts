@@ -128,6 +128,44 @@ function crossCheck(config: Config, src: YamlSource): InputIssue[] {
     }
   });
 
+  if (config.shield) {
+    const acl = config.shield.webAcl;
+    if (acl.mode === 'existing') {
+      if (!acl.id) at(['shield', 'webAcl'], 'an existing web ACL needs its id; expected webAcl.id');
+      if (!acl.arn) at(['shield', 'webAcl'], 'an existing web ACL needs its ARN; expected webAcl.arn');
+      if (!config.shield.rules) {
+        at(
+          ['shield'],
+          'an existing web ACL needs the rules the shield may switch; expected shield.rules naming rules of that web ACL',
+        );
+      }
+    }
+    if (acl.scope === 'CLOUDFRONT' && acl.region !== 'us-east-1') {
+      at(
+        ['shield', 'webAcl', 'region'],
+        `a CLOUDFRONT web ACL lives in us-east-1, not ${acl.region}; expected region: us-east-1`,
+      );
+    }
+    if (acl.associate.length && (acl.mode !== 'managed' || acl.scope !== 'REGIONAL')) {
+      at(
+        ['shield', 'webAcl', 'associate'],
+        'only a managed REGIONAL web ACL is associated by SurgeGuard; expected no associate entries',
+      );
+    }
+    const names = new Set<string>();
+    (config.shield.rules ?? []).forEach((r, i) => {
+      if (names.has(r.name))
+        at(['shield', 'rules', i, 'name'], `duplicate rule name "${r.name}"; expected unique names`);
+      names.add(r.name);
+      if (r.kind === 'managed-rule-group' && !r.group) {
+        at(
+          ['shield', 'rules', i],
+          'a managed-rule-group needs its group; expected group such as AWSManagedRulesAmazonIpReputationList',
+        );
+      }
+    });
+  }
+
   // Two events on one fleet at once would fight over its capacity: each plan assumes the fleet is its own.
   if (issues.length === 0) issues.push(...overlaps(config, src));
   return issues;

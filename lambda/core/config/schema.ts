@@ -210,6 +210,183 @@ const event = z
   })
   .describe('A scheduled live audio event');
 
+/** Defaults of the detector block. */
+export const DETECTOR_DEFAULTS = {
+  armAfterTicks: 2,
+  disarmAfterQuietTicks: 10,
+  minArmedMinutes: 10,
+  maxSwitchesPerHour: 4,
+  signatureShareFactor: 5,
+  signatureShareMargin: 0.15,
+  authShareFactor: 3,
+  authShareMargin: 0.25,
+  collapseFactor: 0.5,
+  capacityErrorShare: 0.05,
+  capacityBoost: 0.1,
+} as const;
+
+const wafRule = z
+  .strictObject({
+    name: z.string().min(1).max(128).describe('Rule name in the web ACL'),
+    kind: z
+      .enum(['rate-per-ip', 'managed-rule-group', 'custom'])
+      .describe(
+        'rate-per-ip: a rate-based rule per source IP; managed-rule-group: an AWS managed group; custom: any rule of an existing web ACL',
+      ),
+    signature: z
+      .boolean()
+      .optional()
+      .describe(
+        'Whether its matches are evidence of an attack; default: true except for rate-per-ip (retry storms raise per-IP rates)',
+      ),
+    armedAction: z
+      .enum(['Block', 'Challenge'])
+      .default('Block')
+      .describe('Action when armed (rules and rule-group overrides)'),
+    limitPer5Min: z
+      .number()
+      .int()
+      .min(10)
+      .default(300)
+      .describe('rate-per-ip: requests per IP per 5 minutes before it matches'),
+    vendor: z.string().min(1).default('AWS').describe('managed-rule-group: vendor'),
+    group: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('managed-rule-group: group name such as AWSManagedRulesAmazonIpReputationList'),
+    ruleActionOverrides: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        "managed-rule-group: rules of the group that get the armed action (RuleActionOverrides); default: the group's own actions",
+      ),
+    priority: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Priority in a managed web ACL; default: by position'),
+    metricName: z
+      .string()
+      .min(1)
+      .max(255)
+      .optional()
+      .describe("The rule's CloudWatch metric name (VisibilityConfig); default: the rule name"),
+  })
+  .describe('A WAF rule the shield may switch between Count and its armed action');
+
+const detector = z
+  .strictObject({
+    armAfterTicks: z
+      .number()
+      .int()
+      .min(1)
+      .max(30)
+      .default(2)
+      .describe('Consecutive attack verdicts before arming'),
+    disarmAfterQuietTicks: z
+      .number()
+      .int()
+      .min(1)
+      .max(360)
+      .default(10)
+      .describe('Consecutive quiet verdicts before disarming'),
+    minArmedMinutes: z.number().min(0).max(240).default(10).describe('Least time armed before disarming'),
+    maxSwitchesPerHour: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .default(4)
+      .describe('Most arm/disarm switches in any hour (prevents flapping)'),
+    signatureShareFactor: z
+      .number()
+      .min(1)
+      .default(5)
+      .describe('A signature rule matching this many times its baseline share of traffic is attack evidence'),
+    signatureShareMargin: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.15)
+      .describe('...and at least this share above its baseline'),
+    authShareFactor: z
+      .number()
+      .min(1)
+      .default(3)
+      .describe('Auth failures at this many times their baseline share are attack evidence'),
+    authShareMargin: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.25)
+      .describe('...and at least this share above their baseline'),
+    collapseFactor: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        'Successes per request below this share of baseline, without capacity errors to explain it, are attack evidence',
+      ),
+    capacityErrorShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.05)
+      .describe('Capacity errors above this share of requests: capacity pressure'),
+    capacityBoost: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.1)
+      .describe('Extra share of capacity the watch is asked for while the verdict shows capacity pressure'),
+  })
+  .describe('How the shield tells an attack from a flash crowd');
+
+const shield = z
+  .strictObject({
+    webAcl: z
+      .strictObject({
+        mode: z
+          .enum(['managed', 'existing'])
+          .describe('managed: the stack creates the web ACL; existing: switch rules of a web ACL you own'),
+        name: z.string().min(1).max(128).describe('Web ACL name'),
+        id: z.string().min(1).optional().describe('existing: web ACL id'),
+        arn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:wafv2:/, { error: 'expected a WAFv2 web ACL ARN' })
+          .optional()
+          .describe('existing: web ACL ARN'),
+        scope: z.enum(['REGIONAL', 'CLOUDFRONT']).default('REGIONAL'),
+        region: region.describe('Region of the web ACL (us-east-1 for CLOUDFRONT)'),
+        associate: z
+          .array(z.string().regex(/^arn:aws[a-z-]*:/, { error: 'expected an ARN' }))
+          .default([])
+          .describe('managed, REGIONAL: ALB or API Gateway stage ARNs'),
+        logDestinationArn: z
+          .string()
+          .optional()
+          .describe(
+            'Where WAF logs go (CloudWatch Logs group, S3 bucket or Firehose ARN); default: no logging',
+          ),
+      })
+      .describe('The web ACL in front of the join path'),
+    joinPath: z
+      .string()
+      .startsWith('/')
+      .default('/join')
+      .describe('URI path prefix of join requests (scopes the rate rule)'),
+    rules: z
+      .array(wafRule)
+      .min(1)
+      .optional()
+      .describe('Rules the shield may switch; default: rate per IP, IP reputation, anonymous IP, Anti-DDoS'),
+    detector: detector.default(DETECTOR_DEFAULTS),
+  })
+  .describe('Attack detection and WAF switching');
+
 const controller = z
   .strictObject({
     tickSeconds: z
@@ -261,6 +438,7 @@ export const configSchema = z
     version: z.literal(1).default(1).describe('Config format version'),
     regions: z.record(region, regionLimits).describe('Account limits per region, keyed by region'),
     controller: controller.default(CONTROLLER_DEFAULTS),
+    shield: shield.optional(),
     fleets: z.array(fleet).min(1),
     events: z.array(event),
   })
@@ -275,6 +453,9 @@ export type EventConfig = Config['events'][number];
 export type MetricRef = z.output<typeof metricRef>;
 export type FleetMetrics = FleetConfig['metrics'];
 export type ControllerConfig = Config['controller'];
+export type ShieldConfig = NonNullable<Config['shield']>;
+export type WafRuleConfig = z.output<typeof wafRule>;
+export type DetectorConfig = ShieldConfig['detector'];
 
 /** The JSON Schema of the config file, generated from the schema above. */
 export function configJsonSchema(): Record<string, unknown> {

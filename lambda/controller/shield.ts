@@ -1,0 +1,307 @@
+import type { ShieldConfig, WafRuleConfig } from '../core/config/schema';
+import type { Detection, TrafficSample } from '../core/detector';
+import { detect, isSignatureRule, learnBaseline, shieldRules } from '../core/detector';
+import type { Series } from '../core/series';
+import type { ShieldMode, ShieldState, ShieldStep } from '../core/shield-policy';
+import { INITIAL_SHIELD_STATE, stepShield } from '../core/shield-policy';
+import { uslCapacity } from '../core/usl';
+import type { Clock, Log, MetricQuery, Notifier, RuleMode, WafSwitch } from '../ports';
+import type { AuditRecord, EventState, StateStore } from '../ports/state';
+import { VersionConflictError } from '../ports/state';
+import { errorMessage } from '../adapters/retry';
+import type { ShieldEventInput, ShieldHook } from './deps';
+
+/** What the shield controller acts through. */
+export interface ShieldDeps {
+  readonly shield: ShieldConfig;
+  readonly waf: WafSwitch;
+  readonly state: StateStore;
+  readonly clock: Clock;
+  readonly log: Log;
+  readonly notifier?: Notifier;
+  readonly actor: string;
+}
+
+/** Ids of the web ACL queries in the shared GetMetricData call. */
+const wafId = (i: number, what: 'counted' | 'blocked') => `waf${i}_${what}`;
+const WAF_ALLOWED = 'waf_allowed';
+const WAF_BLOCKED = 'waf_blocked';
+
+/**
+ * The shield: judges each live event's traffic, arms the WAF rules only on attack signatures, and every tick
+ * reconciles the web ACL with the desired mode (re-arming, with an audit, if a deploy or a person reset it).
+ */
+export class ShieldController implements ShieldHook {
+  private readonly rules: WafRuleConfig[];
+
+  constructor(private readonly deps: ShieldDeps) {
+    this.rules = shieldRules(deps.shield);
+  }
+
+  metricQueries(): { region: string; queries: MetricQuery[] } {
+    const acl = this.deps.shield.webAcl;
+    const dims = (rule: string) => ({
+      WebACL: acl.name,
+      Rule: rule,
+      ...(acl.scope === 'REGIONAL' ? { Region: acl.region } : {}),
+    });
+    const q = (id: string, metricName: string, rule: string): MetricQuery => ({
+      id,
+      namespace: 'AWS/WAFV2',
+      metricName,
+      dimensions: dims(rule),
+      stat: 'Sum',
+      periodSeconds: 60,
+    });
+    const queries = this.rules.flatMap((r, i) => [
+      q(wafId(i, 'counted'), 'CountedRequests', r.metricName ?? r.name),
+      q(wafId(i, 'blocked'), 'BlockedRequests', r.metricName ?? r.name),
+    ]);
+    queries.push(q(WAF_ALLOWED, 'AllowedRequests', 'ALL'), q(WAF_BLOCKED, 'BlockedRequests', 'ALL'));
+    return { region: acl.region, queries };
+  }
+
+  async onTick(input: {
+    nowMs: number;
+    events: readonly ShieldEventInput[];
+    wafData: Map<string, Series>;
+    mode: 'active' | 'paused' | 'dry-run';
+  }): Promise<{ extraTasks: Record<string, Record<string, number>> }> {
+    const extraTasks: Record<string, Record<string, number>> = {};
+    const steps: { eventId: string; step: ShieldStep; detection?: Detection }[] = [];
+    for (const e of input.events) {
+      const sample = this.sample(e, input.wafData);
+      const previous = (e.eventState.shield as ShieldState | undefined) ?? INITIAL_SHIELD_STATE;
+      const detection = sample ? detect(sample, previous.baseline, this.deps.shield.detector) : undefined;
+      const override = e.eventState.shieldOverride;
+      const manual = override && override.untilMs > input.nowMs ? { mode: override.mode } : undefined;
+      const step = stepShield(
+        previous,
+        detection?.verdict ?? 'unknown',
+        detection?.capacityPressure ?? false,
+        input.nowMs,
+        this.deps.shield.detector,
+        manual,
+      );
+      let next = step.next;
+      // Before doors open, ordinary traffic teaches the baseline; an event's own surge must not.
+      if (sample && detection?.verdict === 'normal' && input.nowMs < e.doorsOpenMs) {
+        next = { ...next, baseline: learnBaseline(next.baseline, sample) };
+      }
+      await this.save(e, next);
+      steps.push({ eventId: e.eventId, step, detection });
+      if (step.capacityBoost > 0) {
+        extraTasks[e.eventId] = Object.fromEntries(
+          e.fleets.map((f) => [f.fleetId, Math.ceil((f.runningTasks ?? 0) * step.capacityBoost)]),
+        );
+      }
+      await this.audit({
+        atMs: input.nowMs,
+        eventId: e.eventId,
+        actor: this.deps.actor,
+        kind: 'shield',
+        action: `verdict:${detection?.verdict ?? 'unknown'}`,
+        reason: step.reason,
+        inputs: sample,
+        decision: {
+          desired: step.desired,
+          evidence: detection?.evidence ?? [],
+          capacityBoost: step.capacityBoost,
+        },
+        result: 'ok',
+      });
+      if (step.announceFlashCrowd) {
+        await this.notify(
+          `SurgeGuard ${e.eventId}: capacity, not attack: scaling out`,
+          `The join surge on ${e.eventId} is an organic flash crowd, not an attack. SurgeGuard is adding capacity and is not blocking anyone.\n\n${evidenceText(detection)}`,
+        );
+      }
+    }
+    await this.reconcile(input.nowMs, steps, input.mode);
+    return { extraTasks };
+  }
+
+  /**
+   * Disarms once no live event wants the shield armed (called when an event ends); a manual arm still in force
+   * on a live event keeps it armed.
+   */
+  async release(
+    nowMs: number,
+    mode: 'active' | 'paused' | 'dry-run',
+    stillLive: readonly EventState[],
+  ): Promise<void> {
+    const armed = stillLive.some((e) => {
+      const manual = e.shieldOverride && e.shieldOverride.untilMs > nowMs ? e.shieldOverride.mode : undefined;
+      return (manual ?? (e.shield as ShieldState | undefined)?.mode) === 'armed';
+    });
+    await this.reconcile(nowMs, [], mode, armed ? 'armed' : 'disarmed', 'the event ended');
+  }
+
+  private sample(e: ShieldEventInput, waf: Map<string, Series>): TrafficSample | undefined {
+    const newest = (s?: Series) => s?.at(-1);
+    const t = newest(e.fleets[0]?.metrics.joinRequests)?.t;
+    if (t === undefined) return undefined;
+    let joinRequests = 0;
+    let joinSuccesses = 0;
+    let joinErrorsCapacity = 0;
+    let joinErrorsAuth = 0;
+    let listeners = 0;
+    let capacity = 0;
+    let capacityKnown = true;
+    for (const f of e.fleets) {
+      const at = (s?: Series) => s?.find((p) => p.t === t)?.v;
+      const req = at(f.metrics.joinRequests);
+      if (req === undefined || !Number.isFinite(req) || req < 0) return undefined;
+      joinRequests += req;
+      joinSuccesses += at(f.metrics.joinSuccesses) ?? 0;
+      joinErrorsCapacity += at(f.metrics.joinErrorsCapacity) ?? 0;
+      joinErrorsAuth += at(f.metrics.joinErrorsAuth) ?? 0;
+      listeners += at(f.metrics.listeners) ?? 0;
+      if (f.runningTasks === undefined) capacityKnown = false;
+      else capacity += uslCapacity(f.model, f.runningTasks);
+    }
+    const latestOf = (id: string) => newest(waf.get(id))?.v;
+    const allowed = latestOf(WAF_ALLOWED);
+    const blocked = latestOf(WAF_BLOCKED);
+    const signatureMatches: Record<string, number> = {};
+    this.rules.forEach((r, i) => {
+      if (!isSignatureRule(r)) return;
+      const counted = latestOf(wafId(i, 'counted'));
+      const ruleBlocked = latestOf(wafId(i, 'blocked'));
+      if (counted !== undefined || ruleBlocked !== undefined)
+        signatureMatches[r.name] = (counted ?? 0) + (ruleBlocked ?? 0);
+    });
+    return {
+      joinRequests,
+      joinSuccesses,
+      joinErrorsCapacity,
+      joinErrorsAuth,
+      listeners,
+      utilisation: capacityKnown && capacity > 0 ? listeners / capacity : null,
+      webAclRequests: allowed !== undefined || blocked !== undefined ? (allowed ?? 0) + (blocked ?? 0) : null,
+      signatureMatches,
+    };
+  }
+
+  private async save(e: ShieldEventInput, next: ShieldState): Promise<void> {
+    try {
+      await this.deps.state.putEvent(
+        { ...e.eventState, shield: next as unknown as Record<string, unknown> },
+        e.eventState.version,
+      );
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+      // On-call changed the event meanwhile (a shift, a hold, a manual mode): their write wins; next tick re-reads.
+      this.deps.log.warn('event state changed during the shield tick; keeping the newer state', {
+        eventId: e.eventId,
+      });
+    }
+  }
+
+  private async reconcile(
+    nowMs: number,
+    steps: { eventId: string; step: ShieldStep; detection?: Detection }[],
+    mode: string,
+    forced?: ShieldMode,
+    forcedReason?: string,
+  ): Promise<void> {
+    const desired: ShieldMode =
+      forced ?? (steps.some((s) => s.step.desired === 'armed') ? 'armed' : 'disarmed');
+    const trigger =
+      steps.find((s) => s.step.desired === desired && s.step.change) ??
+      steps.find((s) => s.step.desired === desired);
+    let actual: Record<string, RuleMode>;
+    try {
+      actual = await this.deps.waf.read();
+    } catch (err) {
+      this.deps.log.error('GetWebACL failed; the shield holds', { error: errorMessage(err) });
+      await this.audit({
+        atMs: nowMs,
+        actor: this.deps.actor,
+        kind: 'shield',
+        action: 'read-web-acl',
+        reason: 'GetWebACL failed',
+        result: 'error',
+        error: errorMessage(err),
+      });
+      return;
+    }
+    const off = Object.entries(actual).filter(([, m]) => m !== desired);
+    if (!off.length) return;
+    const changedByUs = forced !== undefined || steps.some((s) => s.step.change);
+    const drift = !changedByUs;
+    const what = desired === 'armed' ? 'arm' : 'disarm';
+    const reason = drift
+      ? `drift: ${off.map(([r, m]) => `${r} is ${m}`).join(', ')} but the desired mode is ${desired}; reconciling`
+      : (forcedReason ?? trigger?.step.reason ?? what);
+    if (mode !== 'active') {
+      await this.audit({
+        atMs: nowMs,
+        eventId: trigger?.eventId,
+        actor: this.deps.actor,
+        kind: 'shield',
+        action: what,
+        reason: `${reason}; not applied: automation is ${mode}`,
+        result: mode === 'dry-run' ? 'dry-run' : 'skipped',
+      });
+      return;
+    }
+    try {
+      const res = await this.deps.waf.apply(desired);
+      await this.audit({
+        atMs: nowMs,
+        eventId: trigger?.eventId,
+        actor: this.deps.actor,
+        kind: 'aws-call',
+        action: `UpdateWebACL:${what}`,
+        reason,
+        inputs: { rules: res.changed, before: actual },
+        result: 'ok',
+      });
+      if (!drift || desired === 'armed') {
+        await this.notify(
+          `SurgeGuard shield ${desired === 'armed' ? 'ARMED' : 'disarmed'}${trigger ? ` (${trigger.eventId})` : ''}`,
+          `${desired === 'armed' ? 'Armed' : 'Disarmed'} WAF rules ${res.changed.join(', ')}: ${reason}.\n\n${evidenceText(trigger?.detection)}`,
+        );
+      }
+    } catch (err) {
+      this.deps.log.error('UpdateWebACL failed', { desired, error: errorMessage(err) });
+      await this.audit({
+        atMs: nowMs,
+        eventId: trigger?.eventId,
+        actor: this.deps.actor,
+        kind: 'aws-call',
+        action: `UpdateWebACL:${what}`,
+        reason,
+        result: 'error',
+        error: errorMessage(err),
+      });
+    }
+  }
+
+  private async audit(record: AuditRecord): Promise<void> {
+    try {
+      await this.deps.state.audit(record);
+    } catch (err) {
+      this.deps.log.error('audit write failed', { error: errorMessage(err) });
+    }
+  }
+
+  private async notify(subject: string, message: string): Promise<void> {
+    if (!this.deps.notifier) return;
+    try {
+      await this.deps.notifier.publish(subject, message);
+    } catch (err) {
+      this.deps.log.error('SNS publish failed', { subject, error: errorMessage(err) });
+    }
+  }
+}
+
+/** The evidence of a verdict in plain words, one signal a line, firing signals first. */
+export function evidenceText(d?: Detection): string {
+  if (!d) return 'No traffic metrics this tick.';
+  const lines = [...d.evidence]
+    .sort((a, b) => Number(b.firing) - Number(a.firing))
+    .map((e) => `${e.firing ? '[firing] ' : '[ok]     '}${e.text}`);
+  return `Verdict: ${d.verdict}\n${lines.join('\n')}`;
+}

@@ -1,0 +1,57 @@
+import type { AuditRecord, EventState, FleetState, GlobalState, StateStore } from '../lambda/ports/state';
+import { VersionConflictError } from '../lambda/ports/state';
+
+/** The state store in memory, with the same versioned-write rules as the DynamoDB adapter. */
+export class MemoryStateStore implements StateStore {
+  private global: GlobalState = { mode: 'active', version: 0 };
+  private readonly events = new Map<string, EventState>();
+  private readonly fleets = new Map<string, FleetState>();
+  readonly auditTrail: AuditRecord[] = [];
+
+  async getGlobal(): Promise<GlobalState> {
+    return this.global;
+  }
+
+  async putGlobal(next: Omit<GlobalState, 'version'>, expectedVersion: number): Promise<GlobalState> {
+    if (this.global.version !== expectedVersion) throw new VersionConflictError('the automation switch');
+    this.global = { ...next, version: expectedVersion + 1 };
+    return this.global;
+  }
+
+  async getEvent(eventId: string): Promise<EventState> {
+    return this.events.get(eventId) ?? { eventId, shiftMinutes: 0, version: 0 };
+  }
+
+  async putEvent(next: Omit<EventState, 'version'>, expectedVersion: number): Promise<EventState> {
+    const current = this.events.get(next.eventId)?.version ?? 0;
+    if (current !== expectedVersion) throw new VersionConflictError(`event ${next.eventId}`);
+    const saved = { ...next, version: expectedVersion + 1 };
+    this.events.set(next.eventId, saved);
+    return saved;
+  }
+
+  async getFleet(eventId: string, fleetId: string): Promise<FleetState | undefined> {
+    return this.fleets.get(`${eventId}/${fleetId}`);
+  }
+
+  async putFleet(next: Omit<FleetState, 'version'>, expectedVersion: number): Promise<FleetState> {
+    const key = `${next.eventId}/${next.fleetId}`;
+    const current = this.fleets.get(key)?.version ?? 0;
+    if (current !== expectedVersion)
+      throw new VersionConflictError(`fleet ${next.fleetId} of event ${next.eventId}`);
+    const saved = { ...next, version: expectedVersion + 1 };
+    this.fleets.set(key, saved);
+    return saved;
+  }
+
+  async audit(record: AuditRecord): Promise<void> {
+    this.auditTrail.push(record);
+  }
+
+  async listAudit(filter: { eventId?: string; sinceMs?: number; limit?: number }): Promise<AuditRecord[]> {
+    const found = this.auditTrail.filter(
+      (r) => r.eventId === filter.eventId && r.atMs >= (filter.sinceMs ?? 0),
+    );
+    return filter.limit === undefined ? found : found.slice(-filter.limit);
+  }
+}

@@ -1,0 +1,180 @@
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
+import type { Rule } from '@aws-sdk/client-wafv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { WafV2Switch } from '../../lambda/adapters/waf-switch';
+import { ShieldController } from '../../lambda/controller/shield';
+import { runWatch } from '../../lambda/controller/watch';
+import { shieldRules } from '../../lambda/core/detector';
+import { noWaitRetry } from '../fakes/clock';
+import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime } from '../fixtures/runtime';
+
+const SHIELD = `shield:
+  webAcl: { mode: existing, name: join-acl, id: acl-1, arn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/join-acl/acl-1', region: us-east-1 }
+  rules:
+    - { name: join-rate, kind: rate-per-ip }
+    - { name: ip-reputation, kind: managed-rule-group, group: AWSManagedRulesAmazonIpReputationList }
+`;
+const runtime = testRuntime(RUNTIME_CONFIG_TEXT + SHIELD);
+const plan = runtime.plan.events[0]!;
+const DOORS = Date.parse(plan.doorsOpen);
+const MIN = 60_000;
+
+const aas = mockClient(ApplicationAutoScalingClient);
+const ecs = mockClient(ECSClient);
+const cw = mockClient(CloudWatchClient);
+const waf = mockClient(WAFV2Client);
+const publish: { subject: string; message: string }[] = [];
+
+type Traffic = { requests: number; successes: number; capacity: number; auth: number; reputation: number };
+
+function setup(traffic: (nowMs: number) => Traffic) {
+  const { deps, clock, state } = testDeps(DOORS + 10 * MIN, runtime);
+  aas
+    .on(DescribeScalableTargetsCommand)
+    .resolves({ ScalableTargets: [{ MinCapacity: 10, MaxCapacity: 5000 } as never] });
+  ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
+    services: input.services.map((s) => ({
+      serviceName: s,
+      desiredCount: 100,
+      runningCount: 100,
+      pendingCount: 0,
+    })),
+  }));
+  let rules: Rule[] = [
+    {
+      Name: 'join-rate',
+      Priority: 1,
+      Action: { Count: {} },
+      Statement: { RateBasedStatement: { Limit: 300, AggregateKeyType: 'IP' } },
+      VisibilityConfig: undefined as never,
+    },
+    {
+      Name: 'ip-reputation',
+      Priority: 2,
+      OverrideAction: { Count: {} },
+      Statement: {
+        ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesAmazonIpReputationList' },
+      },
+      VisibilityConfig: undefined as never,
+    },
+  ];
+  waf
+    .on(GetWebACLCommand)
+    .callsFake(() => ({ WebACL: { Name: 'join-acl', Id: 'acl-1', Rules: rules }, LockToken: 't' }));
+  waf.on(UpdateWebACLCommand).callsFake((input: { Rules: Rule[] }) => {
+    rules = input.Rules;
+    return {};
+  });
+  cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => {
+    const now = clock.now();
+    const ts = [4, 3, 2].map((k) => now - k * MIN);
+    const value = (id: string, t: number) => {
+      const x = traffic(t);
+      if (id.endsWith('_joinRequests')) return x.requests * (id.startsWith('f0') ? 0.8 : 0.2);
+      if (id.endsWith('_joinSuccesses')) return x.successes * 0.5;
+      if (id.endsWith('_joinErrorsCapacity')) return x.capacity * 0.5;
+      if (id.endsWith('_joinErrorsAuth')) return x.auth * 0.5;
+      if (id.endsWith('_listeners')) return 150_000;
+      if (id === 'waf1_counted') return x.reputation * x.requests;
+      if (id === 'waf_allowed') return x.requests;
+      return 0;
+    };
+    return {
+      MetricDataResults: input.MetricDataQueries.map((q) => ({
+        Id: q.Id,
+        Timestamps: ts.map((t) => new Date(t)),
+        Values: ts.map((t) => value(q.Id, t)),
+      })),
+    };
+  });
+  const shield = new ShieldController({
+    shield: runtime.config.shield!,
+    waf: new WafV2Switch(
+      new WAFV2Client({ region: 'us-east-1' }),
+      { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
+      shieldRules(runtime.config.shield!),
+      clock,
+      noWaitRetry,
+    ),
+    state,
+    clock,
+    log: deps.log,
+    notifier: { publish: async (subject, message) => void publish.push({ subject, message }) },
+    actor: 'test-fn',
+  });
+  const resetToCount = () => {
+    rules = rules.map((r) =>
+      r.OverrideAction ? { ...r, OverrideAction: { Count: {} } } : { ...r, Action: { Count: {} } },
+    );
+  };
+  return { deps: { ...deps, shield }, clock, state, rules: () => rules, resetToCount };
+}
+
+beforeEach(() => {
+  for (const m of [aas, ecs, cw, waf]) m.reset();
+  publish.length = 0;
+});
+
+describe('shield in the watch tick', () => {
+  it('arms on a join flood with invalid tokens from reputation-listed IPs within K ticks, and tells on-call why', async () => {
+    const { deps, rules, state } = setup(() => ({
+      requests: 60_000,
+      successes: 1_000,
+      capacity: 0,
+      auth: 58_000,
+      reputation: 0.6,
+    }));
+    await runWatch(deps);
+    // Three 20 s ticks: attack, attack (arm), attack.
+    expect(waf).toHaveReceivedCommandTimes(UpdateWebACLCommand, 1);
+    expect(rules().map((r) => r.Action ?? r.OverrideAction)).toEqual([{ Block: {} }, { None: {} }]);
+    expect(publish).toHaveLength(1);
+    expect(publish[0]!.subject).toMatch(/ARMED/);
+    expect(publish[0]!.message).toMatch(/attack verdict for 2 consecutive ticks/);
+    expect(publish[0]!.message).toMatch(/\[firing\] auth failures \(invalid tokens\)/);
+    const audit = await state.listAudit({ eventId: 'ev' });
+    expect(audit.some((a) => a.action === 'UpdateWebACL:arm' && a.result === 'ok')).toBe(true);
+  });
+
+  it('never arms on a retry storm, announces capacity-not-attack once, and asks for capacity', async () => {
+    const { deps } = setup(() => ({
+      requests: 500_000,
+      successes: 90_000,
+      capacity: 400_000,
+      auth: 10_000,
+      reputation: 0.01,
+    }));
+    await runWatch(deps);
+    await runWatch(deps);
+    expect(waf).not.toHaveReceivedCommand(UpdateWebACLCommand);
+    expect(publish.map((p) => p.subject)).toEqual(['SurgeGuard ev: capacity, not attack: scaling out']);
+    // Capacity was asked for on top of the forecast: 10% of 100 running tasks.
+    const mins = aas.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input.MinCapacity!);
+    expect(mins.length).toBeGreaterThan(0);
+  });
+
+  it('re-arms, with an audit, when a deploy or a person resets the rules to Count while armed', async () => {
+    const { deps, state, clock, resetToCount } = setup(() => ({
+      requests: 60_000,
+      successes: 1_000,
+      capacity: 0,
+      auth: 58_000,
+      reputation: 0.6,
+    }));
+    await runWatch(deps);
+    // A `cdk deploy` puts the rules back in Count.
+    resetToCount();
+    clock.advance(5_000);
+    await runWatch(deps);
+    expect(waf).toHaveReceivedCommandTimes(UpdateWebACLCommand, 2);
+    const audit = await state.listAudit({ eventId: 'ev' });
+    expect(audit.some((a) => a.reason.startsWith('drift: join-rate is disarmed'))).toBe(true);
+  });
+});
