@@ -29,7 +29,7 @@ export function table(rows: string[][], indent = ''): string {
   const width = Math.max(...rows.map((r) => r.length));
   const widths = Array.from({ length: width }, (_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   const numeric = Array.from({ length: width }, (_, c) =>
-    rows.slice(1).every((r) => /^[-+]?[\d,.]+%?$|^$/.test(r[c] ?? '')),
+    rows.slice(1).every((r) => /^[-+]?[\d,.]+[%x]?$|^-?$/.test(r[c] ?? '')),
   );
   return rows
     .map(

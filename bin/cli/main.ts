@@ -4,6 +4,7 @@ import { InputError, formatIssue } from '../../lambda/core/issues';
 import type { CliIo } from './io';
 import { EXIT, UserError, processIo } from './io';
 import { registerPlan } from './commands/plan';
+import { registerReplay } from './commands/replay';
 import { registerSchema } from './commands/schema';
 import { registerValidate } from './commands/validate';
 
@@ -18,6 +19,7 @@ export function buildProgram(io: CliIo): Command {
   registerValidate(program, io);
   registerPlan(program, io);
   registerSchema(program, io);
+  registerReplay(program, io);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

@@ -36,14 +36,18 @@ export interface ShieldHook {
   metricQueries(): { region: string; queries: MetricQuery[] };
   /**
    * Judges each live event's traffic, moves the shield and reconciles the web ACL with the desired mode.
-   * Returns extra tasks to ask for per event and fleet (a flash crowd asks for capacity, never for blocking).
+   * Returns extra tasks to ask for per event and fleet (a flash crowd asks for capacity, never for blocking), and
+   * the events whose traffic it judges an attack (their capacity errors are the flood's, not listeners waiting).
    */
   onTick(input: {
     nowMs: number;
     events: readonly ShieldEventInput[];
     wafData: Map<string, Series>;
     mode: GlobalState['mode'];
-  }): Promise<{ extraTasks: Record<string, Record<string, number>> }>;
+  }): Promise<{
+    extraTasks: Record<string, Record<string, number>>;
+    floodSuspected: Record<string, boolean>;
+  }>;
   /** After an event: disarm unless an event still live wants the shield armed. */
   release(nowMs: number, mode: GlobalState['mode'], stillLive: readonly EventState[]): Promise<void>;
 }

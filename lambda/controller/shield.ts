@@ -20,6 +20,8 @@ export interface ShieldDeps {
   readonly log: Log;
   readonly notifier?: Notifier;
   readonly actor: string;
+  /** How a tick's traffic is judged. @default detect (the replay swaps in baselines such as a naive volume rule) */
+  readonly judge?: typeof detect;
 }
 
 /** Ids of the web ACL queries in the shared GetMetricData call. */
@@ -66,13 +68,19 @@ export class ShieldController implements ShieldHook {
     events: readonly ShieldEventInput[];
     wafData: Map<string, Series>;
     mode: 'active' | 'paused' | 'dry-run';
-  }): Promise<{ extraTasks: Record<string, Record<string, number>> }> {
+  }): Promise<{
+    extraTasks: Record<string, Record<string, number>>;
+    floodSuspected: Record<string, boolean>;
+  }> {
     const extraTasks: Record<string, Record<string, number>> = {};
+    const floodSuspected: Record<string, boolean> = {};
     const steps: { eventId: string; step: ShieldStep; detection?: Detection }[] = [];
     for (const e of input.events) {
       const sample = this.sample(e, input.wafData);
       const previous = (e.eventState.shield as ShieldState | undefined) ?? INITIAL_SHIELD_STATE;
-      const detection = sample ? detect(sample, previous.baseline, this.deps.shield.detector) : undefined;
+      const detection = sample
+        ? (this.deps.judge ?? detect)(sample, previous.baseline, this.deps.shield.detector)
+        : undefined;
       const override = e.eventState.shieldOverride;
       const manual = override && override.untilMs > input.nowMs ? { mode: override.mode } : undefined;
       const step = stepShield(
@@ -89,6 +97,7 @@ export class ShieldController implements ShieldHook {
         next = { ...next, baseline: learnBaseline(next.baseline, sample) };
       }
       await this.save(e, next);
+      floodSuspected[e.eventId] = detection?.verdict === 'attack' || detection?.verdict === 'attack+capacity';
       steps.push({ eventId: e.eventId, step, detection });
       if (step.capacityBoost > 0) {
         extraTasks[e.eventId] = Object.fromEntries(
@@ -118,7 +127,7 @@ export class ShieldController implements ShieldHook {
       }
     }
     await this.reconcile(input.nowMs, steps, input.mode);
-    return { extraTasks };
+    return { extraTasks, floodSuspected };
   }
 
   /**

@@ -55,7 +55,7 @@ export async function liveEvents(deps: ControllerDeps, nowMs: number): Promise<L
     const view = findEvent(deps.runtime, event.id);
     if (!view) continue;
     const state = await deps.state.getEvent(event.id);
-    const w = watchWindow(view, state.shiftMinutes);
+    const w = watchWindow(deps.runtime, view, state.shiftMinutes);
     if (nowMs >= w.fromMs && nowMs < w.toMs) live.push({ view, state });
   }
   return live;
@@ -83,9 +83,10 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
   }
 
   let extraTasks: Record<string, Record<string, number>> = {};
+  let floodSuspected: Record<string, boolean> = {};
   if (deps.shield) {
     try {
-      ({ extraTasks } = await deps.shield.onTick({
+      ({ extraTasks, floodSuspected } = await deps.shield.onTick({
         nowMs,
         mode: global.mode,
         wafData,
@@ -120,6 +121,7 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
         counts: counts.get(f.fleet.id),
         vcpuAvailable: vcpuAvailable(deps, f.fleet, counts),
         extraTasks: extraTasks[e.view.event.id]?.[f.fleet.id] ?? 0,
+        floodSuspected: floodSuspected[e.view.event.id] ?? false,
       });
       const dims = { Fleet: f.fleet.id, Event: e.view.event.id };
       if (outcome.decision) {
@@ -201,6 +203,7 @@ interface FleetTick {
   counts?: ServiceCounts;
   vcpuAvailable: number;
   extraTasks: number;
+  floodSuspected: boolean;
 }
 
 async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOutcome> {
@@ -243,6 +246,8 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       vcpuAvailable: t.vcpuAvailable,
       peakListeners: peak,
       lastScaleInMs: state.lastScaleInMs,
+      peakTasks: state.peakAppliedTasks,
+      floodSuspected: t.floodSuspected,
       override: override ? { tasks: override.tasks, force: override.force } : undefined,
       extraTasks: t.extraTasks,
     });
@@ -292,6 +297,11 @@ async function act(
     override: state.override,
     peakListeners: peak,
     lastScaleInMs: applied && decision.action === 'scale-in' ? t.nowMs : state.lastScaleInMs,
+    peakAppliedTasks: Math.max(
+      state.peakAppliedTasks ?? 0,
+      applied ? decision.targetTasks : 0,
+      state.appliedTasks ?? 0,
+    ),
     lastDecision: {
       atMs: t.nowMs,
       action: decision.action,

@@ -76,12 +76,17 @@ export function fleetTimeline(view: EventView, fleetPlan: FleetPlan, shiftMinute
 }
 
 /**
- * The window in which the watch looks after an event: from its earliest ramp start to its hold-until plus the
- * time a gradual step-down takes, moved by the shift.
+ * The window in which the watch looks after an event: from `preWatchMinutes` before its earliest ramp start to
+ * its hold-until plus the time a gradual step-down takes, moved by the shift.
  */
-export function watchWindow(view: EventView, shiftMinutes: number): { fromMs: number; toMs: number } {
+export function watchWindow(
+  rc: RuntimeConfig,
+  view: EventView,
+  shiftMinutes: number,
+): { fromMs: number; toMs: number } {
   const shift = minutes(shiftMinutes);
-  const from = Math.min(...view.plan.fleets.map((f) => Date.parse(f.rampStart)));
+  const preWatch = minutes(rc.config.controller.preWatchMinutes);
+  const from = Math.min(...view.plan.fleets.map((f) => Date.parse(f.rampStart))) - preWatch;
   const stepDown = minutes(view.event.stepDown.steps * view.event.stepDown.intervalMinutes);
   return { fromMs: from + shift, toMs: Date.parse(view.plan.holdUntil) + stepDown + shift };
 }

@@ -67,6 +67,10 @@ export interface WatchInput {
   readonly peakListeners: number;
   /** When SurgeGuard last stepped this fleet down (cooling), if ever. */
   readonly lastScaleInMs?: number;
+  /** The highest floor applied during this event: step-down sizes come from it. */
+  readonly peakTasks?: number;
+  /** The shield judges the traffic an attack: capacity errors are the flood's, not listeners waiting. */
+  readonly floodSuspected?: boolean;
   readonly override?: ActiveOverride;
   /** Extra tasks the shield asks for during a flash crowd. */
   readonly extraTasks?: number;
@@ -91,7 +95,7 @@ export interface WatchDecision {
   readonly neededTasks: number | null;
   /** The most tasks allowed now, and what set it. */
   readonly limitTasks: number;
-  readonly limitedBy: 'maxTasks' | 'serviceLimit' | 'vcpuQuota';
+  readonly limitedBy: 'maxTasks' | 'serviceLimit' | 'vcpuQuota' | 'uslPeak';
   /** True when the demand needs more than the limit allows: report it, do not crash. */
   readonly limitBreached: boolean;
   /** Problems with the data; when listeners are affected the decision holds. */
@@ -157,7 +161,7 @@ export function decideWatch(input: WatchInput): WatchDecision {
     const forecast = holtForecast(recent.length ? recent : listenersSeries.points.slice(-1), horizon);
     forecastListeners = Math.max(listeners, forecast?.value ?? listeners);
     // Clients refused for lack of room retry; each refusal per retry interval is a listener waiting to get in.
-    const errors = errorsSeries.problem ? 0 : (latest(errorsSeries.points) ?? 0);
+    const errors = errorsSeries.problem || input.floodSuspected ? 0 : (latest(errorsSeries.points) ?? 0);
     unmetListeners = (errors / fleet.periodSeconds) * controller.retryIntervalSeconds;
     const demand = (forecastListeners + unmetListeners) * (1 + input.headroom);
     const inverse = tasksFor(input.model, demand);
@@ -169,6 +173,8 @@ export function decideWatch(input: WatchInput): WatchDecision {
     [fleet.maxTasks, 'maxTasks'],
     [ECS_MAX_TASKS_PER_SERVICE, 'serviceLimit'],
     [vcpuLimit, 'vcpuQuota'],
+    // Past the capacity model's peak, more tasks carry fewer listeners: the answer is more fleets, not more tasks.
+    [uslPeak(input.model).tasks ?? Infinity, 'uslPeak'],
   ];
   const [limitTasks, limitedBy] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
 
@@ -188,6 +194,17 @@ export function decideWatch(input: WatchInput): WatchDecision {
   const override = input.override;
 
   if (phase === 'scheduled') {
+    // Audiences arrive early: before the ramp the watch only follows demand up, never down.
+    const early = Math.min(limitTasks, Math.max(neededTasks ?? 0, override?.tasks ?? 0) + extra);
+    if (early > current) {
+      return {
+        ...base,
+        action: 'scale-out',
+        targetTasks: early,
+        limitBreached: (neededTasks ?? 0) + extra > limitTasks,
+        reason: `before the ramp, the audience is arriving early: forecast ${round(forecastListeners)} listeners (+${round(unmetListeners)} waiting) needs ${early} tasks`,
+      };
+    }
     return {
       ...base,
       action: 'hold',
@@ -278,7 +295,8 @@ export function decideWatch(input: WatchInput): WatchDecision {
       reason: 'waiting for the next step-down',
     };
   }
-  const step = Math.max(1, Math.ceil((timeline.eventTasks - input.recordedTasks) / input.stepDown.steps));
+  const top = Math.max(timeline.eventTasks, input.peakTasks ?? 0, current);
+  const step = Math.max(1, Math.ceil((top - input.recordedTasks) / input.stepDown.steps));
   const target = Math.max(input.recordedTasks, wantedUp, current - step);
   if (target >= current) {
     return {

@@ -66,6 +66,8 @@ export interface FleetState {
   readonly recorded?: CapacitySettings;
   /** The floor SurgeGuard last applied. */
   readonly appliedTasks?: number;
+  /** The highest floor applied during the event. */
+  readonly peakAppliedTasks?: number;
   readonly peakListeners: number;
   readonly lastScaleInMs?: number;
   readonly lastDecision?: LastDecision;

@@ -396,6 +396,14 @@ const controller = z
       .max(60)
       .default(20)
       .describe('Seconds between watch decisions; one invocation a minute runs several ticks'),
+    preWatchMinutes: z
+      .number()
+      .min(0)
+      .max(240)
+      .default(30)
+      .describe(
+        'The watch starts this long before the ramp: audiences arrive early, and it scales out (never in) on what it sees',
+      ),
     forecastWindowMinutes: z
       .number()
       .min(2)
@@ -425,6 +433,7 @@ const controller = z
 /** Defaults of the controller block. */
 export const CONTROLLER_DEFAULTS = {
   tickSeconds: 20,
+  preWatchMinutes: 30,
   forecastWindowMinutes: 10,
   retryIntervalSeconds: 30,
   holdShareOfPeak: 0.5,

@@ -1,0 +1,159 @@
+import type { Series } from '../lambda/core/series';
+import type {
+  ApplyResult,
+  CapacityActuator,
+  CapacitySettings,
+  Clock,
+  FleetAddress,
+  MetricQuery,
+  MetricSource,
+  RuleMode,
+  ServiceCounts,
+  WafSwitch,
+} from '../lambda/ports';
+import type { AppMetric, WorldFleet, WorldWaf } from './world';
+
+/** The simulation's clock: ms since the epoch, moved by the engine; nothing sleeps. */
+export class SimClock implements Clock {
+  constructor(public ms: number) {}
+  now(): number {
+    return this.ms;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.ms += ms;
+  }
+}
+
+/** The metric names SurgeGuard's config gives the world's app metrics. */
+export const SIM_METRIC_NAMES: Record<string, AppMetric> = {
+  Listeners: 'listeners',
+  JoinRequests: 'joinRequests',
+  JoinSuccesses: 'joinSuccesses',
+  JoinErrorsCapacity: 'joinErrorsCapacity',
+  JoinErrorsAuth: 'joinErrorsAuth',
+};
+
+/** Per-rule WAF counters the world keeps, by rule name, with the web ACL totals under 'ALL'. */
+export type WafCounters = Map<
+  string,
+  {
+    counted: { t: number; v: number }[];
+    blocked: { t: number; v: number }[];
+    allowed: { t: number; v: number }[];
+  }
+>;
+
+/**
+ * CloudWatch over the world: answers queries by metric name and the Fleet dimension (app metrics) or the Rule
+ * dimension (AWS/WAFV2), with only the datapoints whose period ended at least the metric delay ago.
+ */
+export class SimMetricSource implements MetricSource {
+  calls = 0;
+
+  constructor(
+    private readonly fleets: ReadonlyMap<string, WorldFleet>,
+    private readonly waf: WafCounters,
+    private readonly clock: Clock,
+    private readonly worldStartMs: number,
+    private readonly periodSeconds: number,
+    private readonly delaySeconds: number,
+  ) {}
+
+  async fetch(
+    _region: string,
+    queries: readonly MetricQuery[],
+    startMs: number,
+    endMs: number,
+  ): Promise<Map<string, Series>> {
+    this.calls++;
+    const visibleBefore = this.clock.now() - this.delaySeconds * 1000;
+    const out = new Map<string, Series>();
+    const toMs = (t: number) => this.worldStartMs + t * 1000;
+    const pick = (points: readonly { t: number; v: number }[], period: number) =>
+      points
+        .filter((p) => {
+          const ms = toMs(p.t);
+          return ms >= startMs && ms <= endMs && ms + period * 1000 <= visibleBefore;
+        })
+        .map((p) => ({ t: toMs(p.t), v: p.v }));
+    for (const q of queries) {
+      if (q.namespace === 'AWS/WAFV2') {
+        const rule = this.waf.get(q.dimensions.Rule ?? '');
+        const series =
+          q.metricName === 'CountedRequests'
+            ? rule?.counted
+            : q.metricName === 'BlockedRequests'
+              ? rule?.blocked
+              : rule?.allowed;
+        out.set(q.id, pick(series ?? [], 60));
+        continue;
+      }
+      const fleet = this.fleets.get(q.dimensions.Fleet ?? '');
+      const metric = SIM_METRIC_NAMES[q.metricName];
+      out.set(q.id, fleet && metric ? pick(fleet.metricStore.get(metric) ?? [], this.periodSeconds) : []);
+    }
+    return out;
+  }
+}
+
+/** ECS and Application Auto Scaling over the world: the floor SurgeGuard sets, and the service's counts. */
+export class SimCapacity implements CapacityActuator {
+  /** The scalable target's MinCapacity and MaxCapacity per fleet. */
+  readonly floors = new Map<string, { min: number; max: number }>();
+
+  constructor(private readonly fleets: ReadonlyMap<string, WorldFleet>) {
+    for (const [id, f] of fleets)
+      this.floors.set(id, { min: f.config.baselineTasks, max: f.config.maxTasks });
+  }
+
+  async read(fleet: FleetAddress): Promise<CapacitySettings> {
+    const f = this.floors.get(fleet.fleetId)!;
+    return { mode: 'min-capacity', minCapacity: f.min, maxCapacity: f.max };
+  }
+
+  async counts(fleets: readonly FleetAddress[]): Promise<Map<string, ServiceCounts>> {
+    const out = new Map<string, ServiceCounts>();
+    for (const a of fleets) {
+      const f = this.fleets.get(a.fleetId);
+      if (f) out.set(a.fleetId, { running: f.running, pending: f.pendingTotal, desired: f.desired });
+    }
+    return out;
+  }
+
+  async applyFloor(fleet: FleetAddress, tasks: number): Promise<ApplyResult> {
+    const before = await this.read(fleet);
+    const f = this.floors.get(fleet.fleetId)!;
+    f.min = tasks;
+    f.max = Math.max(f.max, tasks);
+    return {
+      changed: before.mode === 'min-capacity' && before.minCapacity !== tasks,
+      before,
+      after: await this.read(fleet),
+    };
+  }
+
+  async restore(fleet: FleetAddress, settings: CapacitySettings): Promise<ApplyResult> {
+    const before = await this.read(fleet);
+    if (settings.mode === 'min-capacity')
+      this.floors.set(fleet.fleetId, { min: settings.minCapacity, max: settings.maxCapacity });
+    return { changed: true, before, after: settings };
+  }
+}
+
+/** The WAF switch over the world's web ACL: a change is configured at once and takes effect after propagation. */
+export class SimWafSwitch implements WafSwitch {
+  constructor(
+    private readonly waf: WorldWaf,
+    private readonly worldSecond: () => number,
+  ) {}
+
+  async read(): Promise<Record<string, RuleMode>> {
+    return Object.fromEntries(this.waf.rules.map((r) => [r.name, this.waf.configured(r.name) ?? 'missing']));
+  }
+
+  async apply(mode: 'armed' | 'disarmed'): Promise<{ changed: string[] }> {
+    const changed = this.waf.rules.filter((r) => this.waf.configured(r.name) !== mode).map((r) => r.name);
+    for (const name of changed) this.waf.set(name, mode, this.worldSecond());
+    return { changed };
+  }
+}

@@ -1,0 +1,429 @@
+import type { Datapoint } from '../lambda/core/series';
+import { uslCapacity } from '../lambda/core/usl';
+import type { FleetTruth, LoadedScenario, Scenario, ScenarioAttack, ScenarioFleet } from './scenario';
+import { demandAt } from './scenario';
+
+/** The app metrics the world publishes per fleet (the names the SurgeGuard config gives them). */
+export const APP_METRICS = [
+  'listeners',
+  'joinRequests',
+  'joinSuccesses',
+  'joinErrorsCapacity',
+  'joinErrorsAuth',
+  'cpu',
+  'runningTasks',
+  'pendingTasks',
+] as const;
+export type AppMetric = (typeof APP_METRICS)[number];
+
+/** The WAF rules the world models, by what they match. */
+export type RuleKind = 'rate-per-ip' | 'ip-reputation' | 'anonymous-ip' | 'anti-ddos';
+
+/** A WAF rule in the world. */
+export interface WorldRule {
+  readonly name: string;
+  readonly kind: RuleKind;
+}
+
+/** One second of what happened, for charts. */
+export interface Frame {
+  readonly t: number;
+  readonly demand: number;
+  readonly served: number;
+  readonly capacity: number;
+  readonly desired: number;
+  readonly running: number;
+  readonly pending: number;
+  readonly capacityErrors: number;
+  readonly authErrors: number;
+  readonly blockedLegit: number;
+  readonly blockedFlood: number;
+  readonly wafArmed: boolean;
+}
+
+/** Share of overload a fleet bears before it drops connected listeners. */
+const DROP_MARGIN = 0.05;
+/** CPU at full listener capacity (LiveKit: 3,000 subscribers at 80% CPU). */
+const CPU_AT_CAPACITY = 80;
+/** Legitimate joins that fail auth (expired tokens and the like): background noise of the auth-error metric. */
+const LEGIT_AUTH_NOISE = 0.005;
+/** Deterministic start-up jitter: launches of one second become ready spread over these multiples of start-up. */
+const STARTUP_SPREAD = [0.9, 0.95, 1.0, 1.05, 1.1];
+
+/** One fleet of the world: tasks, connected listeners, and the clients trying to get in. */
+export class WorldFleet {
+  running: number;
+  pendingTotal = 0;
+  /** What ECS is asked to run. */
+  desired: number;
+  connected = 0;
+  lost = 0;
+  /** Retry wheels: wheel[k][t % H] listeners whose (k+1)-th attempt is due at second t. */
+  private readonly wheel: Float64Array[];
+  private readonly wheelSize: number;
+  private waitingTotal = 0;
+  private readonly readyAt = new Map<number, number>();
+  private launchedThisMinute = 0;
+  private minuteOf = -1;
+  readonly metricStore = new Map<AppMetric, Datapoint[]>();
+  private acc = newAccumulator();
+
+  constructor(
+    readonly config: ScenarioFleet,
+    readonly truth: FleetTruth,
+    private readonly clients: Scenario['clients'],
+  ) {
+    this.running = config.baselineTasks;
+    this.desired = config.baselineTasks;
+    this.wheelSize = Math.ceil(clients.retryCapSeconds) + 2;
+    this.wheel = Array.from({ length: clients.abandonAfterFailures }, () => new Float64Array(this.wheelSize));
+    for (const m of APP_METRICS) this.metricStore.set(m, []);
+  }
+
+  /** Listeners the running tasks carry. */
+  capacity(): number {
+    return uslCapacity(this.truth, this.running);
+  }
+
+  /** Moves the fleet's tasks one second: launches within the rate and quota, readies pending, stops surplus. */
+  stepTasks(t: number, vcpuRoom: number): void {
+    const ready = this.readyAt.get(t);
+    if (ready) {
+      this.running += ready;
+      this.pendingTotal -= ready;
+      this.readyAt.delete(t);
+    }
+    const target = Math.max(0, Math.min(this.desired, this.config.maxTasks));
+    const have = this.running + this.pendingTotal;
+    const minute = Math.floor(t / 60);
+    if (minute !== this.minuteOf) {
+      this.minuteOf = minute;
+      this.launchedThisMinute = 0;
+    }
+    if (target > have) {
+      const byRate = this.config.launchRatePerMinute - this.launchedThisMinute;
+      const byQuota = Math.floor(vcpuRoom / this.config.vcpuPerTask);
+      const launch = Math.max(0, Math.min(target - have, byRate, byQuota));
+      if (launch > 0) {
+        this.launchedThisMinute += launch;
+        this.pendingTotal += launch;
+        // Spread the launch over the start-up jitter, keeping whole tasks.
+        let left = launch;
+        STARTUP_SPREAD.forEach((f, i) => {
+          const n = i === STARTUP_SPREAD.length - 1 ? left : Math.floor(launch / STARTUP_SPREAD.length);
+          left -= n;
+          if (n > 0) {
+            const at = t + Math.max(1, Math.round(this.config.startupSeconds * f));
+            this.readyAt.set(at, (this.readyAt.get(at) ?? 0) + n);
+          }
+        });
+      }
+    } else if (target < have) {
+      let surplus = have - target;
+      // Cancel the launches furthest from ready first, then stop running tasks.
+      const pendingTimes = [...this.readyAt.keys()].sort((a, b) => b - a);
+      for (const at of pendingTimes) {
+        if (surplus <= 0) break;
+        const n = this.readyAt.get(at) ?? 0;
+        const cut = Math.min(n, surplus);
+        this.readyAt.set(at, n - cut);
+        this.pendingTotal -= cut;
+        surplus -= cut;
+      }
+      this.running -= Math.min(this.running, surplus);
+    }
+  }
+
+  /**
+   * Moves the clients one second: arrivals and leavers follow demand, due attempts are made, WAF blocks what it
+   * blocks, the signalling path and the listener capacity decide who gets in, and failures back off or give up.
+   */
+  stepClients(t: number, demand: number, waf: WafView, flood: FloodView): ClientStep {
+    const H = this.wheelSize;
+    const slot = t % H;
+    const wanting = Math.max(0, demand - this.lost);
+    const present = this.connected + this.waitingTotal;
+    let leftBeforeJoining = 0;
+    if (wanting > present) {
+      this.wheel[0]![slot]! += wanting - present;
+      this.waitingTotal += wanting - present;
+    } else if (wanting < present) {
+      let leave = present - wanting;
+      if (this.waitingTotal > 0) {
+        const fromWaiting = Math.min(leave, this.waitingTotal);
+        const keep = 1 - fromWaiting / this.waitingTotal;
+        for (const w of this.wheel) for (let i = 0; i < H; i++) w[i]! *= keep;
+        this.waitingTotal -= fromWaiting;
+        leftBeforeJoining = fromWaiting;
+        leave -= fromWaiting;
+      }
+      this.connected = Math.max(0, this.connected - leave);
+    }
+
+    // Attempts due now, by failures so far.
+    const k = this.wheel.length;
+    const attempts = new Float64Array(k);
+    let attemptsTotal = 0;
+    for (let i = 0; i < k; i++) {
+      attempts[i] = this.wheel[i]![slot]!;
+      this.wheel[i]![slot] = 0;
+      attemptsTotal += attempts[i]!;
+    }
+    this.waitingTotal -= attemptsTotal;
+
+    // WAF on legitimate attempts: the anonymous-IP list and, for retrying clients behind shared IPs, the rate rule.
+    const rpl = this.clients.joinRequestsPerListener;
+    const reachShare = new Float64Array(k);
+    let legitReq = 0;
+    let legitBlockedReq = 0;
+    const legitMatches: Record<string, number> = {};
+    for (let i = 0; i < k; i++) {
+      const a = attempts[i]! * rpl;
+      if (a === 0) {
+        reachShare[i] = 1;
+        continue;
+      }
+      let pass = 1;
+      for (const rule of waf.rules) {
+        const match = legitMatchShare(rule.kind, i, this.clients, waf.ratePerIpLimitPer5Min);
+        if (match > 0) legitMatches[rule.name] = (legitMatches[rule.name] ?? 0) + a * match;
+        if (match > 0 && waf.armed(rule.name)) pass *= 1 - match;
+      }
+      reachShare[i] = pass;
+      legitReq += a;
+      legitBlockedReq += a * (1 - pass);
+    }
+    const legitReachReq = legitReq - legitBlockedReq;
+    const floodReachReq = flood.requests - flood.blocked;
+
+    // Signalling: the fleet processes so many join requests a second; the rest fail as capacity errors.
+    const signalling = this.truth.joinsPerTaskPerSecond * this.running;
+    const reaching = legitReachReq + floodReachReq;
+    const processedShare = reaching > 0 ? Math.min(1, signalling / reaching) : 1;
+    const legitProcessedListeners = (legitReachReq / rpl) * processedShare;
+    const cap = this.capacity();
+    const room = Math.max(0, cap - this.connected);
+    const admitted = Math.min(legitProcessedListeners, room);
+    const roomShare = legitProcessedListeners > 0 ? admitted / legitProcessedListeners : 0;
+    this.connected += admitted;
+
+    // Failures back off with full jitter (spread evenly over the interval: deterministic) or give up.
+    for (let i = 0; i < k; i++) {
+      const a = attempts[i]!;
+      if (a === 0) continue;
+      const failed = a - a * reachShare[i]! * processedShare * roomShare;
+      if (failed <= 1e-9) continue;
+      const next = i + 1;
+      if (next >= k) {
+        this.lost += failed;
+        continue;
+      }
+      const interval = Math.max(
+        1,
+        Math.round(Math.min(this.clients.retryCapSeconds, this.clients.retryBaseSeconds * 2 ** i)),
+      );
+      const per = failed / interval;
+      const w = this.wheel[next]!;
+      for (let d = 1; d <= interval; d++) w[(t + d) % H]! += per;
+      this.waitingTotal += failed;
+    }
+
+    // Overload beyond a margin drops connected listeners, who try to join again.
+    let dropped = 0;
+    if (this.connected > cap * (1 + DROP_MARGIN)) {
+      dropped = this.connected - cap;
+      this.connected = cap;
+      const spread = Math.max(1, Math.round(this.clients.retryBaseSeconds));
+      for (let d = 1; d <= spread; d++) this.wheel[0]![(t + d) % H]! += dropped / spread;
+      this.waitingTotal += dropped;
+    }
+
+    const legitProcessedReq = legitReachReq * processedShare;
+    const capacityErrors = legitReachReq - admitted * rpl + floodReachReq * (1 - processedShare);
+    const floodProcessed = floodReachReq * processedShare;
+    const authErrors = floodProcessed * (1 - flood.validTokenFraction) + legitProcessedReq * LEGIT_AUTH_NOISE;
+    const successes = admitted * rpl + floodProcessed * flood.validTokenFraction;
+    const cpu = Math.min(
+      100,
+      (CPU_AT_CAPACITY * this.connected) / Math.max(cap, 1) +
+        20 * Math.min(1, reaching / Math.max(signalling, 1)),
+    );
+    return {
+      legitRequests: legitReq,
+      legitBlocked: legitBlockedReq,
+      legitMatches,
+      legitAdmitted: admitted * rpl,
+      reaching,
+      successes,
+      capacityErrors: Math.max(0, capacityErrors),
+      authErrors,
+      cpu: this.running > 0 ? cpu : 100,
+      dropped,
+      leftBeforeJoining,
+    };
+  }
+
+  /** Adds one second to the metric period, publishing a datapoint when the period ends. */
+  record(t: number, periodSeconds: number, step: ClientStep): void {
+    const a = this.acc;
+    a.listeners = Math.max(a.listeners, this.connected);
+    a.joinRequests += step.reaching;
+    a.joinSuccesses += step.successes;
+    a.joinErrorsCapacity += step.capacityErrors;
+    a.joinErrorsAuth += step.authErrors;
+    a.cpu += step.cpu;
+    a.runningTasks = this.running;
+    a.pendingTasks = this.pendingTotal;
+    a.seconds++;
+    if ((t + 1) % periodSeconds === 0) {
+      const start = t + 1 - periodSeconds;
+      const put = (m: AppMetric, v: number) => this.metricStore.get(m)!.push({ t: start, v });
+      put('listeners', a.listeners);
+      put('joinRequests', a.joinRequests);
+      put('joinSuccesses', a.joinSuccesses);
+      put('joinErrorsCapacity', a.joinErrorsCapacity);
+      put('joinErrorsAuth', a.joinErrorsAuth);
+      put('cpu', a.cpu / Math.max(1, a.seconds));
+      put('runningTasks', a.runningTasks);
+      put('pendingTasks', a.pendingTasks);
+      this.acc = newAccumulator();
+    }
+  }
+}
+
+function newAccumulator() {
+  return {
+    listeners: 0,
+    joinRequests: 0,
+    joinSuccesses: 0,
+    joinErrorsCapacity: 0,
+    joinErrorsAuth: 0,
+    cpu: 0,
+    runningTasks: 0,
+    pendingTasks: 0,
+    seconds: 0,
+  };
+}
+
+/** What one fleet's clients did in one second. */
+export interface ClientStep {
+  readonly legitRequests: number;
+  readonly legitBlocked: number;
+  readonly legitMatches: Record<string, number>;
+  /** Legitimate join requests that got in. */
+  readonly legitAdmitted: number;
+  readonly reaching: number;
+  readonly successes: number;
+  readonly capacityErrors: number;
+  readonly authErrors: number;
+  readonly cpu: number;
+  readonly dropped: number;
+  readonly leftBeforeJoining: number;
+}
+
+/** The WAF as the clients meet it this second. */
+export interface WafView {
+  readonly rules: readonly WorldRule[];
+  readonly ratePerIpLimitPer5Min: number;
+  armed(rule: string): boolean;
+}
+
+/** The flood's share of one fleet this second. */
+export interface FloodView {
+  readonly requests: number;
+  readonly blocked: number;
+  readonly validTokenFraction: number;
+}
+
+/**
+ * Share of a legitimate retry bucket a rule matches. Listeners share IPs behind NAT (carrier-grade NAT puts many
+ * behind one address), and every retry adds to the address's count: a retry storm raises per-IP rates, which is
+ * what makes a per-IP rate rule block legitimate listeners.
+ */
+export function legitMatchShare(
+  kind: RuleKind,
+  failures: number,
+  clients: Scenario['clients'],
+  limitPer5Min: number,
+): number {
+  if (kind === 'anonymous-ip') return clients.anonymousFraction;
+  if (kind !== 'rate-per-ip') return 0;
+  // Within five minutes a client that has failed k times has sent about k + 1 join requests.
+  const perIpPer5Min = clients.listenersPerIp * clients.joinRequestsPerListener * (failures + 1);
+  return perIpPer5Min > limitPer5Min ? 1 : 0;
+}
+
+/** Share of flood requests a rule matches. */
+export function floodMatchShare(kind: RuleKind, a: ScenarioAttack, limitPer5Min: number): number {
+  switch (kind) {
+    case 'rate-per-ip':
+      return (a.requestsPerSecond * 300) / a.sourceIps > limitPer5Min ? 1 : 0;
+    case 'ip-reputation':
+      return a.reputationListedFraction;
+    case 'anonymous-ip':
+      return a.anonymousFraction;
+    case 'anti-ddos':
+      // The managed group labels the requests of a detected event that do not look like ordinary clients.
+      return 1 - a.validTokenFraction;
+  }
+}
+
+/** WAF state of the world: each rule's configured mode and when a change takes effect. */
+export class WorldWaf {
+  private readonly mode = new Map<string, 'armed' | 'disarmed'>();
+  private readonly effectiveAt = new Map<string, number>();
+  private readonly previous = new Map<string, 'armed' | 'disarmed'>();
+  /** Seconds (relative to start) at which any rule became effectively armed. */
+  firstArmedAt: number | null = null;
+  switches = 0;
+
+  constructor(
+    readonly rules: readonly WorldRule[],
+    readonly propagationSeconds: number,
+    readonly ratePerIpLimitPer5Min: number,
+    initial: 'armed' | 'disarmed' = 'disarmed',
+  ) {
+    for (const r of rules) {
+      this.mode.set(r.name, initial);
+      this.previous.set(r.name, initial);
+      this.effectiveAt.set(r.name, -Infinity);
+    }
+  }
+
+  configured(rule: string): 'armed' | 'disarmed' | undefined {
+    return this.mode.get(rule);
+  }
+
+  /** Sets a rule's mode at second t; it takes effect after propagation. */
+  set(rule: string, mode: 'armed' | 'disarmed', t: number): void {
+    if (this.mode.get(rule) === mode) return;
+    this.previous.set(rule, this.effectiveMode(rule, t));
+    this.mode.set(rule, mode);
+    this.effectiveAt.set(rule, t + this.propagationSeconds);
+    this.switches++;
+  }
+
+  effectiveMode(rule: string, t: number): 'armed' | 'disarmed' {
+    return t >= (this.effectiveAt.get(rule) ?? -Infinity)
+      ? (this.mode.get(rule) ?? 'disarmed')
+      : (this.previous.get(rule) ?? 'disarmed');
+  }
+
+  /** The WAF as clients meet it at second t. */
+  view(t: number): WafView {
+    return {
+      rules: this.rules,
+      ratePerIpLimitPer5Min: this.ratePerIpLimitPer5Min,
+      armed: (r) => this.effectiveMode(r, t) === 'armed',
+    };
+  }
+
+  anyArmed(t: number): boolean {
+    return this.rules.some((r) => this.effectiveMode(r.name, t) === 'armed');
+  }
+}
+
+/** The scheduled start as seconds on the world's clock (which counts from the start). */
+export function worldDemand(ls: LoadedScenario, t: number): number {
+  return demandAt(ls.scenario, t);
+}
