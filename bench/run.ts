@@ -1,0 +1,289 @@
+/**
+ * `npm run bench`: replays every shipped scenario with every policy and measures the controller, the replay and
+ * the Lambda bundles. Writes bench/RESULTS.md. Figures are measured, never set.
+ */
+import { buildSync } from 'esbuild';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { watchTick } from '../lambda/controller/watch';
+import type { ControllerDeps } from '../lambda/controller/deps';
+import { configSchema } from '../lambda/core/config/schema';
+import { buildRuntimeConfig } from '../lambda/core/runtime-config';
+import { decideWatch } from '../lambda/core/watch-policy';
+import { fitUsl, uslCapacity } from '../lambda/core/usl';
+import { findEvent, fleetTimeline } from '../lambda/core/runtime-config';
+import type { MetricQuery, MetricSource } from '../lambda/ports';
+import { noTelemetry, silentLog } from '../lambda/ports';
+import { MemoryStateStore } from '../sim/memory-state';
+import { SimCapacity, SimClock } from '../sim/ports';
+import { AWS_REACTION, measureReaction } from '../sim/calibration';
+import { POLICY_NAMES, replay } from '../sim/replay';
+import { comparisonRows } from '../sim/report';
+import { loadScenario } from '../sim/scenario';
+import { WorldFleet } from '../sim/world';
+
+const ROOT = join(__dirname, '..');
+const lines: string[] = [];
+const say = (s = '') => {
+  lines.push(s);
+  process.stdout.write(`${s}\n`);
+};
+const md = (rows: string[][]) => {
+  const [head, ...body] = rows;
+  return [
+    `| ${head!.join(' | ')} |`,
+    `|${head!.map(() => '---').join('|')}|`,
+    ...body.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+};
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
+};
+
+async function main(): Promise<void> {
+  say('# SurgeGuard benchmark results');
+  say();
+  say(
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}/${process.arch}. Every figure below is measured by this run.`,
+  );
+  say();
+
+  say('## Replays: every shipped scenario, every policy');
+  say();
+  const dir = join(ROOT, 'scenarios');
+  const replayTimes: { name: string; seconds: number; simulated: number }[] = [];
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
+    const ls = loadScenario(join(dir, file));
+    const t0 = performance.now();
+    const runs = await replay(ls, [...POLICY_NAMES]);
+    const seconds = (performance.now() - t0) / 1000;
+    const simulated = (runs[0]!.frames.at(-1)!.t - runs[0]!.frames[0]!.t) / 3600;
+    replayTimes.push({ name: ls.scenario.name, seconds, simulated });
+    say(`### ${ls.scenario.name}`);
+    say();
+    say(ls.scenario.description ?? '');
+    say();
+    say(md(comparisonRows(runs)));
+    say();
+    const ticks = runs.find((r) => r.name === 'surgeguard')!.tickMs;
+    say(
+      `SurgeGuard controller ticks in this replay: ${ticks.length}, p50 ${pct(ticks, 50).toFixed(2)} ms, p95 ${pct(ticks, 95).toFixed(2)} ms, max ${Math.max(...ticks).toFixed(2)} ms (whole tick: state, metrics, decision, shield, audit, in memory).`,
+    );
+    say();
+  }
+
+  say('## Replay speed');
+  say();
+  say(
+    md([
+      ['scenario', 'simulated hours (per policy)', 'policies', 'wall time (s)'],
+      ...replayTimes.map((r) => [
+        r.name,
+        r.simulated.toFixed(1),
+        String(POLICY_NAMES.length),
+        r.seconds.toFixed(2),
+      ]),
+    ]),
+  );
+  say();
+  say('Target: a 3-hour, 1.3 M-listener replay of all policies in under 10 s on a 2-core machine.');
+  say();
+
+  say('## Target-tracking model against AWS measurements');
+  say();
+  const rows: string[][] = [
+    ['policy', 'trigger (model)', 'trigger (AWS)', 'running (model)', 'running (AWS)'],
+  ];
+  for (const p of ['target-tracking', 'target-tracking-20s'] as const) {
+    const m = await measureReaction(p);
+    rows.push([
+      p,
+      `${m.triggerSeconds} s`,
+      `${AWS_REACTION[p].triggerSeconds} s`,
+      `${m.runningSeconds} s`,
+      `${AWS_REACTION[p].runningSeconds} s`,
+    ]);
+  }
+  say(md(rows));
+  say();
+  say('Measured on a step in load from 40% to 95% of capacity, 10 s frame resolution.');
+  say();
+
+  say('## Controller decision time, 20 fleets');
+  say();
+  await controllerBench();
+
+  say('## Lambda bundles');
+  say();
+  const bundles: string[][] = [['handler', 'minified bytes', 'under 1 MB']];
+  for (const h of ['prescale', 'watch', 'restore']) {
+    const r = buildSync({
+      entryPoints: [join(ROOT, 'lambda', 'handlers', `${h}.ts`)],
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'esm',
+      mainFields: ['module', 'main'],
+      write: false,
+      outfile: `${h}.mjs`,
+      logLevel: 'silent',
+    });
+    const bytes = r.outputFiles
+      .filter((f) => f.path.endsWith('.mjs'))
+      .reduce((s, f) => s + f.contents.length, 0);
+    bundles.push([h, bytes.toLocaleString('en-US'), bytes < 1_000_000 ? 'yes' : 'NO']);
+  }
+  say(md(bundles));
+  say();
+  say('Built with the settings the stack uses (esbuild, ESM, minified, Node 22, AWS SDK bundled).');
+  writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), `${lines.join('\n')}\n`);
+}
+
+async function controllerBench(): Promise<void> {
+  const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
+  const metrics = {
+    namespace: 'B',
+    listeners: { metricName: 'Listeners' },
+    joinRequests: { metricName: 'JoinRequests' },
+    joinSuccesses: { metricName: 'JoinSuccesses' },
+    joinErrorsCapacity: { metricName: 'JoinErrorsCapacity' },
+    joinErrorsAuth: { metricName: 'JoinErrorsAuth' },
+  };
+  const fleets = Array.from({ length: 20 }, (_, i) => ({
+    id: `f${i}`,
+    region: regions[i % 3],
+    cluster: 'c',
+    service: `s${i}`,
+    baselineTasks: 10,
+    maxTasks: 5000,
+    vcpuPerTask: 4,
+    startupSeconds: 60,
+    scalingTest: 'x',
+    metrics: { ...metrics, dimensions: { Fleet: `f${i}` } },
+  }));
+  const config = configSchema.parse({
+    regions: Object.fromEntries(regions.map((r) => [r, { fargateVcpuQuota: 100000 }])),
+    fleets,
+    events: [
+      {
+        id: 'e',
+        title: 'E',
+        start: '2030-01-01T20:00:00Z',
+        durationMinutes: 120,
+        expectedPeakListeners: 4_000_000,
+        fleets: fleets.map((f) => ({ fleet: f.id, share: 1 / 20 })),
+      },
+    ],
+  });
+  const model = fitUsl(
+    [1, 2, 4, 8, 16, 32].map((n) => ({
+      tasks: n,
+      listeners: uslCapacity({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }, n),
+    })),
+  );
+  const runtime = buildRuntimeConfig(config, Object.fromEntries(fleets.map((f) => [f.id, model])));
+  const now = Date.parse('2030-01-01T20:10:00Z');
+  const series = (base: number) =>
+    Array.from({ length: 12 }, (_, k) => ({ t: now - (13 - k) * 60_000, v: base + k * 1000 }));
+
+  // The pure decision for 20 fleets.
+  const view = findEvent(runtime, 'e')!;
+  const inputs = view.fleets.map((f) => ({
+    nowMs: now,
+    timeline: fleetTimeline(view, f.plan, 0),
+    model,
+    headroom: 0.3,
+    fleet: { maxTasks: 5000, vcpuPerTask: 4, startupSeconds: 60, periodSeconds: 60, delaySeconds: 60 },
+    controller: runtime.config.controller,
+    stepDown: { steps: 4, intervalMinutes: 10 },
+    metrics: { listeners: series(150_000), joinErrorsCapacity: series(100) },
+    currentTasks: 70,
+    recordedTasks: 10,
+    vcpuAvailable: 100000,
+    peakListeners: 200000,
+  }));
+  const times: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const t0 = performance.now();
+    for (const input of inputs) decideWatch(input);
+    times.push(performance.now() - t0);
+  }
+
+  // A whole tick over in-memory ports, counting GetMetricData calls per region.
+  const calls = new Map<string, number>();
+  const source: MetricSource = {
+    async fetch(region: string, queries: readonly MetricQuery[]) {
+      calls.set(region, (calls.get(region) ?? 0) + 1);
+      return new Map(queries.map((q) => [q.id, series(150_000)]));
+    },
+  };
+  const world = new Map(
+    fleets.map((f) => [
+      f.id,
+      new WorldFleet(
+        { ...f, share: 0.05, launchRatePerMinute: 500, scalingTest: 'x' } as never,
+        { ...model, joinsPerTaskPerSecond: 100 },
+        {
+          retryBaseSeconds: 2,
+          retryCapSeconds: 60,
+          abandonAfterFailures: 8,
+          listenersPerIp: 3,
+          anonymousFraction: 0,
+          joinRequestsPerListener: 1,
+        },
+      ),
+    ]),
+  );
+  const clock = new SimClock(now);
+  const deps: ControllerDeps = {
+    runtime,
+    clock,
+    metrics: source,
+    capacity: new SimCapacity(world),
+    state: new MemoryStateStore(),
+    log: silentLog,
+    telemetry: noTelemetry,
+    actor: 'bench',
+  };
+  const tickTimes: number[] = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    await watchTick(deps);
+    tickTimes.push(performance.now() - t0);
+    clock.ms += 20_000;
+  }
+  const perRegionPerTick = [...calls.values()].map((c) => c / 50);
+  say(
+    md([
+      ['measure', 'p50', 'p95', 'max', 'target'],
+      [
+        'decision compute, 20 fleets (ms per tick)',
+        pct(times, 50).toFixed(3),
+        pct(times, 95).toFixed(3),
+        Math.max(...times).toFixed(3),
+        '< 50 ms',
+      ],
+      [
+        'whole tick over in-memory ports, 20 fleets (ms)',
+        pct(tickTimes, 50).toFixed(2),
+        pct(tickTimes, 95).toFixed(2),
+        Math.max(...tickTimes).toFixed(2),
+        '-',
+      ],
+    ]),
+  );
+  say();
+  say(
+    `GetMetricData calls per region per tick (20 fleets in 3 regions, 50 ticks): ${perRegionPerTick.map((c) => c.toFixed(2)).join(', ')} (target: 1).`,
+  );
+  say();
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

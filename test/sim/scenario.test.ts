@@ -1,0 +1,92 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatIssue, InputError } from '../../lambda/core/issues';
+import { demandAt, loadScenario } from '../../sim/scenario';
+
+const MINIMAL = `name: tiny
+start: '2030-01-01T00:00:00Z'
+durationMinutes: 30
+forecast: { peakListeners: 10000 }
+fleets:
+  - id: f
+    share: 1
+    baselineTasks: 2
+    maxTasks: 100
+    vcpuPerTask: 1
+    startupSeconds: 30
+    scalingTest: [{ tasks: 1, listeners: 1000 }, { tasks: 4, listeners: 3900 }]
+demand:
+  - [-10, 0]
+  - [0, 10000]
+  - [30, 0]
+`;
+
+function errorsOf(text: string): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-scn-'));
+  const file = join(dir, 's.yaml');
+  writeFileSync(file, text);
+  try {
+    loadScenario(file);
+    return [];
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return err.issues.map((i) => formatIssue(i).replace(`${file}:`, ''));
+  }
+}
+
+describe('scenario files', () => {
+  it('loads every shipped scenario', () => {
+    const dir = join(__dirname, '..', '..', 'scenarios');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files) expect(() => loadScenario(join(dir, f))).not.toThrow();
+  });
+
+  it('reads a minimal scenario with defaults', () => {
+    expect(errorsOf(MINIMAL)).toEqual([]);
+  });
+
+  it.each([
+    [
+      'an unknown key',
+      MINIMAL.replace('durationMinutes: 30', 'durationMinutes: 30\nduraton: 5'),
+      '4:1: duraton: unknown key (check the spelling)',
+    ],
+    [
+      'a bad value',
+      MINIMAL.replace('startupSeconds: 30', 'startupSeconds: -1'),
+      '11:21: fleets[0].startupSeconds: Too small',
+    ],
+    [
+      'demand going backwards',
+      MINIMAL.replace('  - [30, 0]', '  - [-5, 0]'),
+      '16:5: demand[2]: minutes must increase',
+    ],
+    [
+      'shares that do not sum to 1',
+      MINIMAL.replace('share: 1', 'share: 0.5'),
+      '6:3: fleets: shares sum to 0.5',
+    ],
+    [
+      'a missing scaling test',
+      MINIMAL.replace(/scalingTest: .*/, 'scalingTest: nope.csv'),
+      '12:18: fleets[0].scalingTest: file not found: nope.csv',
+    ],
+  ])('reports %s with line and column', (_n, text, expected) => {
+    expect(errorsOf(text).some((e) => e.startsWith(expected))).toBe(true);
+  });
+
+  it('interpolates demand linearly between points', () => {
+    const ls = (() => {
+      const dir = mkdtempSync(join(tmpdir(), 'sg-scn-'));
+      writeFileSync(join(dir, 's.yaml'), MINIMAL);
+      return loadScenario(join(dir, 's.yaml'));
+    })();
+    expect(demandAt(ls.scenario, -600)).toBe(0);
+    expect(demandAt(ls.scenario, -300)).toBe(5000);
+    expect(demandAt(ls.scenario, 0)).toBe(10000);
+    expect(demandAt(ls.scenario, 900)).toBe(5000);
+    expect(demandAt(ls.scenario, 99999)).toBe(0);
+  });
+});
