@@ -31,7 +31,7 @@ describe('surgeguard replay', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-report-'));
     const r = runCli([
       'replay',
-      'scenarios/desantis-2023-05-24.yaml',
+      'scenarios/launch-2023-05-24.yaml',
       '--policy',
       'target-tracking',
       '--report',

@@ -17,7 +17,7 @@ describe('the replay world', () => {
   );
 
   it('keeps its invariants: served never above demand, tasks within max and the launch rate', async () => {
-    const ls = scenario('desantis-2023-05-24');
+    const ls = scenario('launch-2023-05-24');
     const runs = await replay(ls, ['surgeguard', 'target-tracking']);
     const fleet = ls.fleets[0]!.config;
     for (const run of runs) {
