@@ -5,7 +5,7 @@ import type { Series } from '../core/series';
 import type { ShieldMode, ShieldState, ShieldStep } from '../core/shield-policy';
 import { INITIAL_SHIELD_STATE, stepShield } from '../core/shield-policy';
 import { uslCapacity } from '../core/usl';
-import type { Clock, Log, MetricQuery, Notifier, RuleMode, WafSwitch } from '../ports';
+import type { Clock, Log, MetricQuery, Notifier, RuleMode, Telemetry, WafSwitch } from '../ports';
 import type { AuditRecord, EventState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
 import { errorMessage } from '../adapters/retry';
@@ -20,9 +20,14 @@ export interface ShieldDeps {
   readonly log: Log;
   readonly notifier?: Notifier;
   readonly actor: string;
+  /** Verdict and mode as metrics for the dashboard. @default none */
+  readonly telemetry?: Telemetry;
   /** How a tick's traffic is judged. @default detect (the replay swaps in baselines such as a naive volume rule) */
   readonly judge?: typeof detect;
 }
+
+/** The verdict as a number for dashboards. */
+const VERDICT_CODES = { normal: 0, 'flash-crowd': 1, attack: 2, 'attack+capacity': 3 } as const;
 
 /** Ids of the web ACL queries in the shared GetMetricData call. */
 const wafId = (i: number, what: 'counted' | 'blocked') => `waf${i}_${what}`;
@@ -98,6 +103,11 @@ export class ShieldController implements ShieldHook {
       }
       await this.save(e, next);
       floodSuspected[e.eventId] = detection?.verdict === 'attack' || detection?.verdict === 'attack+capacity';
+      if (detection) {
+        const dims = { Event: e.eventId };
+        this.deps.telemetry?.metric('ShieldVerdict', VERDICT_CODES[detection.verdict], 'None', dims);
+        this.deps.telemetry?.metric('ShieldArmed', step.desired === 'armed' ? 1 : 0, 'None', dims);
+      }
       steps.push({ eventId: e.eventId, step, detection });
       if (step.capacityBoost > 0) {
         extraTasks[e.eventId] = Object.fromEntries(

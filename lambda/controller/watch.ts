@@ -3,6 +3,7 @@ import type { EventView } from '../core/runtime-config';
 import { findEvent, fleetTimeline, watchWindow } from '../core/runtime-config';
 import type { FleetMetricsWindow, WatchDecision } from '../core/watch-policy';
 import { decideWatch } from '../core/watch-policy';
+import { uslCapacity } from '../core/usl';
 import type { MetricQuery, ServiceCounts } from '../ports';
 import type { Series } from '../core/series';
 import { floorOf } from '../ports';
@@ -133,7 +134,15 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
         if (outcome.decision.limitBreached) deps.telemetry.metric('LimitBreach', 1, 'Count', dims);
       }
       const c = counts.get(f.fleet.id);
-      if (c) deps.telemetry.metric('RunningTasks', c.running, 'Count', dims);
+      if (c) {
+        deps.telemetry.metric('RunningTasks', c.running, 'Count', dims);
+        deps.telemetry.metric(
+          'CapacityListeners',
+          uslCapacity(deps.runtime.models[f.fleet.id]!, c.running),
+          'Count',
+          dims,
+        );
+      }
       deps.telemetry.metric('DecisionLatency', performance.now() - started, 'Milliseconds', dims);
       outcomes.push(outcome);
     }

@@ -123,6 +123,7 @@ export function controllerDeps(): ControllerDeps {
         log,
         notifier,
         actor,
+        telemetry: emfTelemetry,
       })
     : undefined;
   deps = {

@@ -157,6 +157,12 @@ function crossCheck(config: Config, src: YamlSource): InputIssue[] {
       if (names.has(r.name))
         at(['shield', 'rules', i, 'name'], `duplicate rule name "${r.name}"; expected unique names`);
       names.add(r.name);
+      if (r.kind === 'custom' && acl.mode === 'managed') {
+        at(
+          ['shield', 'rules', i, 'kind'],
+          'SurgeGuard creates only rate-per-ip and managed-rule-group rules; expected a custom rule only in an existing web ACL',
+        );
+      }
       if (r.kind === 'managed-rule-group' && !r.group) {
         at(
           ['shield', 'rules', i],

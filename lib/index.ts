@@ -1,0 +1,6 @@
+export { SurgeGuard } from './surgeguard';
+export type { SurgeGuardProps, ControllerName } from './surgeguard';
+export { SurgeGuardStack } from './surgeguard-stack';
+export type { SurgeGuardStackProps } from './surgeguard-stack';
+export { runtimeForRegion, fleetRegions, eventSchedules } from './runtime-for-region';
+export { buildApp } from './app';

@@ -1,0 +1,639 @@
+import { join } from 'node:path';
+import { Annotations, ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import type { FleetConfig, WafRuleConfig } from '../lambda/core/config/schema';
+import { shieldRules } from '../lambda/core/detector';
+import type { RuntimeConfig } from '../lambda/core/runtime-config';
+import type { EventSchedule } from './runtime-for-region';
+import { eventSchedules } from './runtime-for-region';
+
+/** Properties of the {@link SurgeGuard} construct. */
+export interface SurgeGuardProps {
+  /** The runtime config for this stack's region (see `runtimeForRegion`): fleets, events, models, plan. */
+  readonly runtime: RuntimeConfig;
+  /** The instant schedules are judged against: events already over get none. @default the time of synth */
+  readonly now?: Date;
+  /** An address subscribed to the on-call topic. @default no subscription */
+  readonly alarmEmail?: string;
+  /** How long function logs are kept. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** Keep the state table when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+/** The names of the three controller functions. */
+export type ControllerName = 'prescale' | 'watch' | 'restore';
+
+const HANDLERS = join(__dirname, '..', 'lambda', 'handlers');
+
+/**
+ * SurgeGuard for one region: the prescale, watch and restore Lambdas with their schedules, the state and audit
+ * table, the on-call topic, alarms and dashboards, and (where the shield's web ACL lives) the WAF rules in Count.
+ * Names and ARNs come from the config; nothing is looked up, so it synthesises offline.
+ */
+export class SurgeGuard extends Construct {
+  /** The state and audit table. */
+  readonly table: dynamodb.Table;
+  /** The on-call topic (alarms and shield notices), encrypted with its own key. */
+  readonly topic: sns.Topic;
+  /** The controller functions. */
+  readonly functions: Readonly<Record<ControllerName, lambda.Function>>;
+  /** Where failed asynchronous invocations and undeliverable schedules go. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The schedule group holding every event's schedules. */
+  readonly scheduleGroup: scheduler.CfnScheduleGroup;
+  /** The managed web ACL, when the config asks the stack to create one here. */
+  readonly webAcl?: wafv2.CfnWebACL;
+  /** One dashboard per event. */
+  readonly dashboards: cloudwatch.Dashboard[] = [];
+
+  constructor(scope: Construct, id: string, props: SurgeGuardProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const rc = props.runtime;
+    const now = props.now ?? new Date();
+    const shield = rc.config.shield;
+
+    // --- state, topic, dead letters -------------------------------------------------------------------------
+    this.table = new dynamodb.Table(this, 'State', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    const topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'SurgeGuard on-call topic',
+      enableKeyRotation: true,
+    });
+    // Alarms publish through CloudWatch, which needs the key.
+    topicKey.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    this.topic = new sns.Topic(this, 'OnCall', {
+      masterKey: topicKey,
+      enforceSSL: true,
+      displayName: 'SurgeGuard on-call',
+    });
+    if (props.alarmEmail) this.topic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    // --- WAF -------------------------------------------------------------------------------------------------
+    let webAclArn: string | undefined;
+    let webAclId: string | undefined;
+    const rules = shield ? shieldRules(shield) : [];
+    if (shield?.webAcl.mode === 'managed') {
+      this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+        name: shield.webAcl.name,
+        scope: shield.webAcl.scope,
+        defaultAction: { allow: {} },
+        visibilityConfig: visibility(shield.webAcl.name),
+        rules: rules.map((r, i) => countRule(r, r.priority ?? i, shield.joinPath)),
+        description: 'SurgeGuard rules deployed in Count, armed only on attack signatures',
+      });
+      webAclArn = this.webAcl.attrArn;
+      webAclId = this.webAcl.attrId;
+      shield.webAcl.associate.forEach((resourceArn, i) => {
+        new wafv2.CfnWebACLAssociation(this, `WebAclAssociation${i}`, {
+          resourceArn,
+          webAclArn: this.webAcl!.attrArn,
+        });
+      });
+      if (shield.webAcl.logDestinationArn) {
+        new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
+          resourceArn: this.webAcl.attrArn,
+          logDestinationConfigs: [shield.webAcl.logDestinationArn],
+        });
+      }
+    } else if (shield) {
+      webAclArn = shield.webAcl.arn;
+      webAclId = shield.webAcl.id;
+    }
+
+    // --- functions -------------------------------------------------------------------------------------------
+    const environment: Record<string, string> = {
+      SURGEGUARD_TABLE: this.table.tableName,
+      SURGEGUARD_TOPIC_ARN: this.topic.topicArn,
+      POWERTOOLS_SERVICE_NAME: 'surgeguard',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    if (webAclId) environment.SURGEGUARD_WEB_ACL_ID = webAclId;
+    const configJson = JSON.stringify(rc);
+    // Memory: the watch holds one region's metrics and decides in about a millisecond; 512 MB buys CPU for cold
+    // starts (the SDK clients), 256 MB is plenty for the one-shot prescale and restore.
+    // Timeouts: the watch ticks for up to 60 s (Scheduler fires once a minute) plus slow AWS calls.
+    const specs: Record<ControllerName, { memory: number; timeout: Duration; description: string }> = {
+      prescale: {
+        memory: 256,
+        timeout: Duration.seconds(120),
+        description: 'SurgeGuard: record settings and apply the due plan steps',
+      },
+      watch: {
+        memory: 512,
+        timeout: Duration.seconds(90),
+        description: 'SurgeGuard: watch live events and scale ahead of demand',
+      },
+      restore: {
+        memory: 256,
+        timeout: Duration.seconds(120),
+        description: 'SurgeGuard: return fleets to their recorded settings',
+      },
+    };
+    const fns = {} as Record<ControllerName, lambda.Function>;
+    for (const [name, spec] of Object.entries(specs) as [ControllerName, (typeof specs)[ControllerName]][]) {
+      const logGroup = new logs.LogGroup(this, `${cap(name)}Logs`, {
+        retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const role = new iam.Role(this, `${cap(name)}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `SurgeGuard ${name} function`,
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      fns[name] = new NodejsFunction(this, cap(name), {
+        entry: join(HANDLERS, `${name}.ts`),
+        handler: 'handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: spec.memory,
+        timeout: spec.timeout,
+        description: spec.description,
+        role,
+        logGroup,
+        environment,
+        // One controller at a time: state writes are versioned too, but there is nothing to gain from two.
+        reservedConcurrentExecutions: 1,
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        bundling: {
+          minify: true,
+          sourceMap: true,
+          target: 'node22',
+          format: OutputFormat.ESM,
+          mainFields: ['module', 'main'],
+          banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+          // The config, its models and plan are baked into the bundle: validated at synth, nothing to fetch.
+          define: { 'process.env.SURGEGUARD_CONFIG': JSON.stringify(configJson) },
+          externalModules: [],
+        },
+      });
+    }
+    this.functions = fns;
+    this.grantControllers(rc.config.fleets, webAclArn, shield?.webAcl.scope);
+
+    // --- schedules ---------------------------------------------------------------------------------------------
+    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'Schedules', {
+      name: `surgeguard-${stack.region}`,
+    });
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'SurgeGuard schedules: invoke the controllers, nothing else',
+    });
+    schedulerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(fns).map((f) => f.functionArn),
+      }),
+    );
+    this.deadLetterQueue.grantSendMessages(schedulerRole);
+    const { schedules, past } = eventSchedules(rc, now);
+    for (const id of past) {
+      Annotations.of(this).addInfo(`event ${id} is over at synth time (${now.toISOString()}): no schedules`);
+    }
+    schedules.forEach((s) => this.addSchedules(s, now, schedulerRole));
+
+    // --- alarms and dashboards -----------------------------------------------------------------------------------
+    this.addAlarms(rc);
+    for (const e of rc.config.events) this.dashboards.push(this.addDashboard(rc, e.id, rules));
+
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: 'SurgeGuard state and audit table',
+    });
+    new CfnOutput(this, 'TopicArn', { value: this.topic.topicArn, description: 'SurgeGuard on-call topic' });
+    for (const [name, fn] of Object.entries(fns)) {
+      new CfnOutput(this, `${cap(name)}FunctionName`, {
+        value: fn.functionName,
+        description: `SurgeGuard ${name} function`,
+      });
+    }
+    new CfnOutput(this, 'ScheduleGroupName', { value: this.scheduleGroup.ref });
+    if (webAclArn)
+      new CfnOutput(this, 'WebAclArn', { value: webAclArn, description: "The shield's web ACL" });
+    this.dashboards.forEach((d, i) => {
+      new CfnOutput(this, `DashboardUrl${i}`, {
+        value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards:name=${d.dashboardName}`,
+        description: `Dashboard of event ${rc.config.events[i]!.id}`,
+      });
+    });
+  }
+
+  /** Least privilege for the controllers: only the configured services, targets, web ACL, table and topic. */
+  private grantControllers(
+    fleets: readonly FleetConfig[],
+    webAclArn?: string,
+    scope?: 'REGIONAL' | 'CLOUDFRONT',
+  ): void {
+    const stack = Stack.of(this);
+    const serviceArns = fleets.map((f) =>
+      stack.formatArn({
+        service: 'ecs',
+        resource: 'service',
+        resourceName: `${f.cluster}/${f.service}`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    );
+    for (const fn of Object.values(this.functions)) {
+      const role = fn.role!;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+          resources: serviceArns,
+        }),
+      );
+      // DescribeScalableTargets has no resource-level permissions; RegisterScalableTarget is scoped to this
+      // account's scalable targets in this region (their ids are assigned by AWS, not known at synth).
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['application-autoscaling:DescribeScalableTargets'],
+          resources: ['*'],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['application-autoscaling:RegisterScalableTarget'],
+          resources: [
+            stack.formatArn({
+              service: 'application-autoscaling',
+              resource: 'scalable-target',
+              resourceName: '*',
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+      // GetMetricData has no resource-level permissions. Metrics are published as EMF log lines: no PutMetricData.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+          resources: [this.table.tableArn],
+        }),
+      );
+      this.topic.grantPublish(role);
+      if (webAclArn) {
+        const path = scope === 'CLOUDFRONT' ? 'global' : 'regional';
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['wafv2:GetWebACL', 'wafv2:UpdateWebACL'],
+            resources: [webAclArn],
+          }),
+        );
+        // UpdateWebACL also authorises against what the web ACL references: AWS managed rule groups (owned by
+        // AWS), and this account's IP sets and rule groups in the same scope.
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['wafv2:UpdateWebACL'],
+            resources: [
+              `arn:${stack.partition}:wafv2:${stack.region}:*:${path}/managedruleset/*/*`,
+              `arn:${stack.partition}:wafv2:${stack.region}:${stack.account}:${path}/ipset/*/*`,
+              `arn:${stack.partition}:wafv2:${stack.region}:${stack.account}:${path}/rulegroup/*/*`,
+            ],
+          }),
+        );
+      }
+    }
+  }
+
+  private addSchedules(s: EventSchedule, now: Date, role: iam.Role): void {
+    const target = (fn: lambda.Function, input: object) => ({
+      arn: fn.functionArn,
+      roleArn: role.roleArn,
+      input: JSON.stringify(input),
+      retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 },
+      deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+    });
+    const at = (d: Date) => `at(${d.toISOString().slice(0, 19)})`;
+    const future = (d: Date) => (d.getTime() > now.getTime() ? d.toISOString() : undefined);
+    const base = { groupName: this.scheduleGroup.ref, flexibleTimeWindow: { mode: 'OFF' }, state: 'ENABLED' };
+    if (s.prescaleAt.getTime() > now.getTime()) {
+      new scheduler.CfnSchedule(this, `Prescale-${s.eventId}`, {
+        ...base,
+        name: `${s.eventId}-prescale`,
+        description: `SurgeGuard: pre-scale ${s.eventId} at the plan's ramp start`,
+        scheduleExpression: at(s.prescaleAt),
+        scheduleExpressionTimezone: 'UTC',
+        target: target(this.functions.prescale, { eventId: s.eventId }),
+      });
+    }
+    new scheduler.CfnSchedule(this, `Watch-${s.eventId}`, {
+      ...base,
+      name: `${s.eventId}-watch`,
+      description: `SurgeGuard: watch ${s.eventId} through its window`,
+      scheduleExpression: 'rate(1 minute)',
+      startDate: future(s.watchFrom),
+      endDate: s.watchTo.toISOString(),
+      target: target(this.functions.watch, {}),
+    });
+    new scheduler.CfnSchedule(this, `Restore-${s.eventId}`, {
+      ...base,
+      name: `${s.eventId}-restore`,
+      description: `SurgeGuard: return ${s.eventId}'s fleets to their recorded settings, a step at a time`,
+      scheduleExpression: `rate(${s.restoreEveryMinutes} minute${s.restoreEveryMinutes === 1 ? '' : 's'})`,
+      startDate: future(s.restoreFrom),
+      endDate: s.restoreTo.toISOString(),
+      target: target(this.functions.restore, { eventId: s.eventId }),
+    });
+  }
+
+  private addAlarms(rc: RuntimeConfig): void {
+    const action = new cwActions.SnsAction(this.topic);
+    const alarm = (
+      id: string,
+      a: cloudwatch.AlarmProps | cloudwatch.CreateAlarmOptions,
+      metric: cloudwatch.IMetric,
+    ) => {
+      const created = new cloudwatch.Alarm(this, id, { metric, ...a });
+      created.addAlarmAction(action);
+      return created;
+    };
+    for (const [name, fn] of Object.entries(this.functions)) {
+      alarm(
+        `${cap(name)}Errors`,
+        {
+          alarmDescription: `SurgeGuard ${name} failed (see its logs and the audit trail)`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        fn.metricErrors({ period: Duration.minutes(1), statistic: 'Sum' }),
+      );
+    }
+    alarm(
+      'DeadLetterDepth',
+      {
+        alarmDescription:
+          'SurgeGuard invocations or schedules failed for good: messages in the dead-letter queue',
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      },
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+    );
+    for (const e of rc.config.events) {
+      for (const ef of e.fleets) {
+        const fleet = rc.config.fleets.find((f) => f.id === ef.fleet)!;
+        const dims = { Fleet: fleet.id, Event: e.id, service: 'surgeguard' };
+        const sg = (metricName: string, statistic = 'Maximum') =>
+          new cloudwatch.Metric({
+            namespace: 'SurgeGuard',
+            metricName,
+            dimensionsMap: dims,
+            period: Duration.minutes(1),
+            statistic,
+          });
+        const key = `${e.id}-${fleet.id}`.replace(/[^A-Za-z0-9]/g, '');
+        alarm(
+          `JoinSlo${key}`,
+          {
+            alarmDescription: `${e.id} / ${fleet.id}: join success below the SLO (${e.slo.joinSuccessRatio})`,
+            threshold: e.slo.joinSuccessRatio,
+            evaluationPeriods: 3,
+            comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          },
+          new cloudwatch.MathExpression({
+            expression: 'IF(req > 0, ok / req, 1)',
+            usingMetrics: { ok: appMetric(fleet, 'joinSuccesses'), req: appMetric(fleet, 'joinRequests') },
+            period: Duration.minutes(1),
+            label: 'join success ratio',
+          }),
+        );
+        alarm(
+          `Shortfall${key}`,
+          {
+            alarmDescription: `${e.id} / ${fleet.id}: tasks decided but not running for 10 minutes (capacity shortfall: launches failing or throttled)`,
+            threshold: 1,
+            evaluationPeriods: 10,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          },
+          new cloudwatch.MathExpression({
+            expression: 'decided - running',
+            usingMetrics: { decided: sg('DecidedTasks'), running: sg('RunningTasks', 'Minimum') },
+            period: Duration.minutes(1),
+            label: 'decided minus running',
+          }),
+        );
+        alarm(
+          `Limit${key}`,
+          {
+            alarmDescription: `${e.id} / ${fleet.id}: demand needs more than max tasks, the service limit, the vCPU quota or the model's peak`,
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          },
+          sg('LimitBreach', 'Sum'),
+        );
+      }
+    }
+  }
+
+  private addDashboard(
+    rc: RuntimeConfig,
+    eventId: string,
+    rules: readonly WafRuleConfig[],
+  ): cloudwatch.Dashboard {
+    const e = rc.config.events.find((x) => x.id === eventId)!;
+    const d = new cloudwatch.Dashboard(this, `Dashboard-${eventId}`, {
+      dashboardName: `surgeguard-${eventId}`.slice(0, 255),
+      defaultInterval: Duration.hours(3),
+    });
+    for (const ef of e.fleets) {
+      const fleet = rc.config.fleets.find((f) => f.id === ef.fleet)!;
+      const dims = { Fleet: fleet.id, Event: e.id, service: 'surgeguard' };
+      const sg = (metricName: string, label: string) =>
+        new cloudwatch.Metric({
+          namespace: 'SurgeGuard',
+          metricName,
+          dimensionsMap: dims,
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+          label,
+        });
+      d.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: `${fleet.id}: listeners vs fleet capacity`,
+          left: [
+            appMetric(fleet, 'listeners'),
+            sg('CapacityListeners', 'capacity (model x running tasks)'),
+            sg('ForecastListeners', 'forecast'),
+          ],
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${fleet.id}: tasks planned, decided, running`,
+          left: [sg('PlannedTasks', 'planned'), sg('DecidedTasks', 'decided'), sg('RunningTasks', 'running')],
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: `${fleet.id}: join errors by class`,
+          left: [appMetric(fleet, 'joinErrorsCapacity'), appMetric(fleet, 'joinErrorsAuth')],
+          right: [appMetric(fleet, 'joinRequests')],
+          width: 12,
+        }),
+      );
+    }
+    const shield = rc.config.shield;
+    if (shield) {
+      const waf = (metricName: string, rule: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/WAFV2',
+          metricName,
+          dimensionsMap: {
+            WebACL: shield.webAcl.name,
+            Rule: rule,
+            ...(shield.webAcl.scope === 'REGIONAL' ? { Region: shield.webAcl.region } : {}),
+          },
+          period: Duration.minutes(1),
+          statistic: 'Sum',
+          label: `${rule} ${metricName === 'CountedRequests' ? 'counted' : 'blocked'}`,
+        });
+      d.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'WAF: counted and blocked per rule',
+          left: rules.flatMap((r) => [
+            waf('CountedRequests', r.metricName ?? r.name),
+            waf('BlockedRequests', r.metricName ?? r.name),
+          ]),
+          width: 12,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Shield verdict (0 normal, 1 flash crowd, 2 attack, 3 attack + capacity) and mode (1 armed)',
+          left: [
+            new cloudwatch.Metric({
+              namespace: 'SurgeGuard',
+              metricName: 'ShieldVerdict',
+              dimensionsMap: { Event: e.id, service: 'surgeguard' },
+              period: Duration.minutes(1),
+              statistic: 'Maximum',
+            }),
+            new cloudwatch.Metric({
+              namespace: 'SurgeGuard',
+              metricName: 'ShieldArmed',
+              dimensionsMap: { Event: e.id, service: 'surgeguard' },
+              period: Duration.minutes(1),
+              statistic: 'Maximum',
+            }),
+          ],
+          width: 12,
+        }),
+      );
+    }
+    return d;
+  }
+}
+
+function cap(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function visibility(name: string): wafv2.CfnWebACL.VisibilityConfigProperty {
+  return {
+    cloudWatchMetricsEnabled: true,
+    sampledRequestsEnabled: true,
+    metricName: name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 128),
+  };
+}
+
+/** A shield rule as deployed: in Count, so it only reports until the shield arms it. */
+export function countRule(
+  r: WafRuleConfig,
+  priority: number,
+  joinPath: string,
+): wafv2.CfnWebACL.RuleProperty {
+  const visibilityConfig = visibility(r.metricName ?? r.name);
+  if (r.kind === 'rate-per-ip') {
+    return {
+      name: r.name,
+      priority,
+      action: { count: {} },
+      visibilityConfig,
+      statement: {
+        rateBasedStatement: {
+          limit: r.limitPer5Min,
+          aggregateKeyType: 'IP',
+          evaluationWindowSec: 300,
+          scopeDownStatement: {
+            byteMatchStatement: {
+              searchString: joinPath,
+              fieldToMatch: { uriPath: {} },
+              positionalConstraint: 'STARTS_WITH',
+              textTransformations: [{ priority: 0, type: 'NONE' }],
+            },
+          },
+        },
+      },
+    };
+  }
+  if (r.kind === 'managed-rule-group') {
+    return {
+      name: r.name,
+      priority,
+      overrideAction: { count: {} },
+      visibilityConfig,
+      statement: { managedRuleGroupStatement: { vendorName: r.vendor, name: r.group! } },
+    };
+  }
+  throw new Error(
+    `rule ${r.name}: a custom rule can only be switched in an existing web ACL, not created by SurgeGuard`,
+  );
+}
+
+/** One of a fleet's app metrics, as the config names it. */
+function appMetric(
+  fleet: FleetConfig,
+  key: 'listeners' | 'joinRequests' | 'joinSuccesses' | 'joinErrorsCapacity' | 'joinErrorsAuth',
+): cloudwatch.Metric {
+  const m = fleet.metrics[key];
+  return new cloudwatch.Metric({
+    namespace: m.namespace ?? fleet.metrics.namespace,
+    metricName: m.metricName,
+    dimensionsMap: { ...fleet.metrics.dimensions, ...(m.dimensions ?? {}) },
+    period: Duration.seconds(Math.max(60, fleet.metrics.periodSeconds)),
+    statistic: m.stat ?? (key === 'listeners' ? 'Maximum' : 'Sum'),
+    label: key,
+  });
+}

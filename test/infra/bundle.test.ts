@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { App } from 'aws-cdk-lib';
+import { buildApp } from '../../lib/app';
+
+describe('Lambda bundles', () => {
+  it('bundle with local esbuild, each under 1 MB minified, with the config baked in', () => {
+    // Prepare: bundling on, for one stack.
+    const outdir = mkdtempSync(join(tmpdir(), 'sg-bundle-'));
+    const app = new App({
+      outdir,
+      context: {
+        config: join(__dirname, '..', '..', 'config', 'events.yaml'),
+        'surgeguard:now': '2026-11-22T00:00:00Z',
+        'aws:cdk:bundling-stacks': ['SurgeGuard-eu-west-1'],
+      },
+    });
+    // Act
+    buildApp({ app, nag: false });
+    app.synth();
+    // Assess
+    const bundles = readdirSync(outdir)
+      .filter((d) => d.startsWith('asset.'))
+      .map((d) => join(outdir, d, 'index.mjs'))
+      .filter((f) => {
+        try {
+          return statSync(f).isFile();
+        } catch {
+          return false;
+        }
+      });
+    expect(bundles).toHaveLength(3);
+    for (const file of bundles) {
+      expect(statSync(file).size).toBeLessThan(1_000_000);
+      const code = readFileSync(file, 'utf8');
+      expect(code).toContain('eu-town-hall-2027-03');
+      expect(code).not.toContain('process.env.SURGEGUARD_CONFIG');
+      // The bundle loads as Lambda loads it, and exports the handler.
+      const loaded = spawnSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler)`,
+        ],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, SURGEGUARD_TABLE: 'table' },
+        },
+      );
+      expect(loaded.stderr).toBe('');
+      expect(loaded.stdout.trim()).toBe('function');
+    }
+  });
+});
