@@ -26,10 +26,6 @@ export function addNagSuppressions(stack: Stack): void {
       `Resource::arn:<AWS::Partition>:application-autoscaling:${region}:<AWS::AccountId>:scalable-target/*`,
       'Scalable target ids are assigned by Application Auto Scaling and unknown at synth; scoped to this account and region, and the function only registers the ECS services of the config.',
     );
-    acknowledge(
-      'Action::kms:GenerateDataKey*',
-      "Publishing to the KMS-encrypted on-call topic needs data keys from the topic's own key (granted by Topic.grantPublish, on that key only).",
-    );
     for (const path of ['regional', 'global']) {
       acknowledge(
         `Resource::arn:<AWS::Partition>:wafv2:${region}:*:${path}/managedruleset/*/*`,

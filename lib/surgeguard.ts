@@ -49,6 +49,8 @@ export class SurgeGuard extends Construct {
   readonly table: dynamodb.Table;
   /** The on-call topic (alarms and shield notices), encrypted with its own key. */
   readonly topic: sns.Topic;
+  /** The topic's key. */
+  readonly topicKey: kms.Key;
   /** The controller functions. */
   readonly functions: Readonly<Record<ControllerName, lambda.Function>>;
   /** Where failed asynchronous invocations and undeliverable schedules go. */
@@ -79,12 +81,18 @@ export class SurgeGuard extends Construct {
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    const topicKey = new kms.Key(this, 'TopicKey', {
+    const topicKey = (this.topicKey = new kms.Key(this, 'TopicKey', {
       description: 'SurgeGuard on-call topic',
       enableKeyRotation: true,
-    });
+    }));
     // Alarms publish through CloudWatch, which needs the key.
-    topicKey.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+      }),
+    );
     this.topic = new sns.Topic(this, 'OnCall', {
       masterKey: topicKey,
       enforceSSL: true,
@@ -309,7 +317,16 @@ export class SurgeGuard extends Construct {
           resources: [this.table.tableArn],
         }),
       );
-      this.topic.grantPublish(role);
+      // Explicit rather than Topic.grantPublish, which grants kms:GenerateDataKey*: no wildcard actions.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+      );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [this.topicKey.keyArn],
+        }),
+      );
       if (webAclArn) {
         const path = scope === 'CLOUDFRONT' ? 'global' : 'regional';
         role.addToPrincipalPolicy(

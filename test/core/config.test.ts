@@ -159,6 +159,16 @@ describe('parseConfig', () => {
     expect(got.map((e) => Number(e.split(':')[1]))).toEqual([5, 12, 27]);
   });
 
+  it('reports schema errors and reference errors together', () => {
+    let text = withLine(VALID_CONFIG, 11, '    maxTasks: lots');
+    text = withLine(text, 29, '      - { fleet: sfu-b, share: 0.5 }');
+    expect(errors(text)).toEqual([
+      'events.yaml:11:15: fleets[0].maxTasks: expected number, received string',
+      'events.yaml:29:7: events[0].fleets: shares sum to 0.5; expected them to sum to 1',
+      'events.yaml:29:18: events[0].fleets[0].fleet: unknown fleet "sfu-b"; expected one of: sfu-a',
+    ]);
+  });
+
   it('reports an empty file', () => {
     expect(errors('')).toEqual(['events.yaml:1:1: empty config; expected regions, fleets and events']);
   });

@@ -39,6 +39,8 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     const issues = schemaProblems(parsed.error.issues).map((p) =>
       source.issueAt(p.path, p.message, { key: p.atKey }),
     );
+    const reported = new Set(issues.map((x) => x.path));
+    issues.push(...referenceChecks(source.value, source).filter((x) => !reported.has(x.path)));
     return { issues: sortIssues(issues), source };
   }
   const issues = crossCheck(parsed.data, source);
@@ -47,12 +49,20 @@ export function parseConfig(text: string, file: string): ParsedConfig {
     : { config: parsed.data, shape: parsed.data, issues, source };
 }
 
-function crossCheck(config: Config, src: YamlSource): InputIssue[] {
+/**
+ * Checks of ids, references and shares. They read the document structurally, so they also run on a document the
+ * schema rejected: one run reports every error.
+ */
+function referenceChecks(doc: unknown, src: YamlSource): InputIssue[] {
   const issues: InputIssue[] = [];
   const at = (path: (string | number)[], message: string) => issues.push(src.issueAt(path, message));
+  const list = (v: unknown): Record<string, unknown>[] =>
+    Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {})) : [];
+  const root = doc && typeof doc === 'object' ? (doc as Record<string, unknown>) : {};
 
   const fleetIndex = new Map<string, number>();
-  config.fleets.forEach((f, i) => {
+  list(root.fleets).forEach((f, i) => {
+    if (typeof f.id !== 'string') return;
     const first = fleetIndex.get(f.id);
     if (first !== undefined)
       at(
@@ -60,6 +70,49 @@ function crossCheck(config: Config, src: YamlSource): InputIssue[] {
         `duplicate fleet id "${f.id}" (first at fleets[${first}]); expected unique ids`,
       );
     else fleetIndex.set(f.id, i);
+  });
+  const eventIndex = new Map<string, number>();
+  list(root.events).forEach((e, i) => {
+    if (typeof e.id === 'string') {
+      const first = eventIndex.get(e.id);
+      if (first !== undefined)
+        at(
+          ['events', i, 'id'],
+          `duplicate event id "${e.id}" (first at events[${first}]); expected unique ids`,
+        );
+      else eventIndex.set(e.id, i);
+    }
+    const fleets = list(e.fleets);
+    const seen = new Set<string>();
+    fleets.forEach((ef, j) => {
+      if (typeof ef.fleet !== 'string') return;
+      if (!fleetIndex.has(ef.fleet)) {
+        at(
+          ['events', i, 'fleets', j, 'fleet'],
+          `unknown fleet "${ef.fleet}"; expected one of: ${[...fleetIndex.keys()].join(', ')}`,
+        );
+      }
+      if (seen.has(ef.fleet))
+        at(
+          ['events', i, 'fleets', j, 'fleet'],
+          `fleet "${ef.fleet}" is listed twice; expected each fleet once`,
+        );
+      seen.add(ef.fleet);
+    });
+    if (fleets.length && fleets.every((f) => typeof f.share === 'number')) {
+      const total = fleets.reduce((sum, f) => sum + (f.share as number), 0);
+      if (Math.abs(total - 1) > 1e-6)
+        at(['events', i, 'fleets'], `shares sum to ${round(total)}; expected them to sum to 1`);
+    }
+  });
+  return issues;
+}
+
+function crossCheck(config: Config, src: YamlSource): InputIssue[] {
+  const issues: InputIssue[] = referenceChecks(config, src);
+  const at = (path: (string | number)[], message: string) => issues.push(src.issueAt(path, message));
+
+  config.fleets.forEach((f, i) => {
     if (f.baselineTasks > f.maxTasks) {
       at(
         ['fleets', i, 'baselineTasks'],
@@ -86,16 +139,7 @@ function crossCheck(config: Config, src: YamlSource): InputIssue[] {
     }
   }
 
-  const eventIndex = new Map<string, number>();
   config.events.forEach((e, i) => {
-    const first = eventIndex.get(e.id);
-    if (first !== undefined)
-      at(
-        ['events', i, 'id'],
-        `duplicate event id "${e.id}" (first at events[${first}]); expected unique ids`,
-      );
-    else eventIndex.set(e.id, i);
-
     if (typeof e.start !== 'string' && !isTimeZone(e.start.zone)) {
       at(
         ['events', i, 'start', 'zone'],
@@ -107,24 +151,6 @@ function crossCheck(config: Config, src: YamlSource): InputIssue[] {
         ['events', i, 'arrival', 'fullByMinutes'],
         `${e.arrival.fullByMinutes} is after the event ends (${e.durationMinutes} min); expected at most durationMinutes`,
       );
-    }
-
-    const seen = new Set<string>();
-    e.fleets.forEach((ef, j) => {
-      if (!fleetIndex.has(ef.fleet)) {
-        const known = [...fleetIndex.keys()].join(', ');
-        at(['events', i, 'fleets', j, 'fleet'], `unknown fleet "${ef.fleet}"; expected one of: ${known}`);
-      }
-      if (seen.has(ef.fleet))
-        at(
-          ['events', i, 'fleets', j, 'fleet'],
-          `fleet "${ef.fleet}" is listed twice; expected each fleet once`,
-        );
-      seen.add(ef.fleet);
-    });
-    const total = e.fleets.reduce((s, f) => s + f.share, 0);
-    if (Math.abs(total - 1) > 1e-6) {
-      at(['events', i, 'fleets'], `shares sum to ${round(total)}; expected them to sum to 1`);
     }
   });
 
