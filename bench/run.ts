@@ -14,7 +14,7 @@ import { fitUsl, uslCapacity } from '../lambda/core/usl';
 import { findEvent, fleetTimeline } from '../lambda/core/runtime-config';
 import type { MetricQuery, MetricSource } from '../lambda/ports';
 import { noTelemetry, silentLog } from '../lambda/ports';
-import { MemoryStateStore } from '../sim/memory-state';
+import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import { SimCapacity, SimClock } from '../sim/ports';
 import { AWS_REACTION, measureReaction } from '../sim/calibration';
 import { POLICY_NAMES, replay } from '../sim/replay';

@@ -17,8 +17,8 @@ import { Construct } from 'constructs';
 import type { FleetConfig, WafRuleConfig } from '../lambda/core/config/schema';
 import { shieldRules } from '../lambda/core/detector';
 import type { RuntimeConfig } from '../lambda/core/runtime-config';
-import type { EventSchedule } from './runtime-for-region';
-import { eventSchedules } from './runtime-for-region';
+import type { EventSchedule } from '../lambda/core/schedules';
+import { eventSchedules } from '../lambda/core/schedules';
 
 /** Properties of the {@link SurgeGuard} construct. */
 export interface SurgeGuardProps {

@@ -11,7 +11,7 @@ import type { RuntimeConfig } from '../lambda/core/runtime-config';
 import { buildRuntimeConfig, findEvent, watchWindow } from '../lambda/core/runtime-config';
 import { tasksFor } from '../lambda/core/usl';
 import { noTelemetry, silentLog } from '../lambda/ports';
-import { MemoryStateStore } from './memory-state';
+import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import type { WafCounters } from './ports';
 import { SimCapacity, SimClock, SimMetricSource, SimWafSwitch } from './ports';
 import type { LoadedScenario } from './scenario';

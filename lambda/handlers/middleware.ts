@@ -1,60 +1,9 @@
 import type { MiddlewareObj } from '@middy/core';
+import type { PayloadSpec } from '../core/payload';
+import { checkPayload } from '../core/payload';
 
-/** A schedule payload that does not match what the function expects. */
-export class BadPayloadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BadPayloadError';
-  }
-}
-
-/** What each field of a payload must be; a trailing `?` makes it optional. */
-export type PayloadSpec = Readonly<
-  Record<string, 'string' | 'string?' | 'number' | 'number?' | 'boolean' | 'boolean?'>
->;
-
-/** The TypeScript type a spec describes. */
-export type PayloadOf<S extends PayloadSpec> = {
-  [K in keyof S as S[K] extends `${string}?` ? never : K]: S[K] extends `number${string}`
-    ? number
-    : S[K] extends `boolean${string}`
-      ? boolean
-      : string;
-} & {
-  [K in keyof S as S[K] extends `${string}?` ? K : never]?: S[K] extends `number${string}`
-    ? number
-    : S[K] extends `boolean${string}`
-      ? boolean
-      : string;
-};
-
-/**
- * Checks a payload against a spec: an object, no unknown keys, required fields present, each of its type, strings
- * not empty. Payloads are small and fixed, so a schema library would only add to the bundle.
- */
-export function checkPayload<S extends PayloadSpec>(value: unknown, spec: S): PayloadOf<S> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new BadPayloadError(
-      `bad payload: expected an object, received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
-    );
-  }
-  const problems: string[] = [];
-  const obj = value as Record<string, unknown>;
-  for (const key of Object.keys(obj)) if (!(key in spec)) problems.push(`${key}: unknown key`);
-  for (const [key, kind] of Object.entries(spec)) {
-    const optional = kind.endsWith('?');
-    const type = kind.replace('?', '');
-    const v = obj[key];
-    if (v === undefined) {
-      if (!optional) problems.push(`${key}: missing; expected ${type}`);
-    } else if (typeof v !== type || (type === 'number' && !Number.isFinite(v))) {
-      problems.push(`${key}: expected ${type}, received ${typeof v}`);
-    } else if (type === 'string' && (v as string).length === 0)
-      problems.push(`${key}: expected a non-empty string`);
-  }
-  if (problems.length) throw new BadPayloadError(`bad payload: ${problems.join('; ')}`);
-  return obj as PayloadOf<S>;
-}
+export type { PayloadOf, PayloadSpec } from '../core/payload';
+export { BadPayloadError } from '../core/payload';
 
 /** Validates the invocation payload before the handler runs: a bad payload is a clear error and no action. */
 export function validatePayload(spec: PayloadSpec): MiddlewareObj<unknown> {

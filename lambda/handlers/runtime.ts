@@ -4,6 +4,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { CloudWatchAlarms } from '../adapters/cloudwatch-alarms';
+import { EventBridgeSchedules } from '../adapters/eventbridge-schedules';
+import { SsmAutomationIdentity } from '../adapters/ssm-identity';
+import type { RunbookDeps } from '../controller/runbook';
+import type { WafSwitch } from '../ports';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -78,6 +85,7 @@ export function requiredEnv(name: string): string {
 }
 
 let deps: ControllerDeps | undefined;
+let wafSwitch: WafSwitch | undefined;
 /** The controller's dependencies over AWS, built once per container. */
 export function controllerDeps(): ControllerDeps {
   if (deps) return deps;
@@ -99,25 +107,29 @@ export function controllerDeps(): ControllerDeps {
     auditRetentionDays: rc.config.controller.auditRetentionDays,
   });
   const shieldConfig = rc.config.shield;
+  const waf: WafSwitch | undefined = shieldConfig
+    ? new WafV2Switch(
+        new WAFV2Client({ region: shieldConfig.webAcl.region, ...sdk }),
+        {
+          name: shieldConfig.webAcl.name,
+          // A managed web ACL's id exists only once deployed: the stack passes it in.
+          id: shieldConfig.webAcl.id ?? requiredEnv('SURGEGUARD_WEB_ACL_ID'),
+          scope: shieldConfig.webAcl.scope,
+        },
+        shieldRules(shieldConfig).map((r) => ({
+          name: r.name,
+          armedAction: r.armedAction,
+          ruleActionOverrides: r.ruleActionOverrides,
+        })),
+        systemClock,
+        retry,
+      )
+    : undefined;
+  wafSwitch = waf;
   const shield = shieldConfig
     ? new ShieldController({
         shield: shieldConfig,
-        waf: new WafV2Switch(
-          new WAFV2Client({ region: shieldConfig.webAcl.region, ...sdk }),
-          {
-            name: shieldConfig.webAcl.name,
-            // A managed web ACL's id exists only once deployed: the stack passes it in.
-            id: shieldConfig.webAcl.id ?? requiredEnv('SURGEGUARD_WEB_ACL_ID'),
-            scope: shieldConfig.webAcl.scope,
-          },
-          shieldRules(shieldConfig).map((r) => ({
-            name: r.name,
-            armedAction: r.armedAction,
-            ruleActionOverrides: r.ruleActionOverrides,
-          })),
-          systemClock,
-          retry,
-        ),
+        waf: waf!,
         state,
         clock: systemClock,
         log,
@@ -142,4 +154,27 @@ export function controllerDeps(): ControllerDeps {
     actor,
   };
   return deps;
+}
+
+let runbook: RunbookDeps | undefined;
+/** The runbook's dependencies: the controller's, plus schedules, alarms and the WAF switch. */
+export function runbookDeps(): RunbookDeps {
+  if (runbook) return runbook;
+  const base = controllerDeps();
+  const group = process.env.SURGEGUARD_SCHEDULE_GROUP;
+  const prefix = process.env.SURGEGUARD_ALARM_PREFIX;
+  runbook = {
+    ...base,
+    schedules: group ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group, retry) : undefined,
+    alarms: prefix ? new CloudWatchAlarms(new CloudWatchClient({ ...sdk }), prefix, retry) : undefined,
+    waf: wafSwitch,
+  };
+  return runbook;
+}
+
+let ssm: SsmAutomationIdentity | undefined;
+/** Resolves SSM Automation callers. */
+export function ssmIdentity(): SsmAutomationIdentity {
+  ssm ??= new SsmAutomationIdentity(new SSMClient({ ...sdk }), retry);
+  return ssm;
 }

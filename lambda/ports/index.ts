@@ -120,3 +120,32 @@ export interface WafSwitch {
   /** Puts every switchable rule in `mode`; returns the rules it changed (none when already there). */
   apply(mode: 'armed' | 'disarmed'): Promise<{ changed: string[] }>;
 }
+
+/** One schedule of an event, as EventBridge Scheduler holds it. */
+export interface ScheduleInfo {
+  readonly name: string;
+  readonly expression: string;
+  readonly startDate?: string;
+  readonly endDate?: string;
+  readonly state: string;
+}
+
+/** When an event's schedules fire (see `eventSchedules`). */
+export interface EventScheduleTimes {
+  readonly prescaleAt: Date;
+  readonly watchFrom: Date;
+  readonly watchTo: Date;
+  readonly restoreFrom: Date;
+  readonly restoreTo: Date;
+}
+
+/** The event's schedules: list them, and move them all when the event moves (all or nothing). */
+export interface SchedulePort {
+  list(eventId: string): Promise<ScheduleInfo[]>;
+  move(eventId: string, times: EventScheduleTimes): Promise<string[]>;
+}
+
+/** Alarms in the ALARM state. */
+export interface AlarmPort {
+  firing(): Promise<{ name: string; reason: string }[]>;
+}

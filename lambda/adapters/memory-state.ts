@@ -1,5 +1,5 @@
-import type { AuditRecord, EventState, FleetState, GlobalState, StateStore } from '../lambda/ports/state';
-import { VersionConflictError } from '../lambda/ports/state';
+import type { AuditRecord, EventState, FleetState, GlobalState, StateStore } from '../ports/state';
+import { VersionConflictError } from '../ports/state';
 
 /** The state store in memory, with the same versioned-write rules as the DynamoDB adapter. */
 export class MemoryStateStore implements StateStore {
@@ -7,6 +7,24 @@ export class MemoryStateStore implements StateStore {
   private readonly events = new Map<string, EventState>();
   private readonly fleets = new Map<string, FleetState>();
   readonly auditTrail: AuditRecord[] = [];
+
+  /** Replaces the contents (for stores that persist a snapshot). */
+  protected load(
+    global: GlobalState,
+    events: EventState[],
+    fleets: FleetState[],
+    audit: AuditRecord[],
+  ): void {
+    this.global = global;
+    for (const e of events) this.events.set(e.eventId, e);
+    for (const f of fleets) this.fleets.set(`${f.eventId}/${f.fleetId}`, f);
+    this.auditTrail.push(...audit);
+  }
+
+  /** The contents, for stores that persist a snapshot. */
+  protected dump(): { global: GlobalState; events: EventState[]; fleets: FleetState[] } {
+    return { global: this.global, events: [...this.events.values()], fleets: [...this.fleets.values()] };
+  }
 
   async getGlobal(): Promise<GlobalState> {
     return this.global;

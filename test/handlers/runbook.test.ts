@@ -1,0 +1,348 @@
+import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { mockClient } from 'aws-sdk-client-mock';
+import { EventBridgeSchedules } from '../../lambda/adapters/eventbridge-schedules';
+import type { RunbookDeps } from '../../lambda/controller/runbook';
+import { watchTick } from '../../lambda/controller/watch';
+import { makeRunbookHandler } from '../../lambda/handlers/runbook';
+import { noWaitRetry } from '../fakes/clock';
+import { lambdaContext, testDeps, testRuntime } from '../fixtures/runtime';
+
+const aas = mockClient(ApplicationAutoScalingClient);
+const ecs = mockClient(ECSClient);
+const cw = mockClient(CloudWatchClient);
+const sch = mockClient(SchedulerClient);
+const runtime = testRuntime();
+const plan = runtime.plan.events[0]!;
+const RAMP = Date.parse(plan.fleets[0]!.rampStart);
+const MIN = 60_000;
+const ONCALL = 'arn:aws:iam::123456789012:user/oncall';
+
+function setup(nowMs = RAMP + 10 * MIN) {
+  const t = testDeps(nowMs, runtime);
+  const deps: RunbookDeps = {
+    ...t.deps,
+    schedules: new EventBridgeSchedules(
+      new SchedulerClient({ region: 'us-east-1' }),
+      'surgeguard-us-east-1',
+      noWaitRetry,
+    ),
+  };
+  const handler = makeRunbookHandler(
+    () => deps,
+    async (id) => `arn:aws:sts::123456789012:assumed-role/Responder/alice (ssm:${id})`,
+  );
+  const call = async (body: unknown, actor: string | null = ONCALL) => {
+    const res = (await handler(
+      {
+        rawPath: '/',
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        isBase64Encoded: false,
+        requestContext: { authorizer: actor ? { iam: { userArn: actor } } : undefined },
+      } as never,
+      lambdaContext(),
+    )) as { statusCode: number; body: string };
+    return {
+      status: res.statusCode,
+      ...(JSON.parse(res.body) as { ok: boolean; changed: string[]; error?: string; data?: unknown }),
+    };
+  };
+  return { ...t, deps, handler, call };
+}
+
+beforeEach(() => {
+  for (const m of [aas, ecs, cw, sch]) m.reset();
+  aas
+    .on(DescribeScalableTargetsCommand)
+    .resolves({ ScalableTargets: [{ MinCapacity: 10, MaxCapacity: 500 } as never] });
+  ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
+    services: input.services.map((s) => ({
+      serviceName: s,
+      desiredCount: 50,
+      runningCount: 48,
+      pendingCount: 2,
+    })),
+  }));
+  cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+});
+
+describe('runbook handler', () => {
+  it('refuses unsigned requests and any other invocation', async () => {
+    const { call, handler } = setup();
+    expect((await call({ op: 'pause', reason: 'x' }, null)).status).toBe(403);
+    await expect(handler({ op: 'pause', reason: 'x' } as never, lambdaContext())).rejects.toThrow(/refused/);
+  });
+
+  it.each([
+    [{ op: 'launch' }, /op must be one of/],
+    [{ op: 'scale', eventId: 'ev', fleetId: 'use1', to: 300, forMinutes: 30 }, /reason: missing/],
+    [
+      { op: 'scale', eventId: 'ev', fleetId: 'use1', to: 300, forMinutes: 30, reason: ' ' },
+      /reason: expected why/,
+    ],
+    [
+      { op: 'scale', eventId: 'nope', fleetId: 'use1', to: 300, forMinutes: 30, reason: 'r' },
+      /unknown event "nope"; expected one of: ev/,
+    ],
+    [
+      { op: 'scale', eventId: 'ev', fleetId: 'nope', to: 300, forMinutes: 30, reason: 'r' },
+      /fleet "nope" is not in event ev/,
+    ],
+    [
+      { op: 'scale', eventId: 'ev', fleetId: 'use1', to: 300, byPercent: 10, forMinutes: 30, reason: 'r' },
+      /exactly one of --to N or --by PCT/,
+    ],
+    [
+      { op: 'scale', eventId: 'ev', fleetId: 'use1', to: 300, forMinutes: 0, reason: 'r' },
+      /duration: expected more than 0/,
+    ],
+    [
+      { op: 'scale', eventId: 'ev', fleetId: 'use1', to: 5, forMinutes: 30, reason: 'r' },
+      /below the plan's floor .* add --force/,
+    ],
+    [
+      { op: 'scale', eventId: 'ev', fleetId: 'use1', to: 99999, forMinutes: 30, reason: 'r' },
+      /above the fleet's maxTasks 900/,
+    ],
+    [{ op: 'hold', forMinutes: 30, reason: 'r' }, /exactly one of --event ID or --all/],
+    [{ op: 'shift', eventId: 'ev', minutes: 0, reason: 'r' }, /--minutes: expected a whole number/],
+    [{ op: 'shield', eventId: 'ev', mode: 'arm', forMinutes: 10, reason: 'r' }, /no shield is configured/],
+    ['{not json', /not JSON/],
+  ])('rejects bad input %j with a clear error and no change', async (body, message) => {
+    const { call, db } = setup();
+    const r = await call(body);
+    expect(r.status).toBe(400);
+    expect(r.error).toMatch(message);
+    expect([...db.items.keys()].filter((k) => !k.startsWith('AUDIT'))).toEqual([]);
+  });
+
+  it('sets a manual floor that the watch honours, and audits who asked, from AWS', async () => {
+    const { call, deps, state } = setup();
+    const target = plan.fleets[0]!.neededTasks + 100;
+    const r = await call({
+      op: 'scale',
+      eventId: 'ev',
+      fleetId: 'use1',
+      to: target,
+      forMinutes: 30,
+      reason: 'audience 3x forecast',
+    });
+    expect(r).toMatchObject({ status: 200, ok: true });
+    expect(r.changed[0]).toMatch(new RegExp(`ev/use1: manual floor ${target} tasks until`));
+    await watchTick(deps);
+    expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, { MinCapacity: target });
+    const audit = await state.listAudit({ eventId: 'ev' });
+    expect(audit.find((a) => a.action === 'scale')).toMatchObject({
+      actor: ONCALL,
+      reason: 'audience 3x forecast',
+      kind: 'operation',
+    });
+  });
+
+  it('lets a forced floor go below the plan, and an expired override no longer counts', async () => {
+    const { call, deps, clock, state } = setup();
+    const r = await call({
+      op: 'scale',
+      eventId: 'ev',
+      fleetId: 'use1',
+      by: undefined,
+      byPercent: 50,
+      forMinutes: 5,
+      reason: 'r',
+    });
+    expect(r.status).toBe(200);
+    const forced = await call({
+      op: 'scale',
+      eventId: 'ev',
+      fleetId: 'use1',
+      to: 5,
+      forMinutes: 5,
+      force: true,
+      reason: 'drain for a bad AMI',
+    });
+    expect(forced.changed[0]).toMatch(/manual floor 5 tasks \(forced\)/);
+    clock.advance(10 * MIN);
+    await watchTick(deps);
+    const s = await state.getFleet('ev', 'use1');
+    expect(s?.lastDecision?.reason).not.toMatch(/manual floor/);
+  });
+
+  it('holds and resumes automation: decisions are still made and audited, nothing is applied', async () => {
+    const { call, deps, state } = setup();
+    expect(
+      (await call({ op: 'hold', all: true, forMinutes: 60, reason: 'investigating' })).changed[0],
+    ).toMatch(/automation held for all events/);
+    await watchTick(deps);
+    expect(aas).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+    const decisions = (await state.listAudit({ eventId: 'ev' })).filter((a) => a.kind === 'decision');
+    expect(decisions.length).toBeGreaterThan(0);
+    expect(decisions.every((d) => d.result !== 'ok' || d.action === 'hold')).toBe(true);
+    expect((await call({ op: 'resume', all: true, reason: 'clear' })).changed[0]).toBe(
+      'automation resumed for all events',
+    );
+    await watchTick(deps);
+    expect(aas).toHaveReceivedCommand(RegisterScalableTargetCommand);
+  });
+
+  it('shifts the event: state and every schedule move together', async () => {
+    const { call, state } = setup(RAMP - 120 * MIN);
+    const schedules: Record<string, Record<string, unknown>> = {
+      'ev-prescale': {
+        Name: 'ev-prescale',
+        ScheduleExpression: 'at(2030-01-02T00:33:00)',
+        Target: { Arn: 'fn' },
+        FlexibleTimeWindow: { Mode: 'OFF' },
+      },
+      'ev-watch': {
+        Name: 'ev-watch',
+        ScheduleExpression: 'rate(1 minute)',
+        StartDate: new Date(0),
+        EndDate: new Date(1),
+        Target: { Arn: 'fn' },
+        FlexibleTimeWindow: { Mode: 'OFF' },
+      },
+      'ev-restore': {
+        Name: 'ev-restore',
+        ScheduleExpression: 'rate(10 minutes)',
+        StartDate: new Date(0),
+        EndDate: new Date(1),
+        Target: { Arn: 'fn' },
+        FlexibleTimeWindow: { Mode: 'OFF' },
+      },
+    };
+    sch
+      .on(GetScheduleCommand)
+      .callsFake((input: { Name: string }) => ({
+        ...schedules[input.Name],
+        GroupName: 'surgeguard-us-east-1',
+      }));
+    sch.on(UpdateScheduleCommand).resolves({});
+    const r = await call({ op: 'shift', eventId: 'ev', minutes: 40, reason: 'host is late' });
+    expect(r.changed[0]).toMatch(/ev moved later by 40 minutes \(40 in all\): starts 2030-01-02T01:40:00Z/);
+    expect(sch).toHaveReceivedCommandTimes(UpdateScheduleCommand, 3);
+    const ramp = new Date(RAMP + 40 * MIN).toISOString().slice(0, 19);
+    expect(sch).toHaveReceivedCommandWith(UpdateScheduleCommand, {
+      Name: 'ev-prescale',
+      ScheduleExpression: `at(${ramp})`,
+      Target: { Arn: 'fn' },
+      FlexibleTimeWindow: { Mode: 'OFF' },
+    });
+    expect((await state.getEvent('ev')).shiftMinutes).toBe(40);
+  });
+
+  it('puts the schedules back and changes no state when a schedule update fails', async () => {
+    const { call, state } = setup(RAMP - 120 * MIN);
+    sch
+      .on(GetScheduleCommand)
+      .callsFake((input: { Name: string }) => ({
+        Name: input.Name,
+        ScheduleExpression: 'rate(1 minute)',
+        StartDate: new Date(5),
+        Target: { Arn: 'fn' },
+      }));
+    sch
+      .on(UpdateScheduleCommand)
+      .resolvesOnce({})
+      .rejectsOnce(
+        Object.assign(new Error('denied'), {
+          name: 'AccessDeniedException',
+          $metadata: { httpStatusCode: 403 },
+        }),
+      )
+      .resolves({});
+    const r = await call({ op: 'shift', eventId: 'ev', minutes: 15, reason: 'r' });
+    expect(r.status).toBe(500);
+    expect(r.error).toMatch(/denied/);
+    // First schedule moved, second failed, first put back.
+    expect(sch).toHaveReceivedCommandTimes(UpdateScheduleCommand, 3);
+    expect(sch.commandCalls(UpdateScheduleCommand)[2]!.args[0].input.StartDate).toEqual(new Date(5));
+    expect((await state.getEvent('ev')).shiftMinutes).toBe(0);
+  });
+
+  it('switches the global mode: dry-run, pause, activate', async () => {
+    const { call, state } = setup();
+    expect((await call({ op: 'dry-run', on: true, reason: 'rehearsal' })).changed).toEqual([
+      'automation active -> dry-run',
+    ]);
+    expect((await state.getGlobal()).mode).toBe('dry-run');
+    expect((await call({ op: 'pause', reason: 'r' })).changed).toEqual(['automation dry-run -> paused']);
+    expect((await call({ op: 'activate', reason: 'r' })).changed).toEqual(['automation paused -> active']);
+    expect((await call({ op: 'activate', reason: 'r' })).changed).toEqual(['automation already active']);
+  });
+
+  it('restores now, to exactly the recorded settings', async () => {
+    const { call, deps } = setup();
+    await watchTick(deps);
+    aas
+      .on(DescribeScalableTargetsCommand)
+      .resolves({ ScalableTargets: [{ MinCapacity: 400, MaxCapacity: 500 } as never] });
+    const r = await call({ op: 'restore', eventId: 'ev', reason: 'event cancelled' });
+    expect(r.changed).toContain('ev/use1: recorded settings restored');
+    expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+      MinCapacity: 10,
+      MaxCapacity: 500,
+    });
+    expect(r.changed).toContain('ev/euw1: already at its recorded settings');
+    expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
+  });
+
+  it('refuses changes to an event that is over', async () => {
+    const { call } = setup(RAMP + 24 * 60 * MIN);
+    const r = await call({ op: 'hold', eventId: 'ev', forMinutes: 10, reason: 'r' });
+    expect(r).toMatchObject({ status: 400, error: 'event "ev" is over: nothing to change' });
+  });
+
+  it('reports status and the audit trail', async () => {
+    const { call, deps } = setup();
+    await watchTick(deps);
+    await call({ op: 'pause', reason: 'checking' });
+    const s = await call({ op: 'status', eventId: 'ev' });
+    const data = s.data as {
+      automation: string;
+      events: {
+        fleets: { fleet: string; plannedTasks: number; runningTasks: number; lastDecision: unknown }[];
+      }[];
+      quota: unknown[];
+    };
+    expect(data.automation).toBe('paused');
+    expect(data.events[0]!.fleets.map((f) => f.fleet)).toEqual(['use1', 'euw1']);
+    expect(data.events[0]!.fleets[0]).toMatchObject({
+      runningTasks: 48,
+      lastDecision: expect.objectContaining({ reason: expect.any(String) }),
+    });
+    expect(data.quota).toHaveLength(2);
+    const a = await call({ op: 'audit', sinceMinutes: 60 });
+    expect((a.data as { action: string }[]).some((r) => r.action === 'pause')).toBe(true);
+  });
+
+  it('takes the caller from SSM for automation documents, never from the payload', async () => {
+    const { handler, state } = setup();
+    await expect(
+      handler(
+        {
+          source: 'ssm-automation',
+          executionId: 'exec-1',
+          request: { op: 'pause', reason: 'r', actor: 'mallory' },
+        } as never,
+        lambdaContext(),
+      ),
+    ).rejects.toThrow('bad payload: actor: unknown key');
+    const out = await handler(
+      {
+        source: 'ssm-automation',
+        executionId: 'exec-1',
+        request: { op: 'pause', reason: 'from the console' },
+      } as never,
+      lambdaContext(),
+    );
+    expect(out).toMatchObject({ ok: true, changed: ['automation active -> paused'] });
+    const rec = (await state.listAudit({})).find((r) => r.action === 'pause');
+    expect(rec?.actor).toBe('arn:aws:sts::123456789012:assumed-role/Responder/alice (ssm:exec-1)');
+  });
+});
