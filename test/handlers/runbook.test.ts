@@ -216,12 +216,10 @@ describe('runbook handler', () => {
         FlexibleTimeWindow: { Mode: 'OFF' },
       },
     };
-    sch
-      .on(GetScheduleCommand)
-      .callsFake((input: { Name: string }) => ({
-        ...schedules[input.Name],
-        GroupName: 'surgeguard-us-east-1',
-      }));
+    sch.on(GetScheduleCommand).callsFake((input: { Name: string }) => ({
+      ...schedules[input.Name],
+      GroupName: 'surgeguard-us-east-1',
+    }));
     sch.on(UpdateScheduleCommand).resolves({});
     const r = await call({ op: 'shift', eventId: 'ev', minutes: 40, reason: 'host is late' });
     expect(r.changed[0]).toMatch(/ev moved later by 40 minutes \(40 in all\): starts 2030-01-02T01:40:00Z/);
@@ -238,14 +236,12 @@ describe('runbook handler', () => {
 
   it('puts the schedules back and changes no state when a schedule update fails', async () => {
     const { call, state } = setup(RAMP - 120 * MIN);
-    sch
-      .on(GetScheduleCommand)
-      .callsFake((input: { Name: string }) => ({
-        Name: input.Name,
-        ScheduleExpression: 'rate(1 minute)',
-        StartDate: new Date(5),
-        Target: { Arn: 'fn' },
-      }));
+    sch.on(GetScheduleCommand).callsFake((input: { Name: string }) => ({
+      Name: input.Name,
+      ScheduleExpression: 'rate(1 minute)',
+      StartDate: new Date(5),
+      Target: { Arn: 'fn' },
+    }));
     sch
       .on(UpdateScheduleCommand)
       .resolvesOnce({})
