@@ -119,7 +119,7 @@ async function main(): Promise<void> {
   say('## Lambda bundles');
   say();
   const bundles: string[][] = [['handler', 'minified bytes', 'under 1 MB']];
-  for (const h of ['prescale', 'watch', 'restore']) {
+  for (const h of ['prescale', 'watch', 'restore', 'runbook']) {
     const r = buildSync({
       entryPoints: [join(ROOT, 'lambda', 'handlers', `${h}.ts`)],
       bundle: true,

@@ -9,7 +9,7 @@ export function addNagSuppressions(stack: Stack): void {
   const sg = stack.node.tryFindChild('SurgeGuard') as SurgeGuard | undefined;
   if (!sg) return;
   const region = stack.region;
-  for (const fn of Object.values(sg.functions)) {
+  for (const fn of [...Object.values(sg.functions), sg.runbook]) {
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -20,7 +20,7 @@ export function addNagSuppressions(stack: Stack): void {
       Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
     acknowledge(
       'Resource::*',
-      'application-autoscaling:DescribeScalableTargets and cloudwatch:GetMetricData support no resource-level permissions; every other action is scoped to configured ARNs.',
+      'application-autoscaling:DescribeScalableTargets, cloudwatch:GetMetricData and (runbook) scheduler:ListSchedules support no resource-level permissions; every other action is scoped to configured ARNs.',
     );
     acknowledge(
       `Resource::arn:<AWS::Partition>:application-autoscaling:${region}:<AWS::AccountId>:scalable-target/*`,
@@ -41,4 +41,18 @@ export function addNagSuppressions(stack: Stack): void {
       );
     }
   }
+  const rb = (finding: string, reason: string) =>
+    Validations.of(sg.runbook.role!).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+  rb(
+    `Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/surgeguard-${region}/*`,
+    "shift moves an event's schedules: scoped to the stack's own schedule group.",
+  );
+  rb(
+    `Resource::arn:<AWS::Partition>:cloudwatch:${region}:<AWS::AccountId>:alarm:${stack.stackName}*`,
+    "status lists the stack's alarms in ALARM: scoped to alarm names the stack generates (its name as prefix).",
+  );
+  rb(
+    `Resource::arn:<AWS::Partition>:ssm:${region}:<AWS::AccountId>:automation-execution/*`,
+    'The runbook reads who started an SSM Automation execution (ExecutedBy) to audit the real caller; execution ids are new each run.',
+  );
 }

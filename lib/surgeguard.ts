@@ -12,6 +12,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { FleetConfig, WafRuleConfig } from '../lambda/core/config/schema';
@@ -37,6 +38,122 @@ export interface SurgeGuardProps {
 /** The names of the three controller functions. */
 export type ControllerName = 'prescale' | 'watch' | 'restore';
 
+/** The runbook operations SSM Automation documents wrap (console, Incident Manager, alarm actions). */
+const AUTOMATIONS: {
+  name: string;
+  description: string;
+  params: Record<string, { type: string; description: string; default?: unknown }>;
+  request: string;
+}[] = [
+  {
+    name: 'Scale',
+    description: 'Set a manual floor above the plan until it expires',
+    params: {
+      EventId: { type: 'String', description: 'event id' },
+      FleetId: { type: 'String', description: 'fleet id' },
+      Tasks: { type: 'Integer', description: 'floor in tasks' },
+      ForMinutes: { type: 'Integer', description: 'how long', default: 60 },
+      Force: { type: 'Boolean', description: 'allow below the plan', default: false },
+      Reason: { type: 'String', description: 'why' },
+    },
+    request:
+      '{"op":"scale","eventId":"{{EventId}}","fleetId":"{{FleetId}}","to":{{Tasks}},"forMinutes":{{ForMinutes}},"force":{{Force}},"reason":"{{Reason}}"}',
+  },
+  {
+    name: 'Hold',
+    description: 'Stop automation acting for an event (decisions are still made and audited)',
+    params: {
+      EventId: { type: 'String', description: 'event id' },
+      ForMinutes: { type: 'Integer', description: 'how long', default: 30 },
+      Reason: { type: 'String', description: 'why' },
+    },
+    request: '{"op":"hold","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
+  },
+  {
+    name: 'HoldAll',
+    description: 'Stop automation acting for every event',
+    params: {
+      ForMinutes: { type: 'Integer', description: 'how long', default: 30 },
+      Reason: { type: 'String', description: 'why' },
+    },
+    request: '{"op":"hold","all":true,"forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
+  },
+  {
+    name: 'Resume',
+    description: 'Let automation act again for an event',
+    params: {
+      EventId: { type: 'String', description: 'event id' },
+      Reason: { type: 'String', description: 'why' },
+    },
+    request: '{"op":"resume","eventId":"{{EventId}}","reason":"{{Reason}}"}',
+  },
+  {
+    name: 'Shift',
+    description: 'The event moved: move its window and schedules',
+    params: {
+      EventId: { type: 'String', description: 'event id' },
+      Minutes: { type: 'Integer', description: 'minutes later (negative: earlier)' },
+      Reason: { type: 'String', description: 'why' },
+    },
+    request: '{"op":"shift","eventId":"{{EventId}}","minutes":{{Minutes}},"reason":"{{Reason}}"}',
+  },
+  {
+    name: 'ShieldArm',
+    description: 'Arm the shield by hand until it expires',
+    params: {
+      EventId: { type: 'String', description: 'event id' },
+      ForMinutes: { type: 'Integer', description: 'how long', default: 30 },
+      Reason: { type: 'String', description: 'why' },
+    },
+    request:
+      '{"op":"shield","mode":"arm","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
+  },
+  {
+    name: 'ShieldDisarm',
+    description: 'Disarm the shield by hand until it expires',
+    params: {
+      EventId: { type: 'String', description: 'event id' },
+      ForMinutes: { type: 'Integer', description: 'how long', default: 30 },
+      Reason: { type: 'String', description: 'why' },
+    },
+    request:
+      '{"op":"shield","mode":"disarm","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
+  },
+  {
+    name: 'Restore',
+    description: "Return an event's fleets to their recorded settings now",
+    params: {
+      EventId: { type: 'String', description: 'event id' },
+      Reason: { type: 'String', description: 'why' },
+    },
+    request: '{"op":"restore","eventId":"{{EventId}}","reason":"{{Reason}}"}',
+  },
+  {
+    name: 'Pause',
+    description: 'Switch all automation off',
+    params: { Reason: { type: 'String', description: 'why' } },
+    request: '{"op":"pause","reason":"{{Reason}}"}',
+  },
+  {
+    name: 'Activate',
+    description: 'Switch automation on',
+    params: { Reason: { type: 'String', description: 'why' } },
+    request: '{"op":"activate","reason":"{{Reason}}"}',
+  },
+  {
+    name: 'DryRunOn',
+    description: 'Decide and audit but write nothing to ECS or Application Auto Scaling',
+    params: { Reason: { type: 'String', description: 'why' } },
+    request: '{"op":"dry-run","on":true,"reason":"{{Reason}}"}',
+  },
+  {
+    name: 'DryRunOff',
+    description: 'Act again after a dry run',
+    params: { Reason: { type: 'String', description: 'why' } },
+    request: '{"op":"dry-run","on":false,"reason":"{{Reason}}"}',
+  },
+];
+
 const HANDLERS = join(__dirname, '..', 'lambda', 'handlers');
 
 /**
@@ -55,6 +172,12 @@ export class SurgeGuard extends Construct {
   readonly functions: Readonly<Record<ControllerName, lambda.Function>>;
   /** Where failed asynchronous invocations and undeliverable schedules go. */
   readonly deadLetterQueue: sqs.Queue;
+  /** The on-call runbook function. */
+  readonly runbook: lambda.Function;
+  /** The runbook's IAM-authenticated function URL. */
+  readonly runbookUrl: lambda.FunctionUrl;
+  /** SSM Automation documents wrapping the runbook operations. */
+  readonly automations: ssm.CfnDocument[] = [];
   /** The schedule group holding every event's schedules. */
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
   /** The managed web ACL, when the config asks the stack to create one here. */
@@ -167,8 +290,12 @@ export class SurgeGuard extends Construct {
         description: 'SurgeGuard: return fleets to their recorded settings',
       },
     };
-    const fns = {} as Record<ControllerName, lambda.Function>;
-    for (const [name, spec] of Object.entries(specs) as [ControllerName, (typeof specs)[ControllerName]][]) {
+    const makeFunction = (
+      name: string,
+      spec: { memory: number; timeout: Duration; description: string },
+      reserved: number,
+      env: Record<string, string>,
+    ) => {
       const logGroup = new logs.LogGroup(this, `${cap(name)}Logs`, {
         retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -183,7 +310,7 @@ export class SurgeGuard extends Construct {
           resources: [logGroup.logGroupArn],
         }),
       );
-      fns[name] = new NodejsFunction(this, cap(name), {
+      return new NodejsFunction(this, cap(name), {
         entry: join(HANDLERS, `${name}.ts`),
         handler: 'handler',
         runtime: lambda.Runtime.NODEJS_22_X,
@@ -193,9 +320,8 @@ export class SurgeGuard extends Construct {
         description: spec.description,
         role,
         logGroup,
-        environment,
-        // One controller at a time: state writes are versioned too, but there is nothing to gain from two.
-        reservedConcurrentExecutions: 1,
+        environment: env,
+        reservedConcurrentExecutions: reserved,
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: 2,
         bundling: {
@@ -210,9 +336,35 @@ export class SurgeGuard extends Construct {
           externalModules: [],
         },
       });
+    };
+    const fns = {} as Record<ControllerName, lambda.Function>;
+    for (const [name, spec] of Object.entries(specs) as [ControllerName, (typeof specs)[ControllerName]][]) {
+      // One controller at a time: state writes are versioned too, but there is nothing to gain from two.
+      fns[name] = makeFunction(name, spec, 1, environment);
     }
+    // The runbook answers people; a few at once is plenty, and its writes are versioned like the controllers'.
+    this.runbook = makeFunction(
+      'runbook',
+      {
+        memory: 256,
+        timeout: Duration.seconds(60),
+        description: 'SurgeGuard: on-call runbook operations, every one audited',
+      },
+      5,
+      {
+        ...environment,
+        SURGEGUARD_SCHEDULE_GROUP: `surgeguard-${stack.region}`,
+        SURGEGUARD_ALARM_PREFIX: stack.stackName,
+      },
+    );
+    this.runbookUrl = this.runbook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
     this.functions = fns;
-    this.grantControllers(rc.config.fleets, webAclArn, shield?.webAcl.scope);
+    this.grantControllers(
+      [...Object.values(fns), this.runbook],
+      rc.config.fleets,
+      webAclArn,
+      shield?.webAcl.scope,
+    );
 
     // --- schedules ---------------------------------------------------------------------------------------------
     this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'Schedules', {
@@ -237,6 +389,93 @@ export class SurgeGuard extends Construct {
     }
     schedules.forEach((s) => this.addSchedules(s, now, schedulerRole));
 
+    // --- the runbook's own permissions and its console triggers ------------------------------------------------
+    const runbookRole = this.runbook.role!;
+    runbookRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
+        resources: [
+          stack.formatArn({
+            service: 'scheduler',
+            resource: 'schedule',
+            resourceName: `surgeguard-${stack.region}/*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    // ListSchedules has no resource-level permissions.
+    runbookRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['scheduler:ListSchedules'], resources: ['*'] }),
+    );
+    // UpdateSchedule passes the schedules' role again.
+    runbookRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
+    );
+    runbookRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: [
+          stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: `${stack.stackName}*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    runbookRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ssm:GetAutomationExecution'],
+        resources: [
+          stack.formatArn({
+            service: 'ssm',
+            resource: 'automation-execution',
+            resourceName: '*',
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    for (const a of AUTOMATIONS) {
+      const parameters: Record<string, unknown> = {};
+      for (const [k, p] of Object.entries(a.params)) {
+        parameters[k] = {
+          type: p.type,
+          description: p.description,
+          ...(p.default !== undefined ? { default: p.default } : {}),
+          // Values are placed in a JSON payload: no quotes or backslashes.
+          ...(p.type === 'String' ? { allowedPattern: '^[^"\\\\]{1,500}$' } : {}),
+        };
+      }
+      this.automations.push(
+        new ssm.CfnDocument(this, `Automation${a.name}`, {
+          name: `SurgeGuard-${stack.region}-${a.name}`,
+          documentType: 'Automation',
+          documentFormat: 'JSON',
+          updateMethod: 'NewVersion',
+          content: {
+            schemaVersion: '0.3',
+            description: `SurgeGuard: ${a.description}. The runbook records who ran it (from SSM) and why.`,
+            parameters,
+            mainSteps: [
+              {
+                name: 'runbook',
+                action: 'aws:invokeLambdaFunction',
+                inputs: {
+                  FunctionName: this.runbook.functionName,
+                  InvocationType: 'RequestResponse',
+                  Payload: `{"source":"ssm-automation","executionId":"{{automation:EXECUTION_ID}}","request":${a.request}}`,
+                },
+                outputs: [{ Name: 'answer', Selector: '$.Payload', Type: 'String' }],
+              },
+            ],
+          },
+        }),
+      );
+    }
+
     // --- alarms and dashboards -----------------------------------------------------------------------------------
     this.addAlarms(rc);
     for (const e of rc.config.events) this.dashboards.push(this.addDashboard(rc, e.id, rules));
@@ -253,6 +492,14 @@ export class SurgeGuard extends Construct {
       });
     }
     new CfnOutput(this, 'ScheduleGroupName', { value: this.scheduleGroup.ref });
+    new CfnOutput(this, 'RunbookUrl', {
+      value: this.runbookUrl.url,
+      description: 'SurgeGuard runbook (IAM-signed requests only)',
+    });
+    new CfnOutput(this, 'RunbookFunctionName', {
+      value: this.runbook.functionName,
+      description: 'SurgeGuard runbook function',
+    });
     if (webAclArn)
       new CfnOutput(this, 'WebAclArn', { value: webAclArn, description: "The shield's web ACL" });
     this.dashboards.forEach((d, i) => {
@@ -265,6 +512,7 @@ export class SurgeGuard extends Construct {
 
   /** Least privilege for the controllers: only the configured services, targets, web ACL, table and topic. */
   private grantControllers(
+    functions: readonly lambda.Function[],
     fleets: readonly FleetConfig[],
     webAclArn?: string,
     scope?: 'REGIONAL' | 'CLOUDFRONT',
@@ -278,7 +526,7 @@ export class SurgeGuard extends Construct {
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       }),
     );
-    for (const fn of Object.values(this.functions)) {
+    for (const fn of functions) {
       const role = fn.role!;
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -31,7 +31,7 @@ describe('Lambda bundles', () => {
           return false;
         }
       });
-    expect(bundles).toHaveLength(3);
+    expect(bundles).toHaveLength(4);
     for (const file of bundles) {
       expect(statSync(file).size).toBeLessThan(1_000_000);
       const code = readFileSync(file, 'utf8');

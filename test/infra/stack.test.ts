@@ -99,30 +99,31 @@ describe('the CDK app', () => {
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
     const ecs = statements.filter((s) => [s.Action].flat().includes('ecs:UpdateService'));
-    expect(ecs).toHaveLength(3);
+    expect(ecs).toHaveLength(4);
     for (const s of ecs) expect(JSON.stringify(s.Resource)).toContain(':service/spaces-prod-euw1/sfu-audio');
     for (const s of statements) expect([s.Action].flat().some((a) => a.includes('*'))).toBe(false);
     const usStatements = Object.values(us.findResources('AWS::IAM::Policy')).flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
     const waf = usStatements.filter((s) => [s.Action].flat().includes('wafv2:GetWebACL'));
-    expect(waf).toHaveLength(3);
+    expect(waf).toHaveLength(4);
     for (const s of waf) expect(JSON.stringify(s.Resource)).toMatch(/WebAcl.*Arn/);
   });
 
   it('runs the controllers on Node 22 ARM64 with reserved concurrency 1, log retention and a dead-letter queue', () => {
     const fns = eu.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(3);
-    for (const fn of Object.values(fns)) {
+    expect(Object.keys(fns)).toHaveLength(4);
+    for (const [id, fn] of Object.entries(fns)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
-        ReservedConcurrentExecutions: 1,
+        // The controllers act one at a time; the runbook answers a few people at once.
+        ReservedConcurrentExecutions: id.includes('Runbook') ? 5 : 1,
       });
       expect(fn.Properties.DeadLetterConfig).toBeDefined();
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    eu.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 3);
+    eu.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
     eu.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
   });
 
@@ -180,6 +181,56 @@ describe('the CDK app', () => {
       expect(outputs.some((o) => o.startsWith(`SurgeGuard${out}`))).toBe(true);
     }
     expect(Object.keys(us.findOutputs('*')).some((o) => o.startsWith('SurgeGuardWebAclArn'))).toBe(true);
+  });
+});
+
+describe('the runbook', () => {
+  const { euw1 } = synth();
+  const eu = Template.fromStack(euw1);
+
+  it('is reachable only through an IAM-authenticated function URL, named in the outputs', () => {
+    eu.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    expect(Object.keys(eu.findOutputs('*')).some((o) => o.startsWith('SurgeGuardRunbookUrl'))).toBe(true);
+  });
+
+  it("may move only the stack's own schedules, passing only the scheduler role", () => {
+    const statements = Object.values(eu.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('RunbookRole'))
+      .flatMap(
+        (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+      );
+    const update = statements.find((s) => [s.Action].flat().includes('scheduler:UpdateSchedule'))!;
+    expect(JSON.stringify(update.Resource)).toContain(':schedule/surgeguard-eu-west-1/*');
+    const pass = statements.find((s) => [s.Action].flat().includes('iam:PassRole'))!;
+    expect(JSON.stringify(pass.Resource)).toContain('SchedulerRole');
+  });
+
+  it('is wrapped by SSM Automation documents that pass the execution id, not a caller name', () => {
+    const docs = Object.values(eu.findResources('AWS::SSM::Document')).map((d) => d.Properties);
+    expect(docs.map((d) => d.Name).sort()).toEqual(
+      [
+        'Activate',
+        'DryRunOff',
+        'DryRunOn',
+        'Hold',
+        'HoldAll',
+        'Pause',
+        'Restore',
+        'Resume',
+        'Scale',
+        'ShieldArm',
+        'ShieldDisarm',
+        'Shift',
+      ]
+        .map((n) => `SurgeGuard-eu-west-1-${n}`)
+        .sort(),
+    );
+    for (const d of docs) {
+      expect(d.DocumentType).toBe('Automation');
+      const payload = d.Content.mainSteps[0].inputs.Payload as string;
+      expect(payload).toContain('"executionId":"{{automation:EXECUTION_ID}}"');
+      expect(payload).not.toMatch(/actor|caller/);
+    }
   });
 });
 

@@ -1,0 +1,349 @@
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { DEFAULT_CONFIG_PATH } from '../../../lambda/adapters/config-file';
+import type { RunbookResponse } from '../../../lambda/controller/runbook';
+import type { AuditRecord } from '../../../lambda/ports/state';
+import { int, table } from '../format';
+import type { CliIo } from '../io';
+import { EXIT, UserError } from '../io';
+import { parseMinutes } from '../runbook/duration';
+import type { TransportOptions } from '../runbook/transport';
+import { transportFor } from '../runbook/transport';
+
+interface Common extends TransportOptions {
+  json?: boolean;
+  yes?: boolean;
+}
+
+/** The options every runbook command takes. */
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--region <region>', 'AWS region of the SurgeGuard stack (default: AWS_REGION)')
+    .option('--profile <name>', 'AWS profile to sign with')
+    .option('--stack <name>', 'stack whose outputs name the runbook URL (default: SurgeGuard-<region>)')
+    .option('--url <url>', 'the runbook function URL')
+    .option('--function <name>', 'the runbook function (its URL is looked up)')
+    .option('--local <stateFile>', 'rehearse against a local state file: no AWS')
+    .option('-c, --config <path>', 'event config file (for --local)', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print the answer as JSON');
+}
+
+/** Options of commands that change something. */
+function changing(cmd: Command): Command {
+  return withCommon(cmd)
+    .requiredOption('--reason <text>', 'why, for the audit trail')
+    .option('-y, --yes', 'do not ask for confirmation');
+}
+
+function minutesOf(text: string | undefined, flag: string): number {
+  const m = text === undefined ? undefined : parseMinutes(text);
+  if (m === undefined)
+    throw new UserError(
+      `${flag}: expected a duration such as 30m, 2h or 1h30m, got "${text ?? ''}"`,
+      EXIT.usage,
+    );
+  return m;
+}
+
+async function confirm(io: CliIo, o: Common, what: string): Promise<void> {
+  if (o.yes || o.local) return;
+  if (!process.stdin.isTTY)
+    throw new UserError(`refusing to ${what} without --yes (no terminal to confirm on)`, EXIT.usage);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${what}? [y/N] `);
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim())) throw new UserError('not confirmed: nothing changed');
+  void io;
+}
+
+async function send(
+  io: CliIo,
+  o: Common,
+  request: Record<string, unknown>,
+  render: (r: RunbookResponse) => string,
+): Promise<void> {
+  const res = await transportFor(o).send(request);
+  io.out(o.json ? JSON.stringify(res, null, 2) : render(res));
+}
+
+const changedLines = (r: RunbookResponse) =>
+  r.changed.length ? r.changed.map((c) => `changed: ${c}`).join('\n') : 'nothing changed';
+
+/** The on-call commands: status, scale, hold, resume, shift, shield, restore, dry-run, pause, activate, audit. */
+export function registerRunbook(program: Command, io: CliIo): void {
+  withCommon(program.command('status').description('Readiness before an event, and its state during it.'))
+    .option('-e, --event <id>', 'only this event')
+    .action((o: Common & { event?: string }) =>
+      send(io, o, { op: 'status', ...(o.event ? { eventId: o.event } : {}) }, renderStatus),
+    );
+
+  changing(
+    program
+      .command('scale')
+      .description('A manual floor above the plan until it expires (below only with --force).'),
+  )
+    .requiredOption('-e, --event <id>', 'event')
+    .requiredOption('--fleet <id>', 'fleet')
+    .addOption(new Option('--to <tasks>', 'floor in tasks').conflicts('by'))
+    .addOption(new Option('--by <percent>', 'floor as a change of the current floor, in percent'))
+    .requiredOption('--for <duration>', 'how long, such as 30m or 2h')
+    .option('--force', 'allow a floor below the plan during the event')
+    .action(
+      async (
+        o: Common & {
+          event: string;
+          fleet: string;
+          to?: string;
+          by?: string;
+          for: string;
+          force?: boolean;
+          reason: string;
+        },
+      ) => {
+        if ((o.to === undefined) === (o.by === undefined))
+          throw new UserError('give exactly one of --to N or --by PCT', EXIT.usage);
+        const num = (v: string, flag: string) => {
+          const n = Number(v);
+          if (!Number.isFinite(n)) throw new UserError(`${flag}: expected a number, got "${v}"`, EXIT.usage);
+          return n;
+        };
+        const request = {
+          op: 'scale',
+          eventId: o.event,
+          fleetId: o.fleet,
+          ...(o.to !== undefined ? { to: num(o.to, '--to') } : { byPercent: num(o.by!, '--by') }),
+          forMinutes: minutesOf(o.for, '--for'),
+          ...(o.force ? { force: true } : {}),
+          reason: o.reason,
+        };
+        await confirm(io, o, `set a manual floor on ${o.event}/${o.fleet}`);
+        await send(io, o, request, changedLines);
+      },
+    );
+
+  for (const op of ['hold', 'resume'] as const) {
+    const cmd = changing(
+      program
+        .command(op)
+        .description(
+          op === 'hold'
+            ? 'Stop automation acting (decisions are still made and audited).'
+            : 'Let automation act again.',
+        ),
+    )
+      .option('-e, --event <id>', 'one event')
+      .option('--all', 'every event');
+    if (op === 'hold') cmd.requiredOption('--for <duration>', 'how long, such as 30m or 2h');
+    cmd.action(async (o: Common & { event?: string; all?: boolean; for?: string; reason: string }) => {
+      if (Boolean(o.all) === Boolean(o.event))
+        throw new UserError('give exactly one of --event ID or --all', EXIT.usage);
+      const request = {
+        op,
+        ...(o.all ? { all: true } : { eventId: o.event }),
+        ...(op === 'hold' ? { forMinutes: minutesOf(o.for, '--for') } : {}),
+        reason: o.reason,
+      };
+      await confirm(io, o, `${op} automation for ${o.all ? 'every event' : o.event}`);
+      await send(io, o, request, changedLines);
+    });
+  }
+
+  changing(
+    program
+      .command('shift')
+      .description('The event moved: its watch window, hold and restore move too (schedules included).'),
+  )
+    .requiredOption('-e, --event <id>', 'event')
+    .requiredOption('--minutes <n>', 'minutes later (negative: earlier)')
+    .action(async (o: Common & { event: string; minutes: string; reason: string }) => {
+      const minutes = Number(o.minutes);
+      if (!Number.isInteger(minutes))
+        throw new UserError(`--minutes: expected a whole number, got "${o.minutes}"`, EXIT.usage);
+      await confirm(io, o, `move ${o.event} by ${minutes} minutes`);
+      await send(io, o, { op: 'shift', eventId: o.event, minutes, reason: o.reason }, changedLines);
+    });
+
+  changing(
+    program
+      .command('shield')
+      .description('Arm or disarm the shield by hand; wins over the detector until it expires.'),
+  )
+    .argument('<mode>', 'arm or disarm')
+    .requiredOption('-e, --event <id>', 'event')
+    .requiredOption('--for <duration>', 'how long, such as 30m')
+    .action(async (mode: string, o: Common & { event: string; for: string; reason: string }) => {
+      if (mode !== 'arm' && mode !== 'disarm')
+        throw new UserError(`expected arm or disarm, got "${mode}"`, EXIT.usage);
+      const request = {
+        op: 'shield',
+        eventId: o.event,
+        mode,
+        forMinutes: minutesOf(o.for, '--for'),
+        reason: o.reason,
+      };
+      await confirm(io, o, `${mode} the shield for ${o.event}`);
+      await send(io, o, request, changedLines);
+    });
+
+  changing(
+    program
+      .command('restore')
+      .description("Return an event's fleets to their recorded pre-event settings now."),
+  )
+    .requiredOption('-e, --event <id>', 'event')
+    .action(async (o: Common & { event: string; reason: string }) => {
+      await confirm(io, o, `restore ${o.event}'s fleets now`);
+      await send(io, o, { op: 'restore', eventId: o.event, reason: o.reason }, changedLines);
+    });
+
+  changing(
+    program
+      .command('dry-run')
+      .description(
+        'Decide and audit but write nothing to ECS or Application Auto Scaling (on), or act again (off).',
+      ),
+  )
+    .argument('<state>', 'on or off')
+    .action(async (state: string, o: Common & { reason: string }) => {
+      if (state !== 'on' && state !== 'off')
+        throw new UserError(`expected on or off, got "${state}"`, EXIT.usage);
+      await confirm(io, o, `turn dry-run ${state}`);
+      await send(io, o, { op: 'dry-run', on: state === 'on', reason: o.reason }, changedLines);
+    });
+
+  for (const op of ['pause', 'activate'] as const) {
+    changing(
+      program
+        .command(op)
+        .description(op === 'pause' ? 'Switch all automation off.' : 'Switch automation on.'),
+    ).action(async (o: Common & { reason: string }) => {
+      await confirm(io, o, `${op} automation`);
+      await send(io, o, { op, reason: o.reason }, changedLines);
+    });
+  }
+
+  withCommon(program.command('audit').description('The audit trail: who did what, when and why.'))
+    .option('-e, --event <id>', 'one event')
+    .option('--since <duration>', 'how far back, such as 2h', '24h')
+    .action((o: Common & { event?: string; since: string }) =>
+      send(
+        io,
+        o,
+        {
+          op: 'audit',
+          ...(o.event ? { eventId: o.event } : {}),
+          sinceMinutes: minutesOf(o.since, '--since'),
+        },
+        renderAudit,
+      ),
+    );
+}
+
+function renderAudit(r: RunbookResponse): string {
+  const rows = (r.data as AuditRecord[]).map((a) => [
+    new Date(a.atMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    a.eventId ?? '-',
+    a.fleetId ?? '-',
+    a.actor,
+    a.action,
+    a.result,
+    a.reason,
+  ]);
+  if (!rows.length) return 'no audit records in that window';
+  return table([['when', 'event', 'fleet', 'who', 'what', 'result', 'why'], ...rows]);
+}
+
+interface StatusData {
+  now: string;
+  automation: string;
+  hold: { untilMs: number; by: string } | null;
+  quota: { region: string; quota: number; used: number; headroom: number }[];
+  alarms: { name: string; reason: string }[] | null;
+  events: {
+    id: string;
+    title: string;
+    start: string;
+    doorsOpen: string;
+    end: string;
+    shiftMinutes: number;
+    hold: { untilMs: number } | null;
+    shield: { mode: string; verdict: string | null; manual: { mode: string; untilMs: number } | null } | null;
+    schedules: { name: string; expression: string; state: string }[] | null;
+    fleets: {
+      fleet: string;
+      phase: string;
+      plannedTasks: number;
+      appliedTasks: number | null;
+      desiredTasks: number | null;
+      runningTasks: number | null;
+      listeners: number | null;
+      capacityListeners: number | null;
+      lastDecision: { action: string; reason: string; atMs: number } | null;
+      override: { tasks: number; untilMs: number } | null;
+      warnings: { code: string }[];
+    }[];
+  }[];
+}
+
+function renderStatus(r: RunbookResponse): string {
+  const d = r.data as StatusData;
+  const n = (v: number | null) => (v === null ? '-' : int(v));
+  const lines = [
+    `SurgeGuard at ${d.now}: automation ${d.automation}${d.hold ? `, held for every event until ${new Date(d.hold.untilMs).toISOString()}` : ''}`,
+    `vCPU: ${d.quota.map((q) => `${q.region} ${int(q.used)} of ${int(q.quota)} (headroom ${int(q.headroom)})`).join('; ')}`,
+    `alarms: ${d.alarms === null ? 'unknown here' : d.alarms.length ? d.alarms.map((a) => `${a.name} (${a.reason})`).join('; ') : 'none in ALARM'}`,
+  ];
+  for (const e of d.events) {
+    lines.push(
+      '',
+      `Event ${e.id}: ${e.title}`,
+      `  doors open ${e.doorsOpen}, start ${e.start}, end ${e.end}${e.shiftMinutes ? ` (shifted ${e.shiftMinutes} min)` : ''}${e.hold ? `; held until ${new Date(e.hold.untilMs).toISOString()}` : ''}`,
+    );
+    if (e.shield) {
+      lines.push(
+        `  shield: ${e.shield.mode}${e.shield.manual ? ` (by hand until ${new Date(e.shield.manual.untilMs).toISOString()})` : ''}, last verdict ${e.shield.verdict ?? 'none yet'}`,
+      );
+    }
+    if (e.schedules)
+      lines.push(
+        `  schedules: ${e.schedules.length ? e.schedules.map((s) => `${s.name} ${s.expression} ${s.state}`).join('; ') : 'NONE (deploy, or the event is over)'}`,
+      );
+    lines.push(
+      table(
+        [
+          [
+            'fleet',
+            'phase',
+            'planned',
+            'applied',
+            'desired',
+            'running',
+            'listeners',
+            'capacity',
+            'override',
+            'last decision',
+          ],
+          ...e.fleets.map((f) => [
+            f.fleet,
+            f.phase,
+            n(f.plannedTasks),
+            n(f.appliedTasks),
+            n(f.desiredTasks),
+            n(f.runningTasks),
+            n(f.listeners),
+            n(f.capacityListeners),
+            f.override
+              ? `${f.override.tasks} until ${new Date(f.override.untilMs).toISOString().slice(11, 16)}Z`
+              : '-',
+            f.lastDecision ? `${f.lastDecision.action}: ${f.lastDecision.reason}` : '-',
+          ]),
+        ],
+        '  ',
+      ),
+    );
+    const warnings = [...new Set(e.fleets.flatMap((f) => f.warnings.map((w) => `${f.fleet} ${w.code}`)))];
+    if (warnings.length) lines.push(`  plan warnings: ${warnings.join(', ')}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,170 @@
+import { hostname, userInfo } from 'node:os';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { loadConfig } from '../../../lambda/adapters/config-file';
+import { FileStateStore } from '../../../lambda/adapters/file-state';
+import { LocalCapacity, noMetrics } from '../../../lambda/adapters/local-capacity';
+import { errorMessage } from '../../../lambda/adapters/retry';
+import type { RunbookDeps, RunbookResponse } from '../../../lambda/controller/runbook';
+import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
+import { makeRunbookHandler } from '../../../lambda/handlers/runbook';
+import { noTelemetry, silentLog } from '../../../lambda/ports';
+import { UserError } from '../io';
+
+/** How the CLI reaches the runbook. */
+export interface Transport {
+  send(request: Record<string, unknown>): Promise<RunbookResponse>;
+}
+
+/** Where the runbook is and who calls it. */
+export interface TransportOptions {
+  readonly region?: string;
+  readonly profile?: string;
+  readonly stack?: string;
+  readonly url?: string;
+  readonly function?: string;
+  /** Rehearse against a local state file instead of AWS. */
+  readonly local?: string;
+  readonly config: string;
+}
+
+/** Picks the transport the options ask for. */
+export function transportFor(o: TransportOptions): Transport {
+  return o.local ? new LocalTransport(o.local, o.config) : new FunctionUrlTransport(o);
+}
+
+/**
+ * The deployed runbook through its function URL, every request signed with SigV4 by the caller's own AWS
+ * credentials: the runbook reads the caller from AWS, so the audit trail names who really acted.
+ */
+export class FunctionUrlTransport implements Transport {
+  constructor(private readonly o: TransportOptions) {}
+
+  async send(request: Record<string, unknown>): Promise<RunbookResponse> {
+    const region = this.o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (!region) throw new UserError('no region: pass --region or set AWS_REGION');
+    const credentials = fromNodeProviderChain(this.o.profile ? { profile: this.o.profile } : {});
+    try {
+      await credentials();
+    } catch (err) {
+      throw new UserError(
+        `no AWS credentials${this.o.profile ? ` for profile ${this.o.profile}` : ''}: set AWS_PROFILE or pass --profile (${errorMessage(err).split('\n')[0]})`,
+      );
+    }
+    const url = new URL(await this.findUrl(region, credentials));
+    const body = JSON.stringify(request);
+    const signer = new SignatureV4({ service: 'lambda', region, credentials, sha256: Sha256 });
+    const signed = await signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      path: url.pathname,
+      query: {},
+      headers: { host: url.hostname, 'content-type': 'application/json' },
+      body,
+    });
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new UserError(
+        `cannot reach the runbook at ${url.origin}: ${cause?.code ?? cause?.message ?? errorMessage(err)}`,
+      );
+    }
+    const text = await res.text();
+    let parsed: RunbookResponse | undefined;
+    try {
+      parsed = JSON.parse(text) as RunbookResponse;
+    } catch {
+      parsed = undefined;
+    }
+    if (!res.ok || !parsed) {
+      const detail = parsed?.error ?? (text.slice(0, 200) || res.statusText);
+      if (res.status === 403)
+        throw new UserError(
+          `the runbook refused the request (403): ${detail}; your credentials need lambda:InvokeFunctionUrl on it`,
+        );
+      throw new UserError(`runbook error (${res.status}): ${detail}`);
+    }
+    return parsed;
+  }
+
+  private async findUrl(
+    region: string,
+    credentials: ReturnType<typeof fromNodeProviderChain>,
+  ): Promise<string> {
+    if (this.o.url) return this.o.url;
+    try {
+      if (this.o.function) {
+        const res = await new LambdaClient({ region, credentials }).send(
+          new GetFunctionUrlConfigCommand({ FunctionName: this.o.function }),
+        );
+        if (!res.FunctionUrl) throw new Error('no function URL');
+        return res.FunctionUrl;
+      }
+      const stack = this.o.stack ?? `SurgeGuard-${region}`;
+      const res = await new CloudFormationClient({ region, credentials }).send(
+        new DescribeStacksCommand({ StackName: stack }),
+      );
+      const out = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey?.startsWith('SurgeGuardRunbookUrl'));
+      if (!out?.OutputValue) throw new Error(`stack ${stack} has no runbook URL output`);
+      return out.OutputValue;
+    } catch (err) {
+      throw new UserError(
+        `cannot find the runbook: ${errorMessage(err)} (pass --url, --function or --stack)`,
+      );
+    }
+  }
+}
+
+/**
+ * Rehearsal: the runbook handler itself, in this process, over a state file and a pretend fleet. The caller is
+ * this machine's user. Nothing touches AWS.
+ */
+export class LocalTransport implements Transport {
+  constructor(
+    private readonly stateFile: string,
+    private readonly configFile: string,
+  ) {}
+
+  async send(request: Record<string, unknown>): Promise<RunbookResponse> {
+    const loaded = loadConfig(this.configFile);
+    const runtime = buildRuntimeConfig(loaded.config, loaded.models);
+    const deps: RunbookDeps = {
+      runtime,
+      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      metrics: noMetrics,
+      capacity: new LocalCapacity((id) => runtime.config.fleets.find((f) => f.id === id)?.baselineTasks ?? 0),
+      state: new FileStateStore(this.stateFile),
+      log: silentLog,
+      telemetry: noTelemetry,
+      actor: 'local',
+    };
+    const handler = makeRunbookHandler(
+      () => deps,
+      async () => {
+        throw new Error('no SSM in a rehearsal');
+      },
+    );
+    const res = (await handler(
+      {
+        rawPath: '/',
+        body: JSON.stringify(request),
+        isBase64Encoded: false,
+        requestContext: { authorizer: { iam: { userArn: `local:${userInfo().username}@${hostname()}` } } },
+      } as never,
+      {
+        functionName: 'surgeguard-local',
+        awsRequestId: 'local',
+        getRemainingTimeInMillis: () => 60_000,
+      } as never,
+    )) as { statusCode: number; body: string };
+    const parsed = JSON.parse(res.body) as RunbookResponse;
+    if (res.statusCode !== 200) throw new UserError(parsed.error ?? `runbook error (${res.statusCode})`);
+    return parsed;
+  }
+}

@@ -1,0 +1,141 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './run-cli';
+
+const EVENT = 'eu-town-hall-2027-03';
+
+/** A rehearsal state file: the runbook handler runs in the CLI's own process, over it. */
+function local(): string[] {
+  return ['--local', join(mkdtempSync(join(tmpdir(), 'sg-rb-')), 'state.json')];
+}
+
+/** An environment with no AWS credentials anywhere, and no instance metadata to ask. */
+const NO_AWS = {
+  AWS_ACCESS_KEY_ID: '',
+  AWS_SECRET_ACCESS_KEY: '',
+  AWS_SESSION_TOKEN: '',
+  AWS_PROFILE: '',
+  AWS_CONFIG_FILE: '/nonexistent',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
+  AWS_WEB_IDENTITY_TOKEN_FILE: '',
+};
+
+describe('surgeguard runbook commands', () => {
+  it('changes, audits who did it, and shows it in status', () => {
+    const state = local();
+    const scale = runCli([
+      'scale',
+      '--event',
+      EVENT,
+      '--fleet',
+      'sfu-euw1',
+      '--to',
+      '200',
+      '--for',
+      '1h30m',
+      '--reason',
+      'audience 3x forecast',
+      ...state,
+    ]);
+    expect(scale.code).toBe(0);
+    expect(scale.stdout).toMatch(/^changed: eu-town-hall-2027-03\/sfu-euw1: manual floor 200 tasks until/);
+    const hold = runCli(['hold', '--all', '--for', '30m', '--reason', 'checking the dashboards', ...state]);
+    expect(hold.stdout).toMatch(/changed: automation held for all events until/);
+    const audit = runCli(['audit', '--json', ...state]);
+    const records = JSON.parse(audit.stdout).data as { action: string; actor: string; reason: string }[];
+    expect(records.map((r) => r.action)).toEqual(['scale', 'hold']);
+    expect(records[0]!.actor).toMatch(/^local:/);
+    expect(records[0]!.reason).toBe('audience 3x forecast');
+    const status = runCli(['status', '--event', EVENT, ...state]);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/held for every event until/);
+    expect(status.stdout).toMatch(/sfu-euw1\s+scheduled\s+10\s+-\s+10\s+10\s+-\s+[\d,]+\s+200 until/);
+  });
+
+  it('prints status as JSON for scripts', () => {
+    const r = runCli(['status', '--json', ...local()]);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: true, op: 'status' });
+    expect(out.data.events.map((e: { id: string }) => e.id)).toEqual(['spaces-2024-08-12', EVENT]);
+    expect(out.data.quota).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      ['scale', '--event', 'nope', '--fleet', 'sfu-euw1', '--to', '5', '--for', '1h', '--reason', 'r'],
+      1,
+      'unknown event "nope"',
+    ],
+    [
+      ['hold', '--event', 'spaces-2024-08-12', '--for', '1h', '--reason', 'r'],
+      1,
+      'event "spaces-2024-08-12" is over: nothing to change',
+    ],
+    [
+      [
+        'scale',
+        '--event',
+        EVENT,
+        '--fleet',
+        'sfu-euw1',
+        '--to',
+        '5',
+        '--by',
+        '10',
+        '--for',
+        '1h',
+        '--reason',
+        'r',
+      ],
+      2,
+      "option '--to <tasks>' cannot be used with option '--by <percent>'",
+    ],
+    [
+      ['scale', '--event', EVENT, '--fleet', 'sfu-euw1', '--to', '5', '--for', 'soon', '--reason', 'r'],
+      2,
+      '--for: expected a duration such as 30m',
+    ],
+    [['pause'], 2, "required option '--reason <text>' not specified"],
+    [['shield', 'explode', '--event', EVENT, '--for', '1h', '--reason', 'r'], 2, 'expected arm or disarm'],
+  ])('rejects %j with exit %d and a clear message', (args, code, message) => {
+    const r = runCli([...args, ...local()]);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('asks for --yes when there is no terminal to confirm on', () => {
+    const r = runCli(['pause', '--reason', 'r', '--url', 'http://127.0.0.1:9/']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('refusing to pause automation without --yes');
+  });
+
+  it('says clearly when there are no credentials, or the endpoint is unreachable', async () => {
+    // A loopback port that was free a moment ago: nothing listens on it.
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as { port: number }).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const url = `http://127.0.0.1:${port}/`;
+    const noCreds = runCli(['pause', '--reason', 'r', '--yes', '--region', 'us-east-1', '--url', url], {
+      env: NO_AWS,
+    });
+    expect(noCreds.code).toBe(1);
+    expect(noCreds.stderr).toMatch(/^surgeguard: no AWS credentials: set AWS_PROFILE or pass --profile/);
+    const unreachable = runCli(['pause', '--reason', 'r', '--yes', '--region', 'us-east-1', '--url', url], {
+      env: { ...NO_AWS, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' },
+    });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(
+      new RegExp(`^surgeguard: cannot reach the runbook at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`),
+    );
+    expect(unreachable.stderr).not.toMatch(/\n\s+at /);
+  });
+});
