@@ -38,6 +38,15 @@ export interface SurgeGuardProps {
 /** The names of the three controller functions. */
 export type ControllerName = 'prescale' | 'watch' | 'restore';
 
+type AutomationParam = { type: string; description: string; default?: unknown };
+const EVENT_ID: AutomationParam = { type: 'String', description: 'event id' };
+const REASON: AutomationParam = { type: 'String', description: 'why (recorded in the audit trail)' };
+const forMinutes = (d: number): AutomationParam => ({
+  type: 'Integer',
+  description: 'how long, in minutes',
+  default: d,
+});
+
 /** The runbook operations SSM Automation documents wrap (console, Incident Manager, alarm actions). */
 const AUTOMATIONS: {
   name: string;
@@ -49,12 +58,12 @@ const AUTOMATIONS: {
     name: 'Scale',
     description: 'Set a manual floor above the plan until it expires',
     params: {
-      EventId: { type: 'String', description: 'event id' },
+      EventId: EVENT_ID,
       FleetId: { type: 'String', description: 'fleet id' },
       Tasks: { type: 'Integer', description: 'floor in tasks' },
-      ForMinutes: { type: 'Integer', description: 'how long', default: 60 },
+      ForMinutes: forMinutes(60),
       Force: { type: 'Boolean', description: 'allow below the plan', default: false },
-      Reason: { type: 'String', description: 'why' },
+      Reason: REASON,
     },
     request:
       '{"op":"scale","eventId":"{{EventId}}","fleetId":"{{FleetId}}","to":{{Tasks}},"forMinutes":{{ForMinutes}},"force":{{Force}},"reason":"{{Reason}}"}',
@@ -63,9 +72,9 @@ const AUTOMATIONS: {
     name: 'Hold',
     description: 'Stop automation acting for an event (decisions are still made and audited)',
     params: {
-      EventId: { type: 'String', description: 'event id' },
-      ForMinutes: { type: 'Integer', description: 'how long', default: 30 },
-      Reason: { type: 'String', description: 'why' },
+      EventId: EVENT_ID,
+      ForMinutes: forMinutes(30),
+      Reason: REASON,
     },
     request: '{"op":"hold","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
   },
@@ -73,8 +82,8 @@ const AUTOMATIONS: {
     name: 'HoldAll',
     description: 'Stop automation acting for every event',
     params: {
-      ForMinutes: { type: 'Integer', description: 'how long', default: 30 },
-      Reason: { type: 'String', description: 'why' },
+      ForMinutes: forMinutes(30),
+      Reason: REASON,
     },
     request: '{"op":"hold","all":true,"forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
   },
@@ -82,8 +91,8 @@ const AUTOMATIONS: {
     name: 'Resume',
     description: 'Let automation act again for an event',
     params: {
-      EventId: { type: 'String', description: 'event id' },
-      Reason: { type: 'String', description: 'why' },
+      EventId: EVENT_ID,
+      Reason: REASON,
     },
     request: '{"op":"resume","eventId":"{{EventId}}","reason":"{{Reason}}"}',
   },
@@ -91,9 +100,9 @@ const AUTOMATIONS: {
     name: 'Shift',
     description: 'The event moved: move its window and schedules',
     params: {
-      EventId: { type: 'String', description: 'event id' },
+      EventId: EVENT_ID,
       Minutes: { type: 'Integer', description: 'minutes later (negative: earlier)' },
-      Reason: { type: 'String', description: 'why' },
+      Reason: REASON,
     },
     request: '{"op":"shift","eventId":"{{EventId}}","minutes":{{Minutes}},"reason":"{{Reason}}"}',
   },
@@ -101,9 +110,9 @@ const AUTOMATIONS: {
     name: 'ShieldArm',
     description: 'Arm the shield by hand until it expires',
     params: {
-      EventId: { type: 'String', description: 'event id' },
-      ForMinutes: { type: 'Integer', description: 'how long', default: 30 },
-      Reason: { type: 'String', description: 'why' },
+      EventId: EVENT_ID,
+      ForMinutes: forMinutes(30),
+      Reason: REASON,
     },
     request:
       '{"op":"shield","mode":"arm","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
@@ -112,9 +121,9 @@ const AUTOMATIONS: {
     name: 'ShieldDisarm',
     description: 'Disarm the shield by hand until it expires',
     params: {
-      EventId: { type: 'String', description: 'event id' },
-      ForMinutes: { type: 'Integer', description: 'how long', default: 30 },
-      Reason: { type: 'String', description: 'why' },
+      EventId: EVENT_ID,
+      ForMinutes: forMinutes(30),
+      Reason: REASON,
     },
     request:
       '{"op":"shield","mode":"disarm","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
@@ -123,33 +132,33 @@ const AUTOMATIONS: {
     name: 'Restore',
     description: "Return an event's fleets to their recorded settings now",
     params: {
-      EventId: { type: 'String', description: 'event id' },
-      Reason: { type: 'String', description: 'why' },
+      EventId: EVENT_ID,
+      Reason: REASON,
     },
     request: '{"op":"restore","eventId":"{{EventId}}","reason":"{{Reason}}"}',
   },
   {
     name: 'Pause',
     description: 'Switch all automation off',
-    params: { Reason: { type: 'String', description: 'why' } },
+    params: { Reason: REASON },
     request: '{"op":"pause","reason":"{{Reason}}"}',
   },
   {
     name: 'Activate',
     description: 'Switch automation on',
-    params: { Reason: { type: 'String', description: 'why' } },
+    params: { Reason: REASON },
     request: '{"op":"activate","reason":"{{Reason}}"}',
   },
   {
     name: 'DryRunOn',
     description: 'Decide and audit but write nothing to ECS or Application Auto Scaling',
-    params: { Reason: { type: 'String', description: 'why' } },
+    params: { Reason: REASON },
     request: '{"op":"dry-run","on":true,"reason":"{{Reason}}"}',
   },
   {
     name: 'DryRunOff',
     description: 'Act again after a dry run',
-    params: { Reason: { type: 'String', description: 'why' } },
+    params: { Reason: REASON },
     request: '{"op":"dry-run","on":false,"reason":"{{Reason}}"}',
   },
 ];

@@ -1,4 +1,5 @@
 import type { ApplyResult, CapacityActuator, CapacitySettings, FleetAddress, ServiceCounts } from '../ports';
+import { floorSettings } from '../ports';
 import type { EcsServiceAdapter } from './ecs-service';
 import type { ScalableTargetAdapter } from './scalable-target';
 
@@ -24,10 +25,7 @@ export class FleetCapacityActuator implements CapacityActuator {
 
   async applyFloor(fleet: FleetAddress, tasks: number): Promise<ApplyResult> {
     const before = await this.read(fleet);
-    const after: CapacitySettings =
-      before.mode === 'min-capacity'
-        ? { mode: 'min-capacity', minCapacity: tasks, maxCapacity: Math.max(before.maxCapacity, tasks) }
-        : { mode: 'desired-count', desiredCount: tasks };
+    const after = floorSettings(before, tasks);
     return this.write(fleet, before, after);
   }
 

@@ -6,6 +6,7 @@ import type {
   MetricSource,
   ServiceCounts,
 } from '../ports';
+import { floorSettings } from '../ports';
 import type { Series } from '../core/series';
 
 /**
@@ -39,10 +40,7 @@ export class LocalCapacity implements CapacityActuator {
 
   async applyFloor(fleet: FleetAddress, tasks: number): Promise<ApplyResult> {
     const before = await this.read(fleet);
-    const after: CapacitySettings =
-      before.mode === 'min-capacity'
-        ? { mode: 'min-capacity', minCapacity: tasks, maxCapacity: Math.max(before.maxCapacity, tasks) }
-        : { mode: 'desired-count', desiredCount: tasks };
+    const after = floorSettings(before, tasks);
     this.settings.set(fleet.fleetId, after);
     return { changed: JSON.stringify(before) !== JSON.stringify(after), before, after };
   }

@@ -6,6 +6,7 @@ import type { ControllerDeps, FleetOutcome } from './deps';
 import { PartialFailureError, addressOf } from './deps';
 import { activeHold, recordSettings } from './shared';
 import { safeAudit } from './watch';
+import type { AuditRecord } from '../ports/state';
 
 /** A payload naming an event that is not in the deployed config. */
 export class UnknownEventError extends Error {
@@ -34,6 +35,8 @@ export async function runPrescale(deps: ControllerDeps, eventId: string): Promis
   const outcomes: FleetOutcome[] = [];
 
   for (const { fleet, plan } of view.fleets) {
+    const audit = (record: Omit<AuditRecord, 'atMs' | 'eventId' | 'fleetId' | 'actor'>) =>
+      safeAudit(deps, { atMs: nowMs, eventId, fleetId: fleet.id, actor: deps.actor, ...record });
     try {
       let state = await deps.state.getFleet(eventId, fleet.id);
       if (!state?.recorded) state = await recordSettings(deps, eventId, fleet, state);
@@ -42,11 +45,7 @@ export async function runPrescale(deps: ControllerDeps, eventId: string): Promis
       const due = stepFloor(timeline.steps, nowMs, recordedFloor);
       const applied = state.appliedTasks ?? recordedFloor;
       if (due <= applied) {
-        await safeAudit(deps, {
-          atMs: nowMs,
-          eventId,
-          fleetId: fleet.id,
-          actor: deps.actor,
+        await audit({
           kind: 'decision',
           action: 'prescale',
           reason:
@@ -68,11 +67,7 @@ export async function runPrescale(deps: ControllerDeps, eventId: string): Promis
               ? 'dry-run'
               : undefined;
       if (blockedBy) {
-        await safeAudit(deps, {
-          atMs: nowMs,
-          eventId,
-          fleetId: fleet.id,
-          actor: deps.actor,
+        await audit({
           kind: 'decision',
           action: 'prescale',
           reason: `plan step ${due} not applied: automation is ${blockedBy}`,
@@ -88,11 +83,7 @@ export async function runPrescale(deps: ControllerDeps, eventId: string): Promis
       );
       try {
         const res = await deps.capacity.applyFloor(addressOf(fleet), due);
-        await safeAudit(deps, {
-          atMs: nowMs,
-          eventId,
-          fleetId: fleet.id,
-          actor: deps.actor,
+        await audit({
           kind: 'aws-call',
           action: fleet.scalingMode === 'min-capacity' ? 'RegisterScalableTarget' : 'UpdateService',
           reason: `plan step: ${due} tasks from ${timeline.steps[0]?.at ?? 'now'}`,
@@ -107,11 +98,7 @@ export async function runPrescale(deps: ControllerDeps, eventId: string): Promis
     } catch (err) {
       const detail = errorMessage(err);
       deps.log.error('prescale failed', { eventId, fleetId: fleet.id, region: fleet.region, error: detail });
-      await safeAudit(deps, {
-        atMs: nowMs,
-        eventId,
-        fleetId: fleet.id,
-        actor: deps.actor,
+      await audit({
         kind: 'decision',
         action: 'prescale',
         reason: 'prescale failed',

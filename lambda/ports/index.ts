@@ -48,6 +48,13 @@ export function floorOf(settings: CapacitySettings): number {
   return settings.mode === 'min-capacity' ? settings.minCapacity : settings.desiredCount;
 }
 
+/** The settings that put a fleet's floor at `tasks`: MinCapacity (MaxCapacity raised where below), or desiredCount. */
+export function floorSettings(before: CapacitySettings, tasks: number): CapacitySettings {
+  return before.mode === 'min-capacity'
+    ? { mode: 'min-capacity', minCapacity: tasks, maxCapacity: Math.max(before.maxCapacity, tasks) }
+    : { mode: 'desired-count', desiredCount: tasks };
+}
+
 /** Where a fleet lives in AWS. */
 export interface FleetAddress {
   readonly fleetId: string;

@@ -1,14 +1,7 @@
-import type { Clock } from '../../lambda/ports';
+import { SimClock } from '../../sim/ports';
 
-/** A clock tests move by hand; sleeping advances it at once. */
-export class FakeClock implements Clock {
-  constructor(public ms: number) {}
-  now(): number {
-    return this.ms;
-  }
-  async sleep(ms: number): Promise<void> {
-    this.ms += ms;
-  }
+/** A clock tests move by hand; sleeping advances it at once (the replay's clock, with a helper). */
+export class FakeClock extends SimClock {
   advance(ms: number): void {
     this.ms += ms;
   }

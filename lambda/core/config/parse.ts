@@ -60,28 +60,26 @@ function referenceChecks(doc: unknown, src: YamlSource): InputIssue[] {
     Array.isArray(v) ? v.map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {})) : [];
   const root = doc && typeof doc === 'object' ? (doc as Record<string, unknown>) : {};
 
-  const fleetIndex = new Map<string, number>();
-  list(root.fleets).forEach((f, i) => {
-    if (typeof f.id !== 'string') return;
-    const first = fleetIndex.get(f.id);
-    if (first !== undefined)
-      at(
-        ['fleets', i, 'id'],
-        `duplicate fleet id "${f.id}" (first at fleets[${first}]); expected unique ids`,
-      );
-    else fleetIndex.set(f.id, i);
-  });
-  const eventIndex = new Map<string, number>();
-  list(root.events).forEach((e, i) => {
-    if (typeof e.id === 'string') {
-      const first = eventIndex.get(e.id);
-      if (first !== undefined)
+  // Where each id first appears; a later repeat is an error at the repeat.
+  const uniqueIds = (items: Record<string, unknown>[], kind: 'fleet' | 'event') => {
+    const index = new Map<string, number>();
+    const key = `${kind}s`;
+    items.forEach((item, i) => {
+      if (typeof item.id !== 'string') return;
+      const first = index.get(item.id);
+      if (first === undefined) index.set(item.id, i);
+      else
         at(
-          ['events', i, 'id'],
-          `duplicate event id "${e.id}" (first at events[${first}]); expected unique ids`,
+          [key, i, 'id'],
+          `duplicate ${kind} id "${item.id}" (first at ${key}[${first}]); expected unique ids`,
         );
-      else eventIndex.set(e.id, i);
-    }
+    });
+    return index;
+  };
+  const fleetIndex = uniqueIds(list(root.fleets), 'fleet');
+  const events = list(root.events);
+  uniqueIds(events, 'event');
+  events.forEach((e, i) => {
     const fleets = list(e.fleets);
     const seen = new Set<string>();
     fleets.forEach((ef, j) => {
