@@ -378,6 +378,16 @@ async function status(deps: RunbookDeps, now: number, only?: EventView) {
       });
     }
     const shield = es.shield as { mode?: string; lastVerdict?: string } | undefined;
+    // The newest verdict's evidence, so on-call sees why, not just what.
+    const lastVerdict = rc.config.shield
+      ? (await deps.state.listAudit({ eventId: view.event.id, sinceMs: now - 15 * 60_000 }))
+          .filter((a) => a.kind === 'shield' && a.action.startsWith('verdict:'))
+          .at(-1)
+      : undefined;
+    const evidence = (
+      (lastVerdict?.decision as { evidence?: { text: string; firing: boolean }[] } | undefined)?.evidence ??
+      []
+    ).map((e) => ({ firing: e.firing, text: e.text }));
     const override = es.shieldOverride && es.shieldOverride.untilMs > now ? es.shieldOverride : null;
     events.push({
       id: view.event.id,
@@ -392,6 +402,7 @@ async function status(deps: RunbookDeps, now: number, only?: EventView) {
             mode: override?.mode ?? shield?.mode ?? 'disarmed',
             verdict: shield?.lastVerdict ?? null,
             manual: override,
+            evidence,
           }
         : null,
       schedules: schedules ?? null,

@@ -6,13 +6,16 @@ import {
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
+import type { Rule } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
+import { WafV2Switch } from '../../lambda/adapters/waf-switch';
 import { EventBridgeSchedules } from '../../lambda/adapters/eventbridge-schedules';
 import type { RunbookDeps } from '../../lambda/controller/runbook';
 import { watchTick } from '../../lambda/controller/watch';
 import { makeRunbookHandler } from '../../lambda/handlers/runbook';
 import { noWaitRetry } from '../fakes/clock';
-import { lambdaContext, testDeps, testRuntime } from '../fixtures/runtime';
+import { RUNTIME_CONFIG_TEXT, lambdaContext, testDeps, testRuntime } from '../fixtures/runtime';
 
 const aas = mockClient(ApplicationAutoScalingClient);
 const ecs = mockClient(ECSClient);
@@ -340,5 +343,78 @@ describe('runbook handler', () => {
     expect(out).toMatchObject({ ok: true, changed: ['automation active -> paused'] });
     const rec = (await state.listAudit({})).find((r) => r.action === 'pause');
     expect(rec?.actor).toBe('arn:aws:sts::123456789012:assumed-role/Responder/alice (ssm:exec-1)');
+  });
+});
+
+describe('runbook shield operations', () => {
+  const waf = mockClient(WAFV2Client);
+  const SHIELD = `shield:
+  webAcl: { mode: existing, name: join-acl, id: acl-1, arn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/join-acl/acl-1', region: us-east-1 }
+  rules:
+    - { name: ip-reputation, kind: managed-rule-group, group: AWSManagedRulesAmazonIpReputationList }
+`;
+  const shieldRuntime = testRuntime(RUNTIME_CONFIG_TEXT + SHIELD);
+
+  it('arms by hand at once, records the manual mode with its expiry, and tells on-call', async () => {
+    // Prepare
+    waf.reset();
+    let rules: Rule[] = [
+      {
+        Name: 'ip-reputation',
+        Priority: 1,
+        OverrideAction: { Count: {} },
+        Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'x' } },
+        VisibilityConfig: undefined as never,
+      },
+    ];
+    waf
+      .on(GetWebACLCommand)
+      .callsFake(() => ({ WebACL: { Name: 'join-acl', Id: 'acl-1', Rules: rules }, LockToken: 't' }));
+    waf.on(UpdateWebACLCommand).callsFake((input: { Rules: Rule[] }) => {
+      rules = input.Rules;
+      return {};
+    });
+    const t = testDeps(RAMP + 10 * MIN, shieldRuntime);
+    const published: string[] = [];
+    const deps: RunbookDeps = {
+      ...t.deps,
+      notifier: { publish: async (subject) => void published.push(subject) },
+      waf: new WafV2Switch(
+        new WAFV2Client({ region: 'us-east-1' }),
+        { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
+        [{ name: 'ip-reputation', armedAction: 'Block' }],
+        t.clock,
+        noWaitRetry,
+      ),
+    };
+    const handler = makeRunbookHandler(
+      () => deps,
+      async () => 'unused',
+    );
+    // Act
+    const res = (await handler(
+      {
+        rawPath: '/',
+        body: JSON.stringify({
+          op: 'shield',
+          eventId: 'ev',
+          mode: 'arm',
+          forMinutes: 20,
+          reason: 'botnet seen by the CDN',
+        }),
+        isBase64Encoded: false,
+        requestContext: { authorizer: { iam: { userArn: ONCALL } } },
+      } as never,
+      lambdaContext(),
+    )) as { statusCode: number; body: string };
+    // Assess
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body).changed[0]).toMatch(
+      /shield armed by hand for ev until .* rules switched: ip-reputation/,
+    );
+    expect(rules[0]!.OverrideAction).toEqual({ None: {} });
+    const ev = await t.state.getEvent('ev');
+    expect(ev.shieldOverride).toMatchObject({ mode: 'armed', by: ONCALL, untilMs: RAMP + 30 * MIN });
+    expect(published).toEqual(['SurgeGuard shield armed by hand (ev)']);
   });
 });

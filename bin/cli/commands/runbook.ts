@@ -268,7 +268,12 @@ interface StatusData {
     end: string;
     shiftMinutes: number;
     hold: { untilMs: number } | null;
-    shield: { mode: string; verdict: string | null; manual: { mode: string; untilMs: number } | null } | null;
+    shield: {
+      mode: string;
+      verdict: string | null;
+      manual: { mode: string; untilMs: number } | null;
+      evidence: { firing: boolean; text: string }[];
+    } | null;
     schedules: { name: string; expression: string; state: string }[] | null;
     fleets: {
       fleet: string;
@@ -304,6 +309,8 @@ function renderStatus(r: RunbookResponse): string {
       lines.push(
         `  shield: ${e.shield.mode}${e.shield.manual ? ` (by hand until ${new Date(e.shield.manual.untilMs).toISOString()})` : ''}, last verdict ${e.shield.verdict ?? 'none yet'}`,
       );
+      for (const ev of e.shield.evidence ?? [])
+        lines.push(`    ${ev.firing ? '[firing]' : '[ok]    '} ${ev.text}`);
     }
     if (e.schedules)
       lines.push(
