@@ -265,18 +265,19 @@ export class ShieldController implements ShieldHook {
       });
       return;
     }
-    try {
-      const res = await this.deps.waf.apply(desired);
-      await this.audit({
+    const auditCall = (r: Pick<AuditRecord, 'result' | 'inputs' | 'error'>) =>
+      this.audit({
         atMs: nowMs,
         eventId: trigger?.eventId,
         actor: this.deps.actor,
         kind: 'aws-call',
         action: `UpdateWebACL:${what}`,
         reason,
-        inputs: { rules: res.changed, before: actual },
-        result: 'ok',
+        ...r,
       });
+    try {
+      const res = await this.deps.waf.apply(desired);
+      await auditCall({ inputs: { rules: res.changed, before: actual }, result: 'ok' });
       if (!drift || desired === 'armed') {
         await this.notify(
           `SurgeGuard shield ${desired === 'armed' ? 'ARMED' : 'disarmed'}${trigger ? ` (${trigger.eventId})` : ''}`,
@@ -285,16 +286,7 @@ export class ShieldController implements ShieldHook {
       }
     } catch (err) {
       this.deps.log.error('UpdateWebACL failed', { desired, error: errorMessage(err) });
-      await this.audit({
-        atMs: nowMs,
-        eventId: trigger?.eventId,
-        actor: this.deps.actor,
-        kind: 'aws-call',
-        action: `UpdateWebACL:${what}`,
-        reason,
-        result: 'error',
-        error: errorMessage(err),
-      });
+      await auditCall({ result: 'error', error: errorMessage(err) });
     }
   }
 
