@@ -1,5 +1,5 @@
 import { findEvent, fleetTimeline } from '../core/runtime-config';
-import { stepFloor } from '../core/watch-policy';
+import { stepFloor } from '../core/planner';
 import { floorOf } from '../ports';
 import { errorMessage } from '../adapters/retry';
 import type { ControllerDeps, FleetOutcome } from './deps';

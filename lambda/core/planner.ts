@@ -164,14 +164,19 @@ export function planEvent(
   };
 }
 
-/** The plan's floor for a fleet at an instant: the last step at or before it, else the baseline. */
-export function floorAt(plan: FleetPlan, atMs: number): number {
-  let floor = plan.baselineTasks;
-  for (const step of plan.steps) {
+/** The floor a list of plan steps gives at an instant: the last step at or before it, else `before`. */
+export function stepFloor(steps: readonly PlanStep[], atMs: number, before: number): number {
+  let floor = before;
+  for (const step of steps) {
     if (Date.parse(step.at) <= atMs) floor = step.tasks;
     else break;
   }
   return floor;
+}
+
+/** The plan's floor for a fleet at an instant: the last step at or before it, else the baseline. */
+export function floorAt(plan: FleetPlan, atMs: number): number {
+  return stepFloor(plan.steps, atMs, plan.baselineTasks);
 }
 
 interface Sized {

@@ -1,6 +1,7 @@
 import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { holtForecast } from './forecast';
 import type { PlanStep } from './planner';
+import { stepFloor } from './planner';
 import type { Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { UslParams } from './usl';
@@ -114,16 +115,6 @@ export function phaseAt(
   if (nowMs < timeline.doorsOpenMs) return 'prewarming';
   if (nowMs < timeline.holdUntilMs) return 'live';
   return currentTasks > recordedTasks ? 'cooling' : 'done';
-}
-
-/** The plan's floor at an instant: the last step at or before it, else the recorded pre-event floor. */
-export function stepFloor(steps: readonly PlanStep[], nowMs: number, before: number): number {
-  let floor = before;
-  for (const step of steps) {
-    if (Date.parse(step.at) <= nowMs) floor = step.tasks;
-    else break;
-  }
-  return floor;
 }
 
 /**

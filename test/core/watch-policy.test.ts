@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import type { Datapoint } from '../../lambda/core/series';
 import type { WatchInput } from '../../lambda/core/watch-policy';
-import { decideWatch, phaseAt, stepFloor } from '../../lambda/core/watch-policy';
+import { stepFloor } from '../../lambda/core/planner';
+import { decideWatch, phaseAt } from '../../lambda/core/watch-policy';
 import { tasksFor, uslCapacity } from '../../lambda/core/usl';
 
 const T0 = Date.parse('2030-06-01T20:00:00Z'); // scheduled start
