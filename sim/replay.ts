@@ -6,7 +6,7 @@ import { watchTick } from '../lambda/controller/watch';
 import type { Config, WafRuleConfig } from '../lambda/core/config/schema';
 import { configSchema } from '../lambda/core/config/schema';
 import type { Detection } from '../lambda/core/detector';
-import { detect, shieldRules } from '../lambda/core/detector';
+import { detect } from '../lambda/core/detector';
 import type { RuntimeConfig } from '../lambda/core/runtime-config';
 import { buildRuntimeConfig, findEvent, watchWindow } from '../lambda/core/runtime-config';
 import { tasksFor } from '../lambda/core/usl';
@@ -595,10 +595,3 @@ function oraclePlan(ls: LoadedScenario, beginRel: number, seconds: number): Map<
   }
   return out;
 }
-
-/** Runs every shipped policy, in the order of {@link POLICY_NAMES}. */
-export function allPolicies(): PolicyName[] {
-  return [...POLICY_NAMES];
-}
-
-export { shieldRules };

@@ -1,7 +1,6 @@
 import type { Datapoint } from '../lambda/core/series';
 import { uslCapacity } from '../lambda/core/usl';
-import type { FleetTruth, LoadedScenario, Scenario, ScenarioAttack, ScenarioFleet } from './scenario';
-import { demandAt } from './scenario';
+import type { FleetTruth, Scenario, ScenarioAttack, ScenarioFleet } from './scenario';
 
 /** The app metrics the world publishes per fleet (the names the SurgeGuard config gives them). */
 export const APP_METRICS = [
@@ -421,9 +420,4 @@ export class WorldWaf {
   anyArmed(t: number): boolean {
     return this.rules.some((r) => this.effectiveMode(r.name, t) === 'armed');
   }
-}
-
-/** The scheduled start as seconds on the world's clock (which counts from the start). */
-export function worldDemand(ls: LoadedScenario, t: number): number {
-  return demandAt(ls.scenario, t);
 }
