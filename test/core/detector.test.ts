@@ -49,6 +49,9 @@ function run(
   return out;
 }
 
+/** A join flood: invalid tokens from reputation-listed IPs. */
+const FLOOD = sample({ joinRequests: 50_000, joinSuccesses: 1000, joinErrorsAuth: 48_000, reputation: 0.6 });
+
 const times = <T>(n: number, f: (i: number) => T) => Array.from({ length: n }, (_, i) => f(i));
 
 describe('detector and shield', () => {
@@ -78,13 +81,7 @@ describe('detector and shield', () => {
   });
 
   it('a join flood with invalid tokens from reputation-listed IPs arms within K ticks', () => {
-    const flood = sample({
-      joinRequests: 50_000,
-      joinSuccesses: 1000,
-      joinErrorsAuth: 48_000,
-      reputation: 0.6,
-    });
-    const r = run([sample(), sample(), flood, flood, flood]);
+    const r = run([sample(), sample(), FLOOD, FLOOD, FLOOD]);
     expect(r.map((t) => t.verdict)).toEqual(['normal', 'normal', 'attack', 'attack', 'attack']);
     expect(r.map((t) => t.mode)).toEqual(['disarmed', 'disarmed', 'disarmed', 'armed', 'armed']);
     expect(r[3]!.change).toBe('arm');
@@ -106,15 +103,9 @@ describe('detector and shield', () => {
   });
 
   it('flapping input respects hysteresis: no disarm before M quiet ticks and the minimum armed time', () => {
-    const flood = sample({
-      joinRequests: 50_000,
-      joinSuccesses: 1000,
-      joinErrorsAuth: 48_000,
-      reputation: 0.6,
-    });
     const quiet = sample();
     // Attack, then alternate quiet and attack every tick for a long time.
-    const r = run([flood, flood, ...times(60, (i) => (i % 2 ? flood : quiet))]);
+    const r = run([FLOOD, FLOOD, ...times(60, (i) => (i % 2 ? FLOOD : quiet))]);
     const switches = r.filter((t) => t.change).length;
     expect(r[1]!.mode).toBe('armed');
     expect(switches).toBe(1);
@@ -122,15 +113,9 @@ describe('detector and shield', () => {
   });
 
   it('disarms after M quiet ticks and the minimum armed time, and caps switches per hour', () => {
-    const flood = sample({
-      joinRequests: 50_000,
-      joinSuccesses: 1000,
-      joinErrorsAuth: 48_000,
-      reputation: 0.6,
-    });
     const quiet = sample();
     // 20 s ticks: min armed 10 min = 30 ticks.
-    const cycle = [flood, flood, ...times(40, () => quiet)];
+    const cycle = [FLOOD, FLOOD, ...times(40, () => quiet)];
     const r = run([...cycle, ...cycle, ...cycle, ...cycle]);
     const changes = r.filter((t) => t.change).map((t) => t.change);
     const firstDisarm = r.findIndex((t) => t.change === 'disarm');
@@ -139,25 +124,15 @@ describe('detector and shield', () => {
   });
 
   it('missing metrics hold the current mode', () => {
-    const flood = sample({
-      joinRequests: 50_000,
-      joinSuccesses: 1000,
-      joinErrorsAuth: 48_000,
-      reputation: 0.6,
-    });
-    const r = run([flood, flood, undefined, undefined, ...times(40, () => undefined)]);
+    const r = run([FLOOD, FLOOD, undefined, undefined, ...times(40, () => undefined)]);
     expect(r.slice(1).every((t) => t.mode === 'armed')).toBe(true);
-    const d = run([flood, undefined, flood]);
+    const d = run([FLOOD, undefined, FLOOD]);
     // Unknown ticks neither count for nor reset the attack streak.
     expect(d.map((t) => t.mode)).toEqual(['disarmed', 'disarmed', 'armed']);
   });
 
   it('explains its verdict with each signal, its value, baseline and threshold', () => {
-    const d = detect(
-      sample({ joinRequests: 50_000, joinSuccesses: 1000, joinErrorsAuth: 48_000, reputation: 0.6 }),
-      learned(),
-      cfg,
-    );
+    const d = detect(FLOOD, learned(), cfg);
     const auth = d.evidence.find((e) => e.signal === 'auth-failures')!;
     expect(auth).toMatchObject({ firing: true, value: 0.96 });
     expect(auth.baseline).toBeCloseTo(0.02, 6);
