@@ -1,5 +1,5 @@
 import type { RuntimeConfig } from '../core/runtime-config';
-import type { WatchDecision } from '../core/watch-policy';
+import type { WatchDecision, WatchInput } from '../core/watch-policy';
 import type {
   CapacityActuator,
   Clock,
@@ -75,6 +75,17 @@ export function addressOf(fleet: FleetConfig): FleetAddress {
     cluster: fleet.cluster,
     service: fleet.service,
     mode: fleet.scalingMode,
+  };
+}
+
+/** What the watch policy needs to know of a fleet, from its config. */
+export function policyFleet(fleet: FleetConfig): WatchInput['fleet'] {
+  return {
+    maxTasks: fleet.maxTasks,
+    vcpuPerTask: fleet.vcpuPerTask,
+    startupSeconds: fleet.startupSeconds,
+    periodSeconds: fleet.metrics.periodSeconds,
+    delaySeconds: fleet.metrics.delaySeconds,
   };
 }
 

@@ -4,7 +4,7 @@ import type { FleetMetricsWindow } from '../core/watch-policy';
 import { floorOf } from '../ports';
 import { errorMessage } from '../adapters/retry';
 import type { ControllerDeps, FleetOutcome } from './deps';
-import { PartialFailureError, addressOf } from './deps';
+import { PartialFailureError, addressOf, policyFleet } from './deps';
 import { UnknownEventError } from './prescale';
 import { activeHold } from './shared';
 import { liveEvents, readMetrics, safeAudit } from './watch';
@@ -93,13 +93,7 @@ export async function runRestore(
           timeline,
           model: deps.runtime.models[fleet.id]!,
           headroom: view.event.headroom,
-          fleet: {
-            maxTasks: fleet.maxTasks,
-            vcpuPerTask: fleet.vcpuPerTask,
-            startupSeconds: fleet.startupSeconds,
-            periodSeconds: fleet.metrics.periodSeconds,
-            delaySeconds: fleet.metrics.delaySeconds,
-          },
+          fleet: policyFleet(fleet),
           controller: deps.runtime.config.controller,
           stepDown: view.event.stepDown,
           metrics: windows.get(fleet.id) ?? {},

@@ -10,7 +10,7 @@ import { floorOf } from '../ports';
 import type { EventState, FleetState, GlobalState } from '../ports/state';
 import { errorMessage } from '../adapters/retry';
 import type { ControllerDeps, FleetOutcome } from './deps';
-import { PartialFailureError, addressOf } from './deps';
+import { PartialFailureError, addressOf, policyFleet } from './deps';
 import { metricQueries, windowsOf } from './metric-queries';
 import { activeHold, recordSettings } from './shared';
 
@@ -240,13 +240,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       timeline,
       model: deps.runtime.models[fleetId]!,
       headroom: t.live.view.event.headroom,
-      fleet: {
-        maxTasks: t.fleet.maxTasks,
-        vcpuPerTask: t.fleet.vcpuPerTask,
-        startupSeconds: t.fleet.startupSeconds,
-        periodSeconds: t.fleet.metrics.periodSeconds,
-        delaySeconds: t.fleet.metrics.delaySeconds,
-      },
+      fleet: policyFleet(t.fleet),
       controller: deps.runtime.config.controller,
       stepDown: t.live.view.event.stepDown,
       metrics: t.metrics,
