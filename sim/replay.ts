@@ -41,7 +41,10 @@ export interface PolicyFigures {
   costVsOracle: number | null;
   wafArmed: boolean;
   firstArmSecondsAfterAttackStart: number | null;
+  /** Minutes the rules were in effect with no attack underway, from arming that no attack caused. */
   wafArmedMinutesWithoutAttack: number;
+  /** Minutes an attack-triggered arming stayed in effect after the attack stopped (disarm hysteresis + metric delay). */
+  wafArmedMinutesAfterAttack: number;
   legitRequestsBlockedFraction: number;
 }
 
@@ -237,6 +240,22 @@ class TargetTracking {
   }
 }
 
+/**
+ * The seconds (relative to the scheduled start) a replay covers: from 10 minutes before the audience or the watch,
+ * whichever comes first, to an hour after the audience has gone and the watch window has closed.
+ */
+export function replayHorizon(
+  ls: LoadedScenario,
+  window: { fromMs: number; toMs: number },
+): { beginRel: number; endRel: number } {
+  const demand = ls.scenario.demand;
+  const lastDemandMin = demand[demand.length - 1]![0];
+  return {
+    beginRel: Math.floor(Math.min(demand[0]![0] * 60, (window.fromMs - ls.startMs) / 1000) - 600),
+    endRel: Math.ceil(Math.max(lastDemandMin * 60, (window.toMs - ls.startMs) / 1000) + 3600),
+  };
+}
+
 /** Alarm delays that reproduce AWS's measured reaction times (363 s at 60 s metrics, 86 s at 20 s): see bench. */
 export const TT_ALARM_DELAY_SECONDS = { 60: 180, 20: 20 } as const;
 
@@ -250,9 +269,7 @@ async function runPolicy(
   const eventId = runtime.config.events[0]!.id;
   const view = findEvent(runtime, eventId)!;
   const window = watchWindow(runtime, view, 0);
-  const lastDemandMin = s.demand[s.demand.length - 1]![0];
-  const beginRel = Math.floor(Math.min(s.demand[0]![0] * 60, (window.fromMs - ls.startMs) / 1000) - 600);
-  const endRel = Math.ceil(Math.max(lastDemandMin * 60, (window.toMs - ls.startMs) / 1000) + 3600);
+  const { beginRel, endRel } = replayHorizon(ls, window);
   const seconds = endRel - beginRel;
   const worldStartMs = ls.startMs + beginRel * 1000;
 
@@ -349,6 +366,11 @@ async function runPolicy(
   let legitReq = 0;
   let legitBlocked = 0;
   let armedWithoutAttackSeconds = 0;
+  let armedAfterAttackSeconds = 0;
+  // Whether the current arming was decided while the controller's metrics could still show an attack.
+  let armingAttackDriven = false;
+  let configuredArmedBefore = name === 'always-block';
+  const visibleLagSeconds = s.metrics.delaySeconds + s.metrics.periodSeconds;
   let firstArmRel: number | null = null;
   const minuteLegit = new Map<number, { attempts: number; admitted: number }>();
   let wafEverArmed = name === 'always-block';
@@ -474,7 +496,13 @@ async function runPolicy(
     if (anyConfiguredArmed && !wafEverArmed) wafEverArmed = true;
     if (anyConfiguredArmed && firstArmRel === null && name !== 'always-block') firstArmRel = rel;
     const attackNow = attacks.some((x) => rel >= x.from && rel < x.to);
-    if (armedNow && !attackNow) armedWithoutAttackSeconds++;
+    if (anyConfiguredArmed && !configuredArmedBefore)
+      armingAttackDriven = attacks.some((x) => rel >= x.from && rel < x.to + visibleLagSeconds);
+    configuredArmedBefore = anyConfiguredArmed;
+    if (armedNow && !attackNow) {
+      if (armingAttackDriven) armedAfterAttackSeconds++;
+      else armedWithoutAttackSeconds++;
+    }
 
     if (demand > 0) {
       servedSum += Math.min(served, demand);
@@ -536,6 +564,7 @@ async function runPolicy(
       firstArmSecondsAfterAttackStart:
         firstAttack !== null && firstArmRel !== null ? firstArmRel - firstAttack : null,
       wafArmedMinutesWithoutAttack: armedWithoutAttackSeconds / 60,
+      wafArmedMinutesAfterAttack: armedAfterAttackSeconds / 60,
       legitRequestsBlockedFraction: legitReq > 0 ? legitBlocked / legitReq : 0,
     },
   };

@@ -19,6 +19,7 @@ export function comparisonRows(runs: readonly PolicyRun[]): string[][] {
       'WAF armed',
       'first arm (s)',
       'armed w/o attack (min)',
+      'armed after attack (min)',
       'legit blocked',
     ],
     ...runs.map((r) => {
@@ -34,6 +35,7 @@ export function comparisonRows(runs: readonly PolicyRun[]): string[][] {
         f.wafArmed ? 'yes' : 'no',
         f.firstArmSecondsAfterAttackStart === null ? '-' : String(f.firstArmSecondsAfterAttackStart),
         f.wafArmedMinutesWithoutAttack.toFixed(1),
+        f.wafArmedMinutesAfterAttack.toFixed(1),
         pct(f.legitRequestsBlockedFraction, 3),
       ];
     }),

@@ -21,6 +21,7 @@ describe('surgeguard replay', () => {
         'wafArmed',
         'firstArmSecondsAfterAttackStart',
         'wafArmedMinutesWithoutAttack',
+        'wafArmedMinutesAfterAttack',
         'legitRequestsBlockedFraction',
       ].sort(),
     );

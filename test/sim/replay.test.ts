@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { AWS_REACTION, measureReaction } from '../../sim/calibration';
 import { replay } from '../../sim/replay';
 import { loadScenario } from '../../sim/scenario';
+import { DETECTOR_DEFAULTS } from '../../lambda/core/config/schema';
 
 const scenario = (name: string) => loadScenario(join(__dirname, '..', '..', 'scenarios', `${name}.yaml`));
 
@@ -56,12 +57,26 @@ describe('SurgeGuard against the baselines', () => {
   });
 
   it('arms within three minutes of a join flood and blocks no more than 0.1% of listeners', async () => {
-    const [sg] = await replay(scenario('join-flood-200k'), ['surgeguard']);
+    const ls = scenario('join-flood-200k');
+    const [sg, naive] = await replay(ls, ['surgeguard', 'naive-shield']);
     expect(sg!.figures.wafArmed).toBe(true);
     expect(sg!.figures.firstArmSecondsAfterAttackStart).not.toBeNull();
     expect(sg!.figures.firstArmSecondsAfterAttackStart!).toBeLessThanOrEqual(180);
     expect(sg!.figures.legitRequestsBlockedFraction).toBeLessThanOrEqual(0.001);
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.999);
     expect(sg!.verdicts.some((v) => v.verdict === 'attack')).toBe(true);
+    // Nothing but the attack armed it; it lets go as soon as the hysteresis allows once the flood stops.
+    expect(sg!.figures.wafArmedMinutesWithoutAttack).toBe(0);
+    const s = ls.scenario;
+    const releaseBoundSeconds =
+      s.metrics.delaySeconds +
+      s.metrics.periodSeconds +
+      DETECTOR_DEFAULTS.disarmAfterQuietTicks * s.tickSeconds +
+      s.waf.propagationSeconds;
+    expect(sg!.figures.wafArmedMinutesAfterAttack).toBeGreaterThan(0);
+    expect(sg!.figures.wafArmedMinutesAfterAttack * 60).toBeLessThanOrEqual(releaseBoundSeconds);
+    // The naive shield armed on the audience before the flood: that arming is counted as without attack.
+    expect(naive!.figures.firstArmSecondsAfterAttackStart!).toBeLessThan(0);
+    expect(naive!.figures.wafArmedMinutesWithoutAttack).toBeGreaterThan(0);
   });
 });
