@@ -17,6 +17,7 @@ import { noTelemetry, silentLog } from '../lambda/ports';
 import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import { SimCapacity, SimClock } from '../sim/ports';
 import { AWS_REACTION, measureReaction } from '../sim/calibration';
+import { planFloorTaskHours, withLinearTruth } from '../sim/bounds';
 import { POLICY_NAMES, replay } from '../sim/replay';
 import { comparisonRows } from '../sim/report';
 import { loadScenario } from '../sim/scenario';
@@ -67,6 +68,16 @@ async function main(): Promise<void> {
     say(ls.scenario.description ?? '');
     say();
     say(md(comparisonRows(runs)));
+    say();
+    const oracleHours = runs.find((r) => r.name === 'oracle')!.figures.taskHours;
+    const floorHours = planFloorTaskHours(ls);
+    const linear = withLinearTruth(ls);
+    const [linearOracle] = await replay(linear, ['oracle']);
+    const linearFloor = planFloorTaskHours(linear);
+    const th = (x: number) => Math.round(x).toLocaleString('en-US');
+    say(
+      `The plan's floor alone, planned from the true capacity (a perfect scaling test): ${th(floorHours)} task-hours, ${(floorHours / oracleHours).toFixed(2)}x the oracle. The watch never goes below it during the event, so this is the least any policy following the sizing rules (headroom on listeners, ready before doors open, held to end plus tail, gradual step-down) can spend here. On a fleet that scaled linearly (same listeners per task, sigma = kappa = 0) the floor would be ${th(linearFloor)} task-hours against an oracle of ${th(linearOracle!.figures.taskHours)}: ${(linearFloor / linearOracle!.figures.taskHours).toFixed(2)}x.`,
+    );
     say();
     const ticks = runs.find((r) => r.name === 'surgeguard')!.tickMs;
     say(
