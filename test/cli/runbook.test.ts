@@ -138,4 +138,15 @@ describe('surgeguard runbook commands', () => {
     );
     expect(unreachable.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('asks the stack of every region in the config when no stack is named', () => {
+    const r = runCli(['status'], { env: { ...NO_AWS, AWS_REGION: 'ap-south-1' } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^\[us-east-1\]\nFAILED: no AWS credentials/m);
+    expect(r.stdout).toMatch(/^\[eu-west-1\]\nFAILED: no AWS credentials/m);
+    expect(r.stdout).not.toMatch(/ap-south-1/);
+    expect(r.stderr).toMatch(
+      /^surgeguard: not done in every region: us-east-1: no AWS credentials.*; eu-west-1: /,
+    );
+  });
 });

@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { DEFAULT_CONFIG_PATH } from '../../../lambda/adapters/config-file';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
+import { InputError, formatIssue } from '../../../lambda/core/issues';
 import type { RunbookResponse } from '../../../lambda/controller/runbook';
 import type { AuditRecord } from '../../../lambda/ports/state';
 import { int, table } from '../format';
@@ -10,6 +11,7 @@ import { EXIT, UserError } from '../io';
 import { parseMinutes } from '../runbook/duration';
 import type { TransportOptions } from '../runbook/transport';
 import { transportFor } from '../runbook/transport';
+import { regionalFailure, regionsFor, sendToRegions } from '../runbook/regions';
 
 interface Common extends TransportOptions {
   json?: boolean;
@@ -19,13 +21,16 @@ interface Common extends TransportOptions {
 /** The options every runbook command takes. */
 function withCommon(cmd: Command): Command {
   return cmd
-    .option('--region <region>', 'AWS region of the SurgeGuard stack (default: AWS_REGION)')
+    .option(
+      '--region <region>',
+      "ask this region's stack only (default: every region the request touches, from the config)",
+    )
     .option('--profile <name>', 'AWS profile to sign with')
     .option('--stack <name>', 'stack whose outputs name the runbook URL (default: SurgeGuard-<region>)')
     .option('--url <url>', 'the runbook function URL')
     .option('--function <name>', 'the runbook function (its URL is looked up)')
     .option('--local <stateFile>', 'rehearse against a local state file: no AWS')
-    .option('-c, --config <path>', 'event config file (for --local)', DEFAULT_CONFIG_PATH)
+    .option('-c, --config <path>', 'event config file (regions to ask; the rehearsal)', DEFAULT_CONFIG_PATH)
     .option('--json', 'print the answer as JSON');
 }
 
@@ -57,14 +62,56 @@ async function confirm(io: CliIo, o: Common, what: string): Promise<void> {
   void io;
 }
 
+/**
+ * The regions to ask when no stack is named: those the request touches, from the config. Undefined when a stack
+ * is named (or the rehearsal runs locally), or when there is no config here and AWS_REGION names one.
+ */
+function routedRegions(o: Common, request: Record<string, unknown>): string[] | undefined {
+  if (o.local || o.region || o.url || o.function || o.stack) return undefined;
+  let config;
+  try {
+    config = loadConfig(o.config).config;
+  } catch (err) {
+    if (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION) return undefined;
+    const why = err instanceof InputError ? formatIssue(err.issues[0]!) : String(err);
+    throw new UserError(`no region: pass --region, set AWS_REGION, or run where the config is (${why})`);
+  }
+  return regionsFor(config, request);
+}
+
 async function send(
   io: CliIo,
   o: Common,
   request: Record<string, unknown>,
   render: (r: RunbookResponse) => string,
 ): Promise<void> {
-  const res = await transportFor(o).send(request);
-  io.out(o.json ? JSON.stringify(res, null, 2) : render(res));
+  const regions = routedRegions(o, request);
+  if (!regions || regions.length === 1) {
+    const res = await transportFor(regions ? { ...o, region: regions[0] } : o).send(request);
+    io.out(o.json ? JSON.stringify(res, null, 2) : render(res));
+    return;
+  }
+  const answers = await sendToRegions(regions, (region) => transportFor({ ...o, region }), request);
+  const failure = regionalFailure(answers);
+  if (o.json) {
+    const byRegion = Object.fromEntries(
+      answers.map(({ region, ...rest }) => [region, rest.response ?? rest]),
+    );
+    io.out(JSON.stringify({ ok: !failure, op: request.op, regions: byRegion }, null, 2));
+  } else {
+    const lines: string[] = [];
+    for (const a of answers) {
+      lines.push(`[${a.region}]`);
+      if (a.response) lines.push(render(a.response));
+      if (a.error !== undefined) lines.push(`FAILED: ${a.error}`);
+      if (a.skipped) lines.push('not sent: an earlier region failed');
+      if (a.undo?.response) lines.push(`undone: ${changedLines(a.undo.response)}`);
+      if (a.undo?.error !== undefined) lines.push(`UNDO FAILED: ${a.undo.error}`);
+      lines.push('');
+    }
+    io.out(lines.join('\n').trimEnd());
+  }
+  if (failure) throw new UserError(`not done in every region: ${failure}`);
 }
 
 const changedLines = (r: RunbookResponse) =>
