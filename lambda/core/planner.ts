@@ -9,6 +9,7 @@ import { tasksFor } from './usl';
 export type PlanWarningCode =
   | 'EXTRAPOLATION'
   | 'BEYOND_USL_PEAK'
+  | 'NEAR_USL_PEAK'
   | 'MAX_TASKS'
   | 'SERVICE_LIMIT'
   | 'VCPU_QUOTA'
@@ -110,13 +111,7 @@ export function planEvent(
     const fleet = fleetById.get(ef.fleet) as FleetConfig;
     const model = models[ef.fleet];
     if (!model) throw new RangeError(`no capacity model for fleet ${ef.fleet}`);
-    return sizeFleet(
-      fleet,
-      model,
-      event.expectedPeakListeners * ef.share * (1 + event.headroom),
-      minPoints,
-      minR2,
-    );
+    return sizeFleet(fleet, model, event.expectedPeakListeners * ef.share, event.headroom, minPoints, minR2);
   });
   capToVcpuQuota(sized, config);
 
@@ -187,13 +182,21 @@ interface Sized {
   warnings: PlanWarning[];
 }
 
+/**
+ * Headroom costing more than this many times its own share in tasks means the fleet is on the flat part of its
+ * curve: 30% more listeners for 60% or more tasks.
+ */
+const NEAR_PEAK_HEADROOM_COST = 2;
+
 function sizeFleet(
   fleet: FleetConfig,
   model: CapacityModel,
-  listeners: number,
+  forecastListeners: number,
+  headroom: number,
   minPoints: number,
   minR2: number,
 ): Sized {
+  const listeners = forecastListeners * (1 + headroom);
   const warnings: PlanWarning[] = [];
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   if (model.points < minPoints) {
@@ -221,6 +224,22 @@ function sizeFleet(
         model.peakTasks !== null && model.peakListeners !== null
           ? `needs ${fmt(listeners)} listeners but one fleet peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks (more tasks carry fewer): split the audience across at least ${cells} fleets (cells) of at most ${fmt(model.peakTasks)} tasks each`
           : `needs ${fmt(listeners)} listeners but one fleet approaches at most ${fmt(model.peakListeners ?? 0)}: split the audience across at least ${cells} fleets (cells)`,
+    });
+  }
+  const bare = tasksFor(model, forecastListeners);
+  if (
+    inverse.reachable &&
+    inverse.tasks !== null &&
+    bare.reachable &&
+    bare.tasks &&
+    headroom > 0 &&
+    model.peakListeners !== null &&
+    inverse.tasks / bare.tasks - 1 > NEAR_PEAK_HEADROOM_COST * headroom
+  ) {
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    warnings.push({
+      code: 'NEAR_USL_PEAK',
+      message: `the ${pct(headroom)} headroom costs ${pct(inverse.tasks / bare.tasks - 1)} more tasks (${fmt(bare.tasks)} to ${fmt(inverse.tasks)}): ${fmt(listeners)} listeners is ${pct(listeners / model.peakListeners)} of the most one fleet carries (${fmt(model.peakListeners)}), where each task adds little; split the audience across fleets (cells) to make headroom cheaper`,
     });
   }
   if (raw > model.maxTestedTasks) {

@@ -238,6 +238,9 @@ describe('planEvent warnings', () => {
     ['a healthy plan', {}, undefined, []],
     ['an audience beyond the USL peak', { peak: 1_300_000 }, undefined, ['BEYOND_USL_PEAK', 'EXTRAPOLATION']],
     ['a fleet larger than tested', { peak: 700_000 }, undefined, ['EXTRAPOLATION']],
+    // 30% headroom on 850 k takes 377 tasks to 632 (+68%): the fleet is near its 1.2 M peak.
+    ['headroom near the USL peak', { peak: 850_000 }, model(3000, 0.0005, 1e-6, 1000), ['NEAR_USL_PEAK']],
+    ['no headroom near the USL peak', { peak: 850_000, headroom: 0 }, model(3000, 0.0005, 1e-6, 1000), []],
     ['more than maxTasks', { peak: 700_000, maxTasks: 300 }, model(3000, 0.0005, 1e-6, 1000), ['MAX_TASKS']],
     [
       'more than one service holds',
