@@ -227,19 +227,15 @@ function sizeFleet(
     });
   }
   const bare = tasksFor(model, forecastListeners);
-  if (
-    inverse.reachable &&
-    inverse.tasks !== null &&
-    bare.reachable &&
-    bare.tasks &&
-    headroom > 0 &&
-    model.peakListeners !== null &&
-    inverse.tasks / bare.tasks - 1 > NEAR_PEAK_HEADROOM_COST * headroom
-  ) {
+  const headroomCost =
+    inverse.reachable && inverse.tasks !== null && bare.reachable && bare.tasks
+      ? inverse.tasks / bare.tasks - 1
+      : 0;
+  if (headroom > 0 && model.peakListeners !== null && headroomCost > NEAR_PEAK_HEADROOM_COST * headroom) {
     const pct = (x: number) => `${Math.round(x * 100)}%`;
     warnings.push({
       code: 'NEAR_USL_PEAK',
-      message: `the ${pct(headroom)} headroom costs ${pct(inverse.tasks / bare.tasks - 1)} more tasks (${fmt(bare.tasks)} to ${fmt(inverse.tasks)}): ${fmt(listeners)} listeners is ${pct(listeners / model.peakListeners)} of the most one fleet carries (${fmt(model.peakListeners)}), where each task adds little; split the audience across fleets (cells) to make headroom cheaper`,
+      message: `the ${pct(headroom)} headroom costs ${pct(headroomCost)} more tasks (${fmt(bare.tasks ?? 0)} to ${fmt(raw)}): ${fmt(listeners)} listeners is ${pct(listeners / model.peakListeners)} of the most one fleet carries (${fmt(model.peakListeners)}), where each task adds little; split the audience across fleets (cells) to make headroom cheaper`,
     });
   }
   if (raw > model.maxTestedTasks) {

@@ -255,6 +255,15 @@ describe('planEvent warnings', () => {
     expect(codes(c, m)).toEqual(expected);
   });
 
+  it('says what the headroom costs near the USL peak', () => {
+    const { config } = build({ ...base, peak: 850_000 });
+    const w = planEvent(config.events[0]!, config, { f1: model(3000, 0.0005, 1e-6, 1000) }).fleets[0]!
+      .warnings[0]!;
+    expect(w.message).toMatch(
+      /^the 30% headroom costs 6\d% more tasks \(37\d to 63\d\): 1,105,000 listeners/,
+    );
+  });
+
   it('tells a beyond-peak audience how many cells it needs', () => {
     const { config, models } = build({ ...base, peak: 1_300_000 });
     const w = planEvent(config.events[0]!, config, models).fleets[0]!.warnings[0]!;
