@@ -11,6 +11,7 @@ import type {
   ServiceCounts,
   WafSwitch,
 } from '../lambda/ports';
+import { boundedSettings, sameSettings } from '../lambda/ports';
 import type { AppMetric, WorldFleet, WorldWaf } from './world';
 
 /** The simulation's clock: ms since the epoch, moved by the engine; nothing sleeps. */
@@ -120,16 +121,12 @@ export class SimCapacity implements CapacityActuator {
     return out;
   }
 
-  async applyFloor(fleet: FleetAddress, tasks: number): Promise<ApplyResult> {
+  async applyFloor(fleet: FleetAddress, tasks: number, ceiling?: number | null): Promise<ApplyResult> {
     const before = await this.read(fleet);
-    const f = this.floors.get(fleet.fleetId)!;
-    f.min = tasks;
-    f.max = Math.max(f.max, tasks);
-    return {
-      changed: before.mode === 'min-capacity' && before.minCapacity !== tasks,
-      before,
-      after: await this.read(fleet),
-    };
+    const after = boundedSettings(before, tasks, ceiling);
+    if (after.mode === 'min-capacity')
+      this.floors.set(fleet.fleetId, { min: after.minCapacity, max: after.maxCapacity });
+    return { changed: !sameSettings(before, after), before, after };
   }
 
   async restore(fleet: FleetAddress, settings: CapacitySettings): Promise<ApplyResult> {

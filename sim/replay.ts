@@ -9,7 +9,7 @@ import type { Detection } from '../lambda/core/detector';
 import { detect } from '../lambda/core/detector';
 import type { RuntimeConfig } from '../lambda/core/runtime-config';
 import { buildRuntimeConfig, findEvent, watchWindow } from '../lambda/core/runtime-config';
-import { tasksFor } from '../lambda/core/usl';
+import { tasksFor, uslPeak } from '../lambda/core/usl';
 import { noTelemetry, silentLog } from '../lambda/ports';
 import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import type { WafCounters } from './ports';
@@ -46,6 +46,10 @@ export interface PolicyFigures {
   /** Minutes an attack-triggered arming stayed in effect after the attack stopped (disarm hysteresis + metric delay). */
   wafArmedMinutesAfterAttack: number;
   legitRequestsBlockedFraction: number;
+  /** Most tasks running above the ceiling SurgeGuard decided (MaxCapacity), summed over fleets; null without SurgeGuard. */
+  maxTasksOverCeiling: number | null;
+  /** Most tasks running past the fleet's true capacity peak (where more tasks carry fewer), summed over fleets. */
+  maxTasksPastTruePeak: number;
 }
 
 /** One policy's run: its figures and what charts need. */
@@ -375,6 +379,10 @@ async function runPolicy(
   const minuteLegit = new Map<number, { attempts: number; admitted: number }>();
   let wafEverArmed = name === 'always-block';
 
+  const truePeak = new Map(ls.fleets.map((f) => [f.config.id, uslPeak(f.truth).tasks ?? Infinity]));
+  let maxOverCeiling = 0;
+  let maxPastPeak = 0;
+
   for (let t = 0; t < seconds; t++) {
     const rel = beginRel + t;
     clock.ms = ls.startMs + rel * 1000;
@@ -398,8 +406,11 @@ async function runPolicy(
     for (const f of fleetList) {
       const id = f.config.id;
       const ttDesired = tt.get(id)?.step(t, cpu.get(id)!) ?? 0;
-      if (usesSurgeGuard) f.desired = Math.max(capacity.floors.get(id)!.min, ttDesired);
-      else if (name === 'scheduled') {
+      if (usesSurgeGuard) {
+        // Application Auto Scaling keeps the service's own policies within [MinCapacity, MaxCapacity].
+        const bounds = capacity.floors.get(id)!;
+        f.desired = Math.min(bounds.max, Math.max(bounds.min, ttDesired));
+      } else if (name === 'scheduled') {
         const floor =
           rel >= -15 * 60 && rel < (s.durationMinutes + 30) * 60
             ? scheduledFloor.get(id)!
@@ -504,6 +515,15 @@ async function runPolicy(
       else armedWithoutAttackSeconds++;
     }
 
+    let overCeiling = 0;
+    let pastPeak = 0;
+    for (const f of fleetList) {
+      if (usesSurgeGuard) overCeiling += Math.max(0, f.running - capacity.floors.get(f.config.id)!.max);
+      pastPeak += Math.max(0, f.running - (truePeak.get(f.config.id) ?? Infinity));
+    }
+    maxOverCeiling = Math.max(maxOverCeiling, overCeiling);
+    maxPastPeak = Math.max(maxPastPeak, pastPeak);
+
     if (demand > 0) {
       servedSum += Math.min(served, demand);
       demandSum += demand;
@@ -566,6 +586,8 @@ async function runPolicy(
       wafArmedMinutesWithoutAttack: armedWithoutAttackSeconds / 60,
       wafArmedMinutesAfterAttack: armedAfterAttackSeconds / 60,
       legitRequestsBlockedFraction: legitReq > 0 ? legitBlocked / legitReq : 0,
+      maxTasksOverCeiling: usesSurgeGuard ? maxOverCeiling : null,
+      maxTasksPastTruePeak: maxPastPeak,
     },
   };
 }

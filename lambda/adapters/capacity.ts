@@ -1,12 +1,13 @@
 import type { ApplyResult, CapacityActuator, CapacitySettings, FleetAddress, ServiceCounts } from '../ports';
-import { floorSettings } from '../ports';
+import { boundedSettings, sameSettings } from '../ports';
 import type { EcsServiceAdapter } from './ecs-service';
 import type { ScalableTargetAdapter } from './scalable-target';
 
 /**
- * Moves a fleet's floor the way its config says: `min-capacity` raises the scalable target's MinCapacity (and
- * MaxCapacity where it is below), so the service's own target tracking keeps working above the floor;
- * `desired-count` sets the service's desiredCount. Writes nothing when nothing changes.
+ * Moves a fleet's floor and ceiling the way its config says: `min-capacity` sets the scalable target's MinCapacity
+ * and MaxCapacity, so the service's own target tracking keeps working between them; `desired-count` sets the
+ * service's desiredCount and, where the service has a scalable target, suspends its dynamic scale-out while a
+ * ceiling is held. Writes nothing when nothing changes.
  */
 export class FleetCapacityActuator implements CapacityActuator {
   constructor(
@@ -15,17 +16,24 @@ export class FleetCapacityActuator implements CapacityActuator {
   ) {}
 
   async read(fleet: FleetAddress): Promise<CapacitySettings> {
-    if (fleet.mode === 'min-capacity') return { mode: 'min-capacity', ...(await this.targets.read(fleet)) };
-    return { mode: 'desired-count', desiredCount: await this.ecs.desired(fleet) };
+    if (fleet.mode === 'min-capacity') {
+      const t = await this.targets.read(fleet);
+      return { mode: 'min-capacity', minCapacity: t.minCapacity, maxCapacity: t.maxCapacity };
+    }
+    const desiredCount = await this.ecs.desired(fleet);
+    const target = await this.targets.find(fleet);
+    return target
+      ? { mode: 'desired-count', desiredCount, scaleOutSuspended: target.scaleOutSuspended }
+      : { mode: 'desired-count', desiredCount };
   }
 
   counts(fleets: readonly FleetAddress[]): Promise<Map<string, ServiceCounts>> {
     return this.ecs.counts(fleets);
   }
 
-  async applyFloor(fleet: FleetAddress, tasks: number): Promise<ApplyResult> {
+  async applyFloor(fleet: FleetAddress, tasks: number, ceiling?: number | null): Promise<ApplyResult> {
     const before = await this.read(fleet);
-    const after = floorSettings(before, tasks);
+    const after = boundedSettings(before, tasks, ceiling);
     return this.write(fleet, before, after);
   }
 
@@ -46,15 +54,16 @@ export class FleetCapacityActuator implements CapacityActuator {
   ): Promise<ApplyResult> {
     if (sameSettings(before, after)) return { changed: false, before, after };
     if (after.mode === 'min-capacity') await this.targets.write(fleet, after.minCapacity, after.maxCapacity);
-    else await this.ecs.setDesired(fleet, after.desiredCount);
+    else {
+      // Suspend scale-out before raising the count, and resume it only after the count is back: the service's
+      // own policies never add tasks past the ceiling in between.
+      const was = before.mode === 'desired-count' ? before.scaleOutSuspended : undefined;
+      const suspendFirst = after.scaleOutSuspended === true && was !== true;
+      if (suspendFirst) await this.targets.suspendScaleOut(fleet, true);
+      if (before.mode !== 'desired-count' || before.desiredCount !== after.desiredCount)
+        await this.ecs.setDesired(fleet, after.desiredCount);
+      if (after.scaleOutSuspended === false && was === true) await this.targets.suspendScaleOut(fleet, false);
+    }
     return { changed: true, before, after };
   }
-}
-
-function sameSettings(a: CapacitySettings, b: CapacitySettings): boolean {
-  if (a.mode === 'min-capacity' && b.mode === 'min-capacity') {
-    return a.minCapacity === b.minCapacity && a.maxCapacity === b.maxCapacity;
-  }
-  if (a.mode === 'desired-count' && b.mode === 'desired-count') return a.desiredCount === b.desiredCount;
-  return false;
 }

@@ -6,7 +6,7 @@ import type {
   MetricSource,
   ServiceCounts,
 } from '../ports';
-import { floorSettings } from '../ports';
+import { boundedSettings } from '../ports';
 import type { Series } from '../core/series';
 
 /**
@@ -38,9 +38,9 @@ export class LocalCapacity implements CapacityActuator {
     return out;
   }
 
-  async applyFloor(fleet: FleetAddress, tasks: number): Promise<ApplyResult> {
+  async applyFloor(fleet: FleetAddress, tasks: number, ceiling?: number | null): Promise<ApplyResult> {
     const before = await this.read(fleet);
-    const after = floorSettings(before, tasks);
+    const after = boundedSettings(before, tasks, ceiling);
     this.settings.set(fleet.fleetId, after);
     return { changed: JSON.stringify(before) !== JSON.stringify(after), before, after };
   }

@@ -2,7 +2,10 @@ import {
   DescribeScalableTargetsCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type {
+  ApplicationAutoScalingClient,
+  RegisterScalableTargetCommandInput,
+} from '@aws-sdk/client-application-auto-scaling';
 import type { FleetAddress } from '../ports';
 import type { RetryOptions } from './retry';
 import { withRetry } from './retry';
@@ -24,6 +27,19 @@ export class ScalableTargetAdapter {
 
   /** The target's MinCapacity and MaxCapacity. */
   async read(fleet: FleetAddress): Promise<{ minCapacity: number; maxCapacity: number }> {
+    const target = await this.find(fleet);
+    if (!target) {
+      throw new Error(
+        `no scalable target for ${ecsResourceId(fleet)} in ${fleet.region}: register one, or set the fleet's scalingMode to desired-count`,
+      );
+    }
+    return target;
+  }
+
+  /** The target's capacity range and whether dynamic scale-out is suspended; undefined when there is none. */
+  async find(
+    fleet: FleetAddress,
+  ): Promise<{ minCapacity: number; maxCapacity: number; scaleOutSuspended: boolean } | undefined> {
     const res = await withRetry(
       () =>
         this.clientFor(fleet.region).send(
@@ -35,17 +51,29 @@ export class ScalableTargetAdapter {
         ),
       this.retry,
     );
-    const target = res.ScalableTargets?.[0];
-    if (!target || target.MinCapacity === undefined || target.MaxCapacity === undefined) {
-      throw new Error(
-        `no scalable target for ${ecsResourceId(fleet)} in ${fleet.region}: register one, or set the fleet's scalingMode to desired-count`,
-      );
-    }
-    return { minCapacity: target.MinCapacity, maxCapacity: target.MaxCapacity };
+    const target = res?.ScalableTargets?.[0];
+    if (!target || target.MinCapacity === undefined || target.MaxCapacity === undefined) return undefined;
+    return {
+      minCapacity: target.MinCapacity,
+      maxCapacity: target.MaxCapacity,
+      scaleOutSuspended: target.SuspendedState?.DynamicScalingOutSuspended ?? false,
+    };
   }
 
   /** Writes MinCapacity and MaxCapacity; the target's policies and other settings are left as they are. */
   async write(fleet: FleetAddress, minCapacity: number, maxCapacity: number): Promise<void> {
+    await this.register(fleet, { MinCapacity: minCapacity, MaxCapacity: maxCapacity });
+  }
+
+  /** Suspends or resumes the target's dynamic scale-out; its range and other suspensions are left as they are. */
+  async suspendScaleOut(fleet: FleetAddress, suspended: boolean): Promise<void> {
+    await this.register(fleet, { SuspendedState: { DynamicScalingOutSuspended: suspended } });
+  }
+
+  private async register(
+    fleet: FleetAddress,
+    fields: Pick<RegisterScalableTargetCommandInput, 'MinCapacity' | 'MaxCapacity' | 'SuspendedState'>,
+  ): Promise<void> {
     await withRetry(
       () =>
         this.clientFor(fleet.region).send(
@@ -53,8 +81,7 @@ export class ScalableTargetAdapter {
             ServiceNamespace: 'ecs',
             ScalableDimension: 'ecs:service:DesiredCount',
             ResourceId: ecsResourceId(fleet),
-            MinCapacity: minCapacity,
-            MaxCapacity: maxCapacity,
+            ...fields,
           }),
         ),
       this.retry,

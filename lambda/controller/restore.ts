@@ -92,7 +92,7 @@ export async function runRestore(
           nowMs,
           timeline,
           model: deps.runtime.models[fleet.id]!,
-          headroom: view.event.headroom,
+          headroom: view.event.liveHeadroom,
           fleet: policyFleet(fleet),
           controller: deps.runtime.config.controller,
           stepDown: view.event.stepDown,

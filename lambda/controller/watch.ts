@@ -6,7 +6,10 @@ import { decideWatch } from '../core/watch-policy';
 import { uslCapacity } from '../core/usl';
 import type { MetricQuery, ServiceCounts } from '../ports';
 import type { Series } from '../core/series';
-import { floorOf } from '../ports';
+import type { CapacitySettings } from '../ports';
+import { boundedSettings, floorOf, sameSettings } from '../ports';
+import type { LiveCapacity } from '../core/live-model';
+import { liveCapacity, updateLiveModel } from '../core/live-model';
 import type { EventState, FleetState, GlobalState } from '../ports/state';
 import { errorMessage } from '../adapters/retry';
 import type { ControllerDeps, FleetOutcome } from './deps';
@@ -225,24 +228,35 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
     const recorded = state.recorded!;
     const fleetPlan = t.live.view.fleets[t.fleetPlanIndex]!.plan;
     const timeline = fleetTimeline(t.live.view, fleetPlan, t.live.state.shiftMinutes);
-    const current =
-      t.fleet.scalingMode === 'desired-count' && t.counts
-        ? t.counts.desired
-        : (state.appliedTasks ?? floorOf(recorded));
+    // What AWS holds now, not what state says was applied: a write that died half-way is repaired here.
+    const confirmed = await readSettings(deps, t, state);
+    const current = confirmed ? floorOf(confirmed) : (state.appliedTasks ?? floorOf(recorded));
     const listenersNow = t.metrics.listeners?.at(-1)?.v;
     const peak = Math.max(
       state.peakListeners,
       Number.isFinite(listenersNow) && (listenersNow ?? 0) > 0 ? (listenersNow as number) : 0,
     );
+    const prior = deps.runtime.models[fleetId]!;
+    const updated = updateLiveModel(state.live, {
+      nowMs: t.nowMs,
+      running: t.counts?.running,
+      periodSeconds: t.fleet.metrics.periodSeconds,
+      listeners: t.metrics.listeners,
+      joinRequests: t.metrics.joinRequests,
+      joinErrorsCapacity: t.metrics.joinErrorsCapacity,
+      floodSuspected: t.floodSuspected,
+    });
+    const { capacity: live, state: liveState } = liveCapacity(prior, updated);
     const override = state.override && state.override.untilMs > t.nowMs ? state.override : undefined;
+    const event = t.live.view.event;
     const decision = decideWatch({
       nowMs: t.nowMs,
       timeline,
-      model: deps.runtime.models[fleetId]!,
-      headroom: t.live.view.event.headroom,
+      model: prior,
+      headroom: event.liveHeadroom,
       fleet: policyFleet(t.fleet),
       controller: deps.runtime.config.controller,
-      stepDown: t.live.view.event.stepDown,
+      stepDown: event.stepDown,
       metrics: t.metrics,
       currentTasks: current,
       recordedTasks: floorOf(recorded),
@@ -253,8 +267,11 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       floodSuspected: t.floodSuspected,
       override: override ? { tasks: override.tasks, force: override.force } : undefined,
       extraTasks: t.extraTasks,
+      live,
+      followAudience: event.followAudience.enabled ? event.followAudience : undefined,
+      listenerHistory: liveState.listeners,
     });
-    return await act(deps, t, state, decision, peak);
+    return await act(deps, t, { ...state, live: liveState }, decision, peak, confirmed, live);
   } catch (err) {
     const detail = errorMessage(err);
     deps.log.error('fleet decision failed', { eventId, fleetId, region: address.region, error: detail });
@@ -273,17 +290,42 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
   }
 }
 
+/** The fleet's settings as AWS reports them; undefined (decide from state) when the read fails. */
+async function readSettings(
+  deps: ControllerDeps,
+  t: FleetTick,
+  state: FleetState,
+): Promise<CapacitySettings | undefined> {
+  try {
+    return await deps.capacity.read(addressOf(t.fleet));
+  } catch (err) {
+    deps.log.warn('reading capacity settings failed; deciding from the state', {
+      eventId: t.live.view.event.id,
+      fleetId: t.fleet.id,
+      error: errorMessage(err),
+    });
+    return state.confirmed;
+  }
+}
+
 async function act(
   deps: ControllerDeps,
   t: FleetTick,
   state: FleetState,
   decision: WatchDecision,
   peak: number,
+  confirmed: CapacitySettings | undefined,
+  live: LiveCapacity,
 ): Promise<FleetOutcome> {
   const eventId = t.live.view.event.id;
   const fleetId = t.fleet.id;
   const hold = activeHold(t.global, t.live.state, t.nowMs);
-  const wantsChange = decision.action !== 'hold' && decision.targetTasks !== decision.currentTasks;
+  // The intended settings against what AWS holds: a difference is a change to make, even when the decision holds.
+  const intended = confirmed
+    ? boundedSettings(confirmed, decision.targetTasks, decision.ceilingTasks)
+    : undefined;
+  const drift = confirmed && intended ? !sameSettings(confirmed, intended) : false;
+  const wantsChange = (decision.action !== 'hold' && decision.targetTasks !== decision.currentTasks) || drift;
   let result: FleetOutcome['result'] = 'unchanged';
   if (wantsChange) {
     if (t.global.mode === 'paused') result = 'paused';
@@ -299,6 +341,9 @@ async function act(
     recorded: state.recorded,
     override: state.override,
     peakListeners: peak,
+    live: state.live,
+    confirmed,
+    retrogradeNotifiedMs: state.retrogradeNotifiedMs,
     lastScaleInMs: applied && decision.action === 'scale-in' ? t.nowMs : state.lastScaleInMs,
     peakAppliedTasks: Math.max(
       state.peakAppliedTasks ?? 0,
@@ -313,25 +358,46 @@ async function act(
       applied,
     },
   };
+  const appliedCeiling = applied ? (decision.ceilingTasks ?? undefined) : state.appliedCeiling;
   // Claim the decision first: a conditional write that fails means another invocation acted on newer state.
   let claimed: FleetState;
   try {
     claimed = await deps.state.putFleet(
-      { ...base, appliedTasks: applied ? decision.targetTasks : state.appliedTasks },
+      { ...base, appliedTasks: applied ? decision.targetTasks : state.appliedTasks, appliedCeiling },
       state.version,
     );
   } catch (err) {
     if ((err as Error).name === 'VersionConflictError') {
-      await safeAudit(deps, auditOf(deps, t, decision, 'conflict', 'state changed since read; not acting'));
+      await safeAudit(
+        deps,
+        auditOf(deps, t, decision, 'conflict', 'state changed since read; not acting', live),
+      );
       return { eventId, fleetId, decision, result: 'conflict' };
     }
     throw err;
   }
   if (applied) {
     try {
-      const res = await deps.capacity.applyFloor(addressOf(t.fleet), decision.targetTasks);
+      const res = await deps.capacity.applyFloor(
+        addressOf(t.fleet),
+        decision.targetTasks,
+        decision.ceilingTasks,
+      );
+      claimed = await deps.state.putFleet(
+        { ...base, ...keep(claimed), confirmed: res.after },
+        claimed.version,
+      );
       await safeAudit(deps, {
-        ...auditOf(deps, t, decision, 'ok', decision.reason),
+        ...auditOf(
+          deps,
+          t,
+          decision,
+          'ok',
+          drift && decision.action === 'hold'
+            ? `repairing settings that differ from the decided ones: ${decision.reason}`
+            : decision.reason,
+          live,
+        ),
         kind: 'aws-call',
         action: t.fleet.scalingMode === 'min-capacity' ? 'RegisterScalableTarget' : 'UpdateService',
         inputs: { before: res.before, after: res.after, changed: res.changed },
@@ -339,12 +405,18 @@ async function act(
     } catch (err) {
       // Undo the claim so the next tick tries again instead of believing the floor is in place.
       await deps.state.putFleet(
-        { ...base, appliedTasks: state.appliedTasks, lastDecision: { ...base.lastDecision, applied: false } },
+        {
+          ...base,
+          appliedTasks: state.appliedTasks,
+          appliedCeiling: state.appliedCeiling,
+          lastDecision: { ...base.lastDecision, applied: false },
+        },
         claimed.version,
       );
       throw err;
     }
   }
+  await notifyPastPeak(deps, t, claimed, live);
   await safeAudit(
     deps,
     auditOf(
@@ -353,9 +425,33 @@ async function act(
       decision,
       applied ? 'ok' : result === 'unchanged' ? 'ok' : result === 'dry-run' ? 'dry-run' : 'skipped',
       decision.reason,
+      live,
     ),
   );
   return { eventId, fleetId, decision, result };
+}
+
+/** The fields of a stored fleet state that a follow-up write keeps. */
+function keep(s: FleetState): Pick<FleetState, 'appliedTasks' | 'appliedCeiling'> {
+  return { appliedTasks: s.appliedTasks, appliedCeiling: s.appliedCeiling };
+}
+
+/** Tells on-call once per event that the fleet carried fewer listeners with more tasks: only a new cell helps. */
+async function notifyPastPeak(
+  deps: ControllerDeps,
+  t: FleetTick,
+  state: FleetState,
+  live: LiveCapacity,
+): Promise<void> {
+  const r = live.retrograde;
+  if (!r || state.retrogradeNotifiedMs !== undefined) return;
+  const message = `Fleet ${t.fleet.id} (event ${t.live.view.event.id}) is past its scaling peak: ${Math.round(r.worseTasks)} tasks carried ${Math.round(r.worseListeners).toLocaleString('en-US')} listeners under saturation against ${Math.round(r.bestListeners).toLocaleString('en-US')} at ${Math.round(r.bestTasks)} tasks. SurgeGuard holds it at ${Math.round(r.bestTasks)} tasks. Add a cell (another service) and move part of the audience there.`;
+  try {
+    await deps.notifier?.publish(`SurgeGuard: ${t.fleet.id} past its scaling peak`, message);
+    await deps.state.putFleet({ ...state, retrogradeNotifiedMs: t.nowMs }, state.version);
+  } catch (err) {
+    deps.log.error('past-peak notification failed', { fleetId: t.fleet.id, error: errorMessage(err) });
+  }
 }
 
 function auditOf(
@@ -364,6 +460,7 @@ function auditOf(
   decision: WatchDecision,
   result: 'ok' | 'skipped' | 'dry-run' | 'conflict',
   reason: string,
+  live: LiveCapacity,
 ) {
   return {
     atMs: t.nowMs,
@@ -389,9 +486,28 @@ function auditOf(
       limitTasks: decision.limitTasks,
       limitedBy: decision.limitedBy,
       limitBreached: decision.limitBreached,
+      ceilingTasks: decision.ceilingTasks,
       phase: decision.phase,
+      liveModel: liveSummary(live),
     },
     result,
+  };
+}
+
+/** The live capacity model as status, the audit and the replay report show it. */
+export function liveSummary(live: LiveCapacity) {
+  return {
+    listenersPerTask: live.params.lambda,
+    sigma: live.params.sigma,
+    kappa: live.params.kappa,
+    peakTasks: live.peakTasks,
+    peakListeners: live.peakListeners === null ? null : Math.round(live.peakListeners),
+    ceilingTasks: live.ceilingTasks,
+    ceilingReason: live.ceilingReason,
+    probeTasks: live.probeTasks,
+    retrograde: live.retrograde,
+    saturatedPeriods: live.saturatedPeriods,
+    boundPeriods: live.boundPeriods,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Config, EventConfig, FleetConfig } from './config/schema';
+import { forecastOf } from './config/schema';
 import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
@@ -14,7 +15,8 @@ export type PlanWarningCode =
   | 'SERVICE_LIMIT'
   | 'VCPU_QUOTA'
   | 'FEW_POINTS'
-  | 'POOR_FIT';
+  | 'POOR_FIT'
+  | 'FLAT_HEADROOM';
 
 /** Something the plan cannot promise, and what to do about it. */
 export interface PlanWarning {
@@ -111,7 +113,18 @@ export function planEvent(
     const fleet = fleetById.get(ef.fleet) as FleetConfig;
     const model = models[ef.fleet];
     if (!model) throw new RangeError(`no capacity model for fleet ${ef.fleet}`);
-    return sizeFleet(fleet, model, event.expectedPeakListeners * ef.share, event.headroom, minPoints, minR2);
+    const forecast = forecastOf(event);
+    const sized = sizeFleet(
+      fleet,
+      model,
+      forecast.expected * ef.share,
+      forecast.upper / forecast.expected - 1,
+      minPoints,
+      minR2,
+    );
+    if (forecast.source === 'headroom' && event.headroom > 0)
+      sized.warnings.push(flatHeadroomWarning(model, sized, event.headroom));
+    return sized;
   });
   capToVcpuQuota(sized, config);
 
@@ -258,6 +271,17 @@ function sizeFleet(
   }
   const target = Math.max(fleet.baselineTasks, Math.min(raw, fleet.maxTasks));
   return { fleet, model, listeners, target, warnings };
+}
+
+/** What a flat headroom costs: the event states no forecast error, so the plan adds the same share whatever the risk. */
+function flatHeadroomWarning(model: CapacityModel, sized: Sized, headroom: number): PlanWarning {
+  const bare = tasksFor(model, sized.listeners / (1 + headroom));
+  const extra = bare.reachable && bare.tasks !== null ? Math.max(0, sized.target - bare.tasks) : null;
+  const pct = Math.round(headroom * 100);
+  return {
+    code: 'FLAT_HEADROOM',
+    message: `a flat ${pct}% headroom over the forecast${extra !== null ? ` costs ${extra.toLocaleString('en-US')} tasks` : ''}: state forecastError (or expectedPeakListeners as { p50, p90 }) so the plan covers the forecast's real uncertainty and the watch covers the rest`,
+  };
 }
 
 /** Shrinks the above-baseline part of each region's fleets proportionally so the region fits its vCPU quota. */

@@ -1,4 +1,5 @@
 import type { Config, EventConfig, FleetConfig } from './config/schema';
+import { forecastOf } from './config/schema';
 import type { EventPlan, FleetPlan, FleetModels, Plan } from './planner';
 import { planAll } from './planner';
 import { isoUtc, minutes } from './time';
@@ -66,12 +67,17 @@ export function findEvent(rc: RuntimeConfig, eventId: string): EventView | undef
 /** A fleet's timeline in an event, moved by the event's shift. */
 export function fleetTimeline(view: EventView, fleetPlan: FleetPlan, shiftMinutes: number): FleetTimeline {
   const shift = minutes(shiftMinutes);
+  const startMs = Date.parse(view.plan.start);
+  const share = view.event.fleets.find((f) => f.fleet === fleetPlan.fleet)?.share ?? 1;
   return {
     rampStartMs: Date.parse(fleetPlan.rampStart) + shift,
     doorsOpenMs: Date.parse(view.plan.doorsOpen) + shift,
     holdUntilMs: Date.parse(view.plan.holdUntil) + shift,
     steps: fleetPlan.steps.map((s) => ({ at: isoUtc(Date.parse(s.at) + shift), tasks: s.tasks })),
     eventTasks: fleetPlan.neededTasks,
+    audienceInMs: startMs + minutes(view.event.arrival.fullByMinutes) + shift,
+    midEventMs: (startMs + Date.parse(view.plan.end)) / 2 + shift,
+    expectedListeners: forecastOf(view.event).expected * share,
   };
 }
 

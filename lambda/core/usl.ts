@@ -152,8 +152,8 @@ export function fitUsl(points: readonly ScalingPoint[]): CapacityModel {
   };
 }
 
-/** Nelder-Mead minimisation; small and dependency-free because the problem is two-dimensional. */
-function nelderMead(f: (x: number[]) => number, start: number[], maxIter = 4000): number[] {
+/** Nelder-Mead minimisation; small and dependency-free because the problems here have two or three parameters. */
+export function nelderMead(f: (x: number[]) => number, start: number[], maxIter = 4000): number[] {
   const dim = start.length;
   let simplex = [start];
   for (let i = 0; i < dim; i++) {

@@ -2,7 +2,8 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { holtForecast } from './forecast';
 import type { PlanStep } from './planner';
 import { stepFloor } from './planner';
-import type { Series, SeriesProblem } from './series';
+import type { LiveCapacity } from './live-model';
+import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { UslParams } from './usl';
 import { tasksFor, uslPeak } from './usl';
@@ -35,13 +36,31 @@ export interface FleetTimeline {
   readonly steps: readonly PlanStep[];
   /** The plan's event target (tasks held through the event). */
   readonly eventTasks: number;
+  /** When the audience is expected in (start + arrival.fullByMinutes): the plan's floor holds until then. */
+  readonly audienceInMs?: number;
+  /** Half-way through the scheduled event: an audience that never came stops holding the plan then. */
+  readonly midEventMs?: number;
+  /** The forecast's listeners on this fleet (peak x share, no headroom). */
+  readonly expectedListeners?: number;
+}
+
+/** How the watch follows a shrinking audience down during the event window. */
+export interface FollowAudience {
+  /** Listeners must have stayed below the floor's capacity this long. @default 15 */
+  readonly quietMinutes: number;
+  /** Minutes between two steps down. @default 5 */
+  readonly intervalMinutes: number;
+  /** Largest share of the floor one step removes. @default 0.25 */
+  readonly maxStepShare: number;
 }
 
 /** Everything the watch policy needs to decide one fleet's capacity at one tick. */
 export interface WatchInput {
   readonly nowMs: number;
   readonly timeline: FleetTimeline;
+  /** The scaling test's fit. */
   readonly model: UslParams;
+  /** Extra capacity over the demand the watch sees (0.1 = 10 %). */
   readonly headroom: number;
   readonly fleet: {
     readonly maxTasks: number;
@@ -66,7 +85,7 @@ export interface WatchInput {
   readonly vcpuAvailable: number;
   /** Most listeners seen on this fleet during this event. */
   readonly peakListeners: number;
-  /** When SurgeGuard last stepped this fleet down (cooling), if ever. */
+  /** When SurgeGuard last lowered this fleet's floor (following the audience, or cooling), if ever. */
   readonly lastScaleInMs?: number;
   /** The highest floor applied during this event: step-down sizes come from it. */
   readonly peakTasks?: number;
@@ -75,6 +94,12 @@ export interface WatchInput {
   readonly override?: ActiveOverride;
   /** Extra tasks the shield asks for during a flash crowd. */
   readonly extraTasks?: number;
+  /** The live capacity model: when given, it sizes and bounds the fleet instead of the test's fit. */
+  readonly live?: LiveCapacity;
+  /** Following the audience down inside the window; absent, the window never scales in. */
+  readonly followAudience?: FollowAudience;
+  /** Listener datapoints of the last half hour or so, for following the audience down. */
+  readonly listenerHistory?: Series;
 }
 
 /** What the watch decided for one fleet, and why: the audit record's core. */
@@ -83,12 +108,17 @@ export interface WatchDecision {
   readonly action: 'scale-out' | 'scale-in' | 'hold';
   /** The floor to apply; equal to `currentTasks` when the action is hold. */
   readonly targetTasks: number;
+  /** The most tasks the fleet may run (MaxCapacity, or scale-out suspended); null leaves the ceiling as it is. */
+  readonly ceilingTasks: number | null;
   readonly currentTasks: number;
   /** The plan's floor now. */
   readonly planFloor: number;
   /** Listeners observed in the newest usable datapoint. */
   readonly listeners: number | null;
-  /** Forecast listeners at now + start-up + tick + metric delay. */
+  /**
+   * Forecast listeners when tasks launched now would be running: the newest datapoint (metric delay plus one
+   * period old) extrapolated to now + start-up + one tick.
+   */
   readonly forecastListeners: number | null;
   /** Listeners estimated to be failing to get in (capacity errors x retry interval). */
   readonly unmetListeners: number;
@@ -96,7 +126,8 @@ export interface WatchDecision {
   readonly neededTasks: number | null;
   /** The most tasks allowed now, and what set it. */
   readonly limitTasks: number;
-  readonly limitedBy: 'maxTasks' | 'serviceLimit' | 'vcpuQuota' | 'uslPeak';
+  readonly limitedBy:
+    'maxTasks' | 'serviceLimit' | 'vcpuQuota' | 'uslPeak' | 'liveModel' | 'retrograde' | 'probe';
   /** True when the demand needs more than the limit allows: report it, do not crash. */
   readonly limitBreached: boolean;
   /** Problems with the data; when listeners are affected the decision holds. */
@@ -117,20 +148,34 @@ export function phaseAt(
   return currentTasks > recordedTasks ? 'cooling' : 'done';
 }
 
+/** What every phase's decision starts from: the demand the data shows and the limits on the fleet. */
+type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'limitBreached' | 'reason'> & {
+  readonly dataOk: boolean;
+  readonly sizing: UslParams;
+};
+
 /**
- * Decides one fleet's floor for one tick. Pure: the same input gives the same decision.
+ * Decides one fleet's floor and ceiling for one tick. Pure: the same input gives the same decision.
  *
- * In the event window (ramp start to end plus tail) the floor never drops below the plan's step nor below what is
- * applied, and rises at once to what the forecast demand needs. After the window it steps down gradually towards
- * the recorded pre-event floor, and not while listeners are above a share of the peak. Missing or odd listener
- * data holds the current floor; it never causes a scale-in.
+ * Before the ramp it only follows an early audience up. In the event window (ramp start to end plus tail) it rises
+ * at once to what the forecast demand needs, never past the ceiling the live capacity model allows (more tasks
+ * past the peak carry fewer listeners), and holds the plan's floor until the audience is in; after that it follows
+ * a shrinking audience down in gentle steps. After the window it steps down towards the recorded pre-event floor,
+ * not while listeners are above a share of the peak. Missing or odd listener data holds; it never causes a scale-in.
  */
 export function decideWatch(input: WatchInput): WatchDecision {
+  const base = assess(input);
+  if (base.phase === 'scheduled') return decideBeforeRamp(input, base);
+  if (input.nowMs < input.timeline.holdUntilMs) return decideInWindow(input, base);
+  return decideAfterWindow(input, base);
+}
+
+function assess(input: WatchInput): Base {
   const { nowMs, timeline, fleet, controller } = input;
   const current = input.currentTasks;
   const phase = phaseAt(timeline, nowMs, current, input.recordedTasks);
-  const inWindow = nowMs >= timeline.rampStartMs && nowMs < timeline.holdUntilMs;
   const planFloor = stepFloor(timeline.steps, nowMs, input.recordedTasks);
+  const sizing = input.live?.params ?? input.model;
 
   const periodMs = fleet.periodSeconds * 1000;
   const maxAgeMs = periodMs + fleet.delaySeconds * 1000 + 2 * controller.tickSeconds * 1000 + periodMs;
@@ -145,31 +190,40 @@ export function decideWatch(input: WatchInput): WatchDecision {
   let forecastListeners: number | null = null;
   let neededTasks: number | null = null;
   let unmetListeners = 0;
+  // Demand the fleet cannot carry even without headroom: only then is a size past the modelled peak worth trying.
+  let beyondPeak = false;
+  const peak = uslPeak(sizing);
   if (dataOk && listeners !== null) {
-    const windowStart = nowMs - controller.forecastWindowMinutes * 60_000;
-    const recent = listenersSeries.points.filter((p) => p.t >= windowStart);
     const horizon = nowMs + (fleet.startupSeconds + controller.tickSeconds) * 1000;
-    const forecast = holtForecast(recent.length ? recent : listenersSeries.points.slice(-1), horizon);
-    forecastListeners = Math.max(listeners, forecast?.value ?? listeners);
+    forecastListeners = forecastAt(listenersSeries.points, nowMs, horizon, controller.forecastWindowMinutes);
     // Clients refused for lack of room retry; each refusal per retry interval is a listener waiting to get in.
     const errors = errorsSeries.problem || input.floodSuspected ? 0 : (latest(errorsSeries.points) ?? 0);
     unmetListeners = (errors / fleet.periodSeconds) * controller.retryIntervalSeconds;
     const demand = (forecastListeners + unmetListeners) * (1 + input.headroom);
-    const inverse = tasksFor(input.model, demand);
-    neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (uslPeak(input.model).tasks ?? fleet.maxTasks);
+    const inverse = tasksFor(sizing, demand);
+    neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
+    beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
   }
 
   const vcpuLimit = Math.floor(input.vcpuAvailable / fleet.vcpuPerTask);
+  const live = input.live;
   const limits: [number, WatchDecision['limitedBy']][] = [
     [fleet.maxTasks, 'maxTasks'],
     [ECS_MAX_TASKS_PER_SERVICE, 'serviceLimit'],
     [vcpuLimit, 'vcpuQuota'],
-    // Past the capacity model's peak, more tasks carry fewer listeners: the answer is more fleets, not more tasks.
-    [uslPeak(input.model).tasks ?? Infinity, 'uslPeak'],
+    // Past the capacity curve's peak, more tasks carry fewer listeners: the answer is more fleets, not more tasks.
+    live
+      ? [live.ceilingTasks ?? Infinity, live.ceilingReason === 'retrograde' ? 'retrograde' : 'liveModel']
+      : [peak.tasks ?? Infinity, 'uslPeak'],
   ];
-  const [limitTasks, limitedBy] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
-
-  const base = {
+  let [limitTasks, limitedBy] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
+  // The fleet has reached the modelled peak and nothing showed it turning down: try a step past it.
+  if (live?.probeTasks && limitedBy === 'liveModel' && beyondPeak) {
+    const others = Math.min(...limits.slice(0, 3).map((l) => l[0]));
+    if (live.probeTasks <= others) [limitTasks, limitedBy] = [live.probeTasks, 'probe'];
+    else [limitTasks, limitedBy] = limits.slice(0, 3).reduce((a, b) => (b[0] < a[0] ? b : a));
+  }
+  return {
     phase,
     currentTasks: current,
     planFloor,
@@ -180,131 +234,210 @@ export function decideWatch(input: WatchInput): WatchDecision {
     limitTasks,
     limitedBy,
     anomalies,
+    dataOk,
+    sizing,
   };
+}
+
+/**
+ * Listeners expected at `horizonMs`: the larger of Holt's smoothed trend over the forecast window and the newest
+ * period's own rise, so that a sudden surge counts from the first datapoint that shows it.
+ */
+function forecastAt(
+  points: readonly Datapoint[],
+  nowMs: number,
+  horizonMs: number,
+  windowMinutes: number,
+): number {
+  const last = points[points.length - 1]!;
+  const recent = points.filter((p) => p.t >= nowMs - windowMinutes * 60_000);
+  const holt = holtForecast(recent.length ? recent : [last], horizonMs)?.value ?? last.v;
+  const before = points[points.length - 2];
+  const rise =
+    before && last.t > before.t
+      ? Math.max(0, ((last.v - before.v) / (last.t - before.t)) * (horizonMs - last.t))
+      : 0;
+  return Math.max(last.v, holt, last.v + rise);
+}
+
+function decision(
+  base: Base,
+  action: WatchDecision['action'],
+  targetTasks: number,
+  ceilingTasks: number | null,
+  limitBreached: boolean,
+  reason: string,
+): WatchDecision {
+  const { dataOk: _ok, sizing: _s, ...rest } = base;
+  return { ...rest, action, targetTasks, ceilingTasks, limitBreached, reason };
+}
+
+function hold(base: Base, reason: string, ceilingTasks: number | null = null): WatchDecision {
+  return decision(base, 'hold', base.currentTasks, ceilingTasks, false, reason);
+}
+
+function decideBeforeRamp(input: WatchInput, base: Base): WatchDecision {
+  const { neededTasks, limitTasks, currentTasks: current } = base;
   const extra = input.extraTasks ?? 0;
-  const override = input.override;
+  // Audiences arrive early: before the ramp the watch only follows demand up, never down.
+  const early = Math.min(limitTasks, Math.max(neededTasks ?? 0, input.override?.tasks ?? 0) + extra);
+  if (early > current) {
+    return decision(
+      base,
+      'scale-out',
+      early,
+      null,
+      (neededTasks ?? 0) + extra > limitTasks,
+      `before the ramp, the audience is arriving early: forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${early} tasks`,
+    );
+  }
+  return hold(base, 'before the ramp start');
+}
 
-  if (phase === 'scheduled') {
-    // Audiences arrive early: before the ramp the watch only follows demand up, never down.
-    const early = Math.min(limitTasks, Math.max(neededTasks ?? 0, override?.tasks ?? 0) + extra);
-    if (early > current) {
-      return {
-        ...base,
-        action: 'scale-out',
-        targetTasks: early,
-        limitBreached: (neededTasks ?? 0) + extra > limitTasks,
-        reason: `before the ramp, the audience is arriving early: forecast ${round(forecastListeners)} listeners (+${round(unmetListeners)} waiting) needs ${early} tasks`,
-      };
-    }
-    return {
-      ...base,
-      action: 'hold',
-      targetTasks: current,
-      limitBreached: false,
-      reason: 'before the ramp start',
-    };
+function decideInWindow(input: WatchInput, base: Base): WatchDecision {
+  const { timeline, override, live } = input;
+  const { neededTasks, limitTasks, limitedBy, planFloor, currentTasks: current } = base;
+  const extra = input.extraTasks ?? 0;
+  // The plan's floor holds until the audience is in; from then on the live fleet, not the forecast, sizes it.
+  const planHolds = input.nowMs < (timeline.audienceInMs ?? timeline.holdUntilMs) || !input.followAudience;
+  const plan = planHolds ? planFloor : 0;
+  const floor = override?.force ? override.tasks : Math.max(plan, override?.tasks ?? 0);
+  let wanted = Math.max(floor, (neededTasks ?? 0) + extra);
+  const breached = wanted > limitTasks;
+  wanted = Math.min(wanted, limitTasks);
+  const ceiling = (target: number) => Math.max(target, limitTasks);
+
+  // More tasks carried fewer listeners, or the evidence moved the peak below the fleet: go back to the best size.
+  const pastPeak =
+    current > limitTasks &&
+    (limitedBy === 'retrograde' || (limitedBy === 'liveModel' && (live?.saturatedPeriods ?? 0) > 0));
+  if (pastPeak && !override?.force) {
+    const best = live?.retrograde;
+    return decision(
+      base,
+      'scale-in',
+      limitTasks,
+      limitTasks,
+      breached,
+      best
+        ? `fleet past its scaling peak at ${Math.round(best.worseTasks)} tasks (${round(best.worseListeners)} listeners vs ${round(best.bestListeners)} at ${Math.round(best.bestTasks)}): returning to ${limitTasks}; add a cell`
+        : `the live capacity model puts the peak at ${limitTasks} tasks, below the ${current} applied: returning to ${limitTasks}; add a cell`,
+    );
   }
 
-  if (inWindow) {
-    const floor = override?.force ? override.tasks : Math.max(planFloor, override?.tasks ?? 0);
-    let wanted = Math.max(floor, (neededTasks ?? 0) + extra);
-    const breached = wanted > limitTasks;
-    wanted = Math.min(wanted, limitTasks);
-    // Inside the window nothing scales in, except a forced override that on-call asked for.
-    const target = override?.force ? Math.max(wanted, Math.min(current, floor)) : Math.max(wanted, current);
-    const why: string[] = [];
-    if (!dataOk) why.push(`holding: ${anomalies[0]}`);
-    if (target > current) {
-      if (neededTasks !== null && neededTasks + extra >= floor && neededTasks + extra > current) {
-        why.push(
-          `forecast ${round(forecastListeners)} listeners (+${round(unmetListeners)} waiting) needs ${neededTasks + extra} tasks`,
-        );
-      } else if (override && floor === override.tasks && floor > planFloor)
-        why.push(`manual floor ${override.tasks}`);
-      else why.push(`plan step ${planFloor}`);
-    }
-    if (breached) why.push(`limited to ${limitTasks} by ${limitedBy}`);
-    const action = target > current ? 'scale-out' : target < current ? 'scale-in' : 'hold';
-    return {
-      ...base,
-      action,
-      targetTasks: target,
-      limitBreached: breached,
-      reason: why.length
-        ? why.join('; ')
-        : `holding ${current}: covers the plan (${planFloor}) and the forecast`,
-    };
-  }
+  const follow = followDown(input, base, floor);
+  if (follow) return follow;
 
+  // Inside the window nothing else scales in, except a forced override that on-call asked for.
+  const target = override?.force ? Math.max(wanted, Math.min(current, floor)) : Math.max(wanted, current);
+  const why: string[] = [];
+  if (!base.dataOk) why.push(`holding: ${base.anomalies[0]}`);
+  if (target > current) {
+    if (neededTasks !== null && neededTasks + extra >= floor && neededTasks + extra > current) {
+      why.push(
+        `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${neededTasks + extra} tasks`,
+      );
+    } else if (override && floor === override.tasks && floor > planFloor)
+      why.push(`manual floor ${override.tasks}`);
+    else why.push(`plan step ${planFloor}`);
+  }
+  if (limitedBy === 'probe' && target > current)
+    why.push(
+      `probing past the modelled peak to ${limitTasks}: the fleet carries more than the scaling test said`,
+    );
+  else if (breached) why.push(`limited to ${limitTasks} by ${limitedBy}`);
+  const action = target > current ? 'scale-out' : target < current ? 'scale-in' : 'hold';
+  return decision(
+    base,
+    action,
+    target,
+    ceiling(target),
+    breached,
+    why.length ? why.join('; ') : `holding ${current}: covers the plan (${planFloor}) and the forecast`,
+  );
+}
+
+/**
+ * Lowers the floor when the audience has stayed well below what it carries: to what the recent maximum (or the
+ * forecast, if higher) needs with headroom, by at most a share of the floor per step.
+ */
+function followDown(input: WatchInput, base: Base, floor: number): WatchDecision | undefined {
+  const f = input.followAudience;
+  const { timeline, nowMs } = input;
+  const current = base.currentTasks;
+  if (!f || !base.dataOk || base.neededTasks === null || input.override?.force) return undefined;
+  if (nowMs < (timeline.audienceInMs ?? Infinity)) return undefined;
+  if (input.lastScaleInMs !== undefined && nowMs - input.lastScaleInMs < f.intervalMinutes * 60_000)
+    return undefined;
+  const quietFrom = nowMs - f.quietMinutes * 60_000;
+  const history = cleanSeries(input.listenerHistory, nowMs, Infinity).points;
+  // The history must cover the whole quiet period: a gap in the data is no evidence the audience left.
+  if (!history.length || history[0]!.t > quietFrom) return undefined;
+  const recent = history.filter((p) => p.t >= quietFrom - input.fleet.periodSeconds * 1000);
+  const recentMax = Math.max(...recent.map((p) => p.v), base.forecastListeners ?? 0);
+  // An audience that never came may still be on its way: until it has, hold the plan through half the event.
+  const expected = timeline.expectedListeners ?? 0;
+  if (input.peakListeners < 0.5 * expected && nowMs < (timeline.midEventMs ?? timeline.holdUntilMs))
+    return undefined;
+  const inverse = tasksFor(base.sizing, (recentMax + base.unmetListeners) * (1 + input.headroom));
+  // Past what any size carries with headroom, the modelled peak is still the size that carries the most.
+  const sized = inverse.reachable ? inverse.tasks : uslPeak(base.sizing).tasks;
+  if (sized === null) return undefined;
+  const need = Math.max(sized + (input.extraTasks ?? 0), floor, input.recordedTasks, 1);
+  const step = Math.max(1, Math.floor(current * f.maxStepShare));
+  const target = Math.max(need, current - step);
+  if (target >= current) return undefined;
+  return decision(
+    base,
+    'scale-in',
+    target,
+    Math.max(target, base.limitTasks),
+    false,
+    `following the audience down: at most ${round(recentMax)} listeners for ${f.quietMinutes} min need ${need} tasks; floor ${current} to ${target}`,
+  );
+}
+
+function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
+  const { nowMs, timeline, controller, override } = input;
+  const { neededTasks, limitTasks, currentTasks: current, listeners } = base;
+  const extra = input.extraTasks ?? 0;
   // After the window: return gradually, and only once listeners allow.
-  if (phase === 'done') {
-    return {
-      ...base,
-      action: 'hold',
-      targetTasks: current,
-      limitBreached: false,
-      reason: 'at the pre-event floor',
-    };
-  }
-  if (!dataOk) {
-    return {
-      ...base,
-      action: 'hold',
-      targetTasks: current,
-      limitBreached: false,
-      reason: `holding: ${anomalies[0]}`,
-    };
-  }
+  if (base.phase === 'done') return hold(base, 'at the pre-event floor');
+  if (!base.dataOk) return hold(base, `holding: ${base.anomalies[0]}`);
   const stillBusy =
     listeners !== null && listeners > controller.holdShareOfPeak * input.peakListeners && listeners > 0;
   const wantedUp = Math.min(limitTasks, Math.max(neededTasks ?? 0, override?.tasks ?? 0) + extra);
   if (wantedUp > current) {
-    return {
-      ...base,
-      action: 'scale-out',
-      targetTasks: wantedUp,
-      limitBreached: false,
-      reason: `after the event, the forecast ${round(forecastListeners)} listeners still needs ${wantedUp} tasks`,
-    };
+    return decision(
+      base,
+      'scale-out',
+      wantedUp,
+      null,
+      false,
+      `after the event, the forecast ${round(base.forecastListeners)} listeners still needs ${wantedUp} tasks`,
+    );
   }
   if (stillBusy) {
-    return {
-      ...base,
-      action: 'hold',
-      targetTasks: current,
-      limitBreached: false,
-      reason: `${round(listeners)} listeners, above ${Math.round(controller.holdShareOfPeak * 100)}% of the peak ${round(input.peakListeners)}: the event is running late`,
-    };
+    return hold(
+      base,
+      `${round(listeners)} listeners, above ${Math.round(controller.holdShareOfPeak * 100)}% of the peak ${round(input.peakListeners)}: the event is running late`,
+    );
   }
   const intervalMs = input.stepDown.intervalMinutes * 60_000;
-  if (input.lastScaleInMs !== undefined && nowMs - input.lastScaleInMs < intervalMs) {
-    return {
-      ...base,
-      action: 'hold',
-      targetTasks: current,
-      limitBreached: false,
-      reason: 'waiting for the next step-down',
-    };
-  }
+  if (input.lastScaleInMs !== undefined && nowMs - input.lastScaleInMs < intervalMs)
+    return hold(base, 'waiting for the next step-down');
   const top = Math.max(timeline.eventTasks, input.peakTasks ?? 0, current);
   const step = Math.max(1, Math.ceil((top - input.recordedTasks) / input.stepDown.steps));
   const target = Math.max(input.recordedTasks, wantedUp, current - step);
-  if (target >= current) {
-    return {
-      ...base,
-      action: 'hold',
-      targetTasks: current,
-      limitBreached: false,
-      reason: 'demand still needs the current floor',
-    };
-  }
-  return {
-    ...base,
-    action: 'scale-in',
-    targetTasks: target,
-    limitBreached: false,
-    reason: `stepping down to ${target} (recorded pre-event floor ${input.recordedTasks})`,
-  };
+  if (target >= current) return hold(base, 'demand still needs the current floor');
+  return decision(
+    base,
+    'scale-in',
+    target,
+    null,
+    false,
+    `stepping down to ${target} (recorded pre-event floor ${input.recordedTasks})`,
+  );
 }
 
 function describe(problem: SeriesProblem): string {

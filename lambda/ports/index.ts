@@ -41,18 +41,58 @@ export interface ServiceCounts {
 /** The capacity settings SurgeGuard changes, as found before the event and restored after. */
 export type CapacitySettings =
   | { readonly mode: 'min-capacity'; readonly minCapacity: number; readonly maxCapacity: number }
-  | { readonly mode: 'desired-count'; readonly desiredCount: number };
+  | {
+      readonly mode: 'desired-count';
+      readonly desiredCount: number;
+      /** DynamicScalingOutSuspended of the service's scalable target; absent when the service has none. */
+      readonly scaleOutSuspended?: boolean;
+    };
 
 /** The floor a capacity setting holds: MinCapacity or desiredCount. */
 export function floorOf(settings: CapacitySettings): number {
   return settings.mode === 'min-capacity' ? settings.minCapacity : settings.desiredCount;
 }
 
-/** The settings that put a fleet's floor at `tasks`: MinCapacity (MaxCapacity raised where below), or desiredCount. */
-export function floorSettings(before: CapacitySettings, tasks: number): CapacitySettings {
-  return before.mode === 'min-capacity'
-    ? { mode: 'min-capacity', minCapacity: tasks, maxCapacity: Math.max(before.maxCapacity, tasks) }
-    : { mode: 'desired-count', desiredCount: tasks };
+/** The ceiling a capacity setting holds: MaxCapacity, desiredCount when scale-out is suspended, else none. */
+export function ceilingOf(settings: CapacitySettings): number | null {
+  if (settings.mode === 'min-capacity') return settings.maxCapacity;
+  return settings.scaleOutSuspended ? settings.desiredCount : null;
+}
+
+/**
+ * The settings that put a fleet's floor at `tasks` and, when `ceiling` is given, bound it from above: MinCapacity
+ * and MaxCapacity (never below the floor), or desiredCount with the scalable target's dynamic scale-out suspended
+ * so nothing adds tasks past it. Without a ceiling MaxCapacity is only raised where below the floor.
+ */
+export function boundedSettings(
+  before: CapacitySettings,
+  tasks: number,
+  ceiling?: number | null,
+): CapacitySettings {
+  if (before.mode === 'min-capacity') {
+    const max = ceiling === undefined || ceiling === null ? before.maxCapacity : ceiling;
+    return { mode: 'min-capacity', minCapacity: tasks, maxCapacity: Math.max(max, tasks) };
+  }
+  const suspend =
+    before.scaleOutSuspended === undefined
+      ? undefined
+      : ceiling === undefined || ceiling === null
+        ? before.scaleOutSuspended
+        : true;
+  return suspend === undefined
+    ? { mode: 'desired-count', desiredCount: tasks }
+    : { mode: 'desired-count', desiredCount: tasks, scaleOutSuspended: suspend };
+}
+
+/** Whether two settings are the same: writing one over the other changes nothing. */
+export function sameSettings(a: CapacitySettings, b: CapacitySettings): boolean {
+  if (a.mode === 'min-capacity' && b.mode === 'min-capacity')
+    return a.minCapacity === b.minCapacity && a.maxCapacity === b.maxCapacity;
+  if (a.mode === 'desired-count' && b.mode === 'desired-count')
+    return (
+      a.desiredCount === b.desiredCount && (a.scaleOutSuspended ?? false) === (b.scaleOutSuspended ?? false)
+    );
+  return false;
 }
 
 /** Where a fleet lives in AWS. */
@@ -77,8 +117,11 @@ export interface CapacityActuator {
   read(fleet: FleetAddress): Promise<CapacitySettings>;
   /** Running, pending and desired counts of the service. */
   counts(fleets: readonly FleetAddress[]): Promise<Map<string, ServiceCounts>>;
-  /** Sets the floor to `tasks`; writes nothing when it is already there. */
-  applyFloor(fleet: FleetAddress, tasks: number): Promise<ApplyResult>;
+  /**
+   * Sets the floor to `tasks` and, when given, the ceiling (see `boundedSettings`); writes nothing when both are
+   * already there.
+   */
+  applyFloor(fleet: FleetAddress, tasks: number, ceiling?: number | null): Promise<ApplyResult>;
   /** Puts back exactly the recorded settings. */
   restore(fleet: FleetAddress, settings: CapacitySettings): Promise<ApplyResult>;
 }

@@ -1,3 +1,4 @@
+import type { LiveModelState } from '../core/live-model';
 import type { Phase } from '../core/watch-policy';
 import type { CapacitySettings } from './index';
 
@@ -64,8 +65,16 @@ export interface FleetState {
   readonly phase: Phase;
   /** The capacity settings found before SurgeGuard touched anything. */
   readonly recorded?: CapacitySettings;
-  /** The floor SurgeGuard last applied. */
+  /** The floor SurgeGuard last decided and applied (intended). */
   readonly appliedTasks?: number;
+  /** The ceiling SurgeGuard last decided and applied (intended); absent when it holds none. */
+  readonly appliedCeiling?: number;
+  /** The settings AWS reported at the last tick (confirmed), which the watch repairs towards the intended ones. */
+  readonly confirmed?: CapacitySettings;
+  /** What the event has taught about the fleet's capacity (the live model). */
+  readonly live?: LiveModelState;
+  /** When on-call was told the fleet is past its scaling peak. */
+  readonly retrogradeNotifiedMs?: number;
   /** The highest floor applied during the event. */
   readonly peakAppliedTasks?: number;
   readonly peakListeners: number;

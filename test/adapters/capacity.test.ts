@@ -136,6 +136,67 @@ describe('FleetCapacityActuator', () => {
       await actuator.applyFloor(desiredFleet, 10);
       expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
     });
+
+    it("with a ceiling, suspends the scalable target's dynamic scale-out before raising the count", async () => {
+      // Prepare: the service has a scalable target whose policies would otherwise add tasks past the ceiling
+      aas.on(DescribeScalableTargetsCommand).resolves({
+        ScalableTargets: [{ MinCapacity: 1, MaxCapacity: 5000, SuspendedState: {} } as never],
+      });
+      // Act
+      const res = await actuator.applyFloor(desiredFleet, 250, 300);
+      // Assess
+      expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+        ResourceId: 'service/prod/sfu-b',
+        SuspendedState: { DynamicScalingOutSuspended: true },
+      });
+      expect(aas.commandCalls(RegisterScalableTargetCommand)[0]!.args[0].input.MinCapacity).toBeUndefined();
+      expect(res.before).toEqual({ mode: 'desired-count', desiredCount: 10, scaleOutSuspended: false });
+      expect(res.after).toEqual({ mode: 'desired-count', desiredCount: 250, scaleOutSuspended: true });
+    });
+
+    it('restores the recorded suspension exactly', async () => {
+      aas.on(DescribeScalableTargetsCommand).resolves({
+        ScalableTargets: [
+          {
+            MinCapacity: 1,
+            MaxCapacity: 5000,
+            SuspendedState: { DynamicScalingOutSuspended: true },
+          } as never,
+        ],
+      });
+      await actuator.restore(desiredFleet, {
+        mode: 'desired-count',
+        desiredCount: 10,
+        scaleOutSuspended: false,
+      });
+      expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+        SuspendedState: { DynamicScalingOutSuspended: false },
+      });
+    });
+
+    it('without a scalable target, sets the count and records no suspension', async () => {
+      aas.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+      const res = await actuator.applyFloor(desiredFleet, 250, 300);
+      expect(aas).not.toHaveReceivedCommand(RegisterScalableTargetCommand);
+      expect(res.after).toEqual({ mode: 'desired-count', desiredCount: 250 });
+    });
+  });
+
+  describe('min-capacity ceiling', () => {
+    beforeEach(() => {
+      aas
+        .on(DescribeScalableTargetsCommand)
+        .resolves({ ScalableTargets: [{ MinCapacity: 40, MaxCapacity: 5000 } as never] });
+    });
+
+    it.each([
+      ['sets MaxCapacity to the ceiling', 600, 900, { MinCapacity: 600, MaxCapacity: 900 }],
+      ['never sets MaxCapacity below the floor', 600, 500, { MinCapacity: 600, MaxCapacity: 600 }],
+      ['without a ceiling keeps MaxCapacity', 600, undefined, { MinCapacity: 600, MaxCapacity: 5000 }],
+    ])('%s', async (_name, floor, ceiling, expected) => {
+      await actuator.applyFloor(minFleet, floor, ceiling);
+      expect(aas).toHaveReceivedCommandWith(RegisterScalableTargetCommand, expected);
+    });
   });
 
   it('batches DescribeServices by cluster, ten services a call', async () => {

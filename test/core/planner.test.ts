@@ -4,7 +4,7 @@ import type { Config } from '../../lambda/core/config/schema';
 import { floorAt, planAll, planEvent } from '../../lambda/core/planner';
 import type { FleetModels } from '../../lambda/core/planner';
 import type { CapacityModel } from '../../lambda/core/usl';
-import { uslCapacity, uslPeak } from '../../lambda/core/usl';
+import { tasksFor, uslCapacity, uslPeak } from '../../lambda/core/usl';
 
 const metrics = {
   namespace: 'N',
@@ -52,6 +52,8 @@ interface Case {
   sigma: number;
   kappa: number;
   stepDownSteps: number;
+  /** The forecast's stated error; without it the flat headroom applies. */
+  forecastError?: number;
 }
 
 function build(c: Case): { config: Config; models: FleetModels } {
@@ -81,6 +83,7 @@ function build(c: Case): { config: Config; models: FleetModels } {
         expectedPeakListeners: c.peak,
         fleets: [{ fleet: 'f1', share: 1 }],
         headroom: c.headroom,
+        ...(c.forecastError !== undefined ? { forecastError: c.forecastError } : {}),
         arrival: { earlyMinutes: c.early },
         safetyMarginMinutes: c.margin,
         tailMinutes: c.tail,
@@ -226,6 +229,7 @@ describe('planEvent warnings', () => {
     sigma: 0.0005,
     kappa: 1e-6,
     stepDownSteps: 4,
+    forecastError: 0.3,
   };
   const codes = (c: Partial<Case>, m?: CapacityModel) => {
     const { config, models } = build({ ...base, ...c });
@@ -240,7 +244,9 @@ describe('planEvent warnings', () => {
     ['a fleet larger than tested', { peak: 700_000 }, undefined, ['EXTRAPOLATION']],
     // 30% headroom on 850 k takes 377 tasks to 632 (+68%): the fleet is near its 1.2 M peak.
     ['headroom near the USL peak', { peak: 850_000 }, model(3000, 0.0005, 1e-6, 1000), ['NEAR_USL_PEAK']],
-    ['no headroom near the USL peak', { peak: 850_000, headroom: 0 }, model(3000, 0.0005, 1e-6, 1000), []],
+    ['no headroom near the USL peak', { peak: 850_000, forecastError: 0 }, model(3000, 0.0005, 1e-6, 1000), []],
+    ['a flat headroom with no stated forecast error', { forecastError: undefined }, undefined, ['FLAT_HEADROOM']],
+    ['no headroom and no stated error', { forecastError: undefined, headroom: 0 }, undefined, []],
     ['more than maxTasks', { peak: 700_000, maxTasks: 300 }, model(3000, 0.0005, 1e-6, 1000), ['MAX_TASKS']],
     [
       'more than one service holds',
@@ -264,6 +270,27 @@ describe('planEvent warnings', () => {
     );
   });
 
+  it('says what a flat headroom costs, and sizes the same as a forecast error of the same share', () => {
+    const flat = build({ ...base, forecastError: undefined, peak: 600_000 });
+    const stated = build({ ...base, forecastError: 0.3, peak: 600_000 });
+    const a = planEvent(flat.config.events[0]!, flat.config, flat.models).fleets[0]!;
+    const b = planEvent(stated.config.events[0]!, stated.config, stated.models).fleets[0]!;
+    expect(a.neededTasks).toBe(b.neededTasks);
+    const bare = tasksFor(flat.models.f1!, 600_000).tasks!;
+    expect(a.warnings.find((w) => w.code === 'FLAT_HEADROOM')?.message).toContain(
+      `costs ${(a.neededTasks - bare).toLocaleString('en-US')} tasks`,
+    );
+  });
+
+  it('plans the p90 of a ranged forecast, not the median plus headroom', () => {
+    const { config, models } = build({ ...base, forecastError: undefined });
+    const event = { ...config.events[0]!, expectedPeakListeners: { p50: 500_000, p90: 800_000 } };
+    const fleet = planEvent(event, config, models).fleets[0]!;
+    expect(fleet.listeners).toBe(800_000);
+    expect(fleet.neededTasks).toBe(tasksFor(models.f1!, 800_000).tasks);
+    expect(fleet.warnings.map((w) => w.code)).not.toContain('FLAT_HEADROOM');
+  });
+
   it('tells a beyond-peak audience how many cells it needs', () => {
     const { config, models } = build({ ...base, peak: 1_300_000 });
     const w = planEvent(config.events[0]!, config, models).fleets[0]!.warnings[0]!;
@@ -275,6 +302,7 @@ describe('planEvent warnings', () => {
       ...base,
       peak: 1_000_000,
       headroom: 0,
+      forecastError: undefined,
       early: 20,
       margin: 10,
       startup: 90,

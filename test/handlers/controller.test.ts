@@ -29,14 +29,19 @@ function liveAws(listeners: (nowMs: number) => number, clockNow: () => number) {
   let min = 10;
   let max = 50;
   let desired = 5;
+  // Only the min-capacity fleet's service has a scalable target; a call that names no range leaves it as it is.
+  const target = 'service/prod/sfu';
+  aas.on(DescribeScalableTargetsCommand).callsFake((input: { ResourceIds: string[] }) => ({
+    ScalableTargets: input.ResourceIds.includes(target) ? [{ MinCapacity: min, MaxCapacity: max }] : [],
+  }));
   aas
-    .on(DescribeScalableTargetsCommand)
-    .callsFake(() => ({ ScalableTargets: [{ MinCapacity: min, MaxCapacity: max }] }));
-  aas.on(RegisterScalableTargetCommand).callsFake((input: { MinCapacity: number; MaxCapacity: number }) => {
-    min = input.MinCapacity;
-    max = input.MaxCapacity;
-    return {};
-  });
+    .on(RegisterScalableTargetCommand)
+    .callsFake((input: { ResourceId: string; MinCapacity?: number; MaxCapacity?: number }) => {
+      if (input.ResourceId !== target) throw new Error(`no scalable target ${input.ResourceId}`);
+      min = input.MinCapacity ?? min;
+      max = input.MaxCapacity ?? max;
+      return {};
+    });
   ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
     services: input.services.map((s) => ({
       serviceName: s,

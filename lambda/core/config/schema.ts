@@ -179,6 +179,33 @@ const stepDown = z
   })
   .describe('How the fleet returns to baseline after the event');
 
+/** Defaults of an event's followAudience block. */
+export const FOLLOW_AUDIENCE_DEFAULTS = {
+  enabled: true,
+  quietMinutes: 15,
+  intervalMinutes: 5,
+  maxStepShare: 0.25,
+} as const;
+
+const followAudience = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe('Lower the floor during the event when the audience shrinks'),
+    quietMinutes: z
+      .number()
+      .min(1)
+      .max(240)
+      .default(15)
+      .describe('Listeners must stay below what the floor carries this long before it is lowered'),
+    intervalMinutes: z.number().min(1).max(120).default(5).describe('Minutes between two steps down'),
+    maxStepShare: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.25)
+      .describe('Largest share of the floor one step removes'),
+  })
+  .describe('How the watch follows a shrinking audience down during the event window');
+
 const event = z
   .strictObject({
     id: id.describe('Event id, used in plans, schedules and the CLI'),
@@ -189,10 +216,43 @@ const event = z
       })
       .describe('Scheduled start'),
     durationMinutes: z.number().int().min(1).max(1440).describe('Scheduled duration'),
-    expectedPeakListeners: z.number().int().positive().describe('Forecast peak concurrent listeners'),
+    expectedPeakListeners: z
+      .union(
+        [
+          z.number().int().positive(),
+          z
+            .strictObject({
+              p50: z.number().int().positive().describe('Median forecast of the peak'),
+              p90: z.number().int().positive().describe('Peak the audience stays under 9 times in 10'),
+            })
+            .describe('The forecast as a range'),
+        ],
+        { error: 'expected a whole number of listeners, or { p50, p90 }' },
+      )
+      .describe('Forecast peak concurrent listeners: a number, or { p50, p90 }'),
+    forecastError: z
+      .number()
+      .min(0)
+      .max(5)
+      .optional()
+      .describe(
+        'Relative error of the forecast (0.2 = the peak may be 20% higher): the plan covers the upper forecast; without it or p90 the flat headroom applies',
+      ),
+    liveHeadroom: z
+      .number()
+      .min(0)
+      .max(5)
+      .default(0.1)
+      .describe('Extra capacity over the demand the watch sees during the event (0.1 = 10%)'),
+    followAudience: followAudience.default(FOLLOW_AUDIENCE_DEFAULTS),
     arrival: arrival.default({ earlyMinutes: 15, fullByMinutes: 10 }),
     fleets: z.array(eventFleet).min(1).describe('Fleets that carry the event'),
-    headroom: z.number().min(0).max(5).default(0.3).describe('Extra capacity over the forecast (0.3 = 30%)'),
+    headroom: z
+      .number()
+      .min(0)
+      .max(5)
+      .default(0.3)
+      .describe('Extra capacity over the forecast when it states no error (0.3 = 30%)'),
     safetyMarginMinutes: z
       .number()
       .min(0)
@@ -465,6 +525,19 @@ export type ControllerConfig = Config['controller'];
 export type ShieldConfig = NonNullable<Config['shield']>;
 export type WafRuleConfig = z.output<typeof wafRule>;
 export type DetectorConfig = ShieldConfig['detector'];
+
+/** The forecast an event states: its expected peak, and the upper peak the plan covers, with where that came from. */
+export function forecastOf(event: EventConfig): {
+  expected: number;
+  upper: number;
+  source: 'p90' | 'forecastError' | 'headroom';
+} {
+  const f = event.expectedPeakListeners;
+  if (typeof f === 'object') return { expected: f.p50, upper: Math.max(f.p50, f.p90), source: 'p90' };
+  if (event.forecastError !== undefined)
+    return { expected: f, upper: f * (1 + event.forecastError), source: 'forecastError' };
+  return { expected: f, upper: f * (1 + event.headroom), source: 'headroom' };
+}
 
 /** The JSON Schema of the config file, generated from the schema above. */
 export function configJsonSchema(): Record<string, unknown> {

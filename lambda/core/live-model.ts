@@ -1,0 +1,375 @@
+import type { Datapoint, Series } from './series';
+import type { CapacityModel, UslParams } from './usl';
+import { nelderMead, uslCapacity, uslPeak } from './usl';
+
+/**
+ * The live capacity model: what the running event teaches about a fleet's true capacity curve.
+ *
+ * Every metric period pairs the listeners the fleet carried with the tasks that were running through that period.
+ * A period in which joins were refused for lack of room while the listener count stood still is a point on the
+ * curve (saturated); any other period is a lower bound (the fleet carried at least that many with that many
+ * tasks). The scaling test's fit is the prior, the event the evidence: a weighted USL fit of both, kept in state,
+ * gives the tasks for a demand and the ceiling past which more tasks carry fewer listeners.
+ */
+
+/** One metric period of a fleet: the tasks that ran through it and the listeners they carried. */
+export interface LiveObservation {
+  /** Start of the metric period (UTC ms). */
+  readonly atMs: number;
+  readonly tasks: number;
+  readonly listeners: number;
+  /** Joins were refused for lack of room while listeners stood still: the fleet was at its capacity. */
+  readonly saturated: boolean;
+}
+
+/** Evidence about one fleet size (a bin about 2.5 % of tasks wide). */
+export interface LiveBin {
+  /** Mean running tasks of the periods in the bin. */
+  readonly tasks: number;
+  /** Periods in the bin. */
+  readonly periods: number;
+  /** Most listeners carried at this size: the curve is at least this high here. */
+  readonly carried: number;
+  /** Mean listeners carried in saturated periods (0 when none). */
+  readonly saturatedListeners: number;
+  readonly saturatedPeriods: number;
+}
+
+/** What the watch keeps of the live model between ticks, per event and fleet. */
+export interface LiveModelState {
+  readonly bins: readonly LiveBin[];
+  /** Running tasks seen at each tick (t: when, v: running), to pair with listener datapoints minutes old. */
+  readonly counts: readonly Datapoint[];
+  /** Listener datapoints of the last `historyMinutes`, for following the audience down. */
+  readonly listeners?: readonly Datapoint[];
+  /** Newest period start taken in: a datapoint read again on a later tick counts once. */
+  readonly lastObservedMs?: number;
+  /** The last fit and the evidence it was made from, so a tick with no new evidence does not fit again. */
+  readonly fit?: { readonly signature: string; readonly params: UslParams };
+}
+
+/** The live model as the policy uses it. */
+export interface LiveCapacity {
+  /** The curve the policy sizes with: the test's fit corrected by the event's evidence. */
+  readonly params: UslParams;
+  readonly peakTasks: number | null;
+  readonly peakListeners: number | null;
+  /** The most tasks worth running now; null when the curve has no peak and nothing was seen to turn down. */
+  readonly ceilingTasks: number | null;
+  readonly ceilingReason: 'model-peak' | 'retrograde' | 'no-peak';
+  /**
+   * A size past the ceiling worth trying when demand needs more: the fleet has reached the ceiling and nothing
+   * has shown more tasks carrying fewer listeners. Null when probing is not allowed.
+   */
+  readonly probeTasks: number | null;
+  /** Set once more running tasks carried fewer listeners under saturation: the fleet is past its peak. */
+  readonly retrograde?: {
+    readonly bestTasks: number;
+    readonly bestListeners: number;
+    readonly worseTasks: number;
+    readonly worseListeners: number;
+  };
+  readonly saturatedPeriods: number;
+  readonly boundPeriods: number;
+}
+
+/** Options of the live model. */
+export interface LiveModelOptions {
+  /** Relative width of a task-count bin. @default 0.025 */
+  readonly binWidth?: number;
+  /** Bins kept; the least-evidenced go first. @default 48 */
+  readonly maxBins?: number;
+  /** Minutes of running-task counts kept for pairing. @default 20 */
+  readonly countsMinutes?: number;
+  /** Minutes of listener datapoints kept. @default 40 */
+  readonly historyMinutes?: number;
+  /** Capacity errors above this share of join requests, with listeners standing still, mark a period saturated. @default 0.02 */
+  readonly saturationErrorShare?: number;
+  /** Listeners growing more than this share over one period are still arriving, not saturated. @default 0.03 */
+  readonly plateauShare?: number;
+  /** A probe goes this share past the largest size seen. @default 0.1 */
+  readonly probeStep?: number;
+}
+
+const DEFAULTS = {
+  binWidth: 0.025,
+  maxBins: 48,
+  countsMinutes: 20,
+  historyMinutes: 40,
+  saturationErrorShare: 0.02,
+  plateauShare: 0.03,
+  probeStep: 0.1,
+} as const;
+
+/** Saturated periods weigh this much each in the fit (up to SATURATED_CAP periods a bin); the test's range weighs 1 a point. */
+const SATURATED_WEIGHT = 2;
+const SATURATED_CAP = 5;
+/** Weight of a lower bound the curve falls below. */
+const BOUND_WEIGHT = 3;
+/** Points the test's fit contributes, spread over the range it measured. */
+const PRIOR_POINTS = 6;
+/** Running tasks may vary this much within a period for the period to count. */
+const STABLE_TASKS = 1.05;
+/** A saturated bin this much larger carrying this much less is retrograde evidence. */
+const RETRO_TASKS = 1.04;
+const RETRO_LISTENERS = 0.97;
+
+/** An empty live model. */
+export function emptyLiveModel(): LiveModelState {
+  return { bins: [], counts: [] };
+}
+
+/** Inputs of one tick's update of the live model. */
+export interface LiveTick {
+  readonly nowMs: number;
+  /** Running tasks now, when DescribeServices answered. */
+  readonly running?: number;
+  readonly periodSeconds: number;
+  readonly listeners?: Series;
+  readonly joinRequests?: Series;
+  readonly joinErrorsCapacity?: Series;
+  /** The shield judges the traffic an attack: capacity errors are the flood's, so nothing counts as saturated. */
+  readonly floodSuspected?: boolean;
+}
+
+/** Takes one tick's counts and metrics into the live model; pure. */
+export function updateLiveModel(
+  state: LiveModelState | undefined,
+  tick: LiveTick,
+  options: LiveModelOptions = {},
+): LiveModelState {
+  const o = { ...DEFAULTS, ...options };
+  const prev = state ?? emptyLiveModel();
+  const counts = [...prev.counts];
+  if (tick.running !== undefined && Number.isFinite(tick.running) && tick.running >= 0)
+    counts.push({ t: tick.nowMs, v: tick.running });
+  const keptCounts = counts.filter((c) => c.t >= tick.nowMs - o.countsMinutes * 60_000);
+  const observations = pairObservations({ ...tick, counts: keptCounts, after: prev.lastObservedMs }, o);
+  let bins = prev.bins;
+  for (const obs of observations.taken) bins = addObservation(bins, obs, o);
+  const history = new Map((prev.listeners ?? []).map((p) => [p.t, p.v]));
+  for (const p of usable(tick.listeners)) history.set(p.t, p.v);
+  const listeners = [...history]
+    .map(([t, v]) => ({ t, v }))
+    .filter((p) => p.t >= tick.nowMs - o.historyMinutes * 60_000)
+    .sort((a, b) => a.t - b.t);
+  return {
+    ...prev,
+    bins,
+    counts: keptCounts,
+    listeners,
+    lastObservedMs: observations.lastMs ?? prev.lastObservedMs,
+  };
+}
+
+/** Pairs listener datapoints newer than `after` with the tasks that ran through their period. */
+export function pairObservations(
+  input: LiveTick & { counts: readonly Datapoint[]; after?: number },
+  options: LiveModelOptions = {},
+): { taken: LiveObservation[]; lastMs?: number } {
+  const o = { ...DEFAULTS, ...options };
+  const periodMs = input.periodSeconds * 1000;
+  const listeners = usable(input.listeners);
+  const errorsAt = byTime(input.joinErrorsCapacity);
+  const requestsAt = byTime(input.joinRequests);
+  const taken: LiveObservation[] = [];
+  let lastMs: number | undefined;
+  const oldestCount = input.counts[0]?.t;
+  const newestCount = input.counts[input.counts.length - 1]?.t;
+  listeners.forEach((p, i) => {
+    if (input.after !== undefined && p.t <= input.after) return;
+    if (oldestCount === undefined || newestCount === undefined) return;
+    // Counts must cover the whole period; a period before the counts began can never be paired.
+    if (p.t < oldestCount) {
+      lastMs = Math.max(lastMs ?? p.t, p.t);
+      return;
+    }
+    if (newestCount < p.t + periodMs) return;
+    lastMs = Math.max(lastMs ?? p.t, p.t);
+    const during = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs).map((c) => c.v);
+    if (!during.length) return;
+    const lo = Math.min(...during);
+    const hi = Math.max(...during);
+    if (lo <= 0 || hi > lo * STABLE_TASKS) return;
+    const errors = errorsAt.get(p.t);
+    const requests = requestsAt.get(p.t);
+    const before = listeners[i - 1];
+    const standingStill =
+      before !== undefined && before.t === p.t - periodMs && p.v <= before.v * (1 + o.plateauShare);
+    const saturated =
+      !input.floodSuspected &&
+      errors !== undefined &&
+      requests !== undefined &&
+      errors > 0 &&
+      errors >= o.saturationErrorShare * requests &&
+      standingStill &&
+      p.v > 0;
+    taken.push({ atMs: p.t, tasks: saturated ? (lo + hi) / 2 : lo, listeners: p.v, saturated });
+  });
+  return { taken, lastMs };
+}
+
+function usable(series: Series | undefined): Datapoint[] {
+  return [...(series ?? [])]
+    .filter((p) => Number.isFinite(p.v) && p.v >= 0 && Number.isFinite(p.t))
+    .sort((a, b) => a.t - b.t);
+}
+
+function byTime(series: Series | undefined): Map<number, number> {
+  return new Map(usable(series).map((p) => [p.t, p.v]));
+}
+
+function binKey(tasks: number, width: number): number {
+  return Math.round(Math.log(tasks) / Math.log(1 + width));
+}
+
+function addObservation(
+  bins: readonly LiveBin[],
+  obs: LiveObservation,
+  o: Required<LiveModelOptions>,
+): LiveBin[] {
+  const key = binKey(obs.tasks, o.binWidth);
+  const out = [...bins];
+  const i = out.findIndex((b) => binKey(b.tasks, o.binWidth) === key);
+  const old = i >= 0 ? out[i]! : undefined;
+  const periods = (old?.periods ?? 0) + 1;
+  const satPeriods = (old?.saturatedPeriods ?? 0) + (obs.saturated ? 1 : 0);
+  const bin: LiveBin = {
+    tasks: old ? old.tasks + (obs.tasks - old.tasks) / periods : obs.tasks,
+    periods,
+    carried: Math.max(old?.carried ?? 0, obs.listeners),
+    saturatedListeners: obs.saturated
+      ? (old?.saturatedListeners ?? 0) + (obs.listeners - (old?.saturatedListeners ?? 0)) / satPeriods
+      : (old?.saturatedListeners ?? 0),
+    saturatedPeriods: satPeriods,
+  };
+  if (i >= 0) out[i] = bin;
+  else out.push(bin);
+  if (out.length > o.maxBins) {
+    // Keep the evidence that shapes the curve: saturated bins first, then the bins seen most.
+    out.sort((a, b) => b.saturatedPeriods - a.saturatedPeriods || b.periods - a.periods);
+    out.length = o.maxBins;
+  }
+  return out.sort((a, b) => a.tasks - b.tasks);
+}
+
+/** The evidence a fit depends on, as a short string: the same evidence gives the same fit. */
+function signatureOf(bins: readonly LiveBin[]): string {
+  return bins
+    .map(
+      (b) =>
+        `${Math.round(b.tasks)}:${Math.round(b.carried)}:${b.saturatedPeriods}:${Math.round(b.saturatedListeners)}`,
+    )
+    .join(',');
+}
+
+/**
+ * Fits the curve to the prior (the scaling test's fit over the range it measured) and the event's evidence:
+ * saturated bins as points, other bins as lower bounds the curve may not fall below. Returns the prior unchanged
+ * when there is no evidence.
+ */
+export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslParams {
+  const points: { n: number; x: number; w: number }[] = [];
+  const bounds: { n: number; x: number; w: number }[] = [];
+  for (const b of bins) {
+    if (b.saturatedPeriods > 0)
+      points.push({
+        n: b.tasks,
+        x: b.saturatedListeners,
+        w: SATURATED_WEIGHT * Math.min(b.saturatedPeriods, SATURATED_CAP),
+      });
+    if (b.periods > b.saturatedPeriods && b.carried > 0)
+      bounds.push({ n: b.tasks, x: b.carried, w: BOUND_WEIGHT });
+  }
+  const needsFit = points.length > 0 || bounds.some((b) => uslCapacity(prior, b.n) < b.x);
+  if (!needsFit) return { lambda: prior.lambda, sigma: prior.sigma, kappa: prior.kappa };
+  const tested = Math.max(1, prior.maxTestedTasks);
+  for (let k = 1; k <= PRIOR_POINTS; k++) {
+    const n = Math.max(1, Math.round((tested * k) / PRIOR_POINTS));
+    points.push({ n, x: uslCapacity(prior, n), w: 1 });
+  }
+  const nRef = Math.max(tested, ...bins.map((b) => b.tasks));
+  const xRef = Math.max(1, ...points.map((p) => p.x), ...bounds.map((b) => b.x));
+  const decode = (v: number[]): UslParams => ({
+    lambda: Math.exp(v[0] ?? 0) * (xRef / nRef),
+    sigma: (v[1] ?? 0) ** 2 / nRef,
+    kappa: (v[2] ?? 0) ** 2 / (nRef * nRef),
+  });
+  const objective = (v: number[]) => {
+    const p = decode(v);
+    let sse = 0;
+    for (const q of points) sse += q.w * ((q.x - uslCapacity(p, q.n)) / xRef) ** 2;
+    for (const q of bounds) {
+      const short = q.x - uslCapacity(p, q.n);
+      if (short > 0) sse += q.w * (short / xRef) ** 2;
+    }
+    return sse;
+  };
+  const start = [
+    Math.log(Math.max(prior.lambda, 1e-9) / (xRef / nRef)),
+    Math.sqrt(prior.sigma * nRef),
+    Math.sqrt(prior.kappa * nRef * nRef),
+  ];
+  return decode(nelderMead(objective, start, 1500));
+}
+
+/** The live model's view for the policy: the corrected curve, its peak, the ceiling and any probe. */
+export function liveCapacity(
+  prior: CapacityModel,
+  state: LiveModelState | undefined,
+  options: LiveModelOptions = {},
+): { capacity: LiveCapacity; state: LiveModelState } {
+  const o = { ...DEFAULTS, ...options };
+  const s = state ?? emptyLiveModel();
+  const signature = signatureOf(s.bins);
+  const params = s.fit?.signature === signature ? s.fit.params : fitLive(prior, s.bins);
+  const next: LiveModelState = s.fit?.signature === signature ? s : { ...s, fit: { signature, params } };
+  const peak = uslPeak(params);
+  const retrograde = findRetrograde(s.bins);
+  let ceilingTasks: number | null = peak.tasks;
+  let ceilingReason: LiveCapacity['ceilingReason'] = peak.tasks === null ? 'no-peak' : 'model-peak';
+  if (retrograde) {
+    ceilingTasks = Math.round(retrograde.bestTasks);
+    ceilingReason = 'retrograde';
+  }
+  const top = s.bins[s.bins.length - 1];
+  const probeTasks =
+    !retrograde && ceilingTasks !== null && top && top.tasks >= 0.95 * ceilingTasks
+      ? Math.max(ceilingTasks + 1, Math.round(top.tasks * (1 + o.probeStep)))
+      : null;
+  return {
+    state: next,
+    capacity: {
+      params,
+      peakTasks: peak.tasks,
+      peakListeners: peak.listeners,
+      ceilingTasks,
+      ceilingReason,
+      probeTasks,
+      retrograde,
+      saturatedPeriods: s.bins.reduce((n, b) => n + b.saturatedPeriods, 0),
+      boundPeriods: s.bins.reduce((n, b) => n + b.periods - b.saturatedPeriods, 0),
+    },
+  };
+}
+
+/** Saturated evidence that more tasks carried fewer listeners: the best size seen and the worse one past it. */
+export function findRetrograde(bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
+  const sat = bins.filter((b) => b.saturatedPeriods >= 2);
+  if (sat.length < 2) return undefined;
+  const best = sat.reduce((a, b) => (b.saturatedListeners > a.saturatedListeners ? b : a));
+  const worse = sat
+    .filter(
+      (b) =>
+        b.tasks > best.tasks * RETRO_TASKS &&
+        b.saturatedListeners < best.saturatedListeners * RETRO_LISTENERS,
+    )
+    .sort((a, b) => a.tasks - b.tasks)[0];
+  if (!worse) return undefined;
+  return {
+    bestTasks: best.tasks,
+    bestListeners: best.saturatedListeners,
+    worseTasks: worse.tasks,
+    worseListeners: worse.saturatedListeners,
+  };
+}
