@@ -1,46 +1,82 @@
-import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { Annotations, App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../lambda/adapters/config-file';
+import { InputError } from '../lambda/core/issues';
 import { buildRuntimeConfig } from '../lambda/core/runtime-config';
 import { fleetRegions, runtimeForRegion } from './runtime-for-region';
 import { SurgeGuardStack } from './surgeguard-stack';
+import { DEFAULT_NAME_PREFIX, namePrefixProblem } from './surgeguard';
 import { addNagSuppressions } from './nag-suppressions';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
   /** The CDK app to add stacks to. @default a new App */
   readonly app?: App;
-  /** When schedules are judged from. @default context `surgeguard:now`, else the time of synth */
+  /** When schedules are judged from. @default context `surgeguard:now` (ISO 8601), else no instant (see SurgeGuardProps.now) */
   readonly now?: Date;
-  /** Run the cdk-nag AwsSolutions checks. @default context `nag` is not 'false' */
-  readonly nag?: boolean;
+  /** Starts the stack names and every physical name. @default context `surgeguard:namePrefix`, else 'SurgeGuard' */
+  readonly namePrefix?: string;
 }
 
 /**
  * Builds the SurgeGuard app from the event config (context `config`, default `config/events.yaml`): one stack
- * per region that holds fleets. The config is validated first; a bad config throws InputError before any
- * resource exists.
+ * per region that holds fleets, named `<namePrefix>-<region>`. The config and the context are validated first; bad
+ * ones throw InputError before any resource exists. Reads no clock: the same inputs give the same templates. The
+ * cdk-nag acknowledgements are attached; running the checks is the caller's choice (bin/app.ts does).
  */
 export function buildApp(options: BuildAppOptions = {}): { app: App; stacks: SurgeGuardStack[] } {
   const app = options.app ?? new App();
   const file = (app.node.tryGetContext('config') as string | undefined) ?? DEFAULT_CONFIG_PATH;
+  const now = options.now ?? contextInstant(app, 'surgeguard:now');
+  const namePrefix = options.namePrefix ?? contextNamePrefix(app, 'surgeguard:namePrefix');
   const loaded = loadConfig(file);
   const runtime = buildRuntimeConfig(loaded.config, loaded.models);
-  const nowContext = app.node.tryGetContext('surgeguard:now') as string | undefined;
-  const now = options.now ?? (nowContext ? new Date(nowContext) : new Date());
   const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
   const stacks = fleetRegions(runtime).map(
     (region) =>
-      new SurgeGuardStack(app, `SurgeGuard-${region}`, {
+      new SurgeGuardStack(app, `${namePrefix}-${region}`, {
         env: { account: process.env.CDK_DEFAULT_ACCOUNT, region },
         description: `SurgeGuard for the fleets in ${region} (config ${file})`,
         runtime: runtimeForRegion(runtime, region),
         now,
+        namePrefix,
         alarmEmail,
       }),
   );
-  const nag = options.nag ?? app.node.tryGetContext('nag') !== 'false';
-  for (const stack of stacks) addNagSuppressions(stack);
-  if (nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  for (const stack of stacks) {
+    addNagSuppressions(stack);
+    if (!now) {
+      Annotations.of(stack).addWarningV2(
+        'surgeguard:no-now',
+        'no -c surgeguard:now=<ISO 8601>: every event in the config is scheduled from its own window. EventBridge Scheduler rejects start dates in the past, so deploy with the deploy time when the config still lists events that have begun or are over.',
+      );
+    }
+  }
   return { app, stacks };
+}
+
+/** A context value that must be an ISO 8601 instant, if given. */
+function contextInstant(app: App, key: string): Date | undefined {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined) return undefined;
+  const at = typeof value === 'string' ? new Date(value) : new Date(NaN);
+  if (Number.isNaN(at.getTime())) {
+    throw contextError(
+      key,
+      `expected an ISO 8601 instant such as 2027-03-01T18:00:00Z, got ${JSON.stringify(value)}`,
+    );
+  }
+  return at;
+}
+
+/** The name prefix from context, checked like the construct checks it. */
+function contextNamePrefix(app: App, key: string): string {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined) return DEFAULT_NAME_PREFIX;
+  const problem = typeof value === 'string' ? namePrefixProblem(value) : 'expected a string';
+  if (problem) throw contextError(key, problem);
+  return value as string;
+}
+
+function contextError(key: string, message: string): InputError {
+  return new InputError([{ file: 'context', path: key, message }]);
 }

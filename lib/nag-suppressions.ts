@@ -1,14 +1,26 @@
-import type { Stack } from 'aws-cdk-lib';
-import { Validations } from 'aws-cdk-lib';
-import type { SurgeGuard } from './surgeguard';
+import type { IConstruct } from 'constructs';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { SurgeGuard } from './surgeguard';
 
 /**
- * Acknowledged cdk-nag findings, each with the specific reason it is acceptable here. Everything else must pass.
+ * Acknowledges the cdk-nag findings SurgeGuard raises on purpose, each with the specific reason it is acceptable
+ * here, on every SurgeGuard construct under `scope` (whatever its id, stack, account or region). Everything else
+ * must pass. Needs no cdk-nag: it only records acknowledgements, which the checks read if the app runs them.
  */
-export function addNagSuppressions(stack: Stack): void {
-  const sg = stack.node.tryFindChild('SurgeGuard') as SurgeGuard | undefined;
-  if (!sg) return;
-  const region = stack.region;
+export function addNagSuppressions(scope: IConstruct): void {
+  for (const sg of scope.node.findAll().filter((c): c is SurgeGuard => c instanceof SurgeGuard)) {
+    acknowledge(sg);
+  }
+}
+
+function acknowledge(sg: SurgeGuard): void {
+  const stack = Stack.of(sg);
+  const account = stack.account;
+  const arn = (service: string, accountPart: string, resource: string) =>
+    flatten(stack.resolve(`arn:${stack.partition}:${service}:${stack.region}:${accountPart}:${resource}`));
+  const wildcard = (role: IConstruct, resource: string, reason: string) =>
+    Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+
   for (const fn of [...Object.values(sg.functions), sg.runbook]) {
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
@@ -16,43 +28,60 @@ export function addNagSuppressions(stack: Stack): void {
         'Pinned to Node.js 22 (ARM64): the runtime the bundles are built for and tested against; moved deliberately, not by a default.',
     });
     const role = fn.role!;
-    const acknowledge = (finding: string, reason: string) =>
-      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-    acknowledge(
-      'Resource::*',
+    wildcard(
+      role,
+      '*',
       'application-autoscaling:DescribeScalableTargets, cloudwatch:GetMetricData and (runbook) scheduler:ListSchedules support no resource-level permissions; every other action is scoped to configured ARNs.',
     );
-    acknowledge(
-      `Resource::arn:<AWS::Partition>:application-autoscaling:${region}:<AWS::AccountId>:scalable-target/*`,
+    wildcard(
+      role,
+      arn('application-autoscaling', account, 'scalable-target/*'),
       'Scalable target ids are assigned by Application Auto Scaling and unknown at synth; scoped to this account and region, and the function only registers the ECS services of the config.',
     );
     for (const path of ['regional', 'global']) {
-      acknowledge(
-        `Resource::arn:<AWS::Partition>:wafv2:${region}:*:${path}/managedruleset/*/*`,
+      wildcard(
+        role,
+        arn('wafv2', '*', `${path}/managedruleset/*/*`),
         'UpdateWebACL authorises against the AWS managed rule groups the web ACL references; they are owned by AWS, so the account is a wildcard. Scoped to this region and scope.',
       );
-      acknowledge(
-        `Resource::arn:<AWS::Partition>:wafv2:${region}:<AWS::AccountId>:${path}/ipset/*/*`,
+      wildcard(
+        role,
+        arn('wafv2', account, `${path}/ipset/*/*`),
         "UpdateWebACL authorises against the IP sets the web ACL references, which may be any of the team's own; scoped to this account, region and scope.",
       );
-      acknowledge(
-        `Resource::arn:<AWS::Partition>:wafv2:${region}:<AWS::AccountId>:${path}/rulegroup/*/*`,
+      wildcard(
+        role,
+        arn('wafv2', account, `${path}/rulegroup/*/*`),
         "UpdateWebACL authorises against the rule groups the web ACL references (for example Shield Advanced's), which the shield must send back unchanged; scoped to this account, region and scope.",
       );
     }
   }
-  const rb = (finding: string, reason: string) =>
-    Validations.of(sg.runbook.role!).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
-  rb(
-    `Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/surgeguard-${region}/*`,
-    "shift moves an event's schedules: scoped to the stack's own schedule group.",
+  const runbook = sg.runbook.role!;
+  wildcard(
+    runbook,
+    arn('scheduler', account, `schedule/${sg.scheduleGroup.name}/*`),
+    "shift moves an event's schedules: scoped to the construct's own schedule group.",
   );
-  rb(
-    `Resource::arn:<AWS::Partition>:cloudwatch:${region}:<AWS::AccountId>:alarm:${stack.stackName}*`,
+  wildcard(
+    runbook,
+    arn('cloudwatch', account, `alarm:${stack.stackName}*`),
     "status lists the stack's alarms in ALARM: scoped to alarm names the stack generates (its name as prefix).",
   );
-  rb(
-    `Resource::arn:<AWS::Partition>:ssm:${region}:<AWS::AccountId>:automation-execution/*`,
+  wildcard(
+    runbook,
+    arn('ssm', account, 'automation-execution/*'),
     'The runbook reads who started an SSM Automation execution (ExecutedBy) to audit the real caller; execution ids are new each run.',
   );
+}
+
+/**
+ * A resolved value as cdk-nag names it in a finding: `Ref`s become `<Name>` and joins are joined, so an account or
+ * region known at synth appears as itself and one left to deploy time as `<AWS::AccountId>` or `<AWS::Region>`.
+ */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as { Ref?: unknown; 'Fn::Join'?: [string, unknown[]] };
+  if (v.Ref !== undefined) return `<${flatten(v.Ref)}>`;
+  if (v['Fn::Join']) return v['Fn::Join'][1].map(flatten).join(v['Fn::Join'][0]);
+  return JSON.stringify(value);
 }

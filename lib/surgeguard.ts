@@ -25,14 +25,42 @@ import { eventSchedules } from '../lambda/core/schedules';
 export interface SurgeGuardProps {
   /** The runtime config for this stack's region (see `runtimeForRegion`): fleets, events, models, plan. */
   readonly runtime: RuntimeConfig;
-  /** The instant schedules are judged against: events already over get none. @default the time of synth */
+  /**
+   * The instant schedules are judged against: events already over get none, and start dates already past are left
+   * out. Synth reads no clock, so the same inputs give the same template.
+   * @default no instant: every event is scheduled from its own window, as if none had started
+   */
   readonly now?: Date;
+  /**
+   * Starts every physical name the construct gives (schedule group, SSM Automation documents, dashboards), so that
+   * copies with different prefixes (staging, prod) share an account and region. Letters, digits and hyphens; the
+   * schedule group and dashboards use it in lower case, so prefixes must differ in more than case.
+   * @default 'SurgeGuard'
+   */
+  readonly namePrefix?: string;
   /** An address subscribed to the on-call topic. @default no subscription */
   readonly alarmEmail?: string;
   /** How long function logs are kept. @default one month */
   readonly logRetention?: logs.RetentionDays;
   /** Keep the state table when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+/** The default {@link SurgeGuardProps.namePrefix}: the names SurgeGuard has always given. */
+export const DEFAULT_NAME_PREFIX = 'SurgeGuard';
+
+/**
+ * Why a name prefix cannot start SurgeGuard's physical names, or undefined when it can. The limits are the
+ * strictest of the names it starts: SSM document names (no `aws`/`amazon`/`amzn` start) and schedule group names.
+ */
+export function namePrefixProblem(prefix: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,31}$/.test(prefix)) {
+    return `name prefix "${prefix}": use 1 to 32 letters, digits and hyphens, starting with a letter`;
+  }
+  if (/^(aws|amazon|amzn)/i.test(prefix)) {
+    return `name prefix "${prefix}": SSM document names may not start with aws, amazon or amzn`;
+  }
+  return undefined;
 }
 
 /** The names of the three controller functions. */
@@ -197,9 +225,15 @@ export class SurgeGuard extends Construct {
   constructor(scope: Construct, id: string, props: SurgeGuardProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const rc = props.runtime;
-    const now = props.now ?? new Date();
+    const now = props.now;
+    const prefix = props.namePrefix ?? DEFAULT_NAME_PREFIX;
+    const problem = namePrefixProblem(prefix);
+    if (problem) throw new Error(problem);
+    const rc = withManagedWebAclName(props.runtime, prefix);
     const shield = rc.config.shield;
+    // Lower case where the default has always been lower case, so the default keeps today's names.
+    const lowerPrefix = prefix.toLowerCase();
+    const scheduleGroupName = `${lowerPrefix}-${stack.region}`;
 
     // --- state, topic, dead letters -------------------------------------------------------------------------
     this.table = new dynamodb.Table(this, 'State', {
@@ -362,7 +396,7 @@ export class SurgeGuard extends Construct {
       5,
       {
         ...environment,
-        SURGEGUARD_SCHEDULE_GROUP: `surgeguard-${stack.region}`,
+        SURGEGUARD_SCHEDULE_GROUP: scheduleGroupName,
         SURGEGUARD_ALARM_PREFIX: stack.stackName,
       },
     );
@@ -376,9 +410,7 @@ export class SurgeGuard extends Construct {
     );
 
     // --- schedules ---------------------------------------------------------------------------------------------
-    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'Schedules', {
-      name: `surgeguard-${stack.region}`,
-    });
+    this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'Schedules', { name: scheduleGroupName });
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
@@ -392,9 +424,10 @@ export class SurgeGuard extends Construct {
       }),
     );
     this.deadLetterQueue.grantSendMessages(schedulerRole);
-    const { schedules, past } = eventSchedules(rc, now);
+    // Without an instant nothing is judged past (epoch 0), and the start dates are kept.
+    const { schedules, past } = eventSchedules(rc, now ?? new Date(0));
     for (const id of past) {
-      Annotations.of(this).addInfo(`event ${id} is over at synth time (${now.toISOString()}): no schedules`);
+      Annotations.of(this).addInfo(`event ${id} is over at ${now!.toISOString()}: no schedules`);
     }
     schedules.forEach((s) => this.addSchedules(s, now, schedulerRole));
 
@@ -407,7 +440,7 @@ export class SurgeGuard extends Construct {
           stack.formatArn({
             service: 'scheduler',
             resource: 'schedule',
-            resourceName: `surgeguard-${stack.region}/*`,
+            resourceName: `${scheduleGroupName}/*`,
             arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
           }),
         ],
@@ -460,7 +493,7 @@ export class SurgeGuard extends Construct {
       }
       this.automations.push(
         new ssm.CfnDocument(this, `Automation${a.name}`, {
-          name: `SurgeGuard-${stack.region}-${a.name}`,
+          name: `${prefix}-${stack.region}-${a.name}`,
           documentType: 'Automation',
           documentFormat: 'JSON',
           updateMethod: 'NewVersion',
@@ -487,7 +520,9 @@ export class SurgeGuard extends Construct {
 
     // --- alarms and dashboards -----------------------------------------------------------------------------------
     this.addAlarms(rc);
-    for (const e of rc.config.events) this.dashboards.push(this.addDashboard(rc, e.id, rules));
+    for (const e of rc.config.events) {
+      this.dashboards.push(this.addDashboard(rc, e.id, rules, `${lowerPrefix}-${e.id}`));
+    }
 
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
@@ -608,7 +643,7 @@ export class SurgeGuard extends Construct {
     }
   }
 
-  private addSchedules(s: EventSchedule, now: Date, role: iam.Role): void {
+  private addSchedules(s: EventSchedule, now: Date | undefined, role: iam.Role): void {
     const target = (fn: lambda.Function, input: object) => ({
       arn: fn.functionArn,
       roleArn: role.roleArn,
@@ -617,9 +652,10 @@ export class SurgeGuard extends Construct {
       deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
     });
     const at = (d: Date) => `at(${d.toISOString().slice(0, 19)})`;
-    const future = (d: Date) => (d.getTime() > now.getTime() ? d.toISOString() : undefined);
+    const isFuture = (d: Date) => now === undefined || d.getTime() > now.getTime();
+    const future = (d: Date) => (isFuture(d) ? d.toISOString() : undefined);
     const base = { groupName: this.scheduleGroup.ref, flexibleTimeWindow: { mode: 'OFF' }, state: 'ENABLED' };
-    if (s.prescaleAt.getTime() > now.getTime()) {
+    if (isFuture(s.prescaleAt)) {
       new scheduler.CfnSchedule(this, `Prescale-${s.eventId}`, {
         ...base,
         name: `${s.eventId}-prescale`,
@@ -749,10 +785,11 @@ export class SurgeGuard extends Construct {
     rc: RuntimeConfig,
     eventId: string,
     rules: readonly WafRuleConfig[],
+    dashboardName: string,
   ): cloudwatch.Dashboard {
     const e = rc.config.events.find((x) => x.id === eventId)!;
     const d = new cloudwatch.Dashboard(this, `Dashboard-${eventId}`, {
-      dashboardName: `surgeguard-${eventId}`.slice(0, 255),
+      dashboardName: dashboardName.slice(0, 255),
       defaultInterval: Duration.hours(3),
     });
     for (const ef of e.fleets) {
@@ -838,6 +875,21 @@ export class SurgeGuard extends Construct {
     }
     return d;
   }
+}
+
+/**
+ * The runtime config with a managed web ACL's name started by a non-default prefix: the stack names that web ACL, so
+ * two copies from one config must not clash, and the functions and dashboards must see the name it really has. The
+ * default prefix keeps the config's name; an existing web ACL keeps its own.
+ */
+function withManagedWebAclName(rc: RuntimeConfig, prefix: string): RuntimeConfig {
+  const shield = rc.config.shield;
+  if (!shield || shield.webAcl.mode !== 'managed' || prefix === DEFAULT_NAME_PREFIX) return rc;
+  const name = `${prefix}-${shield.webAcl.name}`;
+  if (name.length > 128) {
+    throw new Error(`web ACL name ${name}: with the name prefix it is longer than WAF's 128 characters`);
+  }
+  return { ...rc, config: { ...rc.config, shield: { ...shield, webAcl: { ...shield.webAcl, name } } } };
 }
 
 function cap(s: string): string {

@@ -18,7 +18,7 @@ describe('Lambda bundles', () => {
       },
     });
     // Act
-    buildApp({ app, nag: false });
+    buildApp({ app });
     app.synth();
     // Assess
     const bundles = readdirSync(outdir)
