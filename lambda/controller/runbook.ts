@@ -3,6 +3,7 @@ import { BadPayloadError, checkPayload } from '../core/payload';
 import type { EventView } from '../core/runtime-config';
 import { findEvent, fleetTimeline, watchWindow } from '../core/runtime-config';
 import { eventSchedules } from '../core/schedules';
+import { liveCapacity } from '../core/live-model';
 import { uslCapacity } from '../core/usl';
 import { stepFloor } from '../core/planner';
 import { phaseAt } from '../core/watch-policy';
@@ -13,7 +14,7 @@ import { errorMessage } from '../adapters/retry';
 import type { ControllerDeps } from './deps';
 import { addressOf } from './deps';
 import { runRestore } from './restore';
-import { readMetrics } from './watch';
+import { liveSummary, readMetrics } from './watch';
 
 /** The on-call operations, one per `surgeguard` runbook command. */
 export const OPERATIONS = [
@@ -360,6 +361,8 @@ async function status(deps: RunbookDeps, now: number, only?: EventView) {
       const recorded = fs?.recorded ? floorOf(fs.recorded) : fleet.baselineTasks;
       const c = counts.get(fleet.id);
       const listeners = windows.get(fleet.id)?.listeners?.at(-1)?.v;
+      const prior = rc.models[fleet.id]!;
+      const live = fs?.live ? liveCapacity(prior, fs.live).capacity : undefined;
       fleetStatus.push({
         fleet: fleet.id,
         phase: phaseAt(timeline, now, fs?.appliedTasks ?? recorded, recorded),
@@ -370,7 +373,17 @@ async function status(deps: RunbookDeps, now: number, only?: EventView) {
         runningTasks: c?.running ?? null,
         pendingTasks: c?.pending ?? null,
         listeners: listeners ?? null,
-        capacityListeners: c ? Math.round(uslCapacity(rc.models[fleet.id]!, c.running)) : null,
+        capacityListeners: c ? Math.round(uslCapacity(live?.params ?? prior, c.running)) : null,
+        ceilingTasks: fs?.appliedCeiling ?? null,
+        confirmed: fs?.confirmed ?? null,
+        testModel: {
+          listenersPerTask: prior.lambda,
+          sigma: prior.sigma,
+          kappa: prior.kappa,
+          peakTasks: prior.peakTasks,
+          peakListeners: prior.peakListeners === null ? null : Math.round(prior.peakListeners),
+        },
+        liveModel: live ? liveSummary(live) : null,
         recorded: fs?.recorded ?? null,
         lastDecision: fs?.lastDecision ?? null,
         override: fs?.override && fs.override.untilMs > now ? fs.override : null,

@@ -303,9 +303,11 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
   const plan = planHolds ? planFloor : 0;
   const floor = override?.force ? override.tasks : Math.max(plan, override?.tasks ?? 0);
   let wanted = Math.max(floor, (neededTasks ?? 0) + extra);
-  const breached = wanted > limitTasks;
-  wanted = Math.min(wanted, limitTasks);
-  const ceiling = (target: number) => Math.max(target, limitTasks);
+  // On-call's forced floor may go past the ceiling (audited as theirs); nothing else does.
+  const cap = override?.force ? Math.max(limitTasks, override.tasks) : limitTasks;
+  const breached = wanted > cap;
+  wanted = Math.min(wanted, cap);
+  const ceiling = (target: number) => Math.max(target, cap);
 
   // More tasks carried fewer listeners, or the evidence moved the peak below the fleet: go back to the best size.
   const pastPeak =
