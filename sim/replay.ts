@@ -274,7 +274,13 @@ async function runPolicy(
   const worldStartMs = ls.startMs + beginRel * 1000;
 
   const fleets = new Map<string, WorldFleet>();
-  for (const f of ls.fleets) fleets.set(f.config.id, new WorldFleet(f.config, f.truth, s.clients));
+  // SurgeGuard's family protects tasks that carry listeners and drains them (the oracle may); the AWS baselines do not.
+  const drains = !['target-tracking', 'target-tracking-20s', 'scheduled'].includes(name);
+  for (const f of ls.fleets) {
+    const fleet = new WorldFleet(f.config, f.truth, s.clients);
+    fleet.drain = drains;
+    fleets.set(f.config.id, fleet);
+  }
   const fleetList = [...fleets.values()];
   const cpu = new Map(fleetList.map((f) => [f.config.id, new Float64Array(seconds + 1)]));
   const waf = new WorldWaf(
