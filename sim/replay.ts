@@ -306,6 +306,7 @@ async function runPolicy(
     worldStartMs,
     s.metrics.periodSeconds,
     s.metrics.delaySeconds,
+    { scenario: s, startMs: ls.startMs },
   );
   const verdicts: { t: number; verdict: string }[] = [];
   const usesSurgeGuard = name === 'surgeguard' || name === 'naive-shield' || name === 'always-block';
