@@ -46,6 +46,8 @@ export interface PolicyFigures {
   /** Minutes an attack-triggered arming stayed in effect after the attack stopped (disarm hysteresis + metric delay). */
   wafArmedMinutesAfterAttack: number;
   legitRequestsBlockedFraction: number;
+  /** Tasks asked for above the pre-event floor (baselineTasks) at the replay's end, summed over fleets. */
+  finalTasksOverBaseline: number;
 }
 
 /** One policy's run: its figures and what charts need. */
@@ -181,6 +183,39 @@ export async function replay(
     r.figures.costVsOracle =
       oracle.figures.taskHours > 0 ? r.figures.taskHours / oracle.figures.taskHours : null;
   return runs.filter((r) => policies.includes(r.name));
+}
+
+/** The scheduled baseline's action for one fleet: MinCapacity `tasks` from `fromRel` to `toRel` (seconds from start). */
+export interface ScheduledAction {
+  readonly fromRel: number;
+  readonly toRel: number;
+  readonly tasks: number;
+}
+
+/**
+ * What a team would schedule with the same data SurgeGuard has: MinCapacity raised at the plan's ramp start, sized by
+ * a straight line through the scaling test's largest point (its listeners per task) for the forecast share plus the
+ * event's headroom, capped at max tasks, held to the plan's hold-until (end + tail), then back to baseline.
+ */
+export function scheduledActions(
+  ls: LoadedScenario,
+  runtime: RuntimeConfig,
+  eventId: string,
+): Map<string, ScheduledAction> {
+  const view = findEvent(runtime, eventId)!;
+  const rel = (iso: string) => (Date.parse(iso) - ls.startMs) / 1000;
+  const out = new Map<string, ScheduledAction>();
+  for (const f of ls.fleets) {
+    const largest = f.points.reduce((a, b) => (b.tasks > a.tasks ? b : a));
+    const listeners = view.event.expectedPeakListeners * f.config.share * (1 + view.event.headroom);
+    const plan = view.fleets.find((p) => p.fleet.id === f.config.id)!.plan;
+    out.set(f.config.id, {
+      fromRel: rel(plan.rampStart),
+      toRel: rel(view.plan.holdUntil),
+      tasks: Math.min(f.config.maxTasks, Math.ceil(listeners / (largest.listeners / largest.tasks))),
+    });
+  }
+  return out;
 }
 
 /** Target tracking on CPU with Application Auto Scaling's semantics. */
@@ -344,19 +379,7 @@ async function runPolicy(
         new TargetTracking(f, period, TT_ALARM_DELAY_SECONDS[period], f.config.baselineTasks),
       );
   }
-  const scheduledFloor = new Map<string, number>();
-  if (name === 'scheduled') {
-    for (const f of ls.fleets) {
-      const smallest = [...f.points].sort((a, b) => a.tasks - b.tasks)[0]!;
-      scheduledFloor.set(
-        f.config.id,
-        Math.min(
-          f.config.maxTasks,
-          Math.ceil((s.forecast.peakListeners * f.config.share) / (smallest.listeners / smallest.tasks)),
-        ),
-      );
-    }
-  }
+  const scheduled = name === 'scheduled' ? scheduledActions(ls, runtime, eventId) : undefined;
   const oracle = name === 'oracle' ? oraclePlan(ls, beginRel, seconds) : undefined;
 
   const attacks = s.attacks.map((a) => ({ a, from: a.fromMinute * 60, to: a.toMinute * 60 }));
@@ -406,11 +429,9 @@ async function runPolicy(
       const id = f.config.id;
       const ttDesired = tt.get(id)?.step(t, cpu.get(id)!) ?? 0;
       if (usesSurgeGuard) f.desired = Math.max(capacity.floors.get(id)!.min, ttDesired);
-      else if (name === 'scheduled') {
-        const floor =
-          rel >= -15 * 60 && rel < (s.durationMinutes + 30) * 60
-            ? scheduledFloor.get(id)!
-            : f.config.baselineTasks;
+      else if (scheduled) {
+        const action = scheduled.get(id)!;
+        const floor = rel >= action.fromRel && rel < action.toRel ? action.tasks : f.config.baselineTasks;
         tt.get(id)!.min = floor;
         f.desired = Math.max(floor, ttDesired);
       } else if (oracle) f.desired = oracle.get(id)![t]!;
@@ -573,6 +594,10 @@ async function runPolicy(
       wafArmedMinutesWithoutAttack: armedWithoutAttackSeconds / 60,
       wafArmedMinutesAfterAttack: armedAfterAttackSeconds / 60,
       legitRequestsBlockedFraction: legitReq > 0 ? legitBlocked / legitReq : 0,
+      finalTasksOverBaseline: fleetList.reduce(
+        (sum, f) => sum + Math.max(0, f.desired - f.config.baselineTasks),
+        0,
+      ),
     },
   };
 }
