@@ -39,8 +39,27 @@ describe('scenario files', () => {
   it('loads every shipped scenario', () => {
     const dir = join(__dirname, '..', '..', 'scenarios');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(files.length).toBeGreaterThanOrEqual(14);
     for (const f of files) expect(() => loadScenario(join(dir, f))).not.toThrow();
+  });
+
+  it('ships a scenario for every fault kind and target', () => {
+    const dir = join(__dirname, '..', '..', 'scenarios');
+    const shipped = new Set(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .flatMap((f) => loadScenario(join(dir, f)).scenario.faults.map((x) => `${x.kind}:${x.target}`)),
+    );
+    for (const key of [
+      'missing:listeners',
+      'missing:joinErrorsAuth',
+      'stale:joinSuccesses',
+      'lost-write:capacity',
+      'throttle:capacity',
+      'throttle:waf',
+      'throttle:state',
+    ])
+      expect(shipped).toContain(key);
   });
 
   it('reads a minimal scenario with defaults', () => {
