@@ -68,7 +68,8 @@ interface DrainCohort {
  * first (the oldest drain first), and a draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS},
  * when the listeners still on it are dropped into retry. Draining tasks are running tasks: they count in `running`
  * and in task-hours, but not towards what ECS is asked to run, so a scale-out launches new tasks rather than
- * taking a draining one back (as ECS does: a protected task being drained is not reused).
+ * taking a draining one back: the model keeps the drain one-way (a controller that cancels drains would serve
+ * sooner and at less cost than this world credits it).
  */
 
 export class WorldFleet {
