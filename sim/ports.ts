@@ -12,6 +12,9 @@ import type {
   WafSwitch,
 } from '../lambda/ports';
 import { boundedSettings, sameSettings } from '../lambda/ports';
+import type { FaultPlan } from './faults';
+import { activeFault } from './faults';
+import type { FaultTarget } from './scenario';
 import type { AppMetric, WorldFleet, WorldWaf } from './world';
 
 /** The simulation's clock: ms since the epoch, moved by the engine; nothing sleeps. */
@@ -46,7 +49,9 @@ export type WafCounters = Map<
 
 /**
  * CloudWatch over the world: answers queries by metric name and the Fleet dimension (app metrics) or the Rule
- * dimension (AWS/WAFV2), with only the datapoints whose period ended at least the metric delay ago.
+ * dimension (AWS/WAFV2), with only the datapoints whose period ended at least the metric delay ago. The scenario's
+ * metric faults apply to the app metrics: `missing` leaves out every datapoint whose timestamp is in the window;
+ * `stale` answers, while the window lasts, with the series as it was visible at the window's start, nothing newer.
  */
 export class SimMetricSource implements MetricSource {
   calls = 0;
@@ -58,7 +63,30 @@ export class SimMetricSource implements MetricSource {
     private readonly worldStartMs: number,
     private readonly periodSeconds: number,
     private readonly delaySeconds: number,
+    /** The scenario's faults, and its scheduled start (fault windows are minutes from it). @default no faults */
+    private readonly faults: { readonly scenario: FaultPlan; readonly startMs: number } = {
+      scenario: { faults: [] },
+      startMs: 0,
+    },
   ) {}
+
+  /** The app metric's datapoints CloudWatch would answer with now, faults applied. */
+  private appSeries(
+    points: readonly { t: number; v: number }[],
+    metric: AppMetric,
+    visibleBefore: number,
+  ): readonly { t: number; v: number }[] {
+    const { scenario, startMs } = this.faults;
+    if (!scenario.faults.length) return points;
+    const target = metric as FaultTarget;
+    const relOf = (ms: number) => (ms - startMs) / 1000;
+    const stale = activeFault(scenario, 'stale', target, relOf(this.clock.now()));
+    const cutoff = stale ? startMs + stale.fromMinute * 60_000 - this.delaySeconds * 1000 : visibleBefore;
+    return points.filter((p) => {
+      const ms = this.worldStartMs + p.t * 1000;
+      return ms + this.periodSeconds * 1000 <= cutoff && !activeFault(scenario, 'missing', target, relOf(ms));
+    });
+  }
 
   async fetch(
     _region: string,
@@ -91,7 +119,15 @@ export class SimMetricSource implements MetricSource {
       }
       const fleet = this.fleets.get(q.dimensions.Fleet ?? '');
       const metric = SIM_METRIC_NAMES[q.metricName];
-      out.set(q.id, fleet && metric ? pick(fleet.metricStore.get(metric) ?? [], this.periodSeconds) : []);
+      out.set(
+        q.id,
+        fleet && metric
+          ? pick(
+              this.appSeries(fleet.metricStore.get(metric) ?? [], metric, visibleBefore),
+              this.periodSeconds,
+            )
+          : [],
+      );
     }
     return out;
   }

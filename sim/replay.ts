@@ -4,7 +4,7 @@ import type { ControllerDeps } from '../lambda/controller/deps';
 import { ShieldController } from '../lambda/controller/shield';
 import { watchTick } from '../lambda/controller/watch';
 import type { Config, WafRuleConfig } from '../lambda/core/config/schema';
-import { configSchema } from '../lambda/core/config/schema';
+import { configSchema, forecastOf } from '../lambda/core/config/schema';
 import type { Detection } from '../lambda/core/detector';
 import { detect } from '../lambda/core/detector';
 import type { RuntimeConfig } from '../lambda/core/runtime-config';
@@ -50,6 +50,8 @@ export interface PolicyFigures {
   maxTasksOverCeiling: number | null;
   /** Most tasks running past the fleet's true capacity peak (where more tasks carry fewer), summed over fleets. */
   maxTasksPastTruePeak: number;
+  /** Tasks asked for above the pre-event floor (baselineTasks) at the replay's end, summed over fleets. */
+  finalTasksOverBaseline: number;
 }
 
 /** One policy's run: its figures and what charts need. */
@@ -187,6 +189,40 @@ export async function replay(
   return runs.filter((r) => policies.includes(r.name));
 }
 
+/** The scheduled baseline's action for one fleet: MinCapacity `tasks` from `fromRel` to `toRel` (seconds from start). */
+export interface ScheduledAction {
+  readonly fromRel: number;
+  readonly toRel: number;
+  readonly tasks: number;
+}
+
+/**
+ * What a team would schedule with the same data SurgeGuard has: MinCapacity raised at the plan's ramp start, sized by
+ * a straight line through the scaling test's largest point (its listeners per task) for the forecast share plus the
+ * event's headroom, capped at max tasks, held to the plan's hold-until (end + tail), then back to baseline.
+ */
+export function scheduledActions(
+  ls: LoadedScenario,
+  runtime: RuntimeConfig,
+  eventId: string,
+): Map<string, ScheduledAction> {
+  const view = findEvent(runtime, eventId)!;
+  const rel = (iso: string) => (Date.parse(iso) - ls.startMs) / 1000;
+  const out = new Map<string, ScheduledAction>();
+  for (const f of ls.fleets) {
+    const largest = f.points.reduce((a, b) => (b.tasks > a.tasks ? b : a));
+    // The same upper forecast SurgeGuard's plan covers.
+    const listeners = forecastOf(view.event).upper * f.config.share;
+    const plan = view.fleets.find((p) => p.fleet.id === f.config.id)!.plan;
+    out.set(f.config.id, {
+      fromRel: rel(plan.rampStart),
+      toRel: rel(view.plan.holdUntil),
+      tasks: Math.min(f.config.maxTasks, Math.ceil(listeners / (largest.listeners / largest.tasks))),
+    });
+  }
+  return out;
+}
+
 /** Target tracking on CPU with Application Auto Scaling's semantics. */
 class TargetTracking {
   desired: number;
@@ -278,7 +314,13 @@ async function runPolicy(
   const worldStartMs = ls.startMs + beginRel * 1000;
 
   const fleets = new Map<string, WorldFleet>();
-  for (const f of ls.fleets) fleets.set(f.config.id, new WorldFleet(f.config, f.truth, s.clients));
+  // SurgeGuard's family protects tasks that carry listeners and drains them (the oracle may); the AWS baselines do not.
+  const drains = !['target-tracking', 'target-tracking-20s', 'scheduled'].includes(name);
+  for (const f of ls.fleets) {
+    const fleet = new WorldFleet(f.config, f.truth, s.clients);
+    fleet.drain = drains;
+    fleets.set(f.config.id, fleet);
+  }
   const fleetList = [...fleets.values()];
   const cpu = new Map(fleetList.map((f) => [f.config.id, new Float64Array(seconds + 1)]));
   const waf = new WorldWaf(
@@ -304,6 +346,7 @@ async function runPolicy(
     worldStartMs,
     s.metrics.periodSeconds,
     s.metrics.delaySeconds,
+    { scenario: s, startMs: ls.startMs },
   );
   const verdicts: { t: number; verdict: string }[] = [];
   const usesSurgeGuard = name === 'surgeguard' || name === 'naive-shield' || name === 'always-block';
@@ -341,19 +384,7 @@ async function runPolicy(
         new TargetTracking(f, period, TT_ALARM_DELAY_SECONDS[period], f.config.baselineTasks),
       );
   }
-  const scheduledFloor = new Map<string, number>();
-  if (name === 'scheduled') {
-    for (const f of ls.fleets) {
-      const smallest = [...f.points].sort((a, b) => a.tasks - b.tasks)[0]!;
-      scheduledFloor.set(
-        f.config.id,
-        Math.min(
-          f.config.maxTasks,
-          Math.ceil((s.forecast.peakListeners * f.config.share) / (smallest.listeners / smallest.tasks)),
-        ),
-      );
-    }
-  }
+  const scheduled = name === 'scheduled' ? scheduledActions(ls, runtime, eventId) : undefined;
   const oracle = name === 'oracle' ? oraclePlan(ls, beginRel, seconds) : undefined;
 
   const attacks = s.attacks.map((a) => ({ a, from: a.fromMinute * 60, to: a.toMinute * 60 }));
@@ -410,11 +441,9 @@ async function runPolicy(
         // Application Auto Scaling keeps the service's own policies within [MinCapacity, MaxCapacity].
         const bounds = capacity.floors.get(id)!;
         f.desired = Math.min(bounds.max, Math.max(bounds.min, ttDesired));
-      } else if (name === 'scheduled') {
-        const floor =
-          rel >= -15 * 60 && rel < (s.durationMinutes + 30) * 60
-            ? scheduledFloor.get(id)!
-            : f.config.baselineTasks;
+      } else if (scheduled) {
+        const action = scheduled.get(id)!;
+        const floor = rel >= action.fromRel && rel < action.toRel ? action.tasks : f.config.baselineTasks;
         tt.get(id)!.min = floor;
         f.desired = Math.max(floor, ttDesired);
       } else if (oracle) f.desired = oracle.get(id)![t]!;
@@ -588,6 +617,10 @@ async function runPolicy(
       legitRequestsBlockedFraction: legitReq > 0 ? legitBlocked / legitReq : 0,
       maxTasksOverCeiling: usesSurgeGuard ? maxOverCeiling : null,
       maxTasksPastTruePeak: maxPastPeak,
+      finalTasksOverBaseline: fleetList.reduce(
+        (sum, f) => sum + Math.max(0, f.desired - f.config.baselineTasks),
+        0,
+      ),
     },
   };
 }

@@ -59,6 +59,31 @@ const attack = z.strictObject({
   anonymousFraction: z.number().min(0).max(1).default(0),
 });
 
+/** The app metrics a `missing` or `stale` fault can hit. */
+export const FAULT_METRICS = [
+  'listeners',
+  'joinRequests',
+  'joinSuccesses',
+  'joinErrorsCapacity',
+  'joinErrorsAuth',
+] as const;
+/** The targets each fault kind takes. */
+export const FAULT_TARGETS = {
+  missing: FAULT_METRICS,
+  stale: FAULT_METRICS,
+  'lost-write': ['capacity'],
+  throttle: ['capacity', 'waf', 'state'],
+} as const;
+export type FaultKind = keyof typeof FAULT_TARGETS;
+export type FaultTarget = (typeof FAULT_TARGETS)[FaultKind][number];
+
+const fault = z.strictObject({
+  fromMinute: z.number(),
+  toMinute: z.number(),
+  kind: z.enum(Object.keys(FAULT_TARGETS) as [FaultKind, ...FaultKind[]]),
+  target: z.enum([...new Set(Object.values(FAULT_TARGETS).flat())] as [FaultTarget, ...FaultTarget[]]),
+});
+
 /** The replay scenario file's schema. */
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1),
@@ -92,6 +117,7 @@ export const scenarioSchema = z.strictObject({
       joinRequestsPerListener: 1,
     }),
   attacks: z.array(attack).default([]),
+  faults: z.array(fault).default([]),
   waf: z
     .strictObject({
       propagationSeconds: z.number().min(0).default(30),
@@ -113,6 +139,7 @@ export const scenarioSchema = z.strictObject({
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioFleet = Scenario['fleets'][number];
 export type ScenarioAttack = Scenario['attacks'][number];
+export type ScenarioFault = Scenario['faults'][number];
 
 /** A fleet's true capacity parameters in a scenario. */
 export interface FleetTruth {
@@ -165,6 +192,18 @@ export function loadScenario(file: string): LoadedScenario {
   s.attacks.forEach((a, i) => {
     if (a.toMinute <= a.fromMinute)
       issues.push(src.issueAt(['attacks', i, 'toMinute'], 'expected toMinute after fromMinute'));
+  });
+  s.faults.forEach((f, i) => {
+    if (f.toMinute <= f.fromMinute)
+      issues.push(src.issueAt(['faults', i, 'toMinute'], 'expected toMinute after fromMinute'));
+    const targets: readonly string[] = FAULT_TARGETS[f.kind];
+    if (!targets.includes(f.target))
+      issues.push(
+        src.issueAt(
+          ['faults', i, 'target'],
+          `a ${f.kind} fault hits ${targets.join(', ')}; expected one of them, not ${f.target}`,
+        ),
+      );
   });
   const ids = new Set<string>();
   s.fleets.forEach((f, i) => {

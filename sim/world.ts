@@ -49,14 +49,45 @@ const LEGIT_AUTH_NOISE = 0.005;
 /** Deterministic start-up jitter: launches of one second become ready spread over these multiples of start-up. */
 const STARTUP_SPREAD = [0.9, 0.95, 1.0, 1.05, 1.1];
 
-/** One fleet of the world: tasks, connected listeners, and the clients trying to get in. */
+/** Tasks stopped together while draining, with the listeners they still carry. */
+interface DrainCohort {
+  tasks: number;
+  listeners: number;
+  /** Second the drain began. */
+  readonly since: number;
+}
+
+/**
+ * One fleet of the world: tasks, connected listeners, and the clients trying to get in.
+ *
+ * Scale-in: listeners are spread evenly over the tasks that take joins. Stopping k of them without a drain drops
+ * the listeners they carried (`carried * k / active`), who go to the retry wheel like any failed client. A fleet in
+ * `drain` mode (ECS task scale-in protection plus the SFU's drain signal) stops an empty task at once, but moves a
+ * task that carries listeners to `draining`: it takes no new joins (join capacity is the USL of the non-draining
+ * tasks; the draining tasks keep the listeners they have), listeners who leave the event leave from draining tasks
+ * first (the oldest drain first), and a draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS},
+ * when the listeners still on it are dropped into retry. Draining tasks are running tasks: they count in `running`
+ * and in task-hours, but not towards what ECS is asked to run, so a scale-out launches new tasks rather than
+ * taking a draining one back: the model keeps the drain one-way (a controller that cancels drains would serve
+ * sooner and at less cost than this world credits it).
+ */
+
 export class WorldFleet {
+  /** Longest a draining task is kept before it is stopped with whatever listeners it still carries (10 min). */
+  static readonly MAX_DRAIN_SECONDS = 600;
+  /** Running tasks, draining ones included (what ECS reports and what is paid for). */
   running: number;
   pendingTotal = 0;
   /** What ECS is asked to run. */
   desired: number;
+  /** Listeners connected, on draining tasks included. */
   connected = 0;
   lost = 0;
+  /** Whether scale-in drains tasks that carry listeners instead of stopping them at once. */
+  drain = false;
+  /** Listeners dropped so far because the task they were on was stopped. */
+  droppedByScaleIn = 0;
+  private readonly drainCohorts: DrainCohort[] = [];
   /** Retry wheels: wheel[k][t % H] listeners whose (k+1)-th attempt is due at second t. */
   private readonly wheel: Float64Array[];
   private readonly wheelSize: number;
@@ -79,13 +110,67 @@ export class WorldFleet {
     for (const m of APP_METRICS) this.metricStore.set(m, []);
   }
 
-  /** Listeners the running tasks carry. */
+  /** Running tasks that are draining. */
+  get draining(): number {
+    return this.drainCohorts.reduce((sum, c) => sum + c.tasks, 0);
+  }
+
+  /** Listeners on draining tasks. */
+  get drainingListeners(): number {
+    return this.drainCohorts.reduce((sum, c) => sum + c.listeners, 0);
+  }
+
+  /** Running tasks that take joins. */
+  active(): number {
+    return this.running - this.draining;
+  }
+
+  /** Listeners the tasks that take joins carry at most (draining tasks keep theirs on top). */
   capacity(): number {
-    return uslCapacity(this.truth, this.running);
+    return uslCapacity(this.truth, this.active());
+  }
+
+  /** Stops drains that are empty or have run out of time; drops what the latter still carried into retry. */
+  private endDrains(t: number): void {
+    for (let i = this.drainCohorts.length - 1; i >= 0; i--) {
+      const c = this.drainCohorts[i]!;
+      if (c.listeners >= 1 && t - c.since < WorldFleet.MAX_DRAIN_SECONDS) continue;
+      this.running -= c.tasks;
+      this.connected -= c.listeners;
+      this.requeue(t, c.listeners);
+      this.droppedByScaleIn += c.listeners;
+      this.drainCohorts.splice(i, 1);
+    }
+  }
+
+  /** Stops `k` tasks that take joins: drained when the fleet drains and they carry listeners, else at once. */
+  private stopTasks(t: number, k: number): void {
+    const active = this.active();
+    if (k <= 0 || active <= 0) return;
+    const carried = Math.max(0, this.connected - this.drainingListeners);
+    const theirs = (carried * k) / active;
+    if (this.drain && theirs >= 1) {
+      this.drainCohorts.push({ tasks: k, listeners: theirs, since: t });
+      return;
+    }
+    this.running -= k;
+    this.connected -= theirs;
+    this.requeue(t, theirs);
+    this.droppedByScaleIn += theirs;
+  }
+
+  /** Puts listeners who lost their connection back in the retry wheel, spread over the first retry interval. */
+  private requeue(t: number, listeners: number): void {
+    if (listeners <= 0) return;
+    const H = this.wheelSize;
+    const spread = Math.max(1, Math.round(this.clients.retryBaseSeconds));
+    for (let d = 1; d <= spread; d++) this.wheel[0]![(t + d) % H]! += listeners / spread;
+    this.waitingTotal += listeners;
   }
 
   /** Moves the fleet's tasks one second: launches within the rate and quota, readies pending, stops surplus. */
   stepTasks(t: number, vcpuRoom: number): void {
+    this.endDrains(t);
     const ready = this.readyAt.get(t);
     if (ready) {
       this.running += ready;
@@ -93,7 +178,7 @@ export class WorldFleet {
       this.readyAt.delete(t);
     }
     const target = Math.max(0, Math.min(this.desired, this.config.maxTasks));
-    const have = this.running + this.pendingTotal;
+    const have = this.active() + this.pendingTotal;
     const minute = Math.floor(t / 60);
     if (minute !== this.minuteOf) {
       this.minuteOf = minute;
@@ -129,7 +214,7 @@ export class WorldFleet {
         this.pendingTotal -= cut;
         surplus -= cut;
       }
-      this.running -= Math.min(this.running, surplus);
+      this.stopTasks(t, Math.min(this.active(), surplus));
     }
   }
 
@@ -155,6 +240,13 @@ export class WorldFleet {
         this.waitingTotal -= fromWaiting;
         leftBeforeJoining = fromWaiting;
         leave -= fromWaiting;
+      }
+      // Leavers leave draining tasks first, so drains empty and stop.
+      for (const c of this.drainCohorts) {
+        const fromDrain = Math.min(leave, c.listeners);
+        c.listeners -= fromDrain;
+        this.connected -= fromDrain;
+        leave -= fromDrain;
       }
       this.connected = Math.max(0, this.connected - leave);
     }
@@ -196,12 +288,13 @@ export class WorldFleet {
     const floodReachReq = flood.requests - flood.blocked;
 
     // Signalling: the fleet processes so many join requests a second; the rest fail as capacity errors.
-    const signalling = this.truth.joinsPerTaskPerSecond * this.running;
+    const signalling = this.truth.joinsPerTaskPerSecond * this.active();
     const reaching = legitReachReq + floodReachReq;
     const processedShare = reaching > 0 ? Math.min(1, signalling / reaching) : 1;
     const legitProcessedListeners = (legitReachReq / rpl) * processedShare;
     const cap = this.capacity();
-    const room = Math.max(0, cap - this.connected);
+    const onDrains = this.drainingListeners;
+    const room = Math.max(0, cap - (this.connected - onDrains));
     const admitted = Math.min(legitProcessedListeners, room);
     const roomShare = legitProcessedListeners > 0 ? admitted / legitProcessedListeners : 0;
     this.connected += admitted;
@@ -229,12 +322,10 @@ export class WorldFleet {
 
     // Overload beyond a margin drops connected listeners, who try to join again.
     let dropped = 0;
-    if (this.connected > cap * (1 + DROP_MARGIN)) {
-      dropped = this.connected - cap;
-      this.connected = cap;
-      const spread = Math.max(1, Math.round(this.clients.retryBaseSeconds));
-      for (let d = 1; d <= spread; d++) this.wheel[0]![(t + d) % H]! += dropped / spread;
-      this.waitingTotal += dropped;
+    if (this.connected - onDrains > cap * (1 + DROP_MARGIN)) {
+      dropped = this.connected - onDrains - cap;
+      this.connected = cap + onDrains;
+      this.requeue(t, dropped);
     }
 
     const legitProcessedReq = legitReachReq * processedShare;
@@ -244,7 +335,7 @@ export class WorldFleet {
     const successes = admitted * rpl + floodProcessed * flood.validTokenFraction;
     const cpu = Math.min(
       100,
-      (CPU_AT_CAPACITY * this.connected) / Math.max(cap, 1) +
+      (CPU_AT_CAPACITY * (this.connected - onDrains)) / Math.max(cap, 1) +
         20 * Math.min(1, reaching / Math.max(signalling, 1)),
     );
     return {
@@ -256,7 +347,7 @@ export class WorldFleet {
       successes,
       capacityErrors: Math.max(0, capacityErrors),
       authErrors,
-      cpu: this.running > 0 ? cpu : 100,
+      cpu: this.active() > 0 ? cpu : 100,
       dropped,
       leftBeforeJoining,
     };

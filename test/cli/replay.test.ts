@@ -23,6 +23,7 @@ describe('surgeguard replay', () => {
         'wafArmedMinutesWithoutAttack',
         'wafArmedMinutesAfterAttack',
         'legitRequestsBlockedFraction',
+        'finalTasksOverBaseline',
       ].sort(),
     );
     expect(out.policies.surgeguard.costVsOracle).toBeGreaterThan(0);

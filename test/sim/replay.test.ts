@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findEvent } from '../../lambda/core/runtime-config';
 import { AWS_REACTION, measureReaction } from '../../sim/calibration';
-import { replay } from '../../sim/replay';
+import { replay, scenarioRuntime, scheduledActions } from '../../sim/replay';
 import { loadScenario } from '../../sim/scenario';
 import { DETECTOR_DEFAULTS } from '../../lambda/core/config/schema';
 
@@ -78,5 +81,65 @@ describe('SurgeGuard against the baselines', () => {
     // The naive shield armed on the audience before the flood: that arming is counted as without attack.
     expect(naive!.figures.firstArmSecondsAfterAttackStart!).toBeLessThan(0);
     expect(naive!.figures.wafArmedMinutesWithoutAttack).toBeGreaterThan(0);
+  });
+});
+
+describe('the scheduled baseline', () => {
+  it('schedules what a team would from the same data: the plan lead, the largest test point, the headroom', () => {
+    const ls = scenario('spaces-2024-08-12');
+    const runtime = scenarioRuntime(ls);
+    const eventId = runtime.config.events[0]!.id;
+    const action = scheduledActions(ls, runtime, eventId).get('sfu-use1')!;
+    const view = findEvent(runtime, eventId)!;
+    // 1.3 M x 1.3 over the 300-task point's 727,000 / 300 listeners per task.
+    expect(action.tasks).toBe(698);
+    expect(action.fromRel).toBe((Date.parse(view.fleets[0]!.plan.rampStart) - ls.startMs) / 1000);
+    expect(action.fromRel).toBeLessThan(-15 * 60);
+    expect(action.toRel).toBe((120 + view.event.tailMinutes) * 60);
+  });
+
+  it('holds the scheduled floor from the ramp start to the hold, then lets go', async () => {
+    const ls = scenario('spaces-2024-08-12');
+    const runtime = scenarioRuntime(ls);
+    const action = scheduledActions(ls, runtime, runtime.config.events[0]!.id).get('sfu-use1')!;
+    const [run] = await replay(ls, ['scheduled']);
+    const desiredAt = (rel: number) => run!.frames.find((f) => f.t >= rel)!.desired;
+    expect(desiredAt(action.fromRel - 60)).toBeLessThan(action.tasks);
+    for (let rel = action.fromRel; rel < action.toRel; rel += 600)
+      expect(desiredAt(rel)).toBeGreaterThanOrEqual(action.tasks);
+    expect(run!.frames[run!.frames.length - 1]!.desired).toBeLessThan(action.tasks);
+  });
+});
+
+describe('finalTasksOverBaseline', () => {
+  it('counts the tasks still asked for above the baseline when the replay ends', async () => {
+    // An audience that never leaves: target tracking keeps the tasks it needs to the end.
+    const dir = mkdtempSync(join(tmpdir(), 'sg-final-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      `name: stays
+start: '2030-01-01T00:00:00Z'
+durationMinutes: 30
+forecast: { peakListeners: 20000 }
+fleets:
+  - { id: f, share: 1, baselineTasks: 2, maxTasks: 100, vcpuPerTask: 1, startupSeconds: 30,
+      scalingTest: [{ tasks: 1, listeners: 1000 }, { tasks: 4, listeners: 3900 }] }
+demand:
+  - [-10, 0]
+  - [0, 20000]
+  - [30, 20000]
+`,
+    );
+    const [tt, oracle] = await replay(loadScenario(file), ['target-tracking', 'oracle']);
+    const last = tt!.frames[tt!.frames.length - 1]!;
+    expect(tt!.figures.finalTasksOverBaseline).toBeGreaterThan(0);
+    expect(tt!.figures.finalTasksOverBaseline).toBe(last.desired - 2);
+    expect(oracle!.figures.finalTasksOverBaseline).toBeGreaterThan(0);
+  });
+
+  it('is 0 for SurgeGuard once it has restored the fleet', async () => {
+    const [sg] = await replay(scenario('spaces-2024-08-12'), ['surgeguard']);
+    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 });

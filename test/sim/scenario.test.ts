@@ -39,12 +39,43 @@ describe('scenario files', () => {
   it('loads every shipped scenario', () => {
     const dir = join(__dirname, '..', '..', 'scenarios');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(files.length).toBeGreaterThanOrEqual(14);
     for (const f of files) expect(() => loadScenario(join(dir, f))).not.toThrow();
+  });
+
+  it('ships a scenario for every fault kind and target', () => {
+    const dir = join(__dirname, '..', '..', 'scenarios');
+    const shipped = new Set(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml'))
+        .flatMap((f) => loadScenario(join(dir, f)).scenario.faults.map((x) => `${x.kind}:${x.target}`)),
+    );
+    for (const key of [
+      'missing:listeners',
+      'missing:joinErrorsAuth',
+      'stale:joinSuccesses',
+      'lost-write:capacity',
+      'throttle:capacity',
+      'throttle:waf',
+      'throttle:state',
+    ])
+      expect(shipped).toContain(key);
   });
 
   it('reads a minimal scenario with defaults', () => {
     expect(errorsOf(MINIMAL)).toEqual([]);
+  });
+
+  it('reads faults of every kind on the targets each takes', () => {
+    const faults = [
+      '  - { fromMinute: 0, toMinute: 5, kind: missing, target: joinErrorsAuth }',
+      '  - { fromMinute: 0, toMinute: 5, kind: stale, target: joinSuccesses }',
+      '  - { fromMinute: 0, toMinute: 5, kind: lost-write, target: capacity }',
+      '  - { fromMinute: 0, toMinute: 5, kind: throttle, target: capacity }',
+      '  - { fromMinute: 0, toMinute: 5, kind: throttle, target: waf }',
+      '  - { fromMinute: 0, toMinute: 5, kind: throttle, target: state }',
+    ];
+    expect(errorsOf(`${MINIMAL}faults:\n${faults.join('\n')}\n`)).toEqual([]);
   });
 
   it.each([
@@ -72,6 +103,21 @@ describe('scenario files', () => {
       'a missing scaling test',
       MINIMAL.replace(/scalingTest: .*/, 'scalingTest: nope.csv'),
       '12:18: fleets[0].scalingTest: file not found: nope.csv',
+    ],
+    [
+      'a fault on a target its kind cannot hit',
+      `${MINIMAL}faults:\n  - { fromMinute: 5, toMinute: 10, kind: lost-write, target: listeners }\n`,
+      '18:62: faults[0].target: a lost-write fault hits capacity; expected one of them, not listeners',
+    ],
+    [
+      'a fault window that ends before it starts',
+      `${MINIMAL}faults:\n  - { fromMinute: 5, toMinute: 5, kind: missing, target: listeners }\n`,
+      '18:32: faults[0].toMinute: expected toMinute after fromMinute',
+    ],
+    [
+      'an unknown fault kind',
+      `${MINIMAL}faults:\n  - { fromMinute: 5, toMinute: 6, kind: late, target: listeners }\n`,
+      '18:41: faults[0].kind: expected one of "missing"',
     ],
   ])('reports %s with line and column', (_n, text, expected) => {
     expect(errorsOf(text).some((e) => e.startsWith(expected))).toBe(true);

@@ -1,0 +1,124 @@
+import type { FleetTruth, Scenario, ScenarioFleet } from '../../sim/scenario';
+import type { FloodView, WafView } from '../../sim/world';
+import { WorldFleet } from '../../sim/world';
+
+const CONFIG: ScenarioFleet = {
+  id: 'f',
+  share: 1,
+  region: 'us-east-1',
+  baselineTasks: 10,
+  maxTasks: 100,
+  vcpuPerTask: 1,
+  startupSeconds: 30,
+  launchRatePerMinute: 500,
+  scalingTest: [{ tasks: 1, listeners: 1000 }],
+};
+/** 1,000 listeners a task, linear, with signalling to spare. */
+const TRUTH: FleetTruth = { lambda: 1000, sigma: 0, kappa: 0, joinsPerTaskPerSecond: 10_000 };
+const CLIENTS: Scenario['clients'] = {
+  retryBaseSeconds: 2,
+  retryCapSeconds: 60,
+  abandonAfterFailures: 8,
+  listenersPerIp: 3,
+  anonymousFraction: 0,
+  joinRequestsPerListener: 1,
+};
+const NO_WAF: WafView = { rules: [], ratePerIpLimitPer5Min: 300, armed: () => false };
+const NO_FLOOD: FloodView = { requests: 0, blocked: 0, validTokenFraction: 0 };
+
+/** Runs the fleet from second `from` to `to` with the demand and desired count the functions give. */
+function run(
+  fleet: WorldFleet,
+  from: number,
+  to: number,
+  demand: (t: number) => number,
+  desired: (t: number) => number,
+): void {
+  for (let t = from; t < to; t++) {
+    fleet.desired = desired(t);
+    fleet.stepTasks(t, 1e9);
+    fleet.stepClients(t, demand(t), NO_WAF, NO_FLOOD);
+  }
+}
+
+/** A fleet of 10 tasks carrying 8,000 listeners at second 120, asked for 5 tasks from then on. */
+function loadedFleet(drain: boolean): WorldFleet {
+  const fleet = new WorldFleet(CONFIG, TRUTH, CLIENTS);
+  fleet.drain = drain;
+  run(
+    fleet,
+    0,
+    120,
+    () => 8000,
+    () => 10,
+  );
+  expect(fleet.connected).toBeCloseTo(8000, 3);
+  return fleet;
+}
+
+/** The audience falls from 8,000 to 4,000 over five minutes from second 120. */
+const leaving = (t: number) => (t < 120 ? 8000 : Math.max(4000, 8000 - ((t - 120) * 4000) / 300));
+
+describe('WorldFleet scale-in', () => {
+  it('drops the listeners of the tasks it stops when it does not drain', () => {
+    const fleet = loadedFleet(false);
+    run(fleet, 120, 121, leaving, () => 5);
+    expect(fleet.running).toBe(5);
+    // Half the tasks carried half the listeners: they are dropped and retry.
+    expect(fleet.droppedByScaleIn).toBeCloseTo(4000, 0);
+    expect(fleet.connected).toBeLessThan(4100);
+  });
+
+  it('drops no one when the drained tasks empty before the drain time runs out', () => {
+    const fleet = loadedFleet(true);
+    run(fleet, 120, 121, leaving, () => 5);
+    // The five surplus tasks drain: still running (and paid for), taking no joins, keeping their listeners.
+    expect(fleet.running).toBe(10);
+    expect(fleet.draining).toBe(5);
+    expect(fleet.active()).toBe(5);
+    expect(fleet.capacity()).toBe(5000);
+    expect(fleet.connected).toBeGreaterThan(7900);
+    run(fleet, 121, 120 + 400, leaving, () => 5);
+    expect(fleet.droppedByScaleIn).toBeLessThan(1);
+    expect(fleet.draining).toBe(0);
+    expect(fleet.running).toBe(5);
+    expect(fleet.connected).toBeCloseTo(4000, 0);
+  });
+
+  it('stops a draining task after the longest drain and drops the listeners still on it', () => {
+    const fleet = loadedFleet(true);
+    run(
+      fleet,
+      120,
+      120 + WorldFleet.MAX_DRAIN_SECONDS - 1,
+      () => 8000,
+      () => 5,
+    );
+    expect(fleet.draining).toBe(5);
+    expect(fleet.droppedByScaleIn).toBe(0);
+    run(
+      fleet,
+      120 + WorldFleet.MAX_DRAIN_SECONDS - 1,
+      120 + WorldFleet.MAX_DRAIN_SECONDS + 1,
+      () => 8000,
+      () => 5,
+    );
+    expect(fleet.draining).toBe(0);
+    expect(fleet.running).toBe(5);
+    expect(fleet.droppedByScaleIn).toBeCloseTo(4000, 0);
+  });
+
+  it('stops a task that carries no one at once, drain or not', () => {
+    const fleet = new WorldFleet(CONFIG, TRUTH, CLIENTS);
+    fleet.drain = true;
+    run(
+      fleet,
+      0,
+      2,
+      () => 0,
+      () => 4,
+    );
+    expect(fleet.running).toBe(4);
+    expect(fleet.draining).toBe(0);
+  });
+});
