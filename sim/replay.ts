@@ -12,6 +12,7 @@ import { buildRuntimeConfig, findEvent, watchWindow } from '../lambda/core/runti
 import { tasksFor, uslPeak } from '../lambda/core/usl';
 import { noTelemetry, silentLog } from '../lambda/ports';
 import { MemoryStateStore } from '../lambda/adapters/memory-state';
+import { FaultyStateStore, FaultyWafSwitch, faultyCapacity } from './faults';
 import type { WafCounters } from './ports';
 import { SimCapacity, SimClock, SimMetricSource, SimWafSwitch } from './ports';
 import type { LoadedScenario } from './scenario';
@@ -50,6 +51,8 @@ export interface PolicyFigures {
   maxTasksOverCeiling: number | null;
   /** Most tasks running past the fleet's true capacity peak (where more tasks carry fewer), summed over fleets. */
   maxTasksPastTruePeak: number;
+  /** Minutes the applied floor (MinCapacity) was below what SurgeGuard had decided, summed over fleets; null without SurgeGuard. */
+  floorShortfallMinutes: number | null;
   /** Tasks asked for above the pre-event floor (baselineTasks) at the replay's end, summed over fleets. */
   finalTasksOverBaseline: number;
 }
@@ -337,7 +340,10 @@ async function runPolicy(
   );
   const minuteWaf = new Map<string, { counted: number; blocked: number; allowed: number }>();
   const clock = new SimClock(worldStartMs);
-  const state = new MemoryStateStore();
+  const memory = new MemoryStateStore();
+  // The scenario's faults sit between the controller and the world, as AWS's would.
+  const rel = () => (clock.now() - ls.startMs) / 1000;
+  const state = new FaultyStateStore(memory, s, rel);
   const capacity = new SimCapacity(fleets);
   const metrics = new SimMetricSource(
     fleets,
@@ -354,7 +360,11 @@ async function runPolicy(
   const shield = withShield
     ? new ShieldController({
         shield: runtime.config.shield!,
-        waf: new SimWafSwitch(waf, () => Math.round((clock.now() - worldStartMs) / 1000)),
+        waf: new FaultyWafSwitch(
+          new SimWafSwitch(waf, () => Math.round((clock.now() - worldStartMs) / 1000)),
+          s,
+          rel,
+        ),
         state,
         clock,
         log: silentLog,
@@ -366,7 +376,7 @@ async function runPolicy(
     runtime,
     clock,
     metrics,
-    capacity,
+    capacity: faultyCapacity(capacity, s, rel),
     state,
     log: silentLog,
     telemetry: noTelemetry,
@@ -412,6 +422,7 @@ async function runPolicy(
 
   const truePeak = new Map(ls.fleets.map((f) => [f.config.id, uslPeak(f.truth).tasks ?? Infinity]));
   let maxOverCeiling = 0;
+  let floorShortfallSeconds = 0;
   let maxPastPeak = 0;
 
   for (let t = 0; t < seconds; t++) {
@@ -427,8 +438,13 @@ async function runPolicy(
           prescaled = true;
           await runPrescale(deps, eventId).catch(() => undefined);
         }
-        await watchTick(deps);
+        await watchTick(deps).catch(() => undefined);
         tickMs.push(performance.now() - started);
+        for (const f of fleetList) {
+          const decided = (await memory.getFleet(eventId, f.config.id))?.lastDecision?.targetTasks;
+          if (decided !== undefined && capacity.floors.get(f.config.id)!.min < decided)
+            floorShortfallSeconds += tickSeconds;
+        }
       } else if (now >= window.toMs && now - lastRestore >= 600_000) {
         lastRestore = now;
         await runRestore(deps, eventId).catch(() => undefined);
@@ -579,7 +595,7 @@ async function runPolicy(
   progress(1);
 
   const decisions: PolicyRun['decisions'] = [];
-  for (const r of state.auditTrail) {
+  for (const r of memory.auditTrail) {
     const t = (r.atMs - ls.startMs) / 1000;
     if (r.kind === 'shield' && r.action.startsWith('verdict:'))
       verdicts.push({ t, verdict: r.action.slice(8) });
@@ -617,6 +633,7 @@ async function runPolicy(
       legitRequestsBlockedFraction: legitReq > 0 ? legitBlocked / legitReq : 0,
       maxTasksOverCeiling: usesSurgeGuard ? maxOverCeiling : null,
       maxTasksPastTruePeak: maxPastPeak,
+      floorShortfallMinutes: usesSurgeGuard ? floorShortfallSeconds / 60 : null,
       finalTasksOverBaseline: fleetList.reduce(
         (sum, f) => sum + Math.max(0, f.desired - f.config.baselineTasks),
         0,

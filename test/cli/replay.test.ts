@@ -24,6 +24,9 @@ describe('surgeguard replay', () => {
         'wafArmedMinutesAfterAttack',
         'legitRequestsBlockedFraction',
         'finalTasksOverBaseline',
+        'floorShortfallMinutes',
+        'maxTasksOverCeiling',
+        'maxTasksPastTruePeak',
       ].sort(),
     );
     expect(out.policies.surgeguard.costVsOracle).toBeGreaterThan(0);
