@@ -16,7 +16,7 @@ export const SERIES_COLOURS: Readonly<Record<PolicyName | 'demand', string>> = {
   oracle: '#9467bd',
   'naive-shield': '#8c564b',
   'always-block': '#e377c2',
-  demand: '#111111',
+  demand: '#8a8a8a',
 };
 
 /** The colour scale every policy chart shares: domain is every policy and demand, whichever ran. */
@@ -28,6 +28,8 @@ export const COLOUR_SCALE = {
 const WIDTH = 900;
 const HEIGHT = 260;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
+/** Every chart's y-axis takes the same room, so the shared time axis lines up down the page. */
+const CONFIG = { axisY: { minExtent: 130, maxExtent: 130 } };
 
 /** One point of a line: `policy` picks the colour, `kind` (running, desired, ...) the dash. */
 export interface LinePoint {
@@ -72,7 +74,13 @@ function colourEncoding(frame: ChartFrame, withDemand: boolean): Spec {
     field: 'policy',
     type: 'nominal',
     scale: COLOUR_SCALE,
-    legend: { title: null, values: [...frame.policies, ...(withDemand ? ['demand'] : [])] },
+    legend: {
+      title: null,
+      values: [...frame.policies, ...(withDemand ? ['demand'] : [])],
+      symbolType: 'stroke',
+      symbolStrokeWidth: 3,
+      symbolOpacity: 1,
+    },
   };
 }
 
@@ -99,6 +107,34 @@ function markers(frame: ChartFrame): Spec[] {
     },
   );
   return layers;
+}
+
+/** How close to the lead's line (share of the chart's largest value) a line must stay to be hidden under it. */
+const HIDDEN_WITHIN = 0.01;
+/** At what share of its points. */
+const HIDDEN_SHARE = 0.98;
+
+/**
+ * Policies whose line lies under the lead policy's (within 1% of the chart's top at 98% of the points off the floor; e.g.
+ * naive-shield's capacity is SurgeGuard's): the report names them rather than let them vanish.
+ */
+export function hiddenUnderLead(points: readonly LinePoint[]): PolicyName[] {
+  const key = (p: LinePoint) => `${p.minute}|${p.kind ?? ''}`;
+  const lead = new Map(points.filter((p) => p.policy === LEAD_POLICY).map((p) => [key(p), p.value]));
+  if (!lead.size) return [];
+  const tolerance = HIDDEN_WITHIN * points.reduce((m, p) => Math.max(m, Math.abs(p.value)), 0);
+  const tally = new Map<PolicyName, { close: number; all: number }>();
+  for (const p of points) {
+    if (p.policy === 'demand' || p.policy === LEAD_POLICY) continue;
+    const t = tally.get(p.policy) ?? { close: 0, all: 0 };
+    tally.set(p.policy, t);
+    const l = lead.get(key(p));
+    // Where both lie along the floor, no line stands out; a spike elsewhere must.
+    if (l !== undefined && Math.abs(l) <= tolerance && Math.abs(p.value) <= tolerance) continue;
+    t.all++;
+    if (l !== undefined && Math.abs(l - p.value) <= tolerance) t.close++;
+  }
+  return [...tally].filter(([, t]) => t.close >= HIDDEN_SHARE * t.all).map(([n]) => n);
 }
 
 const seriesOf = (p: LinePoint) => (p.kind ? `${p.policy} ${p.kind}` : p.policy);
@@ -136,13 +172,14 @@ export function lineChart(frame: ChartFrame, c: LineChart): Spec {
   return {
     $schema: SCHEMA,
     title: c.title,
+    config: CONFIG,
     width: WIDTH,
     height: HEIGHT,
     data: { values: rows },
     layer: [
       ...markers(frame),
       line(`datum.policy !== 'demand' && datum.policy !== '${LEAD_POLICY}'`, { strokeWidth: 1.5 }),
-      line(`datum.policy === 'demand'`, { strokeWidth: 7, opacity: 0.3 }),
+      line(`datum.policy === 'demand'`, { strokeWidth: 8, opacity: 0.6 }),
       line(`datum.policy === '${LEAD_POLICY}'`, { strokeWidth: 3 }),
       {
         transform: [{ pivot: 'series', value: 'value', groupby: ['minute'] }],
@@ -181,6 +218,7 @@ export function intervalChart(
   return {
     $schema: SCHEMA,
     title,
+    config: CONFIG,
     width: WIDTH,
     height: 18 * frame.policies.length,
     layer: [
@@ -219,6 +257,7 @@ export function verdictChart(
   return {
     $schema: SCHEMA,
     title: "The shield's verdict each tick",
+    config: CONFIG,
     width: WIDTH,
     height: 24 * rows.length,
     layer: [

@@ -28,11 +28,10 @@ export function shortMinutes(r: PolicyRun): number {
   return (r.frames.filter((f) => f.demand > 0 && f.capacity < f.demand).length * frameSeconds(r)) / 60;
 }
 
-/** When the capacity for the run's peak demand was first in place, against the first listeners and the peak. */
+/** When the capacity for the run's peak demand was first in place, and when demand first reached that peak. */
 export function readiness(r: PolicyRun): {
   peak: number;
   readyAt: number | null;
-  firstDemandAt: number | null;
   peakAt: number | null;
 } {
   const peak = Math.max(0, ...r.frames.map((f) => f.demand));
@@ -40,7 +39,6 @@ export function readiness(r: PolicyRun): {
   return {
     peak,
     readyAt: peak > 0 ? at((f) => f.capacity >= peak) : null,
-    firstDemandAt: at((f) => f.demand > 0),
     peakAt: peak > 0 ? at((f) => f.demand >= peak) : null,
   };
 }
@@ -71,20 +69,18 @@ function servedHeadline(lead: PolicyRun, others: PolicyRun[]): string {
 }
 
 function capacityHeadline(lead: PolicyRun, others: PolicyRun[]): string {
-  const { peak, readyAt, firstDemandAt, peakAt } = readiness(lead);
+  const { peak, readyAt, peakAt } = readiness(lead);
   if (peak === 0) return `No demand in this scenario.`;
-  let ready: string;
-  if (readyAt === null) ready = `${lead.name} never had capacity for the peak of ${int(peak)} listeners`;
-  else if (firstDemandAt !== null && readyAt <= firstDemandAt)
-    ready = `${lead.name} had capacity for the peak of ${int(peak)} listeners in place ${beforeAfter(firstDemandAt - readyAt)} the first listeners arrived`;
-  else
-    ready = `${lead.name} had capacity for the peak of ${int(peak)} listeners in place ${beforeAfter((peakAt ?? readyAt) - readyAt)} demand reached it`;
+  const ready =
+    readyAt === null
+      ? `${lead.name} never had capacity for the peak of ${int(peak)} listeners`
+      : `${lead.name} had capacity for the peak of ${int(peak)} listeners in place ${beforeAfter(-readyAt)} the event's start` +
+        (peakAt !== null ? ` (${beforeAfter(peakAt - readyAt)} demand peaked)` : '');
   const leadShort = shortMinutes(lead);
   const worst = most(others, shortMinutes);
-  const short = (r: PolicyRun) => `${r.name} was short of demand for ${minutes(shortMinutes(r))}`;
   return (
     `${ready}${leadShort > 0 ? ` and was short of demand for ${minutes(leadShort)}` : ''}` +
-    (worst ? `; ${short(worst)}.` : '.')
+    (worst ? `; ${worst.name} was short of demand for ${minutes(shortMinutes(worst))}.` : '.')
   );
 }
 
@@ -146,7 +142,8 @@ function verdictsHeadline(runs: readonly PolicyRun[], tickSeconds: number): stri
   const says = (r: PolicyRun) => {
     const m = verdictMinutes(r, tickSeconds);
     const attack = (m.get('attack') ?? 0) + (m.get('attack+capacity') ?? 0);
-    return `${r.name}'s shield called an attack for ${minutes(attack)}, a flash crowd for ${minutes(m.get('flash-crowd') ?? 0)}`;
+    const crowd = m.get('flash-crowd') ?? 0;
+    return `${r.name}'s shield called an attack for ${minutes(attack)}${crowd > 0 ? `, a flash crowd for ${minutes(crowd)}` : ''}`;
   };
   const shielded = runs.filter((r) => r.verdicts.length);
   const ordered = [

@@ -1,10 +1,17 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { int, percent } from '../bin/cli/format';
-import type { PolicyRun } from './replay';
+import type { PolicyName, PolicyRun } from './replay';
 import { POLICY_NAMES } from './replay';
-import type { ChartFrame, LinePoint, Spec } from './report-charts';
-import { intervalChart, lineChart, verdictChart } from './report-charts';
+import type { ChartFrame, LineChart, LinePoint, Spec } from './report-charts';
+import {
+  LEAD_POLICY,
+  SERIES_COLOURS,
+  hiddenUnderLead,
+  intervalChart,
+  lineChart,
+  verdictChart,
+} from './report-charts';
 import type { ChartId } from './report-headlines';
 import { headlines, oracleNote } from './report-headlines';
 import type { LoadedScenario } from './scenario';
@@ -54,6 +61,8 @@ export interface ReportChart {
   readonly heading: string;
   /** One computed sentence: what the chart shows. */
   readonly headline: string;
+  /** Policies whose line is hidden under the lead policy's (same values throughout). */
+  readonly hidden: readonly string[];
   readonly spec: Spec;
 }
 
@@ -91,78 +100,63 @@ export function reportCharts(scenario: ReportScenario, runs: readonly PolicyRun[
   };
   const round1 = (x: number) => Math.round(x * 10) / 10;
   const h = headlines(runs, { attacks: scenario.attacks.length, tickSeconds: scenario.tickSeconds });
+  const line = (id: ChartId, file: string, heading: string, chart: LineChart): ReportChart => ({
+    id,
+    file,
+    heading,
+    headline: h[id],
+    hidden: hiddenUnderLead(chart.points),
+    spec: lineChart(frame, chart),
+  });
 
   const charts: ReportChart[] = [
-    {
-      id: 'served',
-      file: 'served',
-      heading: 'Listeners served vs demand',
-      headline: h.served,
-      spec: lineChart(frame, {
-        title: 'Listeners served vs demand (grey band)',
-        yTitle: 'listeners',
-        points: points((f) => [{ value: f.served }], true),
-      }),
-    },
-    {
-      id: 'capacity',
-      file: 'capacity',
-      heading: 'Fleet capacity vs demand',
-      headline: h.capacity,
-      spec: lineChart(frame, {
-        title: 'Fleet capacity (listeners the running tasks carry) vs demand (grey band)',
-        yTitle: 'listeners',
-        points: points((f) => [{ value: f.capacity }], true),
-      }),
-    },
-    {
-      id: 'tasks',
-      file: 'tasks',
-      heading: 'Tasks running and desired',
-      headline: h.tasks,
-      spec: lineChart(frame, {
-        title: 'Tasks: running (solid) and desired (dashed)',
-        yTitle: 'tasks',
-        points: points(
-          (f) => [
-            { kind: 'running', value: f.running },
-            { kind: 'desired', value: f.desired },
-          ],
-          false,
-        ),
-        kinds: [
-          { name: 'running', dash: [] },
-          { name: 'desired', dash: [6, 4] },
+    line('served', 'served', 'Listeners served vs demand', {
+      title: 'Listeners served vs demand (grey band)',
+      yTitle: 'listeners',
+      points: points((f) => [{ value: f.served }], true),
+    }),
+    line('capacity', 'capacity', 'Fleet capacity vs demand', {
+      title: 'Fleet capacity (listeners the running tasks carry) vs demand (grey band)',
+      yTitle: 'listeners',
+      points: points((f) => [{ value: f.capacity }], true),
+    }),
+    line('tasks', 'tasks', 'Tasks running and desired', {
+      title: 'Tasks: running (solid) and desired (dashed)',
+      yTitle: 'tasks',
+      points: points(
+        (f) => [
+          { kind: 'running', value: f.running },
+          { kind: 'desired', value: f.desired },
         ],
-      }),
-    },
-    {
-      id: 'errors',
-      file: 'join-errors',
-      heading: 'Join errors by class',
-      headline: h.errors,
-      spec: lineChart(frame, {
-        title: 'Join errors per second: capacity 5xx (solid), auth 4xx (dashed)',
-        yTitle: 'errors per second',
-        format: ',.1f',
-        points: points(
-          (f) => [
-            { kind: 'capacity (5xx)', value: round1(f.capacityErrors) },
-            { kind: 'auth (4xx)', value: round1(f.authErrors) },
-          ],
-          false,
-        ),
-        kinds: [
-          { name: 'capacity (5xx)', dash: [] },
-          { name: 'auth (4xx)', dash: [6, 4] },
+        false,
+      ),
+      kinds: [
+        { name: 'running', dash: [] },
+        { name: 'desired', dash: [6, 4] },
+      ],
+    }),
+    line('errors', 'join-errors', 'Join errors by class', {
+      title: 'Join errors per second: capacity 5xx (solid), auth 4xx (dashed)',
+      yTitle: 'errors per second',
+      format: ',.1f',
+      points: points(
+        (f) => [
+          { kind: 'capacity (5xx)', value: round1(f.capacityErrors) },
+          { kind: 'auth (4xx)', value: round1(f.authErrors) },
         ],
-      }),
-    },
+        false,
+      ),
+      kinds: [
+        { name: 'capacity (5xx)', dash: [] },
+        { name: 'auth (4xx)', dash: [6, 4] },
+      ],
+    }),
     {
       id: 'waf',
       file: 'waf',
       heading: 'WAF rules in effect',
       headline: h.waf,
+      hidden: [],
       spec: intervalChart(frame, 'WAF rules armed (bars), per policy', runs.flatMap(armedIntervals)),
     },
   ];
@@ -175,6 +169,7 @@ export function reportCharts(scenario: ReportScenario, runs: readonly PolicyRun[
       file: 'verdicts',
       heading: "The shield's verdicts",
       headline: h.verdicts,
+      hidden: [],
       spec: verdictChart(frame, verdicts),
     });
   return charts;
@@ -209,6 +204,17 @@ async function compile(spec: Spec): Promise<{ vega: object; svg: string }> {
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+/** Longest first, so "target-tracking" does not match inside "target-tracking-20s". */
+const NAMES = new RegExp(`\\b(${[...POLICY_NAMES].sort((a, b) => b.length - a.length).join('|')})\\b`, 'g');
+
+/** Escapes text for HTML and shows each policy's name in its chart colour, so a headline reads with its lines. */
+function colourNames(text: string): string {
+  return esc(text).replace(
+    NAMES,
+    (n) => `<span style="color:${SERIES_COLOURS[n as PolicyName]}">${n}</span>`,
+  );
+}
+
 /** The page's runtime: draws each chart live from its compiled spec (tooltips on hover) over the static SVG. */
 const RUNTIME = `for (const el of document.querySelectorAll('[data-chart]')) {
   const spec = window.SURGEGUARD_CHARTS && window.SURGEGUARD_CHARTS[el.dataset.chart];
@@ -232,7 +238,7 @@ export async function writeReport(
   for (const c of charts) {
     const { vega, svg } = await compile(c.spec);
     writeFileSync(join(dir, `${c.file}.svg`), svg);
-    writeFileSync(join(dir, `${c.file}.vl.json`), `${JSON.stringify(c.spec, null, 1)}\n`);
+    writeFileSync(join(dir, `${c.file}.vl.json`), `${JSON.stringify(c.spec)}\n`);
     compiled[c.file] = vega;
   }
   writeFileSync(join(dir, 'charts.js'), `window.SURGEGUARD_CHARTS = ${JSON.stringify(compiled)};\n`);
@@ -247,9 +253,9 @@ export async function writeReport(
   const s = ls.scenario;
   const sections = charts
     .map(
-      (c) => `<section><h2>${esc(c.heading)}</h2><p class="headline">${esc(c.headline)}</p>
+      (c) => `<section><h2>${esc(c.heading)}</h2><p class="headline">${colourNames(c.headline)}</p>
 <figure><div class="chart" data-chart="${esc(c.file)}"><img src="${esc(c.file)}.svg" alt="${esc(c.heading)}"></div>
-<figcaption>Hover for values. Files: <a href="${esc(c.file)}.svg">${esc(c.file)}.svg</a>, Vega-Lite spec <a href="${esc(c.file)}.vl.json">${esc(c.file)}.vl.json</a>.</figcaption></figure></section>`,
+<figcaption>${c.hidden.length ? `${colourNames(`Lying under ${LEAD_POLICY}'s line (within 1% of it almost throughout): ${c.hidden.join(', ')}.`)} ` : ''}Hover for values. Files: <a href="${esc(c.file)}.svg">${esc(c.file)}.svg</a>, Vega-Lite spec <a href="${esc(c.file)}.vl.json">${esc(c.file)}.vl.json</a>.</figcaption></figure></section>`,
     )
     .join('\n');
   const html = `<!doctype html>
@@ -266,7 +272,7 @@ peak demand ${int(Math.max(...s.demand.map((d) => d[1])))}; ${s.attacks.length ?
 Every policy ran against the same world; <em>surgeguard</em> is the plan, watch and shield code the Lambdas run.
 Every chart shares one time axis and one colour per policy; surgeguard is drawn thick, on top.</p>
 ${table}
-${note ? `<p class="note">${esc(note)}</p>` : ''}
+${note ? `<p class="note">${colourNames(note)}</p>` : ''}
 ${sections}
 <script src="vega.min.js"></script><script src="charts.js"></script><script>${RUNTIME}</script>
 </body></html>
