@@ -28,7 +28,7 @@ export const COLOUR_SCALE = {
 const WIDTH = 900;
 const HEIGHT = 260;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
-/** Every chart's y-axis takes the same room, so the shared time axis lines up down the page. */
+/** Every chart's y-axis takes the same room (and none has a title), so the shared time axis lines up down the page. */
 const CONFIG = { axisY: { minExtent: 130, maxExtent: 130 } };
 
 /** One point of a line: `policy` picks the colour, `kind` (running, desired, ...) the dash. */
@@ -52,7 +52,6 @@ export interface ChartFrame {
 /** A line chart's own parts. */
 export interface LineChart {
   readonly title: string;
-  readonly yTitle: string;
   readonly points: readonly LinePoint[];
   /** Kinds of line and their dash (`[]` is solid), shown in a legend of their own. */
   readonly kinds?: readonly { readonly name: string; readonly dash: readonly number[] }[];
@@ -84,28 +83,34 @@ function colourEncoding(frame: ChartFrame, withDemand: boolean): Spec {
   };
 }
 
-/** The scheduled start and any attack, drawn under the data so every chart reads against the same moments. */
-function markers(frame: ChartFrame): Spec[] {
+/**
+ * The scheduled start and any attack, drawn under the data so every chart reads against the same moments;
+ * labelled where the plot is tall enough to hold a label.
+ */
+function markers(frame: ChartFrame, labelled = true): Spec[] {
   const layers: Spec[] = [];
-  if (frame.attacks.length)
+  // Two rows, so an attack starting just after the start does not write over its label.
+  const label = (values: object[], field: string, y: number): Spec => ({
+    data: { values },
+    mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, y, color: '#666', fontSize: 10 },
+    encoding: { x: xEncoding(frame, field), text: { field: 'label' } },
+  });
+  if (frame.attacks.length) {
+    const attacks = frame.attacks.map((a) => ({ ...a, label: 'attack' }));
     layers.push({
-      data: { values: frame.attacks.map((a) => ({ ...a, label: 'attack' })) },
+      data: { values: attacks },
       mark: { type: 'rect', color: '#d62728', opacity: 0.08 },
       encoding: { x: xEncoding(frame, 'from'), x2: { field: 'to' } },
     });
-  const start = { values: [{ minute: 0, label: 'scheduled start' }] };
-  layers.push(
-    {
-      data: start,
-      mark: { type: 'rule', color: '#888', strokeDash: [2, 2] },
-      encoding: { x: xEncoding(frame) },
-    },
-    {
-      data: start,
-      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, y: 2, color: '#666', fontSize: 10 },
-      encoding: { x: xEncoding(frame), text: { field: 'label' } },
-    },
-  );
+    if (labelled) layers.push(label(attacks, 'from', 14));
+  }
+  const start = [{ minute: 0, label: 'scheduled start' }];
+  layers.push({
+    data: { values: start },
+    mark: { type: 'rule', color: '#888', strokeDash: [2, 2] },
+    encoding: { x: xEncoding(frame) },
+  });
+  if (labelled) layers.push(label(start, 'minute', 2));
   return layers;
 }
 
@@ -149,7 +154,7 @@ export function lineChart(frame: ChartFrame, c: LineChart): Spec {
   const format = c.format ?? ',.0f';
   const encoding: Spec = {
     x: xEncoding(frame),
-    y: { field: 'value', type: 'quantitative', title: c.yTitle, axis: { format: '~s' } },
+    y: { field: 'value', type: 'quantitative', title: null, axis: { format: '~s' } },
     color: colourEncoding(frame, withDemand),
     ...(c.kinds
       ? {
@@ -222,7 +227,7 @@ export function intervalChart(
     width: WIDTH,
     height: 18 * frame.policies.length,
     layer: [
-      ...markers(frame),
+      ...markers(frame, false),
       {
         data: { values: intervals },
         mark: { type: 'bar', height: 12 },
@@ -261,7 +266,7 @@ export function verdictChart(
     width: WIDTH,
     height: 24 * rows.length,
     layer: [
-      ...markers(frame),
+      ...markers(frame, false),
       {
         data: { values: verdicts },
         mark: { type: 'tick', thickness: 2 },

@@ -112,17 +112,14 @@ export function reportCharts(scenario: ReportScenario, runs: readonly PolicyRun[
   const charts: ReportChart[] = [
     line('served', 'served', 'Listeners served vs demand', {
       title: 'Listeners served vs demand (grey band)',
-      yTitle: 'listeners',
       points: points((f) => [{ value: f.served }], true),
     }),
     line('capacity', 'capacity', 'Fleet capacity vs demand', {
       title: 'Fleet capacity (listeners the running tasks carry) vs demand (grey band)',
-      yTitle: 'listeners',
       points: points((f) => [{ value: f.capacity }], true),
     }),
     line('tasks', 'tasks', 'Tasks running and desired', {
-      title: 'Tasks: running (solid) and desired (dashed)',
-      yTitle: 'tasks',
+      title: 'Tasks (ECS): running (solid) and desired (dashed)',
       points: points(
         (f) => [
           { kind: 'running', value: f.running },
@@ -137,7 +134,6 @@ export function reportCharts(scenario: ReportScenario, runs: readonly PolicyRun[
     }),
     line('errors', 'join-errors', 'Join errors by class', {
       title: 'Join errors per second: capacity 5xx (solid), auth 4xx (dashed)',
-      yTitle: 'errors per second',
       format: ',.1f',
       points: points(
         (f) => [
