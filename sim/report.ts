@@ -61,7 +61,7 @@ export interface ReportChart {
   readonly heading: string;
   /** One computed sentence: what the chart shows. */
   readonly headline: string;
-  /** Policies whose line is hidden under the lead policy's (same values throughout). */
+  /** Policies whose line lies hidden under the lead policy's (see hiddenUnderLead). */
   readonly hidden: readonly string[];
   readonly spec: Spec;
 }
