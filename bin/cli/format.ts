@@ -5,6 +5,21 @@ export function int(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
+/**
+ * A fraction as a percentage that never rounds a shortfall up to 100% nor a trace down to 0%: up to two more
+ * digits are shown when needed (0.99996 -> "99.996%"), then a bound (">99.99%"). Exactly 1 and 0 stay "100.00%", "0.00%".
+ */
+export function percent(fraction: number, digits = 2): string {
+  const p = fraction * 100;
+  const misleading = (s: string) => (Number(s) === 100 && p < 100) || (Number(s) === 0 && p > 0);
+  for (let d = digits; d <= digits + 2; d++) {
+    const s = p.toFixed(d);
+    if (!misleading(s)) return `${s}%`;
+  }
+  const step = 10 ** -digits;
+  return p > 50 ? `>${(100 - step).toFixed(digits)}%` : `<${step.toFixed(digits)}%`;
+}
+
 /** Seconds as "14m00s" or "1h02m". */
 export function duration(seconds: number): string {
   const s = Math.round(seconds);
@@ -29,7 +44,7 @@ export function table(rows: string[][], indent = ''): string {
   const width = Math.max(...rows.map((r) => r.length));
   const widths = Array.from({ length: width }, (_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   const numeric = Array.from({ length: width }, (_, c) =>
-    rows.slice(1).every((r) => /^[-+]?[\d,.]+[%x]?$|^-?$/.test(r[c] ?? '')),
+    rows.slice(1).every((r) => /^[<>]?[-+]?[\d,.]+[%x]?$|^-?$/.test(r[c] ?? '')),
   );
   return rows
     .map(

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { PolicyName, PolicyRun } from '../../../sim/replay';
 import { POLICY_NAMES, replay } from '../../../sim/replay';
 import { comparisonRows, writeReport } from '../../../sim/report';
+import { oracleNote } from '../../../sim/report-headlines';
 import { loadScenario } from '../../../sim/scenario';
 import { table } from '../format';
 import type { CliIo } from '../io';
@@ -46,6 +47,8 @@ export function registerReplay(program: Command, io: CliIo): void {
       else {
         io.out(`${ls.scenario.name}: ${ls.scenario.description ?? ''}`);
         io.out(table(comparisonRows(runs)));
+        const note = oracleNote(runs);
+        if (note) io.out(`note: ${note}`);
         io.out(`replayed ${runs.length} policies in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       }
       if (opts.report) {
