@@ -24,6 +24,10 @@ const FIGURES: PolicyFigures = {
   wafArmedMinutesWithoutAttack: 0,
   wafArmedMinutesAfterAttack: 0,
   legitRequestsBlockedFraction: 0,
+  maxTasksOverCeiling: 0,
+  maxTasksPastTruePeak: 0,
+  floorShortfallMinutes: 0,
+  finalTasksOverBaseline: 0,
 };
 
 /** Demand: none until T-10 min, a ramp to 1,000 at T+10, held to T+40, then gone. */
