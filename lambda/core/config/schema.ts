@@ -111,6 +111,12 @@ const fleet = z
       .default(ECS_LAUNCH_RATE_PER_MINUTE)
       .describe('Tasks launched per minute (the ECS service scheduler allows 500)'),
     scalingTest: z.string().min(1).describe('Scaling-test results (CSV or JSON), relative to this file'),
+    untrustedFit: z
+      .enum(['fail', 'per-task-floor', 'max-tasks'])
+      .default('fail')
+      .describe(
+        'When the scaling test fits poorly (R² < 0.95 after outliers are left out): fail validation, plan as if every task carried the fewest listeners per task the test measured (per-task-floor), or plan maxTasks (max-tasks)',
+      ),
     metrics: fleetMetrics,
   })
   .describe('An ECS service of SFU tasks');
