@@ -247,7 +247,7 @@ function sizeFleet(
   }
   // The fleet opted into its ceiling when its test could not be trusted (the UNTRUSTED_FIT caveat says so).
   if (model.fallback === 'max-tasks') raw = fleet.maxTasks;
-  if (raw > model.maxTestedTasks) {
+  else if (raw > model.maxTestedTasks) {
     warnings.push({
       code: 'EXTRAPOLATION',
       message: `needs ${fmt(raw)} tasks but the scaling test went only to ${fmt(model.maxTestedTasks)}: the model is extrapolated; run a scaling test at ${fmt(raw)} tasks before the event`,

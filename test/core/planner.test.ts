@@ -268,7 +268,7 @@ describe('planEvent warnings', () => {
     const { config } = build({ ...base, maxTasks: 800 });
     const untrusted = { code: 'UNTRUSTED_FIT' as const, message: 'a.csv: poorly fitted: planned maxTasks' };
     const plan = planEvent(config.events[0]!, config, {
-      f1: { ...model(3000, 0.0005, 1e-6, 1000, 8, 0.5), caveats: [untrusted], fallback: 'max-tasks' },
+      f1: { ...model(3000, 0.0005, 1e-6, 200, 8, 0.5), caveats: [untrusted], fallback: 'max-tasks' },
     }).fleets[0]!;
     expect(plan.neededTasks).toBe(800);
     expect(plan.warnings.map((w) => w.code)).toEqual(['UNTRUSTED_FIT']);
