@@ -4,3 +4,4 @@ export { SurgeGuardStack } from './surgeguard-stack';
 export type { SurgeGuardStackProps } from './surgeguard-stack';
 export { runtimeForRegion, fleetRegions, eventSchedules } from './runtime-for-region';
 export { buildApp } from './app';
+export type { PlanAnnotationOptions } from './plan-annotations';

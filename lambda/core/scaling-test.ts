@@ -46,7 +46,9 @@ export function parseScalingTest(text: string, file: string): ParsedScalingTest 
     return {
       points: [],
       lines: [],
-      issues: [{ file, path: '', message: 'not a text file (binary content); expected a CSV or JSON scaling test' }],
+      issues: [
+        { file, path: '', message: 'not a text file (binary content); expected a CSV or JSON scaling test' },
+      ],
     };
   }
   const isJson = /\.json$/i.test(file) || /^\s*[[{]/.test(text);
@@ -199,7 +201,11 @@ export interface ScalingTestAnalysis {
  * that still cannot be trusted is an error unless `untrustedFit` names a fallback.
  */
 export function analyzeScalingTest(
-  test: { readonly points: readonly ScalingPoint[]; readonly lines: readonly number[]; readonly file: string },
+  test: {
+    readonly points: readonly ScalingPoint[];
+    readonly lines: readonly number[];
+    readonly file: string;
+  },
   options: { readonly untrustedFit?: UntrustedFit; readonly minR2?: number; readonly fleet?: string } = {},
 ): ScalingTestAnalysis {
   const { file } = test;
@@ -311,6 +317,7 @@ export function analyzeScalingTest(
 
 function median(sorted: readonly number[]): number {
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
-
