@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +67,16 @@ describe('surgeguard runbook commands', () => {
     expect(status.stdout).toMatch(/fleet\s+phase\s+ramp start\s+plan floor now\s+event target\s+applied/);
     expect(status.stdout).toMatch(
       /sfu-euw1\s+scheduled\s+2027-03-04T17:\d\d:00Z\s+10\s+[1-9]\d+\s+-\s+10\s+10\s+-\s+[\d,]+\s+200 until/,
+    );
+  });
+
+  it('names a --local state file that is not one, and says what is wrong with it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sg-rb-')), 'state.json');
+    writeFileSync(file, '{"global": {}}');
+    const r = runCli(['status', '--local', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${file}: "events" is not a list; expected the state file a --local rehearsal wrote`,
     );
   });
 

@@ -6,6 +6,7 @@ import { z } from 'zod';
  */
 
 import { ECS_LAUNCH_RATE_PER_MINUTE, ECS_MAX_TASKS_PER_SERVICE } from '../limits';
+import { calendarProblem } from '../time';
 
 export { ECS_LAUNCH_RATE_PER_MINUTE, ECS_MAX_TASKS_PER_SERVICE };
 
@@ -134,6 +135,10 @@ const zonedTime = z
       .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
         error: 'expected a local time such as 2024-08-12T20:00',
       })
+      .superRefine((t, ctx) => {
+        const problem = calendarProblem(t);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .describe('Wall-clock time in the zone'),
     zone: z.string().min(1).describe('IANA time zone such as America/New_York'),
   })
@@ -141,7 +146,9 @@ const zonedTime = z
 
 const isoWithOffset = z.iso.datetime({
   offset: true,
-  error: 'expected an ISO 8601 time with offset such as 2024-08-12T20:00:00-04:00',
+  // A well-formed time on a day that does not exist is a different mistake from a badly formed one.
+  error: (iss) =>
+    calendarProblem(iss.input) ?? 'expected an ISO 8601 time with offset such as 2024-08-12T20:00:00-04:00',
 });
 
 const arrival = z
@@ -191,7 +198,9 @@ const event = z
     title: z.string().min(1).describe('Human title'),
     start: z
       .union([isoWithOffset, zonedTime], {
-        error: 'expected an ISO 8601 time with offset, or { local, zone }',
+        // A well-formed time on a day that does not exist is a different mistake from a badly formed one.
+        error: (iss) =>
+          calendarProblem(iss.input) ?? 'expected an ISO 8601 time with offset, or { local, zone }',
       })
       .describe('Scheduled start'),
     durationMinutes: z.number().int().min(1).max(1440).describe('Scheduled duration'),
