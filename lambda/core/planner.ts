@@ -2,9 +2,8 @@ import type { Config, EventConfig, FleetConfig } from './config/schema';
 import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
-import { MIN_TRUSTED_R2 } from './scaling-test';
 import type { CapacityModel } from './usl';
-import { tasksFor } from './usl';
+import { MIN_TRUSTED_R2, tasksFor } from './usl';
 
 /** Stable codes of plan warnings, for scripts, alarms and `plan --strict --allow CODE`. */
 export const PLAN_WARNING_CODES = [

@@ -4,7 +4,7 @@ import { formatIssue, formatPath } from './issues';
 import { parseYamlSource } from './config/yaml-source';
 import { schemaProblems } from './config/zod-issues';
 import type { CapacityModel, ModelCaveat } from './usl';
-import { fitUslRobust } from './usl';
+import { MIN_TRUSTED_R2, fitUslRobust } from './usl';
 
 /** One steady-state step of a scaling (load) test. */
 export interface ScalingPoint {
@@ -171,9 +171,6 @@ function parseJson(text: string, file: string): ParsedScalingTest {
 
 /** What a fleet does when its scaling test cannot be fitted well enough to trust. */
 export type UntrustedFit = 'fail' | 'per-task-floor' | 'max-tasks';
-
-/** Lowest R² that makes a fit worth trusting; below it the plan would rest on a curve the test does not show. */
-export const MIN_TRUSTED_R2 = 0.95;
 
 /** Two results at one fleet size further apart than this ratio contradict each other rather than vary. */
 const CONFLICT_RATIO = 1.25;

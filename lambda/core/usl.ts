@@ -34,6 +34,9 @@ export interface ModelCaveat {
   readonly message: string;
 }
 
+/** Lowest R² that makes a fit worth trusting; below it the plan would rest on a curve the test does not show. */
+export const MIN_TRUSTED_R2 = 0.95;
+
 const NO_PEAK_BEYOND_TASKS = 1e9;
 /** Parameters whose effect at the largest tested fleet is below this are noise: they are reported as 0. */
 const NEGLIGIBLE = 1e-9;

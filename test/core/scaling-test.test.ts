@@ -21,7 +21,7 @@ describe('parseScalingTest (CSV)', () => {
   it.each([
     ['tasks,listeners\n10,abc\n', 'test.csv:2: listeners: expected a number, found "abc"'],
     ['tasks,listeners\n0,100\n', 'test.csv:2: tasks: expected a whole number of tasks >= 1'],
-    ['tasks,listeners\n2.5,100\n', 'test.csv:2: tasks: expected int, received number'],
+    ['tasks,listeners\n2.5,100\n', 'test.csv:2: tasks: expected a whole number, not a fraction'],
     ['tasks,listeners\n10,-1\n', 'test.csv:2: listeners: expected listeners >= 0'],
     ['tasks,listeners,joinErrorRate\n10,100,3\n', 'test.csv:2: joinErrorRate: expected a ratio from 0 to 1'],
     ['tasks,listeners\n10\n', 'test.csv:2: expected 2 values as in the header, found 1'],
