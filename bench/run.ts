@@ -4,7 +4,7 @@
  */
 import { buildSync } from 'esbuild';
 import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { watchTick } from '../lambda/controller/watch';
 import type { ControllerDeps } from '../lambda/controller/deps';
 import { configSchema } from '../lambda/core/config/schema';
@@ -149,7 +149,9 @@ async function main(): Promise<void> {
   say(md(bundles));
   say();
   say('Built with the settings the stack uses (esbuild, ESM, minified, Node 22, AWS SDK bundled).');
-  writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), `${lines.join('\n')}\n`);
+  const out = join(ROOT, 'bench', 'RESULTS.md');
+  writeFileSync(out, `${lines.join('\n')}\n`);
+  console.log(`wrote ${relative(process.cwd(), out) || out}`);
 }
 
 async function controllerBench(): Promise<void> {

@@ -6,3 +6,4 @@ export { runtimeForRegion, fleetRegions, eventSchedules } from './runtime-for-re
 export { buildApp } from './app';
 export type { BuildAppOptions } from './app';
 export { addNagSuppressions } from './nag-suppressions';
+export type { PlanAnnotationOptions } from './plan-annotations';

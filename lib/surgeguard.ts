@@ -20,6 +20,8 @@ import { shieldRules } from '../lambda/core/detector';
 import type { RuntimeConfig } from '../lambda/core/runtime-config';
 import type { EventSchedule } from '../lambda/core/schedules';
 import { eventSchedules } from '../lambda/core/schedules';
+import type { PlanAnnotationOptions } from './plan-annotations';
+import { annotatePlanWarnings } from './plan-annotations';
 
 /** Properties of the {@link SurgeGuard} construct. */
 export interface SurgeGuardProps {
@@ -44,6 +46,8 @@ export interface SurgeGuardProps {
   readonly logRetention?: logs.RetentionDays;
   /** Keep the state table when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /** How plan warnings show at synth. @default warnings, or errors when context `surgeguard:strict` is true */
+  readonly planWarnings?: PlanAnnotationOptions;
 }
 
 /** The default {@link SurgeGuardProps.namePrefix}: the names SurgeGuard has always given. */
@@ -429,6 +433,7 @@ export class SurgeGuard extends Construct {
     for (const id of past) {
       Annotations.of(this).addInfo(`event ${id} is over at ${now!.toISOString()}: no schedules`);
     }
+    annotatePlanWarnings(this, rc, past, props.planWarnings);
     schedules.forEach((s) => this.addSchedules(s, now, schedulerRole));
 
     // --- the runbook's own permissions and its console triggers ------------------------------------------------

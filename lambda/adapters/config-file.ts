@@ -3,11 +3,11 @@ import { dirname, relative, resolve } from 'node:path';
 import type { Config } from '../core/config/schema';
 import { parseConfig, sortIssues } from '../core/config/parse';
 import type { InputIssue } from '../core/issues';
-import { InputError } from '../core/issues';
+import { InputError, formatIssue } from '../core/issues';
 import type { FleetModels } from '../core/planner';
-import type { ScalingPoint } from '../core/scaling-test';
-import { parseScalingTest } from '../core/scaling-test';
-import { fitUsl } from '../core/usl';
+import type { ParsedScalingTest, ScalingPoint } from '../core/scaling-test';
+import { analyzeScalingTest, parseScalingTest } from '../core/scaling-test';
+import type { CapacityModel } from '../core/usl';
 
 /** The default config path, relative to the working directory. */
 export const DEFAULT_CONFIG_PATH = 'config/events.yaml';
@@ -18,6 +18,10 @@ export interface LoadedConfig {
   readonly config: Config;
   readonly scalingTests: Readonly<Record<string, { file: string; points: ScalingPoint[] }>>;
   readonly models: FleetModels;
+  /** What the fits must say: steps left out as outliers, fallbacks in use (also in the plan's warnings). */
+  readonly warnings: readonly InputIssue[];
+  /** What was done to the data that needs no action, such as repeated fleet sizes merged. */
+  readonly notes: readonly InputIssue[];
 }
 
 /** Reads a text file, or returns an issue that says why it could not. */
@@ -50,8 +54,9 @@ export function loadConfig(file: string = DEFAULT_CONFIG_PATH): LoadedConfig {
   // Files are checked even when other fields are wrong, so one run reports everything.
   const issues: InputIssue[] = [...parsed.issues];
   const testIssues: InputIssue[] = [];
-  const byPath = new Map<string, ScalingPoint[] | undefined>();
+  const byPath = new Map<string, ParsedScalingTest | undefined>();
   const scalingTests: Record<string, { file: string; points: ScalingPoint[] }> = {};
+  const parsedTests: Record<string, ParsedScalingTest & { file: string }> = {};
   config.fleets.forEach((fleet, i) => {
     const abs = resolve(dirname(file), fleet.scalingTest);
     const rel = relative(process.cwd(), abs);
@@ -82,16 +87,36 @@ export function loadConfig(file: string = DEFAULT_CONFIG_PATH): LoadedConfig {
               message: 'every step carried 0 listeners; expected a test that measured capacity',
             });
           }
-          byPath.set(abs, test.issues.length ? undefined : test.points);
+          byPath.set(abs, test.issues.length ? undefined : test);
         }
       }
     }
-    const points = byPath.get(abs);
-    if (points) scalingTests[fleet.id] = { file: shown, points };
+    const test = byPath.get(abs);
+    if (test) {
+      scalingTests[fleet.id] = { file: shown, points: test.points };
+      parsedTests[fleet.id] = { ...test, file: shown };
+    }
   });
-  if (issues.length || testIssues.length) throw new InputError([...sortIssues(issues), ...testIssues]);
 
-  const models: Record<string, ReturnType<typeof fitUsl>> = {};
-  for (const [fleetId, test] of Object.entries(scalingTests)) models[fleetId] = fitUsl(test.points);
-  return { file, config, scalingTests, models };
+  // One file may serve several fleets: say what it says once.
+  const seen = new Set<string>();
+  const once = (list: InputIssue[]) =>
+    list.filter((x) => {
+      const key = formatIssue(x);
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+  const models: Record<string, CapacityModel> = {};
+  const warnings: InputIssue[] = [];
+  const notes: InputIssue[] = [];
+  for (const fleet of config.fleets) {
+    const test = parsedTests[fleet.id];
+    if (!test || test.points.every((p) => p.listeners === 0)) continue;
+    const analysis = analyzeScalingTest(test, { untrustedFit: fleet.untrustedFit, fleet: fleet.id });
+    testIssues.push(...once(analysis.errors));
+    warnings.push(...once(analysis.warnings));
+    notes.push(...once(analysis.notes));
+    if (analysis.model) models[fleet.id] = analysis.model;
+  }
+  if (issues.length || testIssues.length) throw new InputError([...sortIssues(issues), ...testIssues]);
+  return { file, config, scalingTests, models, warnings, notes };
 }

@@ -63,6 +63,8 @@ export interface RunbookResponse {
   readonly ok: boolean;
   readonly op: string;
   readonly changed: string[];
+  /** What the operation found already so, or left alone, and why: no-ops are not changes. */
+  readonly unchanged?: string[];
   readonly data?: unknown;
   readonly error?: string;
 }
@@ -298,13 +300,13 @@ export async function runOperation(
       const view = event(req.eventId);
       const outcomes = await runRestore(deps, view.event.id, { immediate: true, actor, reason });
       await audit({ eventId: view.event.id, action: 'restore', reason, inputs: req, decision: outcomes });
+      const say = (o: (typeof outcomes)[number]) =>
+        `${view.event.id}/${o.fleetId}: ${o.result === 'applied' ? 'recorded settings restored' : o.result === 'unchanged' ? 'already at its recorded settings' : `${o.result}${o.detail ? ` (${o.detail})` : ''}`}`;
       return {
         ok: true,
         op: req.op,
-        changed: outcomes.map(
-          (o) =>
-            `${view.event.id}/${o.fleetId}: ${o.result === 'applied' ? 'recorded settings restored' : o.result === 'unchanged' ? 'already at its recorded settings' : `${o.result}${o.detail ? ` (${o.detail})` : ''}`}`,
-        ),
+        changed: outcomes.filter((o) => o.result === 'applied').map(say),
+        unchanged: outcomes.filter((o) => o.result !== 'applied').map(say),
       };
     }
 
@@ -319,7 +321,9 @@ export async function runOperation(
       return {
         ok: true,
         op: req.op,
-        changed: [g.mode === mode ? `automation already ${mode}` : `automation ${g.mode} -> ${mode}`],
+        ...(g.mode === mode
+          ? { changed: [], unchanged: [`automation already ${mode}`] }
+          : { changed: [`automation ${g.mode} -> ${mode}`] }),
       };
     }
   }

@@ -4,19 +4,25 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
 import type { CapacityModel } from './usl';
-import { tasksFor } from './usl';
+import { MIN_TRUSTED_R2, tasksFor } from './usl';
 
-/** Stable codes of plan warnings, for scripts and alarms. */
-export type PlanWarningCode =
-  | 'EXTRAPOLATION'
-  | 'BEYOND_USL_PEAK'
-  | 'NEAR_USL_PEAK'
-  | 'MAX_TASKS'
-  | 'SERVICE_LIMIT'
-  | 'VCPU_QUOTA'
-  | 'FEW_POINTS'
-  | 'POOR_FIT'
-  | 'FLAT_HEADROOM';
+/** Stable codes of plan warnings, for scripts, alarms and `plan --strict --allow CODE`. */
+export const PLAN_WARNING_CODES = [
+  'EXTRAPOLATION',
+  'BEYOND_USL_PEAK',
+  'NEAR_USL_PEAK',
+  'MAX_TASKS',
+  'SERVICE_LIMIT',
+  'VCPU_QUOTA',
+  'FEW_POINTS',
+  'POOR_FIT',
+  'OUTLIER',
+  'UNTRUSTED_FIT',
+  'FLAT_HEADROOM',
+] as const;
+
+/** Stable code of a plan warning. */
+export type PlanWarningCode = (typeof PLAN_WARNING_CODES)[number];
 
 /** Something the plan cannot promise, and what to do about it. */
 export interface PlanWarning {
@@ -102,7 +108,7 @@ export function planEvent(
   options: PlannerOptions = {},
 ): EventPlan {
   const minPoints = options.minPoints ?? 5;
-  const minR2 = options.minR2 ?? 0.95;
+  const minR2 = options.minR2 ?? MIN_TRUSTED_R2;
   const startMs = eventStartMs(event);
   const endMs = eventEndMs(event);
   const doorsOpenMs = startMs - minutes(event.arrival.earlyMinutes);
@@ -210,7 +216,7 @@ function sizeFleet(
   minR2: number,
 ): Sized {
   const listeners = forecastListeners * (1 + headroom);
-  const warnings: PlanWarning[] = [];
+  const warnings: PlanWarning[] = [...(model.caveats ?? [])];
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   if (model.points < minPoints) {
     warnings.push({
@@ -218,7 +224,7 @@ function sizeFleet(
       message: `the scaling test has ${model.points} steps; a fit needs at least ${minPoints} to be trusted: test more fleet sizes`,
     });
   }
-  if (model.r2 < minR2) {
+  if (model.r2 < minR2 && !model.caveats?.some((c) => c.code === 'UNTRUSTED_FIT')) {
     warnings.push({
       code: 'POOR_FIT',
       message: `the capacity model fits the scaling test poorly (R² ${model.r2.toFixed(3)} < ${minR2}): check the test for unsteady steps and re-run it`,
@@ -251,7 +257,9 @@ function sizeFleet(
       message: `the ${pct(headroom)} headroom costs ${pct(headroomCost)} more tasks (${fmt(bare.tasks ?? 0)} to ${fmt(raw)}): ${fmt(listeners)} listeners is ${pct(listeners / model.peakListeners)} of the most one fleet carries (${fmt(model.peakListeners)}), where each task adds little; split the audience across fleets (cells) to make headroom cheaper`,
     });
   }
-  if (raw > model.maxTestedTasks) {
+  // The fleet opted into its ceiling when its test could not be trusted (the UNTRUSTED_FIT caveat says so).
+  if (model.fallback === 'max-tasks') raw = fleet.maxTasks;
+  else if (raw > model.maxTestedTasks) {
     warnings.push({
       code: 'EXTRAPOLATION',
       message: `needs ${fmt(raw)} tasks but the scaling test went only to ${fmt(model.maxTestedTasks)}: the model is extrapolated; run a scaling test at ${fmt(raw)} tasks before the event`,

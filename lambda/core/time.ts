@@ -61,3 +61,37 @@ export function isoUtc(ms: number): string {
 export function minutes(n: number): number {
   return n * MINUTE_MS;
 }
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * Why a `YYYY-MM-DDTHH:MM[:SS]` text names no real instant (such as 30 February), or undefined when it does, or
+ * when it does not have that shape at all (the format check says that).
+ */
+export function calendarProblem(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((x) => Number(x ?? 0)) as number[];
+  if (month! < 1 || month! > 12) return `no such date: month ${m[2]} (expected 01 to 12)`;
+  const days = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  if (day! < 1 || day! > days) {
+    return `no such date: ${m[1]}-${m[2]}-${m[3]} (${MONTHS[month! - 1]} ${year} has ${days} days)`;
+  }
+  if (hour! > 23 || minute! > 59 || second! > 59)
+    return `no such time of day: ${text.slice(11, m[6] ? 19 : 16)}`;
+  return undefined;
+}

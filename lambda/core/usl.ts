@@ -22,7 +22,20 @@ export interface CapacityModel extends UslParams {
   readonly maxTestedTasks: number;
   /** Number of steps in the scaling test. */
   readonly points: number;
+  /** What plans from this model must warn about (steps left out of the fit, a fallback in use); absent when none. */
+  readonly caveats?: readonly ModelCaveat[];
+  /** Set when the fit was not trusted and the fleet opted into planning its maxTasks instead. */
+  readonly fallback?: 'max-tasks';
 }
+
+/** Something about how a model was made that every plan from it must say. */
+export interface ModelCaveat {
+  readonly code: 'OUTLIER' | 'UNTRUSTED_FIT';
+  readonly message: string;
+}
+
+/** Lowest R² that makes a fit worth trusting; below it the plan would rest on a curve the test does not show. */
+export const MIN_TRUSTED_R2 = 0.95;
 
 const NO_PEAK_BEYOND_TASKS = 1e9;
 /** Parameters whose effect at the largest tested fleet is below this are noise: they are reported as 0. */
@@ -150,6 +163,58 @@ export function fitUsl(points: readonly ScalingPoint[]): CapacityModel {
     maxTestedTasks: nMax,
     points: points.length,
   };
+}
+
+/** A step the robust fit left out, and the listeners the curve of the other steps gives at its size. */
+export interface Outlier {
+  /** Index into the points given. */
+  readonly index: number;
+  readonly expected: number;
+}
+
+/**
+ * A step this far off the curve of the others (in natural log of listeners: 0.25 is about 28%) may be an outlier;
+ * scaling-test steps repeat to within a few percent.
+ */
+const OUTLIER_MIN_LOG_ERROR = 0.25;
+/** ...and only when it is this many times further off than the other steps are on average. */
+const OUTLIER_SPREAD_FACTOR = 5;
+/** Steps that must remain after outliers are left out: enough to fit three parameters and still see the fit. */
+const MIN_POINTS_AFTER_OUTLIERS = 4;
+
+/**
+ * {@link fitUsl} that first leaves out the steps far off the curve the other steps give (leave-one-out: the step
+ * whose removal lets the rest fit best, if the rest's curve misses it by a wide margin; repeated while one stands
+ * out), at most a quarter of the steps.
+ */
+export function fitUslRobust(points: readonly ScalingPoint[]): { model: CapacityModel; outliers: Outlier[] } {
+  let kept = points.map((_, i) => i);
+  const outliers: Outlier[] = [];
+  const maxOutliers = Math.max(1, Math.floor(points.length / 4));
+  const logError = (p: ScalingPoint, m: UslParams) => {
+    const predicted = uslCapacity(m, p.tasks);
+    if (p.listeners <= 0 || predicted <= 0) return p.listeners === predicted ? 0 : Infinity;
+    return Math.log(p.listeners / predicted);
+  };
+  while (outliers.length < maxOutliers && kept.length > MIN_POINTS_AFTER_OUTLIERS) {
+    let worst: { index: number; error: number; spread: number; expected: number } | undefined;
+    for (const i of kept) {
+      const rest = kept.filter((k) => k !== i).map((k) => points[k] as ScalingPoint);
+      if (new Set(rest.map((p) => p.tasks)).size < 3) continue;
+      const m = fitUsl(rest);
+      const point = points[i] as ScalingPoint;
+      const error = Math.abs(logError(point, m));
+      const spread = Math.sqrt(rest.reduce((s, p) => s + logError(p, m) ** 2, 0) / rest.length);
+      if (!worst || error > worst.error) {
+        worst = { index: i, error, spread, expected: uslCapacity(m, point.tasks) };
+      }
+    }
+    if (!worst || worst.error < Math.max(OUTLIER_MIN_LOG_ERROR, OUTLIER_SPREAD_FACTOR * worst.spread)) break;
+    const out = worst.index;
+    outliers.push({ index: out, expected: worst.expected });
+    kept = kept.filter((k) => k !== out);
+  }
+  return { model: fitUsl(kept.map((k) => points[k] as ScalingPoint)), outliers };
 }
 
 /** Nelder-Mead minimisation; small and dependency-free because the problems here have two or three parameters. */

@@ -40,8 +40,8 @@ export const systemClock: Clock = {
 
 /** Structured JSON logs; every line carries the function's context once the middleware adds it. */
 export const logger = new Logger({ serviceName: 'surgeguard' });
-/** EMF metrics in the SurgeGuard namespace. */
-export const metrics = new Metrics({ namespace: 'SurgeGuard', serviceName: 'surgeguard' });
+/** EMF metrics in the SurgeGuard namespace; their own warnings go through the structured logger, at its level. */
+export const metrics = new Metrics({ namespace: 'SurgeGuard', serviceName: 'surgeguard', logger });
 
 /** Telemetry over Powertools metrics: each value is emitted at once with its fleet and event dimensions. */
 export const emfTelemetry: Telemetry = {

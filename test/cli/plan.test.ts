@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GOOD_CSV, VALID_CONFIG, withLine } from '../fixtures/config-text';
+import { GOOD_CSV, VALID_CONFIG, insertAfter, withLine } from '../fixtures/config-text';
 import { runCli } from './run-cli';
 
 function workspace(config: string, csv = GOOD_CSV): string {
@@ -42,6 +42,46 @@ describe('surgeguard validate', () => {
     expect(missing.stderr).toMatch(
       /events\.yaml:14:18: fleets\[0\]\.scalingTest: file not found: tests\/none\.csv/,
     );
+  });
+
+  it('reports an outlier it left out of the fit, with its file:line, and still passes', () => {
+    const r = runCli(['validate', '-c', 'events.yaml'], {
+      cwd: workspace(VALID_CONFIG, GOOD_CSV.replace('59225', '30000')),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /warning: tests\/a\.csv:3: 30,000 listeners at 20 tasks is far off the 59,\d{3} the other steps give: left out of the fit/,
+    );
+  });
+
+  it.each([
+    [
+      'a row with impossible listeners per task',
+      `${GOOD_CSV}30,5000000\n`,
+      /tests\/a\.csv:8: 5,000,000 listeners at 30 tasks/,
+    ],
+    [
+      'listeners that fall as tasks rise',
+      'tasks,listeners\n10,30000\n20,25000\n40,20000\n',
+      /tests\/a\.csv:3: listeners fall/,
+    ],
+    [
+      'two contradicting rows for one size',
+      `${GOOD_CSV}20,12000\n`,
+      /tests\/a\.csv:8: 20 tasks measured 2 times with contradicting/,
+    ],
+    [
+      'a fit that cannot be trusted',
+      'tasks,listeners\n10,30000\n20,40000\n40,130000\n60,100000\n80,270000\n120,210000\n',
+      /tests\/a\.csv: the capacity model fits the scaling test poorly .* set untrustedFit/,
+    ],
+  ])('fails on %s, at its file:line, instead of planning the baseline', (_name, csv, message) => {
+    const dir = workspace(VALID_CONFIG, csv);
+    for (const cmd of ['validate', 'plan']) {
+      const r = runCli([cmd, '-c', 'events.yaml'], { cwd: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
   });
 
   it('says when the config file itself is missing', () => {
@@ -120,6 +160,54 @@ describe('surgeguard plan', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("unknown option '--frobnicate'");
     expect(runCli(['launch']).code).toBe(2);
+  });
+
+  it('plans an untrusted fit from the fallback the fleet opted into, and says so', () => {
+    const config = insertAfter(VALID_CONFIG, 14, '    untrustedFit: max-tasks');
+    const csv = 'tasks,listeners\n10,30000\n20,40000\n40,130000\n60,100000\n80,270000\n120,210000\n';
+    const r = runCli(['plan', '-c', 'events.yaml', '--json'], { cwd: workspace(config, csv) });
+    expect(r.code).toBe(0);
+    const fleet = JSON.parse(r.stdout).events[0].fleets[0];
+    expect(fleet.neededTasks).toBe(500);
+    expect(fleet.warnings).toEqual([
+      {
+        code: 'UNTRUSTED_FIT',
+        message: expect.stringMatching(
+          /^tests\/a\.csv: the capacity model fits .*: planned from untrustedFit: max-tasks/,
+        ),
+      },
+    ]);
+  });
+
+  it('--strict exits 3 on a warning not allowed, naming it; --allow accepts codes knowingly', () => {
+    const strict = runCli(['plan', '-e', 'spaces-2024-08-12', '--strict']);
+    expect(strict.code).toBe(3);
+    expect(strict.stdout).toMatch(/Fleet sfu-use1/);
+    expect(strict.stderr).toContain('not allowed: spaces-2024-08-12 / sfu-use1: BEYOND_USL_PEAK');
+    expect(strict.stderr).toMatch(/plan --strict: 3 warnings not allowed; .* --allow VCPU_QUOTA$/m);
+    const allowed = runCli(
+      ['plan', '-e', 'spaces-2024-08-12', '--strict', '--json'].concat(
+        ...['BEYOND_USL_PEAK', 'extrapolation', 'VCPU_QUOTA'].map((c) => ['--allow', c]),
+      ),
+    );
+    expect(allowed.code).toBe(0);
+    expect(runCli(['plan', '--strict']).code).toBe(3);
+    expect(runCli(['plan', '-e', 'spaces-2024-08-12']).code).toBe(0);
+    const typo = runCli(['plan', '--strict', '--allow', 'BEYOND_PEAK']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('unknown warning code; expected one of: EXTRAPOLATION');
+  });
+
+  it('says when an event is already over', () => {
+    const text = runCli(['plan', '-e', 'spaces-2024-08-12']);
+    expect(text.stdout).toContain(
+      'note: event spaces-2024-08-12 is over (it ended 2024-08-13T02:00:00Z): a deploy schedules nothing for it',
+    );
+    const json = runCli(['plan', '-e', 'spaces-2024-08-12', '--json']);
+    expect(json.stderr).toContain('note: event spaces-2024-08-12 is over');
+    expect(runCli(['plan', '-c', 'events.yaml'], { cwd: workspace(VALID_CONFIG) }).stdout).not.toContain(
+      'is over',
+    );
   });
 
   it('has --help on every command', () => {

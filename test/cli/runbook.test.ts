@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,11 +40,21 @@ describe('surgeguard runbook commands', () => {
       '1h30m',
       '--reason',
       'audience 3x forecast',
+      '--yes',
       ...state,
     ]);
     expect(scale.code).toBe(0);
     expect(scale.stdout).toMatch(/^changed: eu-town-hall-2027-03\/sfu-euw1: manual floor 200 tasks until/);
-    const hold = runCli(['hold', '--all', '--for', '30m', '--reason', 'checking the dashboards', ...state]);
+    const hold = runCli([
+      'hold',
+      '--all',
+      '--for',
+      '30m',
+      '--reason',
+      'checking the dashboards',
+      '-y',
+      ...state,
+    ]);
     expect(hold.stdout).toMatch(/changed: automation held for all events until/);
     const audit = runCli(['audit', '--json', ...state]);
     const records = JSON.parse(audit.stdout).data as { action: string; actor: string; reason: string }[];
@@ -54,7 +64,20 @@ describe('surgeguard runbook commands', () => {
     const status = runCli(['status', '--event', EVENT, ...state]);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/held for every event until/);
-    expect(status.stdout).toMatch(/sfu-euw1\s+scheduled\s+10\s+-\s+10\s+10\s+-\s+[\d,]+\s+200 until/);
+    expect(status.stdout).toMatch(/fleet\s+phase\s+ramp start\s+plan floor now\s+event target\s+applied/);
+    expect(status.stdout).toMatch(
+      /sfu-euw1\s+scheduled\s+2027-03-04T17:\d\d:00Z\s+10\s+[1-9]\d+\s+-\s+10\s+10\s+-\s+[\d,]+\s+200 until/,
+    );
+  });
+
+  it('names a --local state file that is not one, and says what is wrong with it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sg-rb-')), 'state.json');
+    writeFileSync(file, '{"global": {}}');
+    const r = runCli(['status', '--local', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `${file}: "events" is not a list; expected the state file a --local rehearsal wrote`,
+    );
   });
 
   it('prints status as JSON for scripts', () => {
@@ -98,21 +121,32 @@ describe('surgeguard runbook commands', () => {
     [
       ['scale', '--event', EVENT, '--fleet', 'sfu-euw1', '--to', '5', '--for', 'soon', '--reason', 'r'],
       2,
-      '--for: expected a duration such as 30m',
+      '--for: expected a duration with its unit such as 30m',
+    ],
+    [
+      ['hold', '--all', '--for', '2', '--reason', 'r'],
+      2,
+      '--for: expected a duration with its unit such as 30m, 2h or 1h30m, got "2"',
     ],
     [['pause'], 2, "required option '--reason <text>' not specified"],
     [['shield', 'explode', '--event', EVENT, '--for', '1h', '--reason', 'r'], 2, 'expected arm or disarm'],
   ])('rejects %j with exit %d and a clear message', (args, code, message) => {
-    const r = runCli([...args, ...local()]);
+    const r = runCli([...args, ...local(), '--yes']);
     expect(r.code).toBe(code);
     expect(r.stderr).toContain(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('asks for --yes when there is no terminal to confirm on', () => {
+  it('asks for --yes when there is no terminal to confirm on, in a --local rehearsal too', () => {
     const r = runCli(['pause', '--reason', 'r', '--url', 'http://127.0.0.1:9/']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('refusing to pause automation without --yes');
+    const state = local();
+    const rehearsed = runCli(['pause', '--reason', 'r', ...state]);
+    expect(rehearsed.code).toBe(2);
+    expect(rehearsed.stderr).toContain('refusing to pause automation without --yes');
+    const audit = JSON.parse(runCli(['audit', '--json', ...state]).stdout);
+    expect(audit.data).toEqual([]);
   });
 
   it('says clearly when there are no credentials, or the endpoint is unreachable', async () => {

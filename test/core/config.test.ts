@@ -159,6 +159,46 @@ describe('parseConfig', () => {
     expect(got.map((e) => Number(e.split(':')[1]))).toEqual([5, 12, 27]);
   });
 
+  it('reports an unknown zone with the schema errors, not after they are fixed', () => {
+    let text = withLine(VALID_CONFIG, 11, '    maxTasks: lots');
+    text = withLine(text, 26, '    durationMinutes: 0');
+    text = withLine(text, 25, "    start: { local: '2030-01-01T20:00', zone: Mars/Olympus }");
+    expect(errors(text)).toEqual([
+      'events.yaml:11:15: fleets[0].maxTasks: expected number, received string',
+      expect.stringMatching(
+        /^events\.yaml:25:\d+: events\[0\]\.start\.zone: unknown time zone "Mars\/Olympus"/,
+      ),
+      expect.stringMatching(/^events\.yaml:26:\d+: events\[0\]\.durationMinutes: /),
+    ]);
+  });
+
+  it.each([
+    ["'2027-02-30T18:00:00+00:00'", 'no such date: 2027-02-30 (February 2027 has 28 days)'],
+    ["'2028-02-29T18:00:00+00:00'", undefined],
+    [
+      "{ local: '2027-04-31T18:00', zone: Europe/London }",
+      'no such date: 2027-04-31 (April 2027 has 30 days)',
+    ],
+    ["'2027-03-01T24:30:00+00:00'", 'no such time of day: 24:30:00'],
+  ])('says a start of %s names no real instant', (start, message) => {
+    const got = errors(withLine(VALID_CONFIG, 25, `    start: ${start}`));
+    if (message === undefined) expect(got).toEqual([]);
+    else
+      expect(got).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^events\\.yaml:25:\\d+: events\\[0\\]\\.start(\\.local)?: ${message.replace(/[()]/g, '\\$&')}$`,
+          ),
+        ),
+      ]);
+  });
+
+  it('calls a fraction where a whole number belongs a fraction', () => {
+    expect(errors(withLine(VALID_CONFIG, 11, '    maxTasks: 250.5'))).toEqual([
+      'events.yaml:11:15: fleets[0].maxTasks: expected a whole number, not a fraction',
+    ]);
+  });
+
   it('reports schema errors and reference errors together', () => {
     let text = withLine(VALID_CONFIG, 11, '    maxTasks: lots');
     text = withLine(text, 29, '      - { fleet: sfu-b, share: 0.5 }');

@@ -261,6 +261,25 @@ describe('planEvent warnings', () => {
     expect(codes(c, m)).toEqual(expected);
   });
 
+  it("carries the model's caveats (outliers, fallbacks) into the plan's warnings", () => {
+    const outlier = { code: 'OUTLIER' as const, message: 'a.csv:3: 30,000 listeners at 20 tasks is far off' };
+    const { config } = build(base);
+    const plan = planEvent(config.events[0]!, config, {
+      f1: { ...model(3000, 0.0005, 1e-6), caveats: [outlier] },
+    }).fleets[0]!;
+    expect(plan.warnings).toEqual([outlier]);
+  });
+
+  it('plans maxTasks for a model whose fleet opted into that fallback, and says so once', () => {
+    const { config } = build({ ...base, maxTasks: 800 });
+    const untrusted = { code: 'UNTRUSTED_FIT' as const, message: 'a.csv: poorly fitted: planned maxTasks' };
+    const plan = planEvent(config.events[0]!, config, {
+      f1: { ...model(3000, 0.0005, 1e-6, 200, 8, 0.5), caveats: [untrusted], fallback: 'max-tasks' },
+    }).fleets[0]!;
+    expect(plan.neededTasks).toBe(800);
+    expect(plan.warnings.map((w) => w.code)).toEqual(['UNTRUSTED_FIT']);
+  });
+
   it('says what the headroom costs near the USL peak', () => {
     const { config } = build({ ...base, peak: 850_000 });
     const w = planEvent(config.events[0]!, config, { f1: model(3000, 0.0005, 1e-6, 1000) }).fleets[0]!

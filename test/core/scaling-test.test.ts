@@ -1,5 +1,5 @@
 import { formatIssue } from '../../lambda/core/issues';
-import { parseScalingTest } from '../../lambda/core/scaling-test';
+import { analyzeScalingTest, parseScalingTest } from '../../lambda/core/scaling-test';
 
 const parse = (text: string, file = 'test.csv') => {
   const r = parseScalingTest(text, file);
@@ -21,7 +21,7 @@ describe('parseScalingTest (CSV)', () => {
   it.each([
     ['tasks,listeners\n10,abc\n', 'test.csv:2: listeners: expected a number, found "abc"'],
     ['tasks,listeners\n0,100\n', 'test.csv:2: tasks: expected a whole number of tasks >= 1'],
-    ['tasks,listeners\n2.5,100\n', 'test.csv:2: tasks: expected int, received number'],
+    ['tasks,listeners\n2.5,100\n', 'test.csv:2: tasks: expected a whole number, not a fraction'],
     ['tasks,listeners\n10,-1\n', 'test.csv:2: listeners: expected listeners >= 0'],
     ['tasks,listeners,joinErrorRate\n10,100,3\n', 'test.csv:2: joinErrorRate: expected a ratio from 0 to 1'],
     ['tasks,listeners\n10\n', 'test.csv:2: expected 2 values as in the header, found 1'],
@@ -67,6 +67,128 @@ describe('parseScalingTest (JSON)', () => {
     expect(parse('[{"tasks": 1,', 't.json').errors[0]).toMatch(/^t\.json:1:\d+: /);
     expect(parse('{"rows": []}', 't.json').errors).toEqual([
       't.json:1:1: expected an array of steps, or { "steps": [...] }',
+    ]);
+  });
+});
+
+describe('analyzeScalingTest', () => {
+  // lambda 3000, sigma 0.0005, kappa 1e-6, within 1%.
+  const GOOD = 'tasks,listeners\n10,29865\n20,59225\n40,117320\n60,174200\n80,230000\n120,334800\n';
+  const analyze = (text: string, options: Parameters<typeof analyzeScalingTest>[1] = {}) => {
+    const parsed = parseScalingTest(text, 'a.csv');
+    expect(parsed.issues).toEqual([]);
+    const a = analyzeScalingTest({ ...parsed, file: 'a.csv' }, options);
+    return {
+      model: a.model,
+      errors: a.errors.map(formatIssue),
+      warnings: a.warnings.map(formatIssue),
+      notes: a.notes.map(formatIssue),
+    };
+  };
+
+  it('fits a clean test with nothing to say', () => {
+    const a = analyze(GOOD);
+    expect(a).toMatchObject({ errors: [], warnings: [], notes: [] });
+    expect(a.model?.r2).toBeGreaterThan(0.999);
+    expect(a.model?.caveats).toBeUndefined();
+  });
+
+  it('leaves an outlier out of the fit and reports it at its line', () => {
+    const a = analyze(GOOD.replace('59225', '30000'));
+    expect(a.errors).toEqual([]);
+    expect(a.warnings).toEqual([
+      expect.stringMatching(
+        /^a\.csv:3: 30,000 listeners at 20 tasks is far off the 59,\d{3} the other steps give/,
+      ),
+    ]);
+    expect(a.model?.r2).toBeGreaterThan(0.999);
+    expect(a.model?.lambda).toBeGreaterThan(2900);
+    expect(a.model?.points).toBe(5);
+    expect(a.model?.caveats).toEqual([{ code: 'OUTLIER', message: a.warnings[0] }]);
+  });
+
+  it('rejects a row with far more listeners per task than the first step, at its line', () => {
+    const a = analyze(GOOD.replace('40,117320', '40,5000000'));
+    expect(a.model).toBeUndefined();
+    expect(a.errors).toEqual([
+      expect.stringMatching(
+        /^a\.csv:4: 5,000,000 listeners at 40 tasks is 125,000 a task, more than 1\.5x the 2,987 a task of the first step \(line 2, 10 tasks\)/,
+      ),
+    ]);
+  });
+
+  it('rejects listeners that fall as the fleet grows from its first sizes', () => {
+    const a = analyze('tasks,listeners\n10,30000\n20,25000\n40,20000\n80,15000\n');
+    expect(a.model).toBeUndefined();
+    expect(a.errors).toEqual([
+      expect.stringMatching(
+        /^a\.csv:3: listeners fall from 30,000 at 10 tasks \(line 2\) to 25,000 at 20 tasks/,
+      ),
+    ]);
+  });
+
+  it('merges repeated fleet sizes at their median with a note', () => {
+    const a = analyze(`${GOOD}20,60000\n20,59000\n`);
+    expect(a.errors).toEqual([]);
+    expect(a.notes).toEqual([
+      'a.csv:3: 20 tasks measured 3 times (line 3: 59,225, line 8: 60,000, line 9: 59,000 listeners): fitted as one step at their median 59,225',
+    ]);
+    expect(a.model?.points).toBe(6);
+  });
+
+  it('rejects repeated fleet sizes that contradict each other', () => {
+    const a = analyze(`${GOOD}20,12000\n`);
+    expect(a.model).toBeUndefined();
+    expect(a.errors).toEqual([
+      expect.stringContaining(
+        'a.csv:8: 20 tasks measured 2 times with contradicting results (line 3: 59,225, line 8: 12,000 listeners)',
+      ),
+    ]);
+  });
+
+  const SCATTERED = 'tasks,listeners\n10,30000\n20,40000\n40,130000\n60,100000\n80,270000\n120,210000\n';
+
+  it('fails a fit that cannot be trusted, saying why and how to opt into a fallback', () => {
+    const a = analyze(SCATTERED, { fleet: 'sfu-a' });
+    expect(a.model).toBeUndefined();
+    expect(a.errors).toEqual([
+      expect.stringMatching(
+        /^a\.csv: the capacity model fits the scaling test poorly \(R² 0\.\d{3} < 0\.95\): a plan from it cannot be trusted; .* set untrustedFit: per-task-floor or max-tasks on fleet sfu-a/,
+      ),
+    ]);
+  });
+
+  it('plans an untrusted fit from the lowest measured listeners per task when asked, and says so', () => {
+    const a = analyze(SCATTERED, { untrustedFit: 'per-task-floor' });
+    expect(a.errors).toEqual([]);
+    // 60 tasks carried 100,000: 1,667 a task, the fewest.
+    expect(a.model).toMatchObject({
+      lambda: 100000 / 60,
+      sigma: 0,
+      kappa: 0,
+      peakTasks: null,
+      peakListeners: null,
+    });
+    expect(a.warnings).toEqual([
+      expect.stringContaining(
+        'planned from untrustedFit: per-task-floor instead: every task carries 1,667 listeners',
+      ),
+    ]);
+    expect(a.model?.caveats?.map((c) => c.code)).toEqual(['UNTRUSTED_FIT']);
+  });
+
+  it('marks an untrusted fit for planning maxTasks when asked', () => {
+    const a = analyze(SCATTERED, { untrustedFit: 'max-tasks' });
+    expect(a.model?.fallback).toBe('max-tasks');
+    expect(a.model?.caveats?.[0]?.message).toContain('the fleet runs its maxTasks for the event');
+  });
+});
+
+describe('parseScalingTest (binary)', () => {
+  it('says a binary file is not text instead of echoing its bytes', () => {
+    const r = parse('\u0000\u0001PK\u0003\u0004\uFFFD,\u0007\n');
+    expect(r.errors).toEqual([
+      'test.csv: not a text file (binary content); expected a CSV or JSON scaling test',
     ]);
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { fitUsl, tasksFor, uslCapacity, uslPeak } from '../../lambda/core/usl';
+import { fitUsl, fitUslRobust, tasksFor, uslCapacity, uslPeak } from '../../lambda/core/usl';
 
 const sizes = (
   ns: number[],
@@ -86,6 +86,40 @@ describe('fitUsl', () => {
 
   it('rejects an empty test', () => {
     expect(() => fitUsl([])).toThrow(RangeError);
+  });
+});
+
+describe('fitUslRobust', () => {
+  const p = { lambda: 3000, sigma: 0.0005, kappa: 1e-6 };
+  const ns = [10, 20, 40, 60, 80, 120, 160, 200];
+
+  it('leaves nothing out of a test whose steps vary by a few percent (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -0.03, max: 0.03, noNaN: true }), { minLength: 8, maxLength: 8 }),
+        (noise) => {
+          expect(fitUslRobust(sizes(ns, p, (i) => noise[i] ?? 0)).outliers).toEqual([]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('finds a step far off the curve wherever it is, and fits the rest', () => {
+    for (const at of [0, 3, 7]) {
+      const points = sizes(ns, p, (i) => (i === at ? -0.45 : 0));
+      const { model, outliers } = fitUslRobust(points);
+      expect(outliers.map((o) => o.index)).toEqual([at]);
+      expect(outliers[0]!.expected).toBeCloseTo(uslCapacity(p, ns[at]!), -2);
+      expect(Math.abs(model.lambda - p.lambda) / p.lambda).toBeLessThan(0.01);
+      expect(model.points).toBe(ns.length - 1);
+    }
+  });
+
+  it('leaves out at most a quarter of the steps, and none of four', () => {
+    const wild = sizes(ns, p, (i) => [0, 0.6, 0, -0.5, 0, 0.7, 0, -0.4][i] ?? 0);
+    expect(fitUslRobust(wild).outliers.length).toBeLessThanOrEqual(2);
+    expect(fitUslRobust(sizes([10, 20, 40, 80], p, (i) => (i === 1 ? -0.5 : 0))).outliers).toEqual([]);
   });
 });
 

@@ -53,7 +53,13 @@ function setup(nowMs = RAMP + 10 * MIN) {
     )) as { statusCode: number; body: string };
     return {
       status: res.statusCode,
-      ...(JSON.parse(res.body) as { ok: boolean; changed: string[]; error?: string; data?: unknown }),
+      ...(JSON.parse(res.body) as {
+        ok: boolean;
+        changed: string[];
+        unchanged?: string[];
+        error?: string;
+        data?: unknown;
+      }),
     };
   };
   return { ...t, deps, handler, call };
@@ -272,7 +278,10 @@ describe('runbook handler', () => {
     expect((await state.getGlobal()).mode).toBe('dry-run');
     expect((await call({ op: 'pause', reason: 'r' })).changed).toEqual(['automation dry-run -> paused']);
     expect((await call({ op: 'activate', reason: 'r' })).changed).toEqual(['automation paused -> active']);
-    expect((await call({ op: 'activate', reason: 'r' })).changed).toEqual(['automation already active']);
+    expect(await call({ op: 'activate', reason: 'r' })).toMatchObject({
+      changed: [],
+      unchanged: ['automation already active'],
+    });
   });
 
   it('restores now, to exactly the recorded settings', async () => {
@@ -287,7 +296,8 @@ describe('runbook handler', () => {
       MinCapacity: 10,
       MaxCapacity: 500,
     });
-    expect(r.changed).toContain('ev/euw1: already at its recorded settings');
+    expect(r.unchanged).toEqual(['ev/euw1: already at its recorded settings']);
+    expect(r.changed).toEqual(['ev/use1: recorded settings restored']);
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 

@@ -1,10 +1,28 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
-import type { EventPlan, Plan } from '../../../lambda/core/planner';
-import { planAll } from '../../../lambda/core/planner';
+import type { EventPlan, Plan, PlanWarningCode } from '../../../lambda/core/planner';
+import { PLAN_WARNING_CODES, planAll } from '../../../lambda/core/planner';
 import { duration, int, sig, table } from '../format';
 import type { CliIo } from '../io';
-import { UserError } from '../io';
+import { EXIT, UserError } from '../io';
+
+interface PlanOptions {
+  config: string;
+  event?: string;
+  json?: boolean;
+  strict?: boolean;
+  allow: PlanWarningCode[];
+}
+
+/** Collects repeated `--allow CODE`, refusing codes no warning has (a typo would silently allow nothing). */
+function allowCode(value: string, previous: PlanWarningCode[]): PlanWarningCode[] {
+  const code = value.trim().toUpperCase();
+  if (!(PLAN_WARNING_CODES as readonly string[]).includes(code)) {
+    throw new InvalidArgumentError(`unknown warning code; expected one of: ${PLAN_WARNING_CODES.join(', ')}`);
+  }
+  return [...previous, code as PlanWarningCode];
+}
 
 /** `surgeguard plan`: the pre-scale plan of every event (or one), as a readable table or JSON. */
 export function registerPlan(program: Command, io: CliIo): void {
@@ -14,7 +32,9 @@ export function registerPlan(program: Command, io: CliIo): void {
     .option('-c, --config <path>', 'event config file', DEFAULT_CONFIG_PATH)
     .option('-e, --event <id>', 'only this event')
     .option('--json', 'print one JSON object instead of tables')
-    .action((opts: { config: string; event?: string; json?: boolean }) => {
+    .option('--strict', 'exit 3 when the plan has any warning not accepted with --allow (a CI gate)')
+    .option('--allow <code>', 'with --strict: accept this warning code knowingly (repeatable)', allowCode, [])
+    .action((opts: PlanOptions) => {
       const loaded = loadConfig(opts.config);
       let plan: Plan = planAll(loaded.config, loaded.models);
       if (opts.event) {
@@ -25,14 +45,43 @@ export function registerPlan(program: Command, io: CliIo): void {
         }
         plan = { events };
       }
-      if (opts.json) io.out(JSON.stringify(plan, null, 2));
-      else io.out(plan.events.map(renderEvent).join('\n\n'));
+      const now = Date.now();
+      if (opts.json) {
+        io.out(JSON.stringify(plan, null, 2));
+        for (const e of plan.events) if (isOver(e, now)) io.err(`note: ${overNote(e)}`);
+      } else io.out(plan.events.map((e) => renderEvent(e, now)).join('\n\n'));
+      if (opts.strict) gate(plan, opts.allow, io);
     });
 }
 
-function renderEvent(e: EventPlan): string {
+/** Under `--strict`, fails the command on any warning not allowed, listing each so CI logs say what to fix. */
+function gate(plan: Plan, allow: readonly PlanWarningCode[], io: CliIo): void {
+  const refused = plan.events.flatMap((e) =>
+    e.fleets.flatMap((f) =>
+      f.warnings.filter((w) => !allow.includes(w.code)).map((w) => `${e.id} / ${f.fleet}: ${w.code}`),
+    ),
+  );
+  if (!refused.length) return;
+  for (const r of refused) io.err(`not allowed: ${r}`);
+  const codes = [...new Set(refused.map((r) => r.slice(r.lastIndexOf(' ') + 1)))];
+  throw new UserError(
+    `plan --strict: ${refused.length} warning${refused.length === 1 ? '' : 's'} not allowed; fix the config or accept them knowingly with ${codes.map((c) => `--allow ${c}`).join(' ')}`,
+    EXIT.warnings,
+  );
+}
+
+function isOver(e: EventPlan, now: number): boolean {
+  return Date.parse(e.end) <= now;
+}
+
+function overNote(e: EventPlan): string {
+  return `event ${e.id} is over (it ended ${e.end}): a deploy schedules nothing for it`;
+}
+
+function renderEvent(e: EventPlan, now: number): string {
   const lines = [
     `Event ${e.id}: ${e.title}`,
+    ...(isOver(e, now) ? [`  note: ${overNote(e)}`] : []),
     table(
       [
         ['doors open', 'start', 'end', 'hold until'],

@@ -45,14 +45,15 @@ function minutesOf(text: string | undefined, flag: string): number {
   const m = text === undefined ? undefined : parseMinutes(text);
   if (m === undefined)
     throw new UserError(
-      `${flag}: expected a duration such as 30m, 2h or 1h30m, got "${text ?? ''}"`,
+      `${flag}: expected a duration with its unit such as 30m, 2h or 1h30m, got "${text ?? ''}"`,
       EXIT.usage,
     );
   return m;
 }
 
+/** Asks before a change; a `--local` rehearsal asks too, so on-call rehearses the prompt they will meet. */
 async function confirm(io: CliIo, o: Common, what: string): Promise<void> {
-  if (o.yes || o.local) return;
+  if (o.yes) return;
   if (!process.stdin.isTTY)
     throw new UserError(`refusing to ${what} without --yes (no terminal to confirm on)`, EXIT.usage);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -115,7 +116,9 @@ async function send(
 }
 
 const changedLines = (r: RunbookResponse) =>
-  r.changed.length ? r.changed.map((c) => `changed: ${c}`).join('\n') : 'nothing changed';
+  [...r.changed.map((c) => `changed: ${c}`), ...(r.unchanged ?? []).map((c) => `unchanged: ${c}`)].join(
+    '\n',
+  ) || 'nothing changed';
 
 /** The on-call commands: status, scale, hold, resume, shift, shield, restore, dry-run, pause, activate, audit. */
 export function registerRunbook(program: Command, io: CliIo): void {
@@ -326,6 +329,8 @@ interface StatusData {
       fleet: string;
       phase: string;
       plannedTasks: number;
+      eventTasks: number;
+      rampStart: string;
       appliedTasks: number | null;
       desiredTasks: number | null;
       runningTasks: number | null;
@@ -369,7 +374,9 @@ function renderStatus(r: RunbookResponse): string {
           [
             'fleet',
             'phase',
-            'planned',
+            'ramp start',
+            'plan floor now',
+            'event target',
             'applied',
             'desired',
             'running',
@@ -381,7 +388,9 @@ function renderStatus(r: RunbookResponse): string {
           ...e.fleets.map((f) => [
             f.fleet,
             f.phase,
+            f.rampStart,
             n(f.plannedTasks),
+            n(f.eventTasks),
             n(f.appliedTasks),
             n(f.desiredTasks),
             n(f.runningTasks),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
+import { formatIssue } from '../../../lambda/core/issues';
 import type { CliIo } from '../io';
 
 /** `surgeguard validate`: checks the config and every scaling-test file it names. */
@@ -19,5 +20,7 @@ export function registerValidate(program: Command, io: CliIo): void {
           `${config.events.length} event${config.events.length === 1 ? '' : 's'}, ` +
           `${Object.keys(loaded.scalingTests).length} scaling tests (${points} steps)`,
       );
+      for (const w of loaded.warnings) io.out(`warning: ${formatIssue(w)}`);
+      for (const n of loaded.notes) io.out(`note: ${formatIssue(n)}`);
     });
 }

@@ -1,7 +1,9 @@
-/** Parses a duration such as `30m`, `2h`, `1h30m` or `45` (minutes) into minutes; undefined when it is not one. */
+/**
+ * Parses a duration such as `30m`, `2h` or `1h30m` into minutes; undefined when it is not one. A bare number is
+ * not one: `--for 2` could mean two minutes or two hours, and a floor held for the wrong one is a real cost.
+ */
 export function parseMinutes(text: string): number | undefined {
   const t = text.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Number(t);
   const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(t);
   if (!m || t === '') return undefined;
   const [, d, h, min, s] = m;

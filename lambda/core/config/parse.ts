@@ -80,6 +80,14 @@ function referenceChecks(doc: unknown, src: YamlSource): InputIssue[] {
   const events = list(root.events);
   uniqueIds(events, 'event');
   events.forEach((e, i) => {
+    const zone =
+      e.start && typeof e.start === 'object' ? (e.start as Record<string, unknown>).zone : undefined;
+    if (typeof zone === 'string' && zone && !isTimeZone(zone)) {
+      at(
+        ['events', i, 'start', 'zone'],
+        `unknown time zone "${zone}"; expected an IANA zone such as America/New_York`,
+      );
+    }
     const fleets = list(e.fleets);
     const seen = new Set<string>();
     fleets.forEach((ef, j) => {
@@ -138,12 +146,6 @@ function crossCheck(config: Config, src: YamlSource): InputIssue[] {
   }
 
   config.events.forEach((e, i) => {
-    if (typeof e.start !== 'string' && !isTimeZone(e.start.zone)) {
-      at(
-        ['events', i, 'start', 'zone'],
-        `unknown time zone "${e.start.zone}"; expected an IANA zone such as America/New_York`,
-      );
-    }
     if (e.arrival.fullByMinutes > e.durationMinutes) {
       at(
         ['events', i, 'arrival', 'fullByMinutes'],

@@ -6,6 +6,7 @@ import { z } from 'zod';
  */
 
 import { ECS_LAUNCH_RATE_PER_MINUTE, ECS_MAX_TASKS_PER_SERVICE } from '../limits';
+import { calendarProblem } from '../time';
 
 export { ECS_LAUNCH_RATE_PER_MINUTE, ECS_MAX_TASKS_PER_SERVICE };
 
@@ -111,6 +112,12 @@ const fleet = z
       .default(ECS_LAUNCH_RATE_PER_MINUTE)
       .describe('Tasks launched per minute (the ECS service scheduler allows 500)'),
     scalingTest: z.string().min(1).describe('Scaling-test results (CSV or JSON), relative to this file'),
+    untrustedFit: z
+      .enum(['fail', 'per-task-floor', 'max-tasks'])
+      .default('fail')
+      .describe(
+        'When the scaling test fits poorly (R² < 0.95 after outliers are left out): fail validation, plan as if every task carried the fewest listeners per task the test measured (per-task-floor), or plan maxTasks (max-tasks)',
+      ),
     metrics: fleetMetrics,
   })
   .describe('An ECS service of SFU tasks');
@@ -128,6 +135,10 @@ const zonedTime = z
       .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/, {
         error: 'expected a local time such as 2024-08-12T20:00',
       })
+      .superRefine((t, ctx) => {
+        const problem = calendarProblem(t);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .describe('Wall-clock time in the zone'),
     zone: z.string().min(1).describe('IANA time zone such as America/New_York'),
   })
@@ -135,7 +146,9 @@ const zonedTime = z
 
 const isoWithOffset = z.iso.datetime({
   offset: true,
-  error: 'expected an ISO 8601 time with offset such as 2024-08-12T20:00:00-04:00',
+  // A well-formed time on a day that does not exist is a different mistake from a badly formed one.
+  error: (iss) =>
+    calendarProblem(iss.input) ?? 'expected an ISO 8601 time with offset such as 2024-08-12T20:00:00-04:00',
 });
 
 const arrival = z
@@ -212,7 +225,9 @@ const event = z
     title: z.string().min(1).describe('Human title'),
     start: z
       .union([isoWithOffset, zonedTime], {
-        error: 'expected an ISO 8601 time with offset, or { local, zone }',
+        // A well-formed time on a day that does not exist is a different mistake from a badly formed one.
+        error: (iss) =>
+          calendarProblem(iss.input) ?? 'expected an ISO 8601 time with offset, or { local, zone }',
       })
       .describe('Scheduled start'),
     durationMinutes: z.number().int().min(1).max(1440).describe('Scheduled duration'),

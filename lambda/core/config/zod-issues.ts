@@ -38,5 +38,8 @@ export function schemaProblems(
 function plain(message: string): string {
   const missing = /^Invalid input: expected (.+), received undefined$/.exec(message);
   if (missing) return `missing; expected ${missing[1]}`;
+  // zod calls a fraction where an integer belongs "number", which reads as no error at all.
+  if (/^Invalid input: expected int, received number$/.test(message))
+    return 'expected a whole number, not a fraction';
   return message.replace(/^Invalid (input|option): /, '');
 }
