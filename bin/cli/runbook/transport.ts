@@ -10,7 +10,7 @@ import { LocalCapacity, noMetrics } from '../../../lambda/adapters/local-capacit
 import { errorMessage } from '../../../lambda/adapters/retry';
 import type { RunbookDeps, RunbookResponse } from '../../../lambda/controller/runbook';
 import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
-import { makeRunbookHandler } from '../../../lambda/handlers/runbook';
+import { makeRunbookUrlHandler } from '../../../lambda/handlers/runbook';
 import { noTelemetry, silentLog } from '../../../lambda/ports';
 import { UserError } from '../io';
 
@@ -144,12 +144,7 @@ export class LocalTransport implements Transport {
       telemetry: noTelemetry,
       actor: 'local',
     };
-    const handler = makeRunbookHandler(
-      () => deps,
-      async () => {
-        throw new Error('no SSM in a rehearsal');
-      },
-    );
+    const handler = makeRunbookUrlHandler(() => deps);
     const res = (await handler(
       {
         rawPath: '/',
