@@ -9,7 +9,8 @@ export function addNagSuppressions(stack: Stack): void {
   const sg = stack.node.tryFindChild('SurgeGuard') as SurgeGuard | undefined;
   if (!sg) return;
   const region = stack.region;
-  for (const fn of [...Object.values(sg.functions), sg.runbook]) {
+  const runbooks = [sg.runbook, sg.runbookRead, sg.runbookAutomation];
+  for (const fn of [...Object.values(sg.functions), ...runbooks]) {
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -42,7 +43,9 @@ export function addNagSuppressions(stack: Stack): void {
     }
   }
   const rb = (finding: string, reason: string) =>
-    Validations.of(sg.runbook.role!).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
+    runbooks.forEach((r) =>
+      Validations.of(r.role!).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason }),
+    );
   rb(
     `Resource::arn:<AWS::Partition>:scheduler:${region}:<AWS::AccountId>:schedule/surgeguard-${region}/*`,
     "shift moves an event's schedules: scoped to the stack's own schedule group.",
