@@ -54,7 +54,9 @@ export class FunctionUrlTransport implements Transport {
         `no AWS credentials${this.o.profile ? ` for profile ${this.o.profile}` : ''}: set AWS_PROFILE or pass --profile (${errorMessage(err).split('\n')[0]})`,
       );
     }
-    const url = new URL(await this.findUrl(region, credentials));
+    // Reads go to the read-only URL where the stack has one, so that a read-only role can run status and audit.
+    const read = request.op === 'status' || request.op === 'audit';
+    const url = new URL(await this.findUrl(region, credentials, read));
     const body = JSON.stringify(request);
     const signer = new SignatureV4({ service: 'lambda', region, credentials, sha256: Sha256 });
     const signed = await signer.sign({
@@ -96,6 +98,7 @@ export class FunctionUrlTransport implements Transport {
   private async findUrl(
     region: string,
     credentials: ReturnType<typeof fromNodeProviderChain>,
+    read: boolean,
   ): Promise<string> {
     if (this.o.url) return this.o.url;
     try {
@@ -110,7 +113,9 @@ export class FunctionUrlTransport implements Transport {
       const res = await new CloudFormationClient({ region, credentials }).send(
         new DescribeStacksCommand({ StackName: stack }),
       );
-      const out = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey?.startsWith('SurgeGuardRunbookUrl'));
+      const outputs = res.Stacks?.[0]?.Outputs ?? [];
+      const named = (key: string) => outputs.find((o) => o.OutputKey?.startsWith(key));
+      const out = (read && named('SurgeGuardRunbookReadUrl')) || named('SurgeGuardRunbookUrl');
       if (!out?.OutputValue) throw new Error(`stack ${stack} has no runbook URL output`);
       return out.OutputValue;
     } catch (err) {
