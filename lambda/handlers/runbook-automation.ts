@@ -1,9 +1,12 @@
 import { makeRunbookAutomationHandler } from './runbook';
-import { requiredEnv, runbookDeps, ssmIdentity } from './runtime';
+import { runbookDeps, ssmIdentity } from './runtime';
 
-/** The deployed entry point of the SSM Automation documents (invoked by their AutomationAssumeRole only). */
+/**
+ * The deployed entry point of the SSM Automation documents (invoked by their AutomationAssumeRole only). Lambda
+ * sets AWS_REGION; without it no document name matches, so nothing is done.
+ */
 export const handler = makeRunbookAutomationHandler(
   runbookDeps,
   (id) => ssmIdentity().execution(id),
-  requiredEnv('AWS_REGION'),
+  process.env.AWS_REGION ?? '',
 );
