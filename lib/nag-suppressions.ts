@@ -21,7 +21,8 @@ function acknowledge(sg: SurgeGuard): void {
   const wildcard = (role: IConstruct, resource: string, reason: string) =>
     Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
 
-  for (const fn of [...Object.values(sg.functions), sg.runbook]) {
+  const runbooks = [sg.runbook, sg.runbookRead, sg.runbookAutomation];
+  for (const fn of [...Object.values(sg.functions), ...runbooks]) {
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
@@ -56,19 +57,17 @@ function acknowledge(sg: SurgeGuard): void {
       );
     }
   }
-  const runbook = sg.runbook.role!;
-  wildcard(
-    runbook,
+  const runbook = (resource: string, reason: string) =>
+    runbooks.forEach((r) => wildcard(r.role!, resource, reason));
+  runbook(
     arn('scheduler', account, `schedule/${sg.scheduleGroup.name}/*`),
     "shift moves an event's schedules: scoped to the construct's own schedule group.",
   );
-  wildcard(
-    runbook,
+  runbook(
     arn('cloudwatch', account, `alarm:${stack.stackName}*`),
     "status lists the stack's alarms in ALARM: scoped to alarm names the stack generates (its name as prefix).",
   );
-  wildcard(
-    runbook,
+  runbook(
     arn('ssm', account, 'automation-execution/*'),
     'The runbook reads who started an SSM Automation execution (ExecutedBy) to audit the real caller; execution ids are new each run.',
   );

@@ -16,6 +16,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { FleetConfig, WafRuleConfig } from '../lambda/core/config/schema';
+import { AUTOMATIONS, automationDocumentName } from '../lambda/core/automations';
 import { shieldRules } from '../lambda/core/detector';
 import type { RuntimeConfig } from '../lambda/core/runtime-config';
 import type { EventSchedule } from '../lambda/core/schedules';
@@ -67,133 +68,22 @@ export function namePrefixProblem(prefix: string): string | undefined {
   return undefined;
 }
 
+/** Which calls a function makes, beyond reading state, services and scalable targets. */
+interface FunctionNeeds {
+  /** Changes floors, ceilings or desired counts. */
+  readonly scale: boolean;
+  /** Reads fleet and web ACL metrics. */
+  readonly metrics: boolean;
+  /** Reads and switches the shield's web ACL. */
+  readonly waf: boolean;
+  /** Publishes to the on-call topic. */
+  readonly publish: boolean;
+  /** Writes state and audit records. */
+  readonly write: boolean;
+}
+
 /** The names of the three controller functions. */
 export type ControllerName = 'prescale' | 'watch' | 'restore';
-
-type AutomationParam = { type: string; description: string; default?: unknown };
-const EVENT_ID: AutomationParam = { type: 'String', description: 'event id' };
-const REASON: AutomationParam = { type: 'String', description: 'why (recorded in the audit trail)' };
-const forMinutes = (d: number): AutomationParam => ({
-  type: 'Integer',
-  description: 'how long, in minutes',
-  default: d,
-});
-
-/** The runbook operations SSM Automation documents wrap (console, Incident Manager, alarm actions). */
-const AUTOMATIONS: {
-  name: string;
-  description: string;
-  params: Record<string, { type: string; description: string; default?: unknown }>;
-  request: string;
-}[] = [
-  {
-    name: 'Scale',
-    description: 'Set a manual floor above the plan until it expires',
-    params: {
-      EventId: EVENT_ID,
-      FleetId: { type: 'String', description: 'fleet id' },
-      Tasks: { type: 'Integer', description: 'floor in tasks' },
-      ForMinutes: forMinutes(60),
-      Force: { type: 'Boolean', description: 'allow below the plan', default: false },
-      Reason: REASON,
-    },
-    request:
-      '{"op":"scale","eventId":"{{EventId}}","fleetId":"{{FleetId}}","to":{{Tasks}},"forMinutes":{{ForMinutes}},"force":{{Force}},"reason":"{{Reason}}"}',
-  },
-  {
-    name: 'Hold',
-    description: 'Stop automation acting for an event (decisions are still made and audited)',
-    params: {
-      EventId: EVENT_ID,
-      ForMinutes: forMinutes(30),
-      Reason: REASON,
-    },
-    request: '{"op":"hold","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
-  },
-  {
-    name: 'HoldAll',
-    description: 'Stop automation acting for every event',
-    params: {
-      ForMinutes: forMinutes(30),
-      Reason: REASON,
-    },
-    request: '{"op":"hold","all":true,"forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
-  },
-  {
-    name: 'Resume',
-    description: 'Let automation act again for an event',
-    params: {
-      EventId: EVENT_ID,
-      Reason: REASON,
-    },
-    request: '{"op":"resume","eventId":"{{EventId}}","reason":"{{Reason}}"}',
-  },
-  {
-    name: 'Shift',
-    description: 'The event moved: move its window and schedules',
-    params: {
-      EventId: EVENT_ID,
-      Minutes: { type: 'Integer', description: 'minutes later (negative: earlier)' },
-      Reason: REASON,
-    },
-    request: '{"op":"shift","eventId":"{{EventId}}","minutes":{{Minutes}},"reason":"{{Reason}}"}',
-  },
-  {
-    name: 'ShieldArm',
-    description: 'Arm the shield by hand until it expires',
-    params: {
-      EventId: EVENT_ID,
-      ForMinutes: forMinutes(30),
-      Reason: REASON,
-    },
-    request:
-      '{"op":"shield","mode":"arm","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
-  },
-  {
-    name: 'ShieldDisarm',
-    description: 'Disarm the shield by hand until it expires',
-    params: {
-      EventId: EVENT_ID,
-      ForMinutes: forMinutes(30),
-      Reason: REASON,
-    },
-    request:
-      '{"op":"shield","mode":"disarm","eventId":"{{EventId}}","forMinutes":{{ForMinutes}},"reason":"{{Reason}}"}',
-  },
-  {
-    name: 'Restore',
-    description: "Return an event's fleets to their recorded settings now",
-    params: {
-      EventId: EVENT_ID,
-      Reason: REASON,
-    },
-    request: '{"op":"restore","eventId":"{{EventId}}","reason":"{{Reason}}"}',
-  },
-  {
-    name: 'Pause',
-    description: 'Switch all automation off',
-    params: { Reason: REASON },
-    request: '{"op":"pause","reason":"{{Reason}}"}',
-  },
-  {
-    name: 'Activate',
-    description: 'Switch automation on',
-    params: { Reason: REASON },
-    request: '{"op":"activate","reason":"{{Reason}}"}',
-  },
-  {
-    name: 'DryRunOn',
-    description: 'Decide and audit but write nothing to ECS or Application Auto Scaling',
-    params: { Reason: REASON },
-    request: '{"op":"dry-run","on":true,"reason":"{{Reason}}"}',
-  },
-  {
-    name: 'DryRunOff',
-    description: 'Act again after a dry run',
-    params: { Reason: REASON },
-    request: '{"op":"dry-run","on":false,"reason":"{{Reason}}"}',
-  },
-];
 
 const HANDLERS = join(__dirname, '..', 'lambda', 'handlers');
 
@@ -213,12 +103,20 @@ export class SurgeGuard extends Construct {
   readonly functions: Readonly<Record<ControllerName, lambda.Function>>;
   /** Where failed asynchronous invocations and undeliverable schedules go. */
   readonly deadLetterQueue: sqs.Queue;
-  /** The on-call runbook function. */
+  /** The on-call runbook function: every operation, behind its own function URL. */
   readonly runbook: lambda.Function;
-  /** The runbook's IAM-authenticated function URL. */
+  /** The runbook's IAM-authenticated function URL (changes and reads). */
   readonly runbookUrl: lambda.FunctionUrl;
+  /** The read-only runbook (status, audit), behind its own function URL: grant it to whoever only looks. */
+  readonly runbookRead: lambda.Function;
+  /** The read-only runbook's IAM-authenticated function URL. */
+  readonly runbookReadUrl: lambda.FunctionUrl;
+  /** The runbook the SSM Automation documents invoke (through their AutomationAssumeRole only). */
+  readonly runbookAutomation: lambda.Function;
   /** SSM Automation documents wrapping the runbook operations. */
   readonly automations: ssm.CfnDocument[] = [];
+  /** The role the SSM Automation documents run as (their AutomationAssumeRole). */
+  readonly automationRole: iam.Role;
   /** The schedule group holding every event's schedules. */
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
   /** The managed web ACL, when the config asks the stack to create one here. */
@@ -261,6 +159,7 @@ export class SurgeGuard extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
     this.topic = new sns.Topic(this, 'OnCall', {
@@ -268,6 +167,25 @@ export class SurgeGuard extends Construct {
       enforceSSL: true,
       displayName: 'SurgeGuard on-call',
     });
+    // The topic has a policy (enforceSSL), so CloudWatch alarms need their own allow to publish.
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (props.alarmEmail) this.topic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
@@ -390,24 +308,40 @@ export class SurgeGuard extends Construct {
       fns[name] = makeFunction(name, spec, 1, environment);
     }
     // The runbook answers people; a few at once is plenty, and its writes are versioned like the controllers'.
-    this.runbook = makeFunction(
-      'runbook',
-      {
-        memory: 256,
-        timeout: Duration.seconds(60),
-        description: 'SurgeGuard: on-call runbook operations, every one audited',
-      },
-      5,
-      {
-        ...environment,
-        SURGEGUARD_SCHEDULE_GROUP: scheduleGroupName,
-        SURGEGUARD_ALARM_PREFIX: stack.stackName,
-      },
-    );
+    // Three entry points, so that IAM separates them: changes (URL), reads only (URL), SSM documents (no URL).
+    const runbookSpec = (what: string) => ({
+      memory: 256,
+      timeout: Duration.seconds(60),
+      description: `SurgeGuard: on-call runbook ${what}, every change audited`,
+    });
+    const runbookEnv = {
+      ...environment,
+      SURGEGUARD_SCHEDULE_GROUP: scheduleGroupName,
+      SURGEGUARD_NAME_PREFIX: prefix,
+      SURGEGUARD_ALARM_PREFIX: stack.stackName,
+    };
+    this.runbook = makeFunction('runbook', runbookSpec('operations'), 5, runbookEnv);
     this.runbookUrl = this.runbook.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    this.runbookRead = makeFunction('runbook-read', runbookSpec('reads (status, audit)'), 5, runbookEnv);
+    this.runbookReadUrl = this.runbookRead.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.AWS_IAM });
+    this.runbookAutomation = makeFunction(
+      'runbook-automation',
+      runbookSpec('for SSM Automation'),
+      5,
+      runbookEnv,
+    );
     this.functions = fns;
+    const act = { scale: true, metrics: true, waf: true, publish: true, write: true };
     this.grantControllers(
-      [...Object.values(fns), this.runbook],
+      [
+        [fns.prescale, { scale: true, metrics: false, waf: false, publish: false, write: true }],
+        [fns.watch, act],
+        // Restore reads listeners and releases the shield when the last event ends.
+        [fns.restore, act],
+        [this.runbook, act],
+        [this.runbookAutomation, act],
+        [this.runbookRead, { scale: false, metrics: true, waf: false, publish: false, write: false }],
+      ],
       rc.config.fleets,
       webAclArn,
       shield?.webAcl.scope,
@@ -437,42 +371,43 @@ export class SurgeGuard extends Construct {
     schedules.forEach((s) => this.addSchedules(s, now, schedulerRole));
 
     // --- the runbook's own permissions and its console triggers ------------------------------------------------
-    const runbookRole = this.runbook.role!;
-    runbookRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['scheduler:GetSchedule', 'scheduler:UpdateSchedule'],
-        resources: [
-          stack.formatArn({
-            service: 'scheduler',
-            resource: 'schedule',
-            resourceName: `${scheduleGroupName}/*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
-    // ListSchedules has no resource-level permissions.
-    runbookRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['scheduler:ListSchedules'], resources: ['*'] }),
-    );
-    // UpdateSchedule passes the schedules' role again.
-    runbookRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
-    );
-    runbookRole.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: [
-          stack.formatArn({
-            service: 'cloudwatch',
-            resource: 'alarm',
-            resourceName: `${stack.stackName}*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
-    );
-    runbookRole.addToPrincipalPolicy(
+    const scheduleArn = stack.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${scheduleGroupName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    const alarmArn = stack.formatArn({
+      service: 'cloudwatch',
+      resource: 'alarm',
+      resourceName: `${stack.stackName}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const fn of [this.runbook, this.runbookAutomation, this.runbookRead]) {
+      const role = fn.role!;
+      const changes = fn !== this.runbookRead;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: changes
+            ? ['scheduler:GetSchedule', 'scheduler:UpdateSchedule']
+            : ['scheduler:GetSchedule'],
+          resources: [scheduleArn],
+        }),
+      );
+      // ListSchedules has no resource-level permissions.
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['scheduler:ListSchedules'], resources: ['*'] }),
+      );
+      // UpdateSchedule passes the schedules' role again.
+      if (changes)
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
+        );
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmArn] }),
+      );
+    }
+    this.runbookAutomation.role!.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['ssm:GetAutomationExecution'],
         resources: [
@@ -485,6 +420,21 @@ export class SurgeGuard extends Construct {
         ],
       }),
     );
+    // SSM runs the documents' step as this role, which may invoke the automation entry point and nothing else.
+    // Whoever starts a document needs iam:PassRole on it (docs/RUNBOOK.md).
+    const automationRole = new iam.Role(this, 'AutomationRole', {
+      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'SurgeGuard SSM Automation documents: invoke the runbook automation entry point only',
+    });
+    automationRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.runbookAutomation.functionArn],
+      }),
+    );
+    this.automationRole = automationRole;
     for (const a of AUTOMATIONS) {
       const parameters: Record<string, unknown> = {};
       for (const [k, p] of Object.entries(a.params)) {
@@ -492,28 +442,29 @@ export class SurgeGuard extends Construct {
           type: p.type,
           description: p.description,
           ...(p.default !== undefined ? { default: p.default } : {}),
-          // Values are placed in a JSON payload: no quotes or backslashes.
           ...(p.type === 'String' ? { allowedPattern: '^[^"\\\\]{1,500}$' } : {}),
         };
       }
       this.automations.push(
         new ssm.CfnDocument(this, `Automation${a.name}`, {
-          name: `${prefix}-${stack.region}-${a.name}`,
+          name: automationDocumentName(`${prefix}-${stack.region}`, a.name),
           documentType: 'Automation',
           documentFormat: 'JSON',
           updateMethod: 'NewVersion',
           content: {
             schemaVersion: '0.3',
-            description: `SurgeGuard: ${a.description}. The runbook records who ran it (from SSM) and why.`,
+            description: `SurgeGuard: ${a.description}. The runbook reads who ran it, and with what parameters, from SSM.`,
+            assumeRole: automationRole.roleArn,
             parameters,
             mainSteps: [
               {
                 name: 'runbook',
                 action: 'aws:invokeLambdaFunction',
                 inputs: {
-                  FunctionName: this.runbook.functionName,
+                  FunctionName: this.runbookAutomation.functionName,
                   InvocationType: 'RequestResponse',
-                  Payload: `{"source":"ssm-automation","executionId":"{{automation:EXECUTION_ID}}","request":${a.request}}`,
+                  // The execution id only: the runbook reads the document, its parameters and the caller from SSM.
+                  Payload: '{"source":"ssm-automation","executionId":"{{automation:EXECUTION_ID}}"}',
                 },
                 outputs: [{ Name: 'answer', Selector: '$.Payload', Type: 'String' }],
               },
@@ -545,6 +496,10 @@ export class SurgeGuard extends Construct {
       value: this.runbookUrl.url,
       description: 'SurgeGuard runbook (IAM-signed requests only)',
     });
+    new CfnOutput(this, 'RunbookReadUrl', {
+      value: this.runbookReadUrl.url,
+      description: 'SurgeGuard read-only runbook: status and audit (IAM-signed requests only)',
+    });
     new CfnOutput(this, 'RunbookFunctionName', {
       value: this.runbook.functionName,
       description: 'SurgeGuard runbook function',
@@ -559,9 +514,12 @@ export class SurgeGuard extends Construct {
     });
   }
 
-  /** Least privilege for the controllers: only the configured services, targets, web ACL, table and topic. */
+  /**
+   * Least privilege for each function: only the calls its Lambda makes, on the configured services, targets, web
+   * ACL, table and topic.
+   */
   private grantControllers(
-    functions: readonly lambda.Function[],
+    functions: readonly [lambda.Function, FunctionNeeds][],
     fleets: readonly FleetConfig[],
     webAclArn?: string,
     scope?: 'REGIONAL' | 'CLOUDFRONT',
@@ -575,56 +533,70 @@ export class SurgeGuard extends Construct {
         arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
       }),
     );
-    for (const fn of functions) {
+    for (const [fn, needs] of functions) {
       const role = fn.role!;
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+          actions: needs.scale ? ['ecs:DescribeServices', 'ecs:UpdateService'] : ['ecs:DescribeServices'],
           resources: serviceArns,
         }),
       );
-      // DescribeScalableTargets has no resource-level permissions; RegisterScalableTarget is scoped to this
-      // account's scalable targets in this region (their ids are assigned by AWS, not known at synth).
+      // DescribeScalableTargets has no resource-level permissions.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['application-autoscaling:DescribeScalableTargets'],
           resources: ['*'],
         }),
       );
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['application-autoscaling:RegisterScalableTarget'],
-          resources: [
-            stack.formatArn({
-              service: 'application-autoscaling',
-              resource: 'scalable-target',
-              resourceName: '*',
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          ],
-        }),
-      );
+      // Scalable-target ids are assigned by AWS, not known at synth: the conditions keep RegisterScalableTarget
+      // (floors, ceilings, SuspendedState) to ECS services' desired counts, never another namespace's targets.
+      if (needs.scale)
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['application-autoscaling:RegisterScalableTarget'],
+            resources: [
+              stack.formatArn({
+                service: 'application-autoscaling',
+                resource: 'scalable-target',
+                resourceName: '*',
+                arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+              }),
+            ],
+            conditions: {
+              StringEquals: {
+                'application-autoscaling:service-namespace': 'ecs',
+                'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+              },
+            },
+          }),
+        );
       // GetMetricData has no resource-level permissions. Metrics are published as EMF log lines: no PutMetricData.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-      );
+      if (needs.metrics)
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+        );
+      // A transaction (state with its audit record) authorises as PutItem on each item.
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+          actions: needs.write
+            ? ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']
+            : ['dynamodb:GetItem', 'dynamodb:Query'],
           resources: [this.table.tableArn],
         }),
       );
-      // Explicit rather than Topic.grantPublish, which grants kms:GenerateDataKey*: no wildcard actions.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
-      );
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [this.topicKey.keyArn],
-        }),
-      );
-      if (webAclArn) {
+      if (needs.publish) {
+        // Explicit rather than Topic.grantPublish, which grants kms:GenerateDataKey*: no wildcard actions.
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+        );
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [this.topicKey.keyArn],
+          }),
+        );
+      }
+      if (webAclArn && needs.waf) {
         const path = scope === 'CLOUDFRONT' ? 'global' : 'regional';
         role.addToPrincipalPolicy(
           new iam.PolicyStatement({
@@ -701,7 +673,26 @@ export class SurgeGuard extends Construct {
       created.addAlarmAction(action);
       return created;
     };
-    for (const [name, fn] of Object.entries(this.functions)) {
+    const runbooks = {
+      runbook: this.runbook,
+      runbookRead: this.runbookRead,
+      runbookAutomation: this.runbookAutomation,
+    };
+    for (const [name, fn] of Object.entries(runbooks)) {
+      // Reserved concurrency is small: throttles mean on-call's requests are refused.
+      alarm(
+        `${cap(name)}Throttles`,
+        {
+          alarmDescription: `SurgeGuard ${name} throttled: on-call requests are being refused`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        fn.metricThrottles({ period: Duration.minutes(1), statistic: 'Sum' }),
+      );
+    }
+    for (const [name, fn] of Object.entries({ ...this.functions, ...runbooks })) {
       alarm(
         `${cap(name)}Errors`,
         {

@@ -84,6 +84,10 @@ export class FaultyStateStore implements StateStore {
     this.check('audit');
     return this.inner.audit(record);
   };
+  claimOnce: StateStore['claimOnce'] = async (token, atMs) => {
+    this.check('claimOnce');
+    return this.inner.claimOnce(token, atMs);
+  };
 }
 
 /** A WAF switch whose changes are throttled in the scenario's `throttle`/`waf` windows (reads still answer). */

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord, EventState, FleetState, GlobalState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
@@ -21,6 +21,7 @@ const STATE_SK = 'STATE';
 const eventPk = (eventId: string) => `EVENT#${eventId}`;
 const fleetSk = (fleetId: string) => `FLEET#${fleetId}`;
 const auditPk = (eventId?: string) => `AUDIT#${eventId ?? GLOBAL_PK}`;
+const CLAIM_PK = 'CLAIMED';
 
 /**
  * State and audit in one DynamoDB table (pk, sk). Every state write is conditional on the version read, so two
@@ -39,8 +40,12 @@ export class DynamoStateStore implements StateStore {
     return item ? (strip(item) as unknown as GlobalState) : { mode: 'active', version: 0 };
   }
 
-  putGlobal(next: Omit<GlobalState, 'version'>, expectedVersion: number): Promise<GlobalState> {
-    return this.putVersioned(GLOBAL_PK, STATE_SK, next, expectedVersion, 'the automation switch');
+  putGlobal(
+    next: Omit<GlobalState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<GlobalState> {
+    return this.putVersioned(GLOBAL_PK, STATE_SK, next, expectedVersion, 'the automation switch', audit);
   }
 
   async getEvent(eventId: string): Promise<EventState> {
@@ -48,8 +53,19 @@ export class DynamoStateStore implements StateStore {
     return item ? (strip(item) as unknown as EventState) : { eventId, shiftMinutes: 0, version: 0 };
   }
 
-  putEvent(next: Omit<EventState, 'version'>, expectedVersion: number): Promise<EventState> {
-    return this.putVersioned(eventPk(next.eventId), STATE_SK, next, expectedVersion, `event ${next.eventId}`);
+  putEvent(
+    next: Omit<EventState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<EventState> {
+    return this.putVersioned(
+      eventPk(next.eventId),
+      STATE_SK,
+      next,
+      expectedVersion,
+      `event ${next.eventId}`,
+      audit,
+    );
   }
 
   async getFleet(eventId: string, fleetId: string): Promise<FleetState | undefined> {
@@ -57,36 +73,61 @@ export class DynamoStateStore implements StateStore {
     return item ? (strip(item) as unknown as FleetState) : undefined;
   }
 
-  putFleet(next: Omit<FleetState, 'version'>, expectedVersion: number): Promise<FleetState> {
+  putFleet(
+    next: Omit<FleetState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<FleetState> {
     return this.putVersioned(
       eventPk(next.eventId),
       fleetSk(next.fleetId),
       next,
       expectedVersion,
       `fleet ${next.fleetId} of event ${next.eventId}`,
+      audit,
     );
   }
 
   async audit(record: AuditRecord): Promise<void> {
+    await withRetry(() => this.client.send(new PutCommand(this.auditPut(record))), this.options.retry);
+  }
+
+  async claimOnce(token: string, atMs: number): Promise<boolean> {
+    const retention = this.options.auditRetentionDays ?? 90;
+    try {
+      await withRetry(
+        () =>
+          this.client.send(
+            new PutCommand({
+              TableName: this.options.tableName,
+              Item: { pk: CLAIM_PK, sk: token, atMs, expiresAt: Math.floor(atMs / 1000) + retention * 86400 },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          ),
+        this.options.retry,
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  /** An audit record as a put that never overwrites; it expires by TTL. */
+  private auditPut(record: AuditRecord) {
     const retention = this.options.auditRetentionDays ?? 90;
     // Time first so a query by range is a time range; the suffix keeps two records in one millisecond apart.
     const sk = `${new Date(record.atMs).toISOString()}#${(this.seq++).toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    await withRetry(
-      () =>
-        this.client.send(
-          new PutCommand({
-            TableName: this.options.tableName,
-            Item: clean({
-              pk: auditPk(record.eventId),
-              sk,
-              ...record,
-              expiresAt: Math.floor(record.atMs / 1000) + retention * 86400,
-            }),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        ),
-      this.options.retry,
-    );
+    return {
+      TableName: this.options.tableName,
+      Item: clean({
+        pk: auditPk(record.eventId),
+        sk,
+        ...record,
+        expiresAt: Math.floor(record.atMs / 1000) + retention * 86400,
+      }),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
   }
 
   async listAudit(filter: { eventId?: string; sinceMs?: number; limit?: number }): Promise<AuditRecord[]> {
@@ -134,34 +175,46 @@ export class DynamoStateStore implements StateStore {
     next: T,
     expectedVersion: number,
     what: string,
+    audit?: AuditRecord,
   ): Promise<T & { version: number }> {
     const item = { ...next, version: expectedVersion + 1 };
+    const put = {
+      TableName: this.options.tableName,
+      Item: clean({ pk, sk, ...item }),
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
+      ...(expectedVersion === 0
+        ? {}
+        : {
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': expectedVersion },
+          }),
+    };
+    // With an audit record, both go in one transaction: the trail holds exactly the changes that happened.
+    const auditPut = audit && this.auditPut(audit);
     try {
-      await withRetry(
-        () =>
-          this.client.send(
-            new PutCommand({
-              TableName: this.options.tableName,
-              Item: clean({ pk, sk, ...item }),
-              ConditionExpression:
-                expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
-              ...(expectedVersion === 0
-                ? {}
-                : {
-                    ExpressionAttributeNames: { '#version': 'version' },
-                    ExpressionAttributeValues: { ':expected': expectedVersion },
-                  }),
-            }),
-          ),
-        this.options.retry,
-      );
+      await withRetry(async () => {
+        if (auditPut)
+          await this.client.send(
+            new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: auditPut }] }),
+          );
+        else await this.client.send(new PutCommand(put));
+      }, this.options.retry);
     } catch (err) {
-      if ((err as { name?: string }).name === 'ConditionalCheckFailedException')
-        throw new VersionConflictError(what);
+      if (isConditionFailure(err)) throw new VersionConflictError(what);
       throw err;
     }
     return item;
   }
+}
+
+/** A failed condition on a put, or on the state put of a transaction (the audit put's key is always new). */
+function isConditionFailure(err: unknown): boolean {
+  const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e?.name === 'ConditionalCheckFailedException') return true;
+  return (
+    e?.name === 'TransactionCanceledException' &&
+    e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+  );
 }
 
 function strip(item: Record<string, unknown>): Record<string, unknown> {

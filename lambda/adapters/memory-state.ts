@@ -7,6 +7,7 @@ export class MemoryStateStore implements StateStore {
   private readonly events = new Map<string, EventState>();
   private readonly fleets = new Map<string, FleetState>();
   readonly auditTrail: AuditRecord[] = [];
+  private readonly claimed = new Set<string>();
 
   /** Replaces the contents (for stores that persist a snapshot). */
   protected load(
@@ -30,9 +31,14 @@ export class MemoryStateStore implements StateStore {
     return this.global;
   }
 
-  async putGlobal(next: Omit<GlobalState, 'version'>, expectedVersion: number): Promise<GlobalState> {
+  async putGlobal(
+    next: Omit<GlobalState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<GlobalState> {
     if (this.global.version !== expectedVersion) throw new VersionConflictError('the automation switch');
     this.global = { ...next, version: expectedVersion + 1 };
+    if (audit) this.auditTrail.push(audit);
     return this.global;
   }
 
@@ -40,11 +46,16 @@ export class MemoryStateStore implements StateStore {
     return this.events.get(eventId) ?? { eventId, shiftMinutes: 0, version: 0 };
   }
 
-  async putEvent(next: Omit<EventState, 'version'>, expectedVersion: number): Promise<EventState> {
+  async putEvent(
+    next: Omit<EventState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<EventState> {
     const current = this.events.get(next.eventId)?.version ?? 0;
     if (current !== expectedVersion) throw new VersionConflictError(`event ${next.eventId}`);
     const saved = { ...next, version: expectedVersion + 1 };
     this.events.set(next.eventId, saved);
+    if (audit) this.auditTrail.push(audit);
     return saved;
   }
 
@@ -52,18 +63,29 @@ export class MemoryStateStore implements StateStore {
     return this.fleets.get(`${eventId}/${fleetId}`);
   }
 
-  async putFleet(next: Omit<FleetState, 'version'>, expectedVersion: number): Promise<FleetState> {
+  async putFleet(
+    next: Omit<FleetState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<FleetState> {
     const key = `${next.eventId}/${next.fleetId}`;
     const current = this.fleets.get(key)?.version ?? 0;
     if (current !== expectedVersion)
       throw new VersionConflictError(`fleet ${next.fleetId} of event ${next.eventId}`);
     const saved = { ...next, version: expectedVersion + 1 };
     this.fleets.set(key, saved);
+    if (audit) this.auditTrail.push(audit);
     return saved;
   }
 
   async audit(record: AuditRecord): Promise<void> {
     this.auditTrail.push(record);
+  }
+
+  async claimOnce(token: string): Promise<boolean> {
+    if (this.claimed.has(token)) return false;
+    this.claimed.add(token);
+    return true;
   }
 
   async listAudit(filter: { eventId?: string; sinceMs?: number; limit?: number }): Promise<AuditRecord[]> {

@@ -3,9 +3,18 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { RetryOptions } from './retry';
 import { withRetry } from './retry';
 
+/** What SSM recorded of an automation execution. */
+export interface AutomationExecutionRecord {
+  readonly documentName: string;
+  readonly status: string;
+  /** Who started it (the runbook's caller when triggered from the console, Incident Manager or an alarm). */
+  readonly executedBy: string;
+  readonly parameters: Readonly<Record<string, readonly string[]>>;
+}
+
 /**
- * Who started an SSM Automation execution, as SSM recorded it (ExecutedBy): the runbook's caller identity when
- * it is triggered from the console, Incident Manager or an alarm, never what the payload claims.
+ * An SSM Automation execution as SSM recorded it: its document, status, caller (ExecutedBy) and parameters,
+ * never what an invocation payload claims.
  */
 export class SsmAutomationIdentity {
   constructor(
@@ -13,13 +22,19 @@ export class SsmAutomationIdentity {
     private readonly retry: RetryOptions,
   ) {}
 
-  async callerOf(executionId: string): Promise<string> {
+  async execution(executionId: string): Promise<AutomationExecutionRecord> {
     const res = await withRetry(
       () => this.client.send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId })),
       this.retry,
     );
-    const by = res.AutomationExecution?.ExecutedBy;
-    if (!by) throw new Error(`automation execution ${executionId} has no caller`);
-    return `${by} (ssm:${executionId})`;
+    const e = res.AutomationExecution;
+    if (!e?.ExecutedBy || !e.DocumentName)
+      throw new Error(`automation execution ${executionId} has no caller or document`);
+    return {
+      documentName: e.DocumentName,
+      status: e.AutomationExecutionStatus ?? 'unknown',
+      executedBy: e.ExecutedBy,
+      parameters: e.Parameters ?? {},
+    };
   }
 }

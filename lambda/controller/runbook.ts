@@ -32,6 +32,20 @@ export const OPERATIONS = [
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/** The operations that change nothing: what a read-only entry point answers. */
+export const READ_OPERATIONS: readonly Operation[] = ['status', 'audit'];
+
+/** The longest `reason` kept in the audit trail. */
+export const MAX_REASON_CHARS = 500;
+
+/** An operation this entry point does not perform (a change asked of the read-only one). */
+export class OperationRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperationRefusedError';
+  }
+}
+
 const SPECS: Record<Operation, PayloadSpec> = {
   status: { op: 'string', eventId: 'string?' },
   audit: { op: 'string', eventId: 'string?', sinceMinutes: 'number?' },
@@ -76,15 +90,32 @@ export interface RunbookDeps extends ControllerDeps {
   readonly waf?: WafSwitch;
 }
 
-/** Checks a request's shape: a known operation, its fields and their types, nothing else. */
-export function parseRunbookRequest(value: unknown): RunbookRequest {
+/**
+ * Checks a request's shape: a known operation, its fields and their types, nothing else, a reason in words of at
+ * most {@link MAX_REASON_CHARS}; and that this entry point performs the operation.
+ */
+export function parseRunbookRequest(
+  value: unknown,
+  allowed: readonly Operation[] = OPERATIONS,
+): RunbookRequest {
   const op = (value as { op?: unknown } | null)?.op;
   if (typeof op !== 'string' || !(OPERATIONS as readonly string[]).includes(op)) {
     throw new BadPayloadError(`bad request: op must be one of ${OPERATIONS.join(', ')}`);
   }
-  const req = checkPayload(value, SPECS[op as Operation]) as RunbookRequest;
-  if ('reason' in SPECS[op as Operation] && !String(req.reason).trim())
-    throw new BadPayloadError('bad request: reason: expected why, in words');
+  if (!allowed.includes(op as Operation))
+    throw new OperationRefusedError(
+      `refused: ${op} changes state; this entry point only reads (${allowed.join(', ')}): use the change entry point`,
+    );
+  const spec = SPECS[op as Operation];
+  const req = checkPayload(value, spec) as RunbookRequest;
+  if (Object.hasOwn(spec, 'reason')) {
+    const reason = String(req.reason);
+    if (!reason.trim()) throw new BadPayloadError('bad request: reason: expected why, in words');
+    if (reason.length > MAX_REASON_CHARS)
+      throw new BadPayloadError(
+        `bad request: reason: at most ${MAX_REASON_CHARS} characters, got ${reason.length}`,
+      );
+  }
   return req;
 }
 
@@ -126,11 +157,10 @@ export async function runOperation(
       fail(`event "${view.event.id}" is over: nothing to change`);
     return state;
   };
-  const audit = async (
+  // Each change is written with its audit record in one transaction (or, for restore, the record goes first).
+  const record = (
     r: Omit<AuditRecord, 'atMs' | 'actor' | 'kind' | 'result'> & { result?: AuditRecord['result'] },
-  ) => {
-    await deps.state.audit({ atMs: now, actor, kind: 'operation', result: 'ok', ...r });
-  };
+  ): AuditRecord => ({ atMs: now, actor, kind: 'operation', result: 'ok', ...r });
   const reason = String(req.reason ?? '');
 
   switch (req.op) {
@@ -195,16 +225,19 @@ export async function runOperation(
         ...(state ?? { eventId: view.event.id, fleetId: fleet.id, phase: 'scheduled', peakListeners: 0 }),
         override: { tasks, force: Boolean(req.force), untilMs: until, by: actor, reason },
       };
-      await deps.state.putFleet(next, state?.version ?? 0);
+      await deps.state.putFleet(
+        next,
+        state?.version ?? 0,
+        record({
+          eventId: view.event.id,
+          fleetId: fleet.id,
+          action: 'scale',
+          reason,
+          inputs: req,
+          decision: next.override,
+        }),
+      );
       const change = `${view.event.id}/${fleet.id}: manual floor ${tasks} tasks${req.force ? ' (forced)' : ''} until ${iso(until)}${state?.override && state.override.untilMs > now ? ` (was ${state.override.tasks})` : ''}; the watch applies it at its next tick`;
-      await audit({
-        eventId: view.event.id,
-        fleetId: fleet.id,
-        action: 'scale',
-        reason,
-        inputs: req,
-        decision: next.override,
-      });
       return { ok: true, op: req.op, changed: [change] };
     }
 
@@ -216,19 +249,24 @@ export async function runOperation(
         req.op === 'hold'
           ? { untilMs: now + duration(req.forMinutes) * 60_000, by: actor, reason }
           : undefined;
+      const rec = record({
+        eventId: all ? undefined : String(req.eventId),
+        action: req.op,
+        reason,
+        inputs: req,
+      });
       if (all) {
         const g = await deps.state.getGlobal();
-        await deps.state.putGlobal({ ...g, hold }, g.version);
+        await deps.state.putGlobal({ ...g, hold }, g.version, rec);
       } else {
         const view = event(req.eventId);
         const s = req.op === 'hold' ? await notOver(view) : await deps.state.getEvent(view.event.id);
-        await deps.state.putEvent({ ...s, hold }, s.version);
+        await deps.state.putEvent({ ...s, hold }, s.version, rec);
       }
       const scope = all ? 'all events' : String(req.eventId);
       const change = hold
         ? `automation held for ${scope} until ${iso(hold.untilMs)} (decisions are still made and audited)`
         : `automation resumed for ${scope}`;
-      await audit({ eventId: all ? undefined : String(req.eventId), action: req.op, reason, inputs: req });
       return { ok: true, op: req.op, changed: [change] };
     }
 
@@ -247,7 +285,17 @@ export async function runOperation(
         )!;
       const moved = deps.schedules ? await deps.schedules.move(view.event.id, timesFor(total)) : [];
       try {
-        await deps.state.putEvent({ ...s, shiftMinutes: total }, s.version);
+        await deps.state.putEvent(
+          { ...s, shiftMinutes: total },
+          s.version,
+          record({
+            eventId: view.event.id,
+            action: 'shift',
+            reason,
+            inputs: req,
+            decision: { shiftMinutes: total, schedules: moved },
+          }),
+        );
       } catch (err) {
         // Keep the schedules and the state in agreement: put the schedules back.
         if (deps.schedules)
@@ -256,13 +304,6 @@ export async function runOperation(
       }
       const w = watchWindow(deps.runtime, view, total);
       const change = `${view.event.id} moved ${minutes > 0 ? 'later' : 'earlier'} by ${Math.abs(minutes)} minutes (${total} in all): starts ${iso(Date.parse(view.plan.start) + total * 60_000)}, watch ${iso(w.fromMs)} to ${iso(w.toMs)}${moved.length ? `; schedules moved: ${moved.join(', ')}` : ''}`;
-      await audit({
-        eventId: view.event.id,
-        action: 'shift',
-        reason,
-        inputs: req,
-        decision: { shiftMinutes: total, schedules: moved },
-      });
       return { ok: true, op: req.op, changed: [change] };
     }
 
@@ -277,16 +318,26 @@ export async function runOperation(
       await deps.state.putEvent(
         { ...s, shieldOverride: { mode, untilMs: until, by: actor, reason } },
         s.version,
+        record({
+          eventId: view.event.id,
+          action: `shield-${req.mode}`,
+          reason,
+          inputs: req,
+          decision: { mode, untilMs: until },
+        }),
       );
       const applied = deps.waf ? (await deps.waf.apply(mode)).changed : [];
       const change = `shield ${mode} by hand for ${view.event.id} until ${iso(until)} (wins over the detector)${applied.length ? `; rules switched: ${applied.join(', ')}` : ''}`;
-      await audit({
-        eventId: view.event.id,
-        action: `shield-${req.mode}`,
-        reason,
-        inputs: req,
-        decision: { mode, untilMs: until, rules: applied },
-      });
+      if (applied.length)
+        await deps.state.audit({
+          ...record({
+            eventId: view.event.id,
+            action: `UpdateWebACL:${req.mode}`,
+            reason,
+            decision: { rules: applied },
+          }),
+          kind: 'aws-call',
+        });
       await deps.notifier
         ?.publish(
           `SurgeGuard shield ${mode} by hand (${view.event.id})`,
@@ -298,8 +349,9 @@ export async function runOperation(
 
     case 'restore': {
       const view = event(req.eventId);
+      // The request is on record before anything moves; each fleet's restore audits its own calls.
+      await deps.state.audit(record({ eventId: view.event.id, action: 'restore', reason, inputs: req }));
       const outcomes = await runRestore(deps, view.event.id, { immediate: true, actor, reason });
-      await audit({ eventId: view.event.id, action: 'restore', reason, inputs: req, decision: outcomes });
       const say = (o: (typeof outcomes)[number]) =>
         `${view.event.id}/${o.fleetId}: ${o.result === 'applied' ? 'recorded settings restored' : o.result === 'unchanged' ? 'already at its recorded settings' : `${o.result}${o.detail ? ` (${o.detail})` : ''}`}`;
       return {
@@ -316,8 +368,11 @@ export async function runOperation(
       const mode =
         req.op === 'pause' ? 'paused' : req.op === 'activate' ? 'active' : req.on ? 'dry-run' : 'active';
       const g = await deps.state.getGlobal();
-      await deps.state.putGlobal({ ...g, mode }, g.version);
-      await audit({ action: req.op, reason, inputs: req, decision: { from: g.mode, to: mode } });
+      await deps.state.putGlobal(
+        { ...g, mode },
+        g.version,
+        record({ action: req.op, reason, inputs: req, decision: { from: g.mode, to: mode } }),
+      );
       return {
         ok: true,
         op: req.op,

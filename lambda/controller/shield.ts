@@ -29,6 +29,9 @@ export interface ShieldDeps {
 /** The verdict as a number for dashboards. */
 const VERDICT_CODES = { normal: 0, 'flash-crowd': 1, attack: 2, 'attack+capacity': 3 } as const;
 
+/** The series a sample needs at its timestamp; any one missing makes the verdict unknown. */
+const JOIN_SERIES = ['joinRequests', 'joinSuccesses', 'joinErrorsCapacity', 'joinErrorsAuth'] as const;
+
 /** Ids of the web ACL queries in the shared GetMetricData call. */
 const wafId = (i: number, what: 'counted' | 'blocked') => `waf${i}_${what}`;
 const WAF_ALLOWED = 'waf_allowed';
@@ -81,7 +84,8 @@ export class ShieldController implements ShieldHook {
     const floodSuspected: Record<string, boolean> = {};
     const steps: { eventId: string; step: ShieldStep; detection?: Detection }[] = [];
     for (const e of input.events) {
-      const sample = this.sample(e, input.wafData);
+      const read = this.sample(e, input.wafData, input.nowMs);
+      const sample = typeof read === 'string' ? undefined : read.sample;
       const previous = (e.eventState.shield as ShieldState | undefined) ?? INITIAL_SHIELD_STATE;
       const detection = sample
         ? (this.deps.judge ?? detect)(sample, previous.baseline, this.deps.shield.detector)
@@ -90,15 +94,15 @@ export class ShieldController implements ShieldHook {
       const manual = override && override.untilMs > input.nowMs ? { mode: override.mode } : undefined;
       const step = stepShield(
         previous,
-        detection?.verdict ?? 'unknown',
-        detection?.capacityPressure ?? false,
+        detection && typeof read !== 'string' ? { ...detection, atMs: read.atMs } : undefined,
         input.nowMs,
         this.deps.shield.detector,
         manual,
       );
       let next = step.next;
-      // Before doors open, ordinary traffic teaches the baseline; an event's own surge must not.
-      if (sample && detection?.verdict === 'normal' && input.nowMs < e.doorsOpenMs) {
+      // Before doors open, ordinary traffic teaches the baseline (each datapoint once); an event's own surge must not.
+      const fresh = typeof read !== 'string' && read.atMs !== previous.lastSampleAtMs;
+      if (sample && fresh && detection?.verdict === 'normal' && input.nowMs < e.doorsOpenMs) {
         next = { ...next, baseline: learnBaseline(next.baseline, sample) };
       }
       await this.save(e, next);
@@ -120,7 +124,7 @@ export class ShieldController implements ShieldHook {
         actor: this.deps.actor,
         kind: 'shield',
         action: `verdict:${detection?.verdict ?? 'unknown'}`,
-        reason: step.reason,
+        reason: typeof read === 'string' ? `${read}; ${step.reason}` : step.reason,
         inputs: sample,
         decision: {
           desired: step.desired,
@@ -156,26 +160,38 @@ export class ShieldController implements ShieldHook {
     await this.reconcile(nowMs, [], mode, armed ? 'armed' : 'disarmed', 'the event ended');
   }
 
-  private sample(e: ShieldEventInput, waf: Map<string, Series>): TrafficSample | undefined {
+  /**
+   * The event's join traffic at the newest join-request datapoint, summed over its fleets, or why there is none.
+   * A join series without a point at that timestamp makes the sample unknown (a zero would read as a collapse),
+   * and so does a datapoint older than `maxSampleAgeSeconds` (a metric that stopped advancing).
+   */
+  private sample(
+    e: ShieldEventInput,
+    waf: Map<string, Series>,
+    nowMs: number,
+  ): { sample: TrafficSample; atMs: number } | string {
     const newest = (s?: Series) => s?.at(-1);
     const t = newest(e.fleets[0]?.metrics.joinRequests)?.t;
-    if (t === undefined) return undefined;
-    let joinRequests = 0;
-    let joinSuccesses = 0;
-    let joinErrorsCapacity = 0;
-    let joinErrorsAuth = 0;
+    if (t === undefined) return 'joinRequests: no datapoint';
+    const ageS = Math.round((nowMs - t) / 1000);
+    if (ageS > this.deps.shield.detector.maxSampleAgeSeconds)
+      return `join datapoints are stale (newest ${ageS} s old, limit ${this.deps.shield.detector.maxSampleAgeSeconds} s)`;
+    const sums = { joinRequests: 0, joinSuccesses: 0, joinErrorsCapacity: 0, joinErrorsAuth: 0 };
     let listeners = 0;
     let capacity = 0;
     let capacityKnown = true;
     for (const f of e.fleets) {
       const at = (s?: Series) => s?.find((p) => p.t === t)?.v;
-      const req = at(f.metrics.joinRequests);
-      if (req === undefined || !Number.isFinite(req) || req < 0) return undefined;
-      joinRequests += req;
-      joinSuccesses += at(f.metrics.joinSuccesses) ?? 0;
-      joinErrorsCapacity += at(f.metrics.joinErrorsCapacity) ?? 0;
-      joinErrorsAuth += at(f.metrics.joinErrorsAuth) ?? 0;
-      listeners += at(f.metrics.listeners) ?? 0;
+      for (const key of JOIN_SERIES) {
+        const v = at(f.metrics[key]);
+        if (v === undefined || !Number.isFinite(v) || v < 0)
+          return `${key} of ${f.fleetId}: ${v === undefined ? 'missing' : 'invalid'} at ${new Date(t).toISOString()}`;
+        sums[key] += v;
+      }
+      const l = at(f.metrics.listeners);
+      // Listeners only feed utilisation: without them it is unknown, not zero.
+      if (l === undefined || !Number.isFinite(l) || l < 0) capacityKnown = false;
+      else listeners += l;
       if (f.runningTasks === undefined) capacityKnown = false;
       else capacity += uslCapacity(f.model, f.runningTasks);
     }
@@ -190,16 +206,14 @@ export class ShieldController implements ShieldHook {
       if (counted !== undefined || ruleBlocked !== undefined)
         signatureMatches[r.name] = (counted ?? 0) + (ruleBlocked ?? 0);
     });
-    return {
-      joinRequests,
-      joinSuccesses,
-      joinErrorsCapacity,
-      joinErrorsAuth,
+    const sample: TrafficSample = {
+      ...sums,
       listeners,
       utilisation: capacityKnown && capacity > 0 ? listeners / capacity : null,
       webAclRequests: allowed !== undefined || blocked !== undefined ? (allowed ?? 0) + (blocked ?? 0) : null,
       signatureMatches,
     };
+    return { sample, atMs: t };
   }
 
   private async save(e: ShieldEventInput, next: ShieldState): Promise<void> {

@@ -38,7 +38,8 @@ export function checkPayload<S extends PayloadSpec>(value: unknown, spec: S): Pa
   }
   const problems: string[] = [];
   const obj = value as Record<string, unknown>;
-  for (const key of Object.keys(obj)) if (!(key in spec)) problems.push(`${key}: unknown key`);
+  // Own keys only: `constructor` or `__proto__` are in every object, not in the spec.
+  for (const key of Object.keys(obj)) if (!Object.hasOwn(spec, key)) problems.push(`${key}: unknown key`);
   for (const [key, kind] of Object.entries(spec)) {
     const optional = kind.endsWith('?');
     const type = kind.replace('?', '');

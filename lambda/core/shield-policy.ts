@@ -16,6 +16,8 @@ export interface ShieldState {
   readonly baseline: Baseline;
   readonly announcedFlashCrowd: boolean;
   readonly lastVerdict?: Verdict | 'unknown';
+  /** Timestamp of the newest datapoint judged, so a datapoint seen on several ticks counts once. */
+  readonly lastSampleAtMs?: number;
 }
 
 /** A fresh shield: disarmed, default baseline. */
@@ -41,29 +43,41 @@ export interface ShieldStep {
   readonly capacityBoost: number;
 }
 
+/** The verdict on one datapoint, with the datapoint's timestamp. */
+export interface ShieldObservation {
+  readonly verdict: Verdict;
+  readonly capacityPressure: boolean;
+  readonly atMs: number;
+}
+
 /** A manual mode from on-call; only an active one is passed in. */
 export interface ShieldManual {
   readonly mode: ShieldMode;
 }
 
 /**
- * Moves the shield one tick: arm after K consecutive attack verdicts, disarm after M quiet ticks and a minimum
- * armed time, at most N switches an hour. A missing verdict ('unknown') holds the mode and the streaks. A manual
- * mode wins until it expires. `flash-crowd` alone never arms.
+ * Moves the shield one tick: arm after attack verdicts on K consecutive distinct datapoints, disarm after M quiet
+ * ticks and a minimum armed time, at most N switches an hour. No observation ('unknown': a series missing or
+ * stale) holds the mode and the streaks; a datapoint already judged on an earlier tick neither extends nor resets
+ * the attack streak, because ticks are faster than metric periods. A manual mode wins until it expires.
+ * `flash-crowd` alone never arms.
  */
 export function stepShield(
   state: ShieldState,
-  verdict: Verdict | 'unknown',
-  capacityPressure: boolean,
+  observation: ShieldObservation | undefined,
   nowMs: number,
   cfg: DetectorConfig,
   manual?: ShieldManual,
 ): ShieldStep {
+  const verdict = observation?.verdict ?? 'unknown';
+  const capacityPressure = observation?.capacityPressure ?? false;
   const hourAgo = nowMs - 3_600_000;
   const recentSwitches = state.switchTimesMs.filter((t) => t > hourAgo);
   const isAttack = verdict === 'attack' || verdict === 'attack+capacity';
   const quiet = verdict === 'normal' || verdict === 'flash-crowd';
-  const attackStreak = verdict === 'unknown' ? state.attackStreak : isAttack ? state.attackStreak + 1 : 0;
+  const repeat = observation !== undefined && observation.atMs === state.lastSampleAtMs;
+  const attackStreak =
+    verdict === 'unknown' || repeat ? state.attackStreak : isAttack ? state.attackStreak + 1 : 0;
   const quietStreak = verdict === 'unknown' ? state.quietStreak : quiet ? state.quietStreak + 1 : 0;
   const announceFlashCrowd = verdict === 'flash-crowd' && capacityPressure && !state.announcedFlashCrowd;
   const base: ShieldState = {
@@ -73,6 +87,7 @@ export function stepShield(
     switchTimesMs: recentSwitches,
     announcedFlashCrowd: state.announcedFlashCrowd || announceFlashCrowd,
     lastVerdict: verdict,
+    lastSampleAtMs: observation?.atMs ?? state.lastSampleAtMs,
   };
   const capacityBoost = capacityPressure && verdict !== 'unknown' ? cfg.capacityBoost : 0;
   const switchTo = (mode: ShieldMode, reason: string): ShieldStep => ({
@@ -108,13 +123,15 @@ export function stepShield(
         return stay(
           `attack verdict for ${attackStreak} ticks, but ${recentSwitches.length} switches in the last hour: holding to prevent flapping`,
         );
-      return switchTo('armed', `attack verdict for ${attackStreak} consecutive ticks`);
+      return switchTo('armed', `attack verdict for ${attackStreak} consecutive datapoints`);
     }
     if (verdict === 'flash-crowd')
       return stay('flash crowd: capacity, not attack; asking for capacity, not blocking');
     if (verdict === 'unknown') return stay('metrics missing: holding the current mode');
     return stay(
-      isAttack ? `attack verdict ${attackStreak} of ${cfg.armAfterTicks} ticks needed to arm` : 'no attack',
+      isAttack
+        ? `attack verdict on ${attackStreak} of ${cfg.armAfterTicks} datapoints needed to arm${repeat ? ' (datapoint already counted)' : ''}`
+        : 'no attack',
     );
   }
   const armedFor = nowMs - (state.armedAtMs ?? nowMs);

@@ -5,83 +5,127 @@ import type {
   LambdaFunctionURLResult,
 } from 'aws-lambda';
 import { errorMessage } from '../adapters/retry';
-import type { RunbookDeps, RunbookResponse } from '../controller/runbook';
-import { parseRunbookRequest, runOperation } from '../controller/runbook';
-import { BadPayloadError } from '../core/payload';
+import type { Operation, RunbookDeps, RunbookResponse } from '../controller/runbook';
+import { OperationRefusedError, parseRunbookRequest, runOperation } from '../controller/runbook';
+import { automationRequest } from '../core/automations';
+import { BadPayloadError, checkPayload } from '../core/payload';
 import { VersionConflictError } from '../ports/state';
-import { logger, runbookDeps, ssmIdentity } from './runtime';
+import { logger, runbookDeps } from './runtime';
 
-/** An invocation from an SSM Automation document: the caller is looked up from the execution. */
-export interface AutomationInvocation {
-  readonly source: 'ssm-automation';
-  readonly executionId: string;
-  readonly request: unknown;
+/** What SSM recorded of an automation execution: the only source of the caller and the request. */
+export interface AutomationExecution {
+  readonly documentName: string;
+  /** AutomationExecutionStatus: only `InProgress` is acted on. */
+  readonly status: string;
+  readonly executedBy: string;
+  readonly parameters: Readonly<Record<string, readonly string[]>>;
 }
 
-/** Finds who started an automation execution. */
-export type AutomationCaller = (executionId: string) => Promise<string>;
+/** Looks an automation execution up in SSM. */
+export type AutomationLookup = (executionId: string) => Promise<AutomationExecution>;
+
+/** The largest request body the URL entry points read. */
+export const MAX_BODY_BYTES = 8192;
 
 function isUrlEvent(e: unknown): e is LambdaFunctionURLEvent {
   return Boolean(e && typeof e === 'object' && 'requestContext' in e && 'rawPath' in e);
 }
 
-function isAutomation(e: unknown): e is AutomationInvocation {
-  return Boolean(e && typeof e === 'object' && (e as { source?: unknown }).source === 'ssm-automation');
-}
-
-async function run(deps: RunbookDeps, body: unknown, actor: string): Promise<RunbookResponse> {
-  const request = parseRunbookRequest(body);
+async function run(
+  deps: RunbookDeps,
+  body: unknown,
+  actor: string,
+  allowed?: readonly Operation[],
+): Promise<RunbookResponse> {
+  const request = parseRunbookRequest(body, allowed);
   logger.info('runbook operation', { op: request.op, actor });
   return runOperation(deps, request, actor);
 }
 
+const reply = (statusCode: number, body: unknown): LambdaFunctionURLResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
 /**
- * Builds the runbook handler. It answers the IAM-authenticated function URL (the signer's ARN, from AWS, is the
- * actor) and SSM Automation (the execution's ExecutedBy is the actor); any other invocation is refused.
+ * Builds a runbook entry point behind an IAM-authenticated function URL: the signer's ARN, which the URL puts in
+ * the event, is the actor. It answers function-URL events only; SSM executions have their own entry point.
+ * Grant callers `lambda:InvokeFunction` only with `lambda:InvokedViaFunctionUrl`, so that no caller can invoke
+ * it directly with an event it wrote (docs/RUNBOOK.md).
+ *
+ * @param allowed the operations this entry point performs; the read-only URL passes `READ_OPERATIONS`. @default all
+ * @example
+ * export const handler = makeRunbookUrlHandler(runbookDeps, READ_OPERATIONS);
  */
-export function makeRunbookHandler(deps: () => RunbookDeps, automationCaller: AutomationCaller) {
-  return middy<unknown, LambdaFunctionURLResult | RunbookResponse>()
+export function makeRunbookUrlHandler(deps: () => RunbookDeps, allowed?: readonly Operation[]) {
+  return middy<unknown, LambdaFunctionURLResult>()
     .use(injectLambdaContext(logger))
     .handler(async (event) => {
-      if (isUrlEvent(event)) {
-        const actor = event.requestContext.authorizer?.iam?.userArn;
-        const reply = (statusCode: number, body: unknown): LambdaFunctionURLResult => ({
-          statusCode,
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
+      if (!isUrlEvent(event))
+        throw new BadPayloadError(
+          'refused: this entry point answers its IAM-authenticated function URL only (SSM documents have their own)',
+        );
+      const actor = event.requestContext.authorizer?.iam?.userArn;
+      if (!actor)
+        return reply(403, { ok: false, error: 'not signed: the runbook answers IAM-signed requests only' });
+      const raw = event.isBase64Encoded
+        ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
+        : (event.body ?? '');
+      const bytes = Buffer.byteLength(raw, 'utf8');
+      if (bytes > MAX_BODY_BYTES)
+        return reply(413, {
+          ok: false,
+          error: `bad request: the request body is ${bytes} bytes; at most ${MAX_BODY_BYTES}`,
         });
-        if (!actor)
-          return reply(403, { ok: false, error: 'not signed: the runbook answers IAM-signed requests only' });
-        let body: unknown;
-        try {
-          const raw = event.isBase64Encoded
-            ? Buffer.from(event.body ?? '', 'base64').toString('utf8')
-            : (event.body ?? '');
-          body = JSON.parse(raw || '{}');
-        } catch {
-          return reply(400, { ok: false, error: 'bad request: the body is not JSON' });
-        }
-        try {
-          return reply(200, await run(deps(), body, actor));
-        } catch (err) {
-          if (err instanceof BadPayloadError) return reply(400, { ok: false, error: err.message });
-          if (err instanceof VersionConflictError)
-            return reply(409, { ok: false, error: `${err.message}: try again` });
-          logger.error('runbook operation failed', { error: errorMessage(err) });
-          return reply(500, { ok: false, error: errorMessage(err) });
-        }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw || '{}');
+      } catch {
+        return reply(400, { ok: false, error: 'bad request: the body is not JSON' });
       }
-      if (isAutomation(event)) {
-        if (typeof event.executionId !== 'string' || !event.executionId)
-          throw new BadPayloadError('bad request: executionId missing');
-        const actor = await automationCaller(event.executionId);
-        return run(deps(), event.request, actor);
+      try {
+        return reply(200, await run(deps(), body, actor, allowed));
+      } catch (err) {
+        if (err instanceof OperationRefusedError) return reply(403, { ok: false, error: err.message });
+        if (err instanceof BadPayloadError) return reply(400, { ok: false, error: err.message });
+        if (err instanceof VersionConflictError)
+          return reply(409, { ok: false, error: `${err.message}: try again` });
+        logger.error('runbook operation failed', { error: errorMessage(err) });
+        return reply(500, { ok: false, error: errorMessage(err) });
       }
-      throw new BadPayloadError(
-        'refused: call the runbook through its IAM-authenticated function URL or an SSM Automation document',
-      );
     });
 }
 
-/** The deployed runbook. */
-export const handler = makeRunbookHandler(runbookDeps, (id) => ssmIdentity().callerOf(id));
+/**
+ * Builds the entry point SSM Automation documents invoke. The payload carries the execution id only; the caller
+ * (ExecutedBy) and the request (the document and its parameters) come from SSM. It acts only for a running
+ * execution of one of this region's own documents, and only once per execution.
+ */
+export function makeRunbookAutomationHandler(
+  deps: () => RunbookDeps,
+  lookup: AutomationLookup,
+  /** The deployment's document stem, `<namePrefix>-<region>`. */
+  stem: string,
+) {
+  return middy<unknown, RunbookResponse>()
+    .use(injectLambdaContext(logger))
+    .handler(async (event) => {
+      if (isUrlEvent(event) || (event as { source?: unknown } | null)?.source !== 'ssm-automation')
+        throw new BadPayloadError(
+          'refused: this entry point answers SurgeGuard SSM Automation documents only',
+        );
+      const { executionId } = checkPayload(event, { source: 'string', executionId: 'string' });
+      const execution = await lookup(executionId);
+      if (execution.status !== 'InProgress')
+        throw new BadPayloadError(`refused: execution ${executionId} is ${execution.status}, not running`);
+      const request = automationRequest(stem, execution.documentName, execution.parameters);
+      const d = deps();
+      if (!(await d.state.claimOnce(`ssm:${executionId}`, d.clock.now())))
+        throw new BadPayloadError(`refused: execution ${executionId} was already used`);
+      return run(d, request, `${execution.executedBy} (ssm:${executionId})`);
+    });
+}
+
+/** The deployed change entry point (its function URL): every operation. */
+export const handler = makeRunbookUrlHandler(runbookDeps);

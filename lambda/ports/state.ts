@@ -108,14 +108,31 @@ export class VersionConflictError extends Error {
   }
 }
 
-/** Durable state and audit trail. Every put is conditional on the version that was read. */
+/**
+ * Durable state and audit trail. Every put is conditional on the version that was read; a put given an audit
+ * record writes both or neither, so the trail never misses a change nor records one that did not happen.
+ */
 export interface StateStore {
   getGlobal(): Promise<GlobalState>;
-  putGlobal(next: Omit<GlobalState, 'version'>, expectedVersion: number): Promise<GlobalState>;
+  putGlobal(
+    next: Omit<GlobalState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<GlobalState>;
   getEvent(eventId: string): Promise<EventState>;
-  putEvent(next: Omit<EventState, 'version'>, expectedVersion: number): Promise<EventState>;
+  putEvent(
+    next: Omit<EventState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<EventState>;
   getFleet(eventId: string, fleetId: string): Promise<FleetState | undefined>;
-  putFleet(next: Omit<FleetState, 'version'>, expectedVersion: number): Promise<FleetState>;
+  putFleet(
+    next: Omit<FleetState, 'version'>,
+    expectedVersion: number,
+    audit?: AuditRecord,
+  ): Promise<FleetState>;
   audit(record: AuditRecord): Promise<void>;
   listAudit(filter: { eventId?: string; sinceMs?: number; limit?: number }): Promise<AuditRecord[]>;
+  /** Records a one-time token (an SSM execution id); false when it was recorded before. */
+  claimOnce(token: string, atMs: number): Promise<boolean>;
 }

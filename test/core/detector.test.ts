@@ -37,7 +37,9 @@ function run(
   const out: { verdict: Verdict | 'unknown'; mode: string; boost: number; change?: string }[] = [];
   samples.forEach((s, i) => {
     const d = s ? detect(s, state.baseline, cfg) : undefined;
-    const step = stepShield(state, d?.verdict ?? 'unknown', d?.capacityPressure ?? false, i * 20_000, cfg);
+    // Each 20 s tick sees a new datapoint here (20 s metrics); repeats are tested on their own.
+    const seen = d && { verdict: d.verdict, capacityPressure: d.capacityPressure, atMs: i * 20_000 };
+    const step = stepShield(state, seen, i * 20_000, cfg);
     state = step.next;
     out.push({
       verdict: d?.verdict ?? 'unknown',
@@ -131,6 +133,33 @@ describe('detector and shield', () => {
     expect(d.map((t) => t.mode)).toEqual(['disarmed', 'disarmed', 'armed']);
   });
 
+  it('counts an attack streak in distinct datapoints: one 1-minute datapoint seen on three ticks arms nothing', () => {
+    const d = detect(FLOOD, learned(), cfg);
+    let state: ShieldState = { ...INITIAL_SHIELD_STATE, baseline: learned() };
+    const modes: string[] = [];
+    // 20 s ticks, 60 s datapoints: ticks 0-2 see the datapoint at 0, ticks 3-5 the one at 1 min.
+    for (let i = 0; i < 6; i++) {
+      const atMs = Math.floor(i / 3) * MIN;
+      const step = stepShield(state, { ...d, atMs }, i * 20_000, cfg);
+      modes.push(step.desired);
+      state = step.next;
+    }
+    expect(modes).toEqual(['disarmed', 'disarmed', 'disarmed', 'armed', 'armed', 'armed']);
+    expect(state.attackStreak).toBe(2);
+  });
+
+  it('a repeated datapoint neither extends nor resets the attack streak', () => {
+    const d = detect(FLOOD, learned(), cfg);
+    const quiet = detect(sample(), learned(), cfg);
+    let state: ShieldState = { ...INITIAL_SHIELD_STATE, baseline: learned() };
+    state = stepShield(state, { ...d, atMs: 0 }, 0, cfg).next;
+    state = stepShield(state, { ...d, atMs: 0 }, 20_000, cfg).next;
+    expect(state.attackStreak).toBe(1);
+    // A new quiet datapoint resets it.
+    state = stepShield(state, { ...quiet, atMs: MIN }, MIN, cfg).next;
+    expect(state.attackStreak).toBe(0);
+  });
+
   it('explains its verdict with each signal, its value, baseline and threshold', () => {
     const d = detect(FLOOD, learned(), cfg);
     const auth = d.evidence.find((e) => e.signal === 'auth-failures')!;
@@ -142,12 +171,12 @@ describe('detector and shield', () => {
   });
 
   it('a manual mode wins over the detector', () => {
-    const step = stepShield({ ...INITIAL_SHIELD_STATE }, 'normal', false, 0, cfg, { mode: 'armed' });
+    const normal = { verdict: 'normal' as const, capacityPressure: false, atMs: 0 };
+    const step = stepShield({ ...INITIAL_SHIELD_STATE }, normal, 0, cfg, { mode: 'armed' });
     expect(step).toMatchObject({ desired: 'armed', change: 'arm' });
     const held = stepShield(
       { ...INITIAL_SHIELD_STATE, mode: 'armed', armedAtMs: 0 },
-      'attack',
-      false,
+      { verdict: 'attack', capacityPressure: false, atMs: 10 * MIN },
       10 * MIN,
       cfg,
       { mode: 'disarmed' },
@@ -166,7 +195,7 @@ describe('detector and shield', () => {
     const announced: boolean[] = [];
     for (let i = 0; i < 5; i++) {
       const d = detect(storm, state.baseline, cfg);
-      const s = stepShield(state, d.verdict, d.capacityPressure, i * 20_000, cfg);
+      const s = stepShield(state, { ...d, atMs: i * 20_000 }, i * 20_000, cfg);
       announced.push(s.announceFlashCrowd);
       state = s.next;
     }

@@ -1,5 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 
 type Item = Record<string, unknown>;
@@ -17,25 +23,51 @@ export function fakeDynamo() {
     const item = items.get(key(input.Key.pk, input.Key.sk));
     return { Item: item ? structuredClone(item) : undefined };
   });
-  mock
-    .on(PutCommand)
-    .callsFake((input: { Item: Item; ConditionExpression?: string; ExpressionAttributeValues?: Item }) => {
-      const k = key(input.Item.pk, input.Item.sk);
-      const existing = items.get(k);
-      const cond = input.ConditionExpression;
-      const ok =
-        cond === undefined ||
-        (cond === 'attribute_not_exists(pk)' && !existing) ||
-        (cond === '#version = :expected' &&
-          existing?.version === input.ExpressionAttributeValues?.[':expected']);
-      if (!ok) {
-        const err = new Error('The conditional request failed');
-        err.name = 'ConditionalCheckFailedException';
-        throw err;
-      }
-      items.set(k, structuredClone(input.Item));
-      return {};
-    });
+  type Put = { Item: Item; ConditionExpression?: string; ExpressionAttributeValues?: Item };
+  const passes = (input: Put) => {
+    const existing = items.get(key(input.Item.pk, input.Item.sk));
+    const cond = input.ConditionExpression;
+    return (
+      cond === undefined ||
+      (cond === 'attribute_not_exists(pk)' && !existing) ||
+      (cond === '#version = :expected' &&
+        existing?.version === input.ExpressionAttributeValues?.[':expected'])
+    );
+  };
+  /** Failures to inject: audit writes (alone or in a transaction) fail like a DynamoDB 500. */
+  const faults = { auditWrites: false };
+  const failAudit = (puts: Put[]) => {
+    if (faults.auditWrites && puts.some((p) => String(p.Item.pk).startsWith('AUDIT#')))
+      throw Object.assign(new Error('Internal server error'), {
+        name: 'InternalServerError',
+        $metadata: { httpStatusCode: 500 },
+      });
+  };
+  const write = (input: Put) => items.set(key(input.Item.pk, input.Item.sk), structuredClone(input.Item));
+  mock.on(PutCommand).callsFake((input: Put) => {
+    failAudit([input]);
+    if (!passes(input)) {
+      const err = new Error('The conditional request failed');
+      err.name = 'ConditionalCheckFailedException';
+      throw err;
+    }
+    write(input);
+    return {};
+  });
+  // All or nothing, with a reason per item like DynamoDB's TransactionCanceledException.
+  mock.on(TransactWriteCommand).callsFake((input: { TransactItems: { Put: Put }[] }) => {
+    failAudit(input.TransactItems.map((t) => t.Put));
+    const reasons = input.TransactItems.map((t) => ({
+      Code: passes(t.Put) ? 'None' : 'ConditionalCheckFailed',
+    }));
+    if (reasons.some((r) => r.Code !== 'None')) {
+      const err = Object.assign(new Error('Transaction cancelled'), { CancellationReasons: reasons });
+      err.name = 'TransactionCanceledException';
+      throw err;
+    }
+    for (const t of input.TransactItems) write(t.Put);
+    return {};
+  });
   mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Item }) => {
     const pk = input.ExpressionAttributeValues[':pk'];
     const since = String(input.ExpressionAttributeValues[':since']);
@@ -44,5 +76,5 @@ export function fakeDynamo() {
       .sort((a, b) => String(a.sk).localeCompare(String(b.sk)));
     return { Items: found.map((i) => structuredClone(i)) };
   });
-  return { client, mock, items };
+  return { client, mock, items, faults };
 }

@@ -13,7 +13,9 @@ import { WafV2Switch } from '../../lambda/adapters/waf-switch';
 import { EventBridgeSchedules } from '../../lambda/adapters/eventbridge-schedules';
 import type { RunbookDeps } from '../../lambda/controller/runbook';
 import { watchTick } from '../../lambda/controller/watch';
-import { makeRunbookHandler } from '../../lambda/handlers/runbook';
+import { READ_OPERATIONS } from '../../lambda/controller/runbook';
+import type { AutomationExecution } from '../../lambda/handlers/runbook';
+import { makeRunbookAutomationHandler, makeRunbookUrlHandler } from '../../lambda/handlers/runbook';
 import { noWaitRetry } from '../fakes/clock';
 import { RUNTIME_CONFIG_TEXT, lambdaContext, testDeps, testRuntime } from '../fixtures/runtime';
 
@@ -37,12 +39,20 @@ function setup(nowMs = RAMP + 10 * MIN) {
       noWaitRetry,
     ),
   };
-  const handler = makeRunbookHandler(
+  const handler = makeRunbookUrlHandler(() => deps);
+  // What SSM recorded of each execution: the test's console.
+  const executions = new Map<string, AutomationExecution>();
+  const automation = makeRunbookAutomationHandler(
     () => deps,
-    async (id) => `arn:aws:sts::123456789012:assumed-role/Responder/alice (ssm:${id})`,
+    async (id) => {
+      const e = executions.get(id);
+      if (!e) throw new Error(`execution ${id} not found`);
+      return e;
+    },
+    'us-east-1',
   );
-  const call = async (body: unknown, actor: string | null = ONCALL) => {
-    const res = (await handler(
+  const call = async (body: unknown, actor: string | null = ONCALL, h = handler) => {
+    const res = (await h(
       {
         rawPath: '/',
         body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -62,7 +72,7 @@ function setup(nowMs = RAMP + 10 * MIN) {
       }),
     };
   };
-  return { ...t, deps, handler, call };
+  return { ...t, deps, handler, call, automation, executions };
 }
 
 beforeEach(() => {
@@ -86,6 +96,9 @@ describe('runbook handler', () => {
     const { call, handler } = setup();
     expect((await call({ op: 'pause', reason: 'x' }, null)).status).toBe(403);
     await expect(handler({ op: 'pause', reason: 'x' } as never, lambdaContext())).rejects.toThrow(/refused/);
+    // SSM executions have their own entry point; the URL's does not take them.
+    const ssm = { source: 'ssm-automation', executionId: 'exec-1' };
+    await expect(handler(ssm as never, lambdaContext())).rejects.toThrow(/refused/);
   });
 
   it.each([
@@ -330,29 +343,90 @@ describe('runbook handler', () => {
     expect((a.data as { action: string }[]).some((r) => r.action === 'pause')).toBe(true);
   });
 
-  it('takes the caller from SSM for automation documents, never from the payload', async () => {
-    const { handler, state } = setup();
-    await expect(
-      handler(
-        {
-          source: 'ssm-automation',
-          executionId: 'exec-1',
-          request: { op: 'pause', reason: 'r', actor: 'mallory' },
-        } as never,
-        lambdaContext(),
-      ),
-    ).rejects.toThrow('bad payload: actor: unknown key');
-    const out = await handler(
-      {
-        source: 'ssm-automation',
-        executionId: 'exec-1',
-        request: { op: 'pause', reason: 'from the console' },
-      } as never,
-      lambdaContext(),
+  it('takes the caller and the request from SSM: a running execution of its own documents, used once', async () => {
+    const { automation, executions, state } = setup();
+    const alice = 'arn:aws:sts::123456789012:assumed-role/Responder/alice';
+    const run = (executionId: string, extra: Record<string, unknown> = {}) =>
+      automation({ source: 'ssm-automation', executionId, ...extra } as never, lambdaContext());
+    executions.set('exec-1', {
+      documentName: 'SurgeGuard-us-east-1-Pause',
+      status: 'InProgress',
+      executedBy: alice,
+      parameters: { Reason: ['from the console'] },
+    });
+    // The request is what the execution was started with; a payload cannot add one.
+    await expect(run('exec-1', { request: { op: 'activate', reason: 'r' } })).rejects.toThrow(
+      'bad payload: request: unknown key',
     );
+    const out = await run('exec-1');
     expect(out).toMatchObject({ ok: true, changed: ['automation active -> paused'] });
     const rec = (await state.listAudit({})).find((r) => r.action === 'pause');
-    expect(rec?.actor).toBe('arn:aws:sts::123456789012:assumed-role/Responder/alice (ssm:exec-1)');
+    expect(rec).toMatchObject({ actor: `${alice} (ssm:exec-1)`, reason: 'from the console' });
+    // Replaying a used execution id does nothing.
+    await expect(run('exec-1')).rejects.toThrow(/execution exec-1 was already used/);
+    executions.set('exec-2', { ...executions.get('exec-1')!, status: 'Success' });
+    await expect(run('exec-2')).rejects.toThrow(/execution exec-2 is Success, not running/);
+    executions.set('exec-3', { ...executions.get('exec-1')!, documentName: 'Someone-Elses-Pause' });
+    await expect(run('exec-3')).rejects.toThrow(/not one of this stack's automation documents/);
+    expect((await state.getGlobal()).mode).toBe('paused');
+    expect((await state.listAudit({})).filter((r) => r.action === 'pause')).toHaveLength(1);
+  });
+
+  it('never takes an actor from a payload: the automation entry point refuses a function-URL look-alike', async () => {
+    const { automation, state } = setup();
+    const forged = {
+      rawPath: '/',
+      body: JSON.stringify({ op: 'pause', reason: 'r' }),
+      isBase64Encoded: false,
+      requestContext: { authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/someone-else' } } },
+    };
+    await expect(automation(forged as never, lambdaContext())).rejects.toThrow(/refused/);
+    expect((await state.getGlobal()).mode).toBe('active');
+    expect(await state.listAudit({})).toEqual([]);
+  });
+
+  it('answers reads on the read-only entry point and refuses every change there (403), changing nothing', async () => {
+    const { call, deps, state } = setup();
+    const read = makeRunbookUrlHandler(() => deps, READ_OPERATIONS);
+    expect((await call({ op: 'status' }, ONCALL, read)).status).toBe(200);
+    expect((await call({ op: 'audit' }, ONCALL, read)).status).toBe(200);
+    for (const body of [
+      { op: 'pause', reason: 'r' },
+      { op: 'shield', eventId: 'ev', mode: 'disarm', forMinutes: 10, reason: 'r' },
+      { op: 'restore', eventId: 'ev', reason: 'r' },
+      { op: 'scale', eventId: 'ev', fleetId: 'use1', to: 5, forMinutes: 30, force: true, reason: 'r' },
+    ]) {
+      const r = await call(body, ONCALL, read);
+      expect(r.status).toBe(403);
+      expect(r.error).toMatch(new RegExp(`refused: ${body.op} changes state; this entry point only reads`));
+    }
+    expect((await state.getGlobal()).mode).toBe('active');
+    expect(await state.listAudit({})).toEqual([]);
+  });
+
+  it('caps the request body and the reason with clear errors', async () => {
+    const { call, state } = setup();
+    const long = await call({ op: 'pause', reason: 'x'.repeat(501) });
+    expect(long).toMatchObject({
+      status: 400,
+      error: 'bad request: reason: at most 500 characters, got 501',
+    });
+    const big = await call(JSON.stringify({ op: 'status', pad: 'x'.repeat(20_000) }));
+    expect(big.status).toBe(413);
+    expect(big.error).toMatch(/request body is \d+ bytes; at most 8192/);
+    expect((await state.getGlobal()).mode).toBe('active');
+  });
+
+  it('writes the audit record with the state change: no change without its record', async () => {
+    const { call, db, state } = setup();
+    db.faults.auditWrites = true;
+    const r = await call({ op: 'pause', reason: 'r' });
+    expect(r.status).toBe(500);
+    expect((await state.getGlobal()).mode).toBe('active');
+    db.faults.auditWrites = false;
+    expect((await call({ op: 'pause', reason: 'r' })).status).toBe(200);
+    expect((await state.getGlobal()).mode).toBe('paused');
+    expect((await state.listAudit({})).filter((a) => a.action === 'pause')).toHaveLength(1);
   });
 });
 
@@ -397,10 +471,7 @@ describe('runbook shield operations', () => {
         noWaitRetry,
       ),
     };
-    const handler = makeRunbookHandler(
-      () => deps,
-      async () => 'unused',
-    );
+    const handler = makeRunbookUrlHandler(() => deps);
     // Act
     const res = (await handler(
       {

@@ -34,7 +34,17 @@ const publish: { subject: string; message: string }[] = [];
 
 type Traffic = { requests: number; successes: number; capacity: number; auth: number; reputation: number };
 
-function setup(traffic: (nowMs: number) => Traffic) {
+/** How the fake CloudWatch shapes its answer: which points it leaves out, how old they are. */
+type Shape = {
+  /** Leave out this query's point (the newest of the answer or an older one). */
+  drop?: (id: string, newest: boolean) => boolean;
+  /** Minutes before now of the datapoints. @default [4, 3, 2] */
+  agesMin?: number[];
+  /** Datapoints on whole minutes (as CloudWatch's 60 s periods are), not relative to the tick. */
+  aligned?: boolean;
+};
+
+function setup(traffic: (nowMs: number) => Traffic, shape: Shape = {}) {
   const { deps, clock, state } = testDeps(DOORS + 10 * MIN, runtime);
   aas
     .on(DescribeScalableTargetsCommand)
@@ -74,7 +84,8 @@ function setup(traffic: (nowMs: number) => Traffic) {
   });
   cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: { Id: string }[] }) => {
     const now = clock.now();
-    const ts = [4, 3, 2].map((k) => now - k * MIN);
+    const base = shape.aligned ? Math.floor(now / MIN) * MIN : now;
+    const ts = (shape.agesMin ?? [4, 3, 2]).map((k) => base - k * MIN);
     const value = (id: string, t: number) => {
       const x = traffic(t);
       if (id.endsWith('_joinRequests')) return x.requests * (id.startsWith('f0') ? 0.8 : 0.2);
@@ -87,11 +98,14 @@ function setup(traffic: (nowMs: number) => Traffic) {
       return 0;
     };
     return {
-      MetricDataResults: input.MetricDataQueries.map((q) => ({
-        Id: q.Id,
-        Timestamps: ts.map((t) => new Date(t)),
-        Values: ts.map((t) => value(q.Id, t)),
-      })),
+      MetricDataResults: input.MetricDataQueries.map((q) => {
+        const kept = ts.filter((t, i) => !shape.drop?.(q.Id, i === ts.length - 1));
+        return {
+          Id: q.Id,
+          Timestamps: kept.map((t) => new Date(t)),
+          Values: kept.map((t) => value(q.Id, t)),
+        };
+      }),
     };
   });
   const shield = new ShieldController({
@@ -137,7 +151,7 @@ describe('shield in the watch tick', () => {
     expect(rules().map((r) => r.Action ?? r.OverrideAction)).toEqual([{ Block: {} }, { None: {} }]);
     expect(publish).toHaveLength(1);
     expect(publish[0]!.subject).toMatch(/ARMED/);
-    expect(publish[0]!.message).toMatch(/attack verdict for 2 consecutive ticks/);
+    expect(publish[0]!.message).toMatch(/attack verdict for 2 consecutive datapoints/);
     expect(publish[0]!.message).toMatch(/\[firing\] auth failures \(invalid tokens\)/);
     const audit = await state.listAudit({ eventId: 'ev' });
     expect(audit.some((a) => a.action === 'UpdateWebACL:arm' && a.result === 'ok')).toBe(true);
@@ -158,6 +172,54 @@ describe('shield in the watch tick', () => {
     // Capacity was asked for on top of the forecast: 10% of 100 running tasks.
     const mins = aas.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input.MinCapacity!);
     expect(mins.length).toBeGreaterThan(0);
+  });
+
+  const FLOOD_TRAFFIC = () => ({
+    requests: 60_000,
+    successes: 1_000,
+    capacity: 0,
+    auth: 58_000,
+    reputation: 0.6,
+  });
+
+  it('never judges a sample with a join series missing at its timestamp: no zero stands in for it', async () => {
+    // JoinSuccesses has no newest datapoint: read as 0 it would look like a success collapse.
+    const { deps, state } = setup(
+      () => ({ requests: 60_000, successes: 59_000, capacity: 0, auth: 500, reputation: 0.01 }),
+      { drop: (id, newest) => newest && id.endsWith('_joinSuccesses') },
+    );
+    await runWatch(deps);
+    await runWatch(deps);
+    expect(waf).not.toHaveReceivedCommand(UpdateWebACLCommand);
+    const verdicts = (await state.listAudit({ eventId: 'ev' })).filter((a) =>
+      a.action.startsWith('verdict:'),
+    );
+    expect(verdicts.length).toBeGreaterThan(0);
+    expect(verdicts.every((a) => a.action === 'verdict:unknown')).toBe(true);
+    expect(verdicts[0]!.reason).toMatch(/joinSuccesses.*missing/);
+  });
+
+  it('never judges a stale sample, however much it looks like an attack', async () => {
+    const { deps, state } = setup(FLOOD_TRAFFIC, { agesMin: [14, 13, 12] });
+    await runWatch(deps);
+    await runWatch(deps);
+    expect(waf).not.toHaveReceivedCommand(UpdateWebACLCommand);
+    const verdicts = (await state.listAudit({ eventId: 'ev' })).filter((a) =>
+      a.action.startsWith('verdict:'),
+    );
+    expect(verdicts.every((a) => a.action === 'verdict:unknown')).toBe(true);
+    expect(verdicts[0]!.reason).toMatch(/stale/);
+  });
+
+  it('counts one 1-minute datapoint once however many 20 s ticks see it', async () => {
+    const { deps, clock } = setup(FLOOD_TRAFFIC, { aligned: true, agesMin: [3, 2] });
+    // Start on a whole minute so that the three ticks of one run see the same newest datapoint.
+    clock.advance(MIN - (clock.now() % MIN) + 1_000);
+    await runWatch(deps);
+    expect(waf).not.toHaveReceivedCommand(UpdateWebACLCommand);
+    clock.advance(MIN - (clock.now() % MIN) + 1_000);
+    await runWatch(deps);
+    expect(waf).toHaveReceivedCommandTimes(UpdateWebACLCommand, 1);
   });
 
   it('re-arms, with an audit, when a deploy or a person resets the rules to Count while armed', async () => {

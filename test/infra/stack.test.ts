@@ -101,7 +101,8 @@ describe('the CDK app', () => {
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
     const ecs = statements.filter((s) => [s.Action].flat().includes('ecs:UpdateService'));
-    expect(ecs).toHaveLength(4);
+    // prescale, watch, restore, the runbook and its SSM entry point; never the read-only runbook.
+    expect(ecs).toHaveLength(5);
     for (const s of ecs) expect(JSON.stringify(s.Resource)).toContain(':service/spaces-prod-euw1/sfu-audio');
     for (const s of statements) expect([s.Action].flat().some((a) => a.includes('*'))).toBe(false);
     const usStatements = Object.values(us.findResources('AWS::IAM::Policy')).flatMap(
@@ -114,7 +115,7 @@ describe('the CDK app', () => {
 
   it('runs the controllers on Node 22 ARM64 with reserved concurrency 1, log retention and a dead-letter queue', () => {
     const fns = eu.findResources('AWS::Lambda::Function');
-    expect(Object.keys(fns)).toHaveLength(4);
+    expect(Object.keys(fns)).toHaveLength(6);
     for (const [id, fn] of Object.entries(fns)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -125,7 +126,7 @@ describe('the CDK app', () => {
       expect(fn.Properties.DeadLetterConfig).toBeDefined();
       expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
     }
-    eu.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 4);
+    eu.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 6);
     eu.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 2 });
   });
 
@@ -186,13 +187,130 @@ describe('the CDK app', () => {
   });
 });
 
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: Record<string, unknown> };
+
+/** Every statement of the policies attached to the role whose logical id matches. */
+function statementsOf(t: Template, role: RegExp): Statement[] {
+  return Object.values(t.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => role.test(r.Ref)))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+const actionsOf = (statements: Statement[]) => statements.flatMap((s) => [s.Action].flat());
+
+describe('IAM and alarms', () => {
+  const { use1 } = synth();
+  const us = Template.fromStack(use1);
+
+  it('lets RegisterScalableTarget reach only ECS services desired counts', () => {
+    const register = Object.values(us.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((s) => [s.Action].flat().includes('application-autoscaling:RegisterScalableTarget'));
+    expect(register.length).toBeGreaterThan(0);
+    for (const s of register)
+      expect(s.Condition).toEqual({
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+        },
+      });
+  });
+
+  it('gives each role only the calls its Lambda makes', () => {
+    const prescale = actionsOf(statementsOf(us, /^SurgeGuardPrescaleRole/));
+    expect(prescale).toEqual(
+      expect.arrayContaining(['application-autoscaling:RegisterScalableTarget', 'ecs:UpdateService']),
+    );
+    expect(prescale.filter((a) => /^(wafv2|sns|kms|cloudwatch):/.test(a))).toEqual([]);
+    for (const role of [/^SurgeGuardWatchRole/, /^SurgeGuardRestoreRole/])
+      expect(actionsOf(statementsOf(us, role))).toEqual(
+        expect.arrayContaining([
+          'application-autoscaling:DescribeScalableTargets',
+          'application-autoscaling:RegisterScalableTarget',
+          'wafv2:UpdateWebACL',
+          'cloudwatch:GetMetricData',
+        ]),
+      );
+    const read = actionsOf(statementsOf(us, /^SurgeGuardRunbookreadRole/));
+    expect(read).toEqual(expect.arrayContaining(['dynamodb:Query', 'ecs:DescribeServices']));
+    const writes =
+      /UpdateService|RegisterScalableTarget|PutItem|UpdateWebACL|UpdateSchedule|PassRole|Publish/;
+    expect(read.filter((a) => writes.test(a))).toEqual([]);
+    expect(actionsOf(statementsOf(us, /^SurgeGuardRunbookRole/))).not.toContain('ssm:GetAutomationExecution');
+    expect(actionsOf(statementsOf(us, /^SurgeGuardRunbookautomationRole/))).toContain(
+      'ssm:GetAutomationExecution',
+    );
+  });
+
+  it('lets CloudWatch use the topic key only for this account, and publish alarms to the topic', () => {
+    const key = Object.values(us.findResources('AWS::KMS::Key'))[0]!.Properties.KeyPolicy.Statement as {
+      Principal: { Service?: string };
+      Condition?: unknown;
+    }[];
+    const cw = key.find((s) => s.Principal.Service === 'cloudwatch.amazonaws.com')!;
+    expect(cw.Condition).toEqual({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    us.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } }),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('alarms on runbook errors and throttles', () => {
+    const alarms = Object.values(us.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    for (const fn of ['runbook', 'runbookRead', 'runbookAutomation']) {
+      expect(
+        alarms.some((a) => a.MetricName === 'Errors' && a.AlarmDescription.startsWith(`SurgeGuard ${fn} `)),
+      ).toBe(true);
+      expect(
+        alarms.some(
+          (a) => a.MetricName === 'Throttles' && a.AlarmDescription.startsWith(`SurgeGuard ${fn} `),
+        ),
+      ).toBe(true);
+    }
+  });
+});
+
 describe('the runbook', () => {
   const { euw1 } = synth();
   const eu = Template.fromStack(euw1);
 
-  it('is reachable only through an IAM-authenticated function URL, named in the outputs', () => {
-    eu.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
-    expect(Object.keys(eu.findOutputs('*')).some((o) => o.startsWith('SurgeGuardRunbookUrl'))).toBe(true);
+  it('is reachable through two IAM-authenticated function URLs, changes and reads only, named in the outputs', () => {
+    eu.resourcePropertiesCountIs('AWS::Lambda::Url', { AuthType: 'AWS_IAM' }, 2);
+    const outputs = Object.keys(eu.findOutputs('*'));
+    expect(outputs.some((o) => o.startsWith('SurgeGuardRunbookUrl'))).toBe(true);
+    expect(outputs.some((o) => o.startsWith('SurgeGuardRunbookReadUrl'))).toBe(true);
+  });
+
+  it('runs its SSM documents as an AutomationAssumeRole that may only invoke the automation entry point', () => {
+    const docs = Object.values(eu.findResources('AWS::SSM::Document')).map((d) => d.Properties);
+    for (const d of docs)
+      expect(d.Content.assumeRole).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^SurgeGuardAutomationRole/), 'Arn'],
+      });
+    eu.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'ssm.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ],
+      },
+    });
+    const statements = statementsOf(eu, /^SurgeGuardAutomationRole/);
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SurgeGuardRunbookautomation/), 'Arn'] },
+      }),
+    ]);
   });
 
   it("may move only the stack's own schedules, passing only the scheduler role", () => {
@@ -207,7 +325,7 @@ describe('the runbook', () => {
     expect(JSON.stringify(pass.Resource)).toContain('SchedulerRole');
   });
 
-  it('is wrapped by SSM Automation documents that pass the execution id, not a caller name', () => {
+  it('is wrapped by SSM Automation documents that pass the execution id, neither a caller nor a request', () => {
     const docs = Object.values(eu.findResources('AWS::SSM::Document')).map((d) => d.Properties);
     expect(docs.map((d) => d.Name).sort()).toEqual(
       [
@@ -230,8 +348,10 @@ describe('the runbook', () => {
     for (const d of docs) {
       expect(d.DocumentType).toBe('Automation');
       const payload = d.Content.mainSteps[0].inputs.Payload as string;
-      expect(payload).toContain('"executionId":"{{automation:EXECUTION_ID}}"');
-      expect(payload).not.toMatch(/actor|caller/);
+      expect(JSON.parse(payload)).toEqual({
+        source: 'ssm-automation',
+        executionId: '{{automation:EXECUTION_ID}}',
+      });
     }
   });
 });

@@ -10,7 +10,7 @@ import { LocalCapacity, noMetrics } from '../../../lambda/adapters/local-capacit
 import { errorMessage } from '../../../lambda/adapters/retry';
 import type { RunbookDeps, RunbookResponse } from '../../../lambda/controller/runbook';
 import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
-import { makeRunbookHandler } from '../../../lambda/handlers/runbook';
+import { makeRunbookUrlHandler } from '../../../lambda/handlers/runbook';
 import { noTelemetry, silentLog } from '../../../lambda/ports';
 import { UserError } from '../io';
 
@@ -54,7 +54,9 @@ export class FunctionUrlTransport implements Transport {
         `no AWS credentials${this.o.profile ? ` for profile ${this.o.profile}` : ''}: set AWS_PROFILE or pass --profile (${errorMessage(err).split('\n')[0]})`,
       );
     }
-    const url = new URL(await this.findUrl(region, credentials));
+    // Reads go to the read-only URL where the stack has one, so that a read-only role can run status and audit.
+    const read = request.op === 'status' || request.op === 'audit';
+    const url = new URL(await this.findUrl(region, credentials, read));
     const body = JSON.stringify(request);
     const signer = new SignatureV4({ service: 'lambda', region, credentials, sha256: Sha256 });
     const signed = await signer.sign({
@@ -96,6 +98,7 @@ export class FunctionUrlTransport implements Transport {
   private async findUrl(
     region: string,
     credentials: ReturnType<typeof fromNodeProviderChain>,
+    read: boolean,
   ): Promise<string> {
     if (this.o.url) return this.o.url;
     try {
@@ -110,7 +113,9 @@ export class FunctionUrlTransport implements Transport {
       const res = await new CloudFormationClient({ region, credentials }).send(
         new DescribeStacksCommand({ StackName: stack }),
       );
-      const out = res.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey?.startsWith('SurgeGuardRunbookUrl'));
+      const outputs = res.Stacks?.[0]?.Outputs ?? [];
+      const named = (key: string) => outputs.find((o) => o.OutputKey?.startsWith(key));
+      const out = (read && named('SurgeGuardRunbookReadUrl')) || named('SurgeGuardRunbookUrl');
       if (!out?.OutputValue) throw new Error(`stack ${stack} has no runbook URL output`);
       return out.OutputValue;
     } catch (err) {
@@ -144,12 +149,7 @@ export class LocalTransport implements Transport {
       telemetry: noTelemetry,
       actor: 'local',
     };
-    const handler = makeRunbookHandler(
-      () => deps,
-      async () => {
-        throw new Error('no SSM in a rehearsal');
-      },
-    );
+    const handler = makeRunbookUrlHandler(() => deps);
     const res = (await handler(
       {
         rawPath: '/',

@@ -298,6 +298,7 @@ export const DETECTOR_DEFAULTS = {
   collapseFactor: 0.5,
   capacityErrorShare: 0.05,
   capacityBoost: 0.1,
+  maxSampleAgeSeconds: 300,
 } as const;
 
 const wafRule = z
@@ -359,7 +360,9 @@ const detector = z
       .min(1)
       .max(30)
       .default(2)
-      .describe('Consecutive attack verdicts before arming'),
+      .describe(
+        'Attack verdicts on consecutive distinct datapoints before arming (a datapoint seen on several ticks counts once)',
+      ),
     disarmAfterQuietTicks: z
       .number()
       .int()
@@ -417,6 +420,15 @@ const detector = z
       .max(1)
       .default(0.1)
       .describe('Extra share of capacity the watch is asked for while the verdict shows capacity pressure'),
+    maxSampleAgeSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(3600)
+      .default(300)
+      .describe(
+        'A join datapoint older than this is stale and never judged (keep above metric period + delay + a tick)',
+      ),
   })
   .describe('How the shield tells an attack from a flash crowd');
 
