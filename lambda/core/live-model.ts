@@ -108,6 +108,13 @@ const SATURATED_CAP = 5;
 const BOUND_WEIGHT = 3;
 /** Points the test's fit contributes, spread over the range it measured. */
 const PRIOR_POINTS = 6;
+/** Weight of the test's fit where it extrapolates past the range it measured. */
+const EXTRAPOLATED_WEIGHT = 0.3;
+/**
+ * A saturated period carrying less than this share of what the test says is refused joins of another kind (a
+ * flood on the signalling path, a broken release), not the fleet's listener capacity: it counts as a lower bound.
+ */
+const PLAUSIBLE_SHARE = 0.5;
 /** Running tasks may vary this much within a period for the period to count. */
 const STABLE_TASKS = 1.05;
 /** A saturated bin this much larger carrying this much less is retrograde evidence. */
@@ -272,22 +279,29 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
   const points: { n: number; x: number; w: number }[] = [];
   const bounds: { n: number; x: number; w: number }[] = [];
   for (const b of bins) {
-    if (b.saturatedPeriods > 0)
+    if (isCapacityEvidence(prior, b))
       points.push({
         n: b.tasks,
         x: b.saturatedListeners,
         w: SATURATED_WEIGHT * Math.min(b.saturatedPeriods, SATURATED_CAP),
       });
-    if (b.periods > b.saturatedPeriods && b.carried > 0)
-      bounds.push({ n: b.tasks, x: b.carried, w: BOUND_WEIGHT });
+    if (b.carried > 0) bounds.push({ n: b.tasks, x: b.carried, w: BOUND_WEIGHT });
   }
-  const needsFit = points.length > 0 || bounds.some((b) => uslCapacity(prior, b.n) < b.x);
-  if (!needsFit) return { lambda: prior.lambda, sigma: prior.sigma, kappa: prior.kappa };
+  const uplift = Math.max(1, ...bounds.map((b) => b.x / Math.max(uslCapacity(prior, b.n), 1e-9)));
+  // Without a saturated period nothing has shown where the curve turns: the fleet carried at least this much more
+  // than the test said, so the whole curve is raised by that share (its shape, and its peak, stay the test's).
+  if (points.length === 0) return { lambda: prior.lambda * uplift, sigma: prior.sigma, kappa: prior.kappa };
+  // The prior over the range the test measured, and more weakly over its extrapolation to past its peak.
   const tested = Math.max(1, prior.maxTestedTasks);
+  const reach = Math.max(tested, ...bins.map((b) => b.tasks), 1.5 * (prior.peakTasks ?? tested));
+  const priorPoints: { n: number; x: number; w: number }[] = [];
   for (let k = 1; k <= PRIOR_POINTS; k++) {
     const n = Math.max(1, Math.round((tested * k) / PRIOR_POINTS));
-    points.push({ n, x: uslCapacity(prior, n), w: 1 });
+    priorPoints.push({ n, x: uslCapacity(prior, n), w: 1 });
   }
+  for (let n = tested * 1.5; n <= reach; n *= 1.5)
+    priorPoints.push({ n, x: uslCapacity(prior, n), w: EXTRAPOLATED_WEIGHT });
+  points.push(...priorPoints);
   const nRef = Math.max(tested, ...bins.map((b) => b.tasks));
   const xRef = Math.max(1, ...points.map((p) => p.x), ...bounds.map((b) => b.x));
   const decode = (v: number[]): UslParams => ({
@@ -325,7 +339,7 @@ export function liveCapacity(
   const params = s.fit?.signature === signature ? s.fit.params : fitLive(prior, s.bins);
   const next: LiveModelState = s.fit?.signature === signature ? s : { ...s, fit: { signature, params } };
   const peak = uslPeak(params);
-  const retrograde = findRetrograde(s.bins);
+  const retrograde = findRetrograde(prior, s.bins);
   let ceilingTasks: number | null = peak.tasks;
   let ceilingReason: LiveCapacity['ceilingReason'] = peak.tasks === null ? 'no-peak' : 'model-peak';
   if (retrograde) {
@@ -353,9 +367,14 @@ export function liveCapacity(
   };
 }
 
+/** Whether a bin's saturated periods measure the fleet's listener capacity (see PLAUSIBLE_SHARE). */
+function isCapacityEvidence(prior: UslParams, b: LiveBin): boolean {
+  return b.saturatedPeriods > 0 && b.saturatedListeners >= PLAUSIBLE_SHARE * uslCapacity(prior, b.tasks);
+}
+
 /** Saturated evidence that more tasks carried fewer listeners: the best size seen and the worse one past it. */
-export function findRetrograde(bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
-  const sat = bins.filter((b) => b.saturatedPeriods >= 2);
+export function findRetrograde(prior: UslParams, bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
+  const sat = bins.filter((b) => b.saturatedPeriods >= 2 && isCapacityEvidence(prior, b));
   if (sat.length < 2) return undefined;
   const best = sat.reduce((a, b) => (b.saturatedListeners > a.saturatedListeners ? b : a));
   const worse = sat

@@ -1,5 +1,5 @@
 import type { Config, EventConfig, FleetConfig } from './config/schema';
-import { forecastOf } from './config/schema';
+import { forecastOf } from './config/forecast';
 import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
@@ -128,7 +128,7 @@ export function planEvent(
       minPoints,
       minR2,
     );
-    if (forecast.source === 'headroom' && event.headroom > 0)
+    if (forecast.source === 'headroom' && event.headroom > 0 && !model.fallback)
       sized.warnings.push(flatHeadroomWarning(model, sized, event.headroom));
     return sized;
   });

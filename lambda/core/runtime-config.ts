@@ -1,5 +1,5 @@
 import type { Config, EventConfig, FleetConfig } from './config/schema';
-import { forecastOf } from './config/schema';
+import { forecastOf } from './config/forecast';
 import type { EventPlan, FleetPlan, FleetModels, Plan } from './planner';
 import { planAll } from './planner';
 import { isoUtc, minutes } from './time';

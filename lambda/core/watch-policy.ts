@@ -220,7 +220,11 @@ function assess(input: WatchInput): Base {
   // The fleet has reached the modelled peak and nothing showed it turning down: try a step past it.
   if (live?.probeTasks && limitedBy === 'liveModel' && beyondPeak) {
     const others = Math.min(...limits.slice(0, 3).map((l) => l[0]));
-    if (live.probeTasks <= others) [limitTasks, limitedBy] = [live.probeTasks, 'probe'];
+    if (live.probeTasks <= others) {
+      [limitTasks, limitedBy] = [live.probeTasks, 'probe'];
+      // The model cannot size past its peak; the probe is the size to try.
+      neededTasks = live.probeTasks;
+    }
     else [limitTasks, limitedBy] = limits.slice(0, 3).reduce((a, b) => (b[0] < a[0] ? b : a));
   }
   return {

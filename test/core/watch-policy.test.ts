@@ -3,6 +3,7 @@ import type { Datapoint } from '../../lambda/core/series';
 import type { WatchInput } from '../../lambda/core/watch-policy';
 import { stepFloor } from '../../lambda/core/planner';
 import { decideWatch, phaseAt } from '../../lambda/core/watch-policy';
+import type { LiveCapacity } from '../../lambda/core/live-model';
 import { tasksFor, uslCapacity } from '../../lambda/core/usl';
 
 const T0 = Date.parse('2030-06-01T20:00:00Z'); // scheduled start
@@ -316,5 +317,150 @@ describe('decideWatch (properties)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('decideWatch with the live capacity model', () => {
+  const live = (over: Partial<LiveCapacity> = {}): LiveCapacity => ({
+    params: model,
+    peakTasks: 1396,
+    peakListeners: 1_500_000,
+    ceilingTasks: 1396,
+    ceilingReason: 'model-peak',
+    probeTasks: null,
+    saturatedPeriods: 0,
+    boundPeriods: 10,
+    ...over,
+  });
+  const now = T0 + 5 * MIN;
+
+  it('sets the ceiling in the window: the live peak, never below the floor', () => {
+    // Prepare / Act
+    const d = decideWatch(
+      input({ nowMs: now, live: live(), metrics: { listeners: listenersAt(now, [500_000, 500_000]) } }),
+    );
+    // Assess
+    expect(d.ceilingTasks).toBe(1396);
+    expect(d.ceilingTasks!).toBeGreaterThanOrEqual(d.targetTasks);
+  });
+
+  it('leaves the ceiling alone before the ramp and after the window', () => {
+    for (const t of [T0 - 31 * MIN, T0 + 151 * MIN]) {
+      const d = decideWatch(
+        input({ nowMs: t, live: live(), metrics: { listeners: listenersAt(t, [10, 10]) } }),
+      );
+      expect(d.ceilingTasks).toBeNull();
+    }
+  });
+
+  it('returns to the best size seen when more tasks carried fewer listeners', () => {
+    const d = decideWatch(
+      input({
+        nowMs: now,
+        currentTasks: 900,
+        live: live({
+          ceilingTasks: 700,
+          ceilingReason: 'retrograde',
+          saturatedPeriods: 6,
+          retrograde: { bestTasks: 700, bestListeners: 900_000, worseTasks: 900, worseListeners: 820_000 },
+        }),
+        metrics: { listeners: listenersAt(now, [820_000, 820_000]) },
+      }),
+    );
+    expect(d).toMatchObject({
+      action: 'scale-in',
+      targetTasks: 700,
+      ceilingTasks: 700,
+      limitedBy: 'retrograde',
+    });
+    expect(d.reason).toMatch(/past its scaling peak at 900 tasks.*add a cell/);
+  });
+
+  it('lets a forced manual floor pass the ceiling', () => {
+    const d = decideWatch(
+      input({
+        nowMs: now,
+        live: live({ ceilingTasks: 700 }),
+        override: { tasks: 1200, force: true },
+        metrics: { listeners: listenersAt(now, [10, 10]) },
+      }),
+    );
+    expect(d.targetTasks).toBe(1200);
+    expect(d.ceilingTasks).toBe(1200);
+  });
+
+  it('probes past the modelled peak only when the demand itself, without headroom, is beyond it', () => {
+    const peaked = live({
+      ceilingTasks: 1000,
+      probeTasks: 1100,
+      params: { lambda: 2000, sigma: 0.0005, kappa: 1e-6 },
+    });
+    const over = decideWatch(
+      input({
+        nowMs: now,
+        currentTasks: 1000,
+        live: peaked,
+        metrics: { listeners: listenersAt(now, [1_000_000, 1_000_000]) },
+      }),
+    );
+    expect(over.limitedBy).toBe('probe');
+    expect(over.targetTasks).toBe(1100);
+    const under = decideWatch(
+      input({
+        nowMs: now,
+        currentTasks: 1000,
+        live: peaked,
+        metrics: { listeners: listenersAt(now, [600_000, 600_000]) },
+      }),
+    );
+    expect(under.targetTasks).toBe(1000);
+  });
+
+  describe('following the audience down', () => {
+    const follow = { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 };
+    const inWindow = {
+      ...timeline,
+      audienceInMs: T0 + 10 * MIN,
+      midEventMs: T0 + 60 * MIN,
+      expectedListeners: 1_000_000,
+    };
+    const history = (at: number, v: number) =>
+      Array.from({ length: 20 }, (_, i) => ({ t: at - (21 - i) * MIN, v }));
+    const t = T0 + 40 * MIN;
+    const base = {
+      nowMs: t,
+      timeline: inWindow,
+      currentTasks: 900,
+      peakListeners: 1_000_000,
+      followAudience: follow,
+      headroom: 0.1,
+      metrics: { listeners: listenersAt(t, [300_000, 300_000]) },
+      listenerHistory: history(t, 300_000),
+    };
+
+    it('lowers the floor by at most a step once the audience stayed low for the quiet period', () => {
+      const d = decideWatch(input(base));
+      expect(d.action).toBe('scale-in');
+      expect(d.targetTasks).toBe(900 - Math.floor(900 * 0.25));
+      expect(d.reason).toMatch(/following the audience down/);
+    });
+
+    it('goes no lower than the recent maximum needs with headroom', () => {
+      const d = decideWatch(input({ ...base, currentTasks: 140, recordedTasks: 10 }));
+      const need = tasksFor(model, 300_000 * 1.1).tasks!;
+      expect(need).toBeGreaterThan(140 - 35);
+      expect(d.targetTasks).toBe(need);
+    });
+
+    it.each([
+      ['before the audience is in', { nowMs: T0 + 5 * MIN }],
+      ['with a gap in the history', { listenerHistory: history(t, 300_000).slice(10) }],
+      ['with missing listener data', { metrics: {} }],
+      ['within the interval since the last step', { lastScaleInMs: t - 2 * MIN }],
+      ['when the audience never came, before half-time', { peakListeners: 300_000, nowMs: T0 + 40 * MIN }],
+    ])('holds %s', (_name, over) => {
+      const d = decideWatch(input({ ...base, ...over }));
+      expect(d.targetTasks).toBeGreaterThanOrEqual(900);
+    });
   });
 });

@@ -49,7 +49,7 @@ function setup(nowMs = RAMP + 10 * MIN) {
       if (!e) throw new Error(`execution ${id} not found`);
       return e;
     },
-    'us-east-1',
+    'SurgeGuard-us-east-1',
   );
   const call = async (body: unknown, actor: string | null = ONCALL, h = handler) => {
     const res = (await h(

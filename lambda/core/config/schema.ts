@@ -553,19 +553,6 @@ export type ShieldConfig = NonNullable<Config['shield']>;
 export type WafRuleConfig = z.output<typeof wafRule>;
 export type DetectorConfig = ShieldConfig['detector'];
 
-/** The forecast an event states: its expected peak, and the upper peak the plan covers, with where that came from. */
-export function forecastOf(event: EventConfig): {
-  expected: number;
-  upper: number;
-  source: 'p90' | 'forecastError' | 'headroom';
-} {
-  const f = event.expectedPeakListeners;
-  if (typeof f === 'object') return { expected: f.p50, upper: Math.max(f.p50, f.p90), source: 'p90' };
-  if (event.forecastError !== undefined)
-    return { expected: f, upper: f * (1 + event.forecastError), source: 'forecastError' };
-  return { expected: f, upper: f * (1 + event.headroom), source: 'headroom' };
-}
-
 /** The JSON Schema of the config file, generated from the schema above. */
 export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;

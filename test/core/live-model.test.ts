@@ -1,0 +1,247 @@
+import fc from 'fast-check';
+import type { LiveBin, LiveModelState } from '../../lambda/core/live-model';
+import {
+  findRetrograde,
+  fitLive,
+  liveCapacity,
+  pairObservations,
+  updateLiveModel,
+} from '../../lambda/core/live-model';
+import type { CapacityModel, UslParams } from '../../lambda/core/usl';
+import { uslCapacity, uslPeak } from '../../lambda/core/usl';
+
+const MIN = 60_000;
+const T0 = Date.parse('2030-06-01T20:00:00Z');
+
+/** The test's fit: peaks at 1,000 tasks and about 1.2 M listeners; measured up to 300 tasks. */
+const prior: CapacityModel = {
+  lambda: 3000,
+  sigma: 0.0005,
+  kappa: 1e-6,
+  ...peakOf({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }),
+  r2: 0.99,
+  maxTestedTasks: 300,
+  points: 8,
+};
+
+function peakOf(p: UslParams) {
+  const peak = uslPeak(p);
+  return { peakTasks: peak.tasks, peakListeners: peak.listeners };
+}
+
+function bin(tasks: number, listeners: number, saturated: number, periods = saturated): LiveBin {
+  return {
+    tasks,
+    periods: Math.max(periods, saturated),
+    carried: listeners,
+    saturatedListeners: saturated ? listeners : 0,
+    saturatedPeriods: saturated,
+  };
+}
+
+describe('pairObservations', () => {
+  // Prepare: running tasks counted every 20 s, listener datapoints every minute
+  const counts = (from: number, to: number, running: (t: number) => number) =>
+    Array.from({ length: (to - from) / 20_000 + 1 }, (_, i) => {
+      const t = from + i * 20_000;
+      return { t, v: running(t) };
+    });
+
+  it('pairs a period with the tasks that ran through it, and marks it saturated when joins were refused while listeners stood still', () => {
+    const { taken } = pairObservations({
+      nowMs: T0 + 5 * MIN,
+      periodSeconds: 60,
+      counts: counts(T0, T0 + 5 * MIN, () => 400),
+      listeners: [
+        { t: T0 + MIN, v: 900_000 },
+        { t: T0 + 2 * MIN, v: 905_000 },
+      ],
+      joinRequests: [{ t: T0 + 2 * MIN, v: 300_000 }],
+      joinErrorsCapacity: [{ t: T0 + 2 * MIN, v: 100_000 }],
+    });
+    expect(taken).toEqual([
+      { atMs: T0 + MIN, tasks: 400, listeners: 900_000, saturated: false },
+      { atMs: T0 + 2 * MIN, tasks: 400, listeners: 905_000, saturated: true },
+    ]);
+  });
+
+  it.each([
+    ['listeners still rising', 1_000_000, 100_000, false],
+    ['a trickle of errors', 905_000, 1_000, false],
+    ['a flood the shield judged an attack', 905_000, 100_000, true],
+  ])('is not saturated with %s', (_name, second, errors, flood) => {
+    const { taken } = pairObservations({
+      nowMs: T0 + 5 * MIN,
+      periodSeconds: 60,
+      counts: counts(T0, T0 + 5 * MIN, () => 400),
+      listeners: [
+        { t: T0 + MIN, v: 900_000 },
+        { t: T0 + 2 * MIN, v: second },
+      ],
+      joinRequests: [{ t: T0 + 2 * MIN, v: 300_000 }],
+      joinErrorsCapacity: [{ t: T0 + 2 * MIN, v: errors }],
+      floodSuspected: flood,
+    });
+    expect(taken.at(-1)!.saturated).toBe(false);
+  });
+
+  it('skips periods in which the fleet was still launching, and those its counts do not cover yet', () => {
+    const { taken, lastMs } = pairObservations({
+      nowMs: T0 + 3 * MIN,
+      periodSeconds: 60,
+      counts: counts(T0, T0 + 2.5 * MIN, (t) => (t < T0 + 1.5 * MIN ? 100 : 600)),
+      listeners: [
+        { t: T0, v: 100_000 },
+        { t: T0 + MIN, v: 200_000 },
+        { t: T0 + 2 * MIN, v: 300_000 },
+      ],
+    });
+    expect(taken.map((o) => o.atMs)).toEqual([T0]);
+    // The launching period is used up; the uncovered one waits for its counts.
+    expect(lastMs).toBe(T0 + MIN);
+  });
+});
+
+describe('updateLiveModel', () => {
+  it('counts a datapoint read again on a later tick once', () => {
+    let state: LiveModelState | undefined;
+    const listeners = [
+      { t: T0, v: 500_000 },
+      { t: T0 + MIN, v: 500_000 },
+    ];
+    for (let k = 0; k <= 9; k++)
+      state = updateLiveModel(state, { nowMs: T0 + k * 20_000, running: 300, periodSeconds: 60 });
+    for (let k = 0; k < 5; k++)
+      state = updateLiveModel(state, {
+        nowMs: T0 + 3 * MIN + k * 20_000,
+        running: 300,
+        periodSeconds: 60,
+        listeners,
+      });
+    expect(state!.bins).toHaveLength(1);
+    expect(state!.bins[0]!.periods).toBe(2);
+  });
+});
+
+describe('fitLive', () => {
+  it('returns the prior when nothing was seen', () => {
+    expect(fitLive(prior, [])).toEqual({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 });
+  });
+
+  it('raises the whole curve, keeping its peak, when the fleet carried more than the test said and never refused a join', () => {
+    const carried = uslCapacity(prior, 800) * 1.3;
+    const live = fitLive(prior, [bin(800, carried, 0, 5)]);
+    expect(uslCapacity(live, 800)).toBeCloseTo(carried, 0);
+    expect(uslPeak(live).tasks).toBe(prior.peakTasks);
+  });
+
+  it('never lowers the curve on lower bounds alone', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            n: fc.integer({ min: 10, max: 3000 }),
+            share: fc.double({ min: 0, max: 2, noNaN: true }),
+          }),
+          {
+            maxLength: 8,
+          },
+        ),
+        (obs) => {
+          const live = fitLive(
+            prior,
+            obs.map((o) => bin(o.n, uslCapacity(prior, o.n) * o.share, 0, 3)),
+          );
+          for (const n of [50, 300, 1000, 2000])
+            expect(uslCapacity(live, n)).toBeGreaterThanOrEqual(uslCapacity(prior, n) * 0.999);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('converges to the true curve from noisy saturated samples across fleet sizes', () => {
+    // The truth peaks at 790 tasks and 0.9 M listeners: a fleet worse than its test.
+    const truth: UslParams = { lambda: 3000, sigma: 0.0008, kappa: 1.6e-6 };
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -0.03, max: 0.03, noNaN: true }), { minLength: 8, maxLength: 8 }),
+        (noise) => {
+          const sizes = [200, 300, 450, 600, 750, 900, 1050, 1200];
+          const bins = sizes.map((n, i) => bin(n, uslCapacity(truth, n) * (1 + noise[i]!), 4));
+          const live = fitLive(prior, bins);
+          for (const n of [300, 600, 900, 1200])
+            expect(Math.abs(uslCapacity(live, n) / uslCapacity(truth, n) - 1)).toBeLessThan(0.08);
+          expect(Math.abs(uslPeak(live).tasks! - 790)).toBeLessThan(150);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('does not take refused joins of a fleet carrying far less than the test says as its capacity', () => {
+    // A flood on the signalling path: joins refused while 100 k listeners sit on a fleet the test says carries 1 M.
+    const live = fitLive(prior, [bin(600, 100_000, 5)]);
+    expect(uslPeak(live).tasks).toBe(prior.peakTasks);
+  });
+});
+
+describe('liveCapacity', () => {
+  it('puts the ceiling at the best size seen once more tasks carried fewer under saturation', () => {
+    const state: LiveModelState = {
+      bins: [bin(700, 900_000, 3), bin(900, 820_000, 3)],
+      counts: [],
+    };
+    const { capacity } = liveCapacity(prior, state);
+    expect(capacity.ceilingReason).toBe('retrograde');
+    expect(capacity.ceilingTasks).toBe(700);
+    expect(capacity.probeTasks).toBeNull();
+    expect(capacity.retrograde).toMatchObject({ bestTasks: 700, worseTasks: 900 });
+  });
+
+  // Saturated periods carrying under half what the test says are not capacity evidence (a flood): see fitLive.
+  it('never proposes a size past an observed retrograde point', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 2000 }),
+        fc.double({ min: 1.05, max: 3, noNaN: true }),
+        fc.double({ min: 0.6, max: 0.96, noNaN: true }),
+        (best, further, worse) => {
+          const carried = Math.max(uslCapacity(prior, best), 1);
+          const worseTasks = Math.round(best * further);
+          const worseListeners = carried * worse;
+          fc.pre(worseListeners >= 0.5 * uslCapacity(prior, worseTasks));
+          const state: LiveModelState = {
+            bins: [bin(best, carried, 3), bin(worseTasks, worseListeners, 3)],
+            counts: [],
+          };
+          const { capacity } = liveCapacity(prior, state);
+          expect(capacity.ceilingTasks).toBeLessThanOrEqual(best);
+          expect(capacity.probeTasks).toBeNull();
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('offers a probe past the modelled peak once the fleet has reached it without turning down', () => {
+    const state: LiveModelState = { bins: [bin(990, 1_300_000, 0, 4)], counts: [] };
+    const { capacity } = liveCapacity(prior, state);
+    expect(capacity.ceilingReason).toBe('model-peak');
+    expect(capacity.probeTasks).toBe(Math.round(990 * 1.1));
+  });
+
+  it('fits once for the same evidence', () => {
+    const state: LiveModelState = { bins: [bin(700, 900_000, 3)], counts: [] };
+    const first = liveCapacity(prior, state);
+    expect(first.state.fit).toBeDefined();
+    const again = liveCapacity(prior, first.state);
+    expect(again.state).toBe(first.state);
+  });
+});
+
+describe('findRetrograde', () => {
+  it('needs two saturated periods at each size: one noisy period is not evidence', () => {
+    expect(findRetrograde(prior, [bin(700, 900_000, 1), bin(900, 820_000, 1)])).toBeUndefined();
+  });
+});
