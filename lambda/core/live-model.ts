@@ -115,6 +115,8 @@ const EXTRAPOLATED_WEIGHT = 0.3;
  * flood on the signalling path, a broken release), not the fleet's listener capacity: it counts as a lower bound.
  */
 const PLAUSIBLE_SHARE = 0.5;
+/** Join attempts a minute per listener carried above which refused joins are a flood's (see pairObservations). */
+const MAX_ATTEMPTS_PER_LISTENER_MINUTE = 5;
 /** Running tasks may vary this much within a period for the period to count. */
 const STABLE_TASKS = 1.05;
 /** A saturated bin this much larger carrying this much less is retrograde evidence. */
@@ -203,12 +205,17 @@ export function pairObservations(
     const before = listeners[i - 1];
     const standingStill =
       before !== undefined && before.t === p.t - periodMs && p.v <= before.v * (1 + o.plateauShare);
+    // Listeners backing off retry a few times a minute; far more requests than that is a flood, whatever the
+    // shield has judged yet, and says nothing of the listener capacity.
+    const plausible =
+      requests !== undefined && requests <= MAX_ATTEMPTS_PER_LISTENER_MINUTE * (input.periodSeconds / 60) * p.v;
     const saturated =
       !input.floodSuspected &&
       errors !== undefined &&
       requests !== undefined &&
       errors > 0 &&
       errors >= o.saturationErrorShare * requests &&
+      plausible &&
       standingStill &&
       p.v > 0;
     taken.push({ atMs: p.t, tasks: saturated ? (lo + hi) / 2 : lo, listeners: p.v, saturated });

@@ -70,6 +70,14 @@ describe('pairObservations', () => {
     ['a trickle of errors', 905_000, 1_000, false],
     ['a flood the shield judged an attack', 905_000, 100_000, true],
   ])('is not saturated with %s', (_name, second, errors, flood) => {
+    expect(saturatedSecond(second, errors, flood, 300_000)).toBe(false);
+  });
+
+  it('is not saturated when join requests are far more than listeners backing off could send (a flood not yet judged)', () => {
+    expect(saturatedSecond(905_000, 2_000_000, false, 10_000_000)).toBe(false);
+  });
+
+  function saturatedSecond(second: number, errors: number, flood: boolean, requests: number): boolean {
     const { taken } = pairObservations({
       nowMs: T0 + 5 * MIN,
       periodSeconds: 60,
@@ -78,12 +86,12 @@ describe('pairObservations', () => {
         { t: T0 + MIN, v: 900_000 },
         { t: T0 + 2 * MIN, v: second },
       ],
-      joinRequests: [{ t: T0 + 2 * MIN, v: 300_000 }],
+      joinRequests: [{ t: T0 + 2 * MIN, v: requests }],
       joinErrorsCapacity: [{ t: T0 + 2 * MIN, v: errors }],
       floodSuspected: flood,
     });
-    expect(taken.at(-1)!.saturated).toBe(false);
-  });
+    return taken.at(-1)!.saturated;
+  }
 
   it('skips periods in which the fleet was still launching, and those its counts do not cover yet', () => {
     const { taken, lastMs } = pairObservations({
