@@ -336,6 +336,18 @@ interface StatusData {
       runningTasks: number | null;
       listeners: number | null;
       capacityListeners: number | null;
+      ceilingTasks: number | null;
+      testModel: { listenersPerTask: number; peakTasks: number | null; peakListeners: number | null };
+      liveModel: {
+        listenersPerTask: number;
+        peakTasks: number | null;
+        peakListeners: number | null;
+        ceilingTasks: number | null;
+        ceilingReason: string;
+        saturatedPeriods: number;
+        boundPeriods: number;
+        retrograde?: { bestTasks: number; worseTasks: number };
+      } | null;
       lastDecision: { action: string; reason: string; atMs: number } | null;
       override: { tasks: number; untilMs: number } | null;
       warnings: { code: string }[];
@@ -378,6 +390,7 @@ function renderStatus(r: RunbookResponse): string {
             'plan floor now',
             'event target',
             'applied',
+            'ceiling',
             'desired',
             'running',
             'listeners',
@@ -392,6 +405,7 @@ function renderStatus(r: RunbookResponse): string {
             n(f.plannedTasks),
             n(f.eventTasks),
             n(f.appliedTasks),
+            n(f.ceilingTasks),
             n(f.desiredTasks),
             n(f.runningTasks),
             n(f.listeners),
@@ -405,6 +419,18 @@ function renderStatus(r: RunbookResponse): string {
         '  ',
       ),
     );
+    for (const f of e.fleets) {
+      const t = f.testModel;
+      const peak = (m: { peakTasks: number | null; peakListeners: number | null }) =>
+        m.peakTasks === null ? 'no peak' : `peak ${int(m.peakListeners ?? 0)} at ${int(m.peakTasks)} tasks`;
+      const l = f.liveModel;
+      lines.push(
+        `  ${f.fleet} capacity: scaling test ${int(t.listenersPerTask)}/task, ${peak(t)}; ` +
+          (l
+            ? `live ${int(l.listenersPerTask)}/task, ${peak(l)}, ceiling ${l.ceilingTasks === null ? 'none' : int(l.ceilingTasks)} (${l.ceilingReason}) from ${l.saturatedPeriods} saturated and ${l.boundPeriods} other periods${l.retrograde ? `; PAST ITS PEAK at ${int(l.retrograde.worseTasks)} tasks, best ${int(l.retrograde.bestTasks)}: add a cell` : ''}`
+            : 'no live evidence yet'),
+      );
+    }
     const warnings = [...new Set(e.fleets.flatMap((f) => f.warnings.map((w) => `${f.fleet} ${w.code}`)))];
     if (warnings.length) lines.push(`  plan warnings: ${warnings.join(', ')}`);
   }
