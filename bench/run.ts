@@ -124,6 +124,7 @@ async function main(): Promise<void> {
   say('## Controller decision time, 20 fleets');
   say();
   await controllerBench();
+  await tickBudgetBench();
 
   say('## Lambda bundles');
   say();
@@ -290,6 +291,161 @@ async function controllerBench(): Promise<void> {
   say();
   say(
     `GetMetricData calls per region per tick (20 fleets in 3 regions, 50 ticks): ${perRegionPerTick.map((c) => c.toFixed(2)).join(', ')} (target: 1).`,
+  );
+  say();
+}
+
+/**
+ * One region's watch tick for 20 and 50 live fleets with AWS's latency simulated: 3 ms per state call and 30 ms per
+ * GetMetricData call (500 queries each, sent together as the adapter does). Ten fleets in five live events, plus
+ * 40 events not live, as a busy quarter's config holds.
+ */
+async function tickBudgetBench(): Promise<void> {
+  const STATE_MS = 3;
+  const METRICS_MS = 30;
+  const TICKS = 15;
+  const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  say('## Tick budget with simulated AWS latency');
+  say();
+  const rows = [
+    [
+      'live fleets',
+      'events in config',
+      'tick p50 (ms)',
+      'tick p95 (ms)',
+      'state calls / tick',
+      'GetMetricData calls / tick',
+    ],
+  ];
+  for (const n of [20, 50]) {
+    const metrics = {
+      namespace: 'B',
+      listeners: { metricName: 'Listeners' },
+      joinRequests: { metricName: 'JoinRequests' },
+      joinSuccesses: { metricName: 'JoinSuccesses' },
+      joinErrorsCapacity: { metricName: 'JoinErrorsCapacity' },
+      joinErrorsAuth: { metricName: 'JoinErrorsAuth' },
+    };
+    const fleets = Array.from({ length: n }, (_, i) => ({
+      id: `f${i}`,
+      region: 'us-east-1',
+      cluster: 'c',
+      service: `s${i}`,
+      baselineTasks: 10,
+      maxTasks: 5000,
+      vcpuPerTask: 4,
+      startupSeconds: 60,
+      scalingTest: 'x',
+      metrics: { ...metrics, dimensions: { Fleet: `f${i}` } },
+    }));
+    const perEvent = 10;
+    const live = Array.from({ length: n / perEvent }, (_, e) => ({
+      id: `live-${e}`,
+      title: 'Live',
+      start: '2030-01-01T20:00:00Z',
+      durationMinutes: 120,
+      expectedPeakListeners: 1_000_000,
+      fleets: fleets
+        .slice(e * perEvent, (e + 1) * perEvent)
+        .map((f) => ({ fleet: f.id, share: 1 / perEvent })),
+    }));
+    const later = Array.from({ length: 40 }, (_, e) => ({
+      id: `later-${e}`,
+      title: 'Later',
+      start: new Date(Date.parse('2030-01-03T20:00:00Z') + e * 86_400_000).toISOString(),
+      durationMinutes: 60,
+      expectedPeakListeners: 100_000,
+      fleets: [{ fleet: fleets[e % n]!.id, share: 1 }],
+    }));
+    const config = configSchema.parse({
+      regions: { 'us-east-1': { fargateVcpuQuota: 1_000_000 } },
+      fleets,
+      events: [...live, ...later],
+    });
+    const model = fitUsl(
+      [1, 2, 4, 8, 16, 32].map((k) => ({
+        tasks: k,
+        listeners: uslCapacity({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }, k),
+      })),
+    );
+    const runtime = buildRuntimeConfig(config, Object.fromEntries(fleets.map((f) => [f.id, model])));
+    const now = Date.parse('2030-01-01T20:10:00Z');
+    const clock = new SimClock(now);
+    const series = () =>
+      Array.from({ length: 12 }, (_, k) => ({ t: clock.ms - (13 - k) * 60_000, v: 100_000 + k * 1000 }));
+    const count = { state: 0, metrics: 0 };
+    const inner = new MemoryStateStore();
+    // Every method of the store answers 3 ms late, as a DynamoDB call in the region would.
+    const state = new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          count.state++;
+          await delay(STATE_MS);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const source: MetricSource = {
+      async fetch(_region: string, queries: readonly MetricQuery[]) {
+        const calls = Math.ceil(queries.length / 500);
+        count.metrics += calls;
+        await delay(METRICS_MS);
+        return new Map(queries.map((q) => [q.id, series()]));
+      },
+    };
+    const world = new Map(
+      fleets.map((f) => [
+        f.id,
+        new WorldFleet(
+          { ...f, share: 1 / perEvent, launchRatePerMinute: 500, scalingTest: 'x' } as never,
+          { ...model, joinsPerTaskPerSecond: 100 },
+          {
+            retryBaseSeconds: 2,
+            retryCapSeconds: 60,
+            abandonAfterFailures: 8,
+            listenersPerIp: 3,
+            anonymousFraction: 0,
+            joinRequestsPerListener: 1,
+          },
+        ),
+      ]),
+    );
+    const deps: ControllerDeps = {
+      runtime,
+      clock,
+      metrics: source,
+      capacity: new SimCapacity(world),
+      state,
+      log: silentLog,
+      telemetry: noTelemetry,
+      actor: 'bench',
+    };
+    await watchTick(deps); // the first tick records every fleet's settings: not a steady tick
+    clock.ms += 20_000;
+    count.state = 0;
+    count.metrics = 0;
+    const times: number[] = [];
+    for (let i = 0; i < TICKS; i++) {
+      const t0 = performance.now();
+      await watchTick(deps);
+      times.push(performance.now() - t0);
+      clock.ms += 20_000;
+    }
+    rows.push([
+      String(n),
+      String(config.events.length),
+      pct(times, 50).toFixed(0),
+      pct(times, 95).toFixed(0),
+      (count.state / TICKS).toFixed(1),
+      (count.metrics / TICKS).toFixed(1),
+    ]);
+  }
+  say(md(rows));
+  say();
+  say(
+    `Each state call waits ${STATE_MS} ms and each GetMetricData call ${METRICS_MS} ms; capacity reads and writes answer at once. A tick must end well inside \`controller.tickSeconds\` (20 s by default).`,
   );
   say();
 }

@@ -65,7 +65,9 @@ export class FaultyStateStore implements StateStore {
 
   getGlobal: StateStore['getGlobal'] = () => this.inner.getGlobal();
   getEvent: StateStore['getEvent'] = (eventId) => this.inner.getEvent(eventId);
+  getEvents: StateStore['getEvents'] = (eventIds) => this.inner.getEvents(eventIds);
   getFleet: StateStore['getFleet'] = (eventId, fleetId) => this.inner.getFleet(eventId, fleetId);
+  getFleets: StateStore['getFleets'] = (keys) => this.inner.getFleets(keys);
   listAudit: StateStore['listAudit'] = (filter) => this.inner.listAudit(filter);
 
   putGlobal: StateStore['putGlobal'] = async (next, expectedVersion) => {

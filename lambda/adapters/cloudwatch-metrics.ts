@@ -11,7 +11,11 @@ export type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
 /** GetMetricData takes at most this many queries in one call. */
 export const MAX_QUERIES_PER_CALL = 500;
 
-/** Reads metrics with GetMetricData: every fleet's queries of a region in one call (pages followed). */
+/**
+ * Reads metrics with GetMetricData: a region's queries in calls of at most {@link MAX_QUERIES_PER_CALL} (sent
+ * together, each following its NextToken pages), merged into one answer. Any call that fails fails the fetch, so
+ * a region has all its data or none.
+ */
 export class CloudWatchMetricSource implements MetricSource {
   constructor(
     private readonly clientFor: (region: string) => CloudWatchSend,
@@ -24,26 +28,30 @@ export class CloudWatchMetricSource implements MetricSource {
     startMs: number,
     endMs: number,
   ): Promise<Map<string, Datapoint[]>> {
-    if (queries.length > MAX_QUERIES_PER_CALL) {
-      throw new RangeError(
-        `${queries.length} metric queries in ${region}; GetMetricData takes at most ${MAX_QUERIES_PER_CALL}`,
-      );
+    const out = new Map<string, Datapoint[]>();
+    for (const q of queries) {
+      // Ids are unique within one call only by CloudWatch's check; across calls a repeat would merge two series.
+      if (out.has(q.id)) throw new RangeError(`metric query id ${q.id} appears more than once in ${region}`);
+      out.set(q.id, []);
     }
     const client = this.clientFor(region);
-    const out = new Map<string, Datapoint[]>(queries.map((q) => [q.id, []]));
-    const metricDataQueries: MetricDataQuery[] = queries.map((q) => ({
-      Id: q.id,
-      ReturnData: true,
-      MetricStat: {
-        Metric: {
-          Namespace: q.namespace,
-          MetricName: q.metricName,
-          Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
-        },
-        Period: q.periodSeconds,
-        Stat: q.stat,
-      },
-    }));
+    const chunks: MetricDataQuery[][] = [];
+    for (let i = 0; i < queries.length; i += MAX_QUERIES_PER_CALL) {
+      chunks.push(queries.slice(i, i + MAX_QUERIES_PER_CALL).map(toMetricDataQuery));
+    }
+    await Promise.all(chunks.map((chunk) => this.readChunk(client, chunk, startMs, endMs, out)));
+    for (const series of out.values()) series.sort((a, b) => a.t - b.t);
+    return out;
+  }
+
+  /** One call's worth of queries, every page of it, appended to `out`. */
+  private async readChunk(
+    client: CloudWatchSend,
+    metricDataQueries: MetricDataQuery[],
+    startMs: number,
+    endMs: number,
+    out: Map<string, Datapoint[]>,
+  ): Promise<void> {
     let nextToken: string | undefined;
     do {
       const res = await withRetry(
@@ -68,7 +76,21 @@ export class CloudWatchMetricSource implements MetricSource {
       }
       nextToken = res.NextToken;
     } while (nextToken);
-    for (const series of out.values()) series.sort((a, b) => a.t - b.t);
-    return out;
   }
+}
+
+function toMetricDataQuery(q: MetricQuery): MetricDataQuery {
+  return {
+    Id: q.id,
+    ReturnData: true,
+    MetricStat: {
+      Metric: {
+        Namespace: q.namespace,
+        MetricName: q.metricName,
+        Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: q.periodSeconds,
+      Stat: q.stat,
+    },
+  };
 }

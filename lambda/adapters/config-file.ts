@@ -8,6 +8,7 @@ import type { FleetModels } from '../core/planner';
 import type { ParsedScalingTest, ScalingPoint } from '../core/scaling-test';
 import { analyzeScalingTest, parseScalingTest } from '../core/scaling-test';
 import type { CapacityModel } from '../core/usl';
+import type { YamlSource } from '../core/config/yaml-source';
 
 /** The default config path, relative to the working directory. */
 export const DEFAULT_CONFIG_PATH = 'config/events.yaml';
@@ -22,6 +23,8 @@ export interface LoadedConfig {
   readonly warnings: readonly InputIssue[];
   /** What was done to the data that needs no action, such as repeated fleet sizes merged. */
   readonly notes: readonly InputIssue[];
+  /** The config's YAML, to position later checks' issues (file:line:col). */
+  readonly source: YamlSource;
 }
 
 /** Reads a text file, or returns an issue that says why it could not. */
@@ -118,5 +121,5 @@ export function loadConfig(file: string = DEFAULT_CONFIG_PATH): LoadedConfig {
     if (analysis.model) models[fleet.id] = analysis.model;
   }
   if (issues.length || testIssues.length) throw new InputError([...sortIssues(issues), ...testIssues]);
-  return { file, config, scalingTests, models, warnings, notes };
+  return { file, config, scalingTests, models, warnings, notes, source: parsed.source };
 }

@@ -1,9 +1,15 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditRecord, EventState, FleetState, GlobalState, StateStore } from '../ports/state';
+import type { AuditRecord, EventState, FleetKey, FleetState, GlobalState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
 import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
+import { isRetryable, withRetry } from './retry';
 
 /** The DynamoDB document calls the adapter makes. */
 export type DocumentSend = Pick<DynamoDBDocumentClient, 'send'>;
@@ -22,6 +28,23 @@ const eventPk = (eventId: string) => `EVENT#${eventId}`;
 const fleetSk = (fleetId: string) => `FLEET#${fleetId}`;
 const auditPk = (eventId?: string) => `AUDIT#${eventId ?? GLOBAL_PK}`;
 const CLAIM_PK = 'CLAIMED';
+/** BatchGetItem takes at most this many keys in one call. */
+export const MAX_KEYS_PER_BATCH_GET = 100;
+
+type ItemKey = { pk: string; sk: string };
+const keyString = (k: Record<string, unknown>) => `${String(k.pk)}\u0000${String(k.sk)}`;
+const eventOf = (eventId: string, item?: Record<string, unknown>): EventState =>
+  item ? (strip(item) as unknown as EventState) : { eventId, shiftMinutes: 0, version: 0 };
+const fleetOf = (item?: Record<string, unknown>): FleetState | undefined =>
+  item ? (strip(item) as unknown as FleetState) : undefined;
+
+/** Keys a BatchGetItem left unprocessed (throttling); retried with backoff like a throttled call. */
+class UnprocessedKeysError extends Error {
+  constructor(count: number, table: string) {
+    super(`${count} key(s) still unprocessed by BatchGetItem on ${table} (read capacity exceeded)`);
+    this.name = 'UnprocessedKeysError';
+  }
+}
 
 /**
  * State and audit in one DynamoDB table (pk, sk). Every state write is conditional on the version read, so two
@@ -49,8 +72,13 @@ export class DynamoStateStore implements StateStore {
   }
 
   async getEvent(eventId: string): Promise<EventState> {
-    const item = await this.get(eventPk(eventId), STATE_SK);
-    return item ? (strip(item) as unknown as EventState) : { eventId, shiftMinutes: 0, version: 0 };
+    return eventOf(eventId, await this.get(eventPk(eventId), STATE_SK));
+  }
+
+  async getEvents(eventIds: readonly string[]): Promise<EventState[]> {
+    const keys = eventIds.map((id) => ({ pk: eventPk(id), sk: STATE_SK }));
+    const found = await this.batchGet(keys);
+    return eventIds.map((id, i) => eventOf(id, found.get(keyString(keys[i]!))));
   }
 
   putEvent(
@@ -69,8 +97,13 @@ export class DynamoStateStore implements StateStore {
   }
 
   async getFleet(eventId: string, fleetId: string): Promise<FleetState | undefined> {
-    const item = await this.get(eventPk(eventId), fleetSk(fleetId));
-    return item ? (strip(item) as unknown as FleetState) : undefined;
+    return fleetOf(await this.get(eventPk(eventId), fleetSk(fleetId)));
+  }
+
+  async getFleets(keys: readonly FleetKey[]): Promise<(FleetState | undefined)[]> {
+    const itemKeys = keys.map((k) => ({ pk: eventPk(k.eventId), sk: fleetSk(k.fleetId) }));
+    const found = await this.batchGet(itemKeys);
+    return itemKeys.map((k) => fleetOf(found.get(keyString(k))));
   }
 
   putFleet(
@@ -167,6 +200,39 @@ export class DynamoStateStore implements StateStore {
       this.options.retry,
     );
     return res.Item;
+  }
+
+  /**
+   * Items by key with consistent BatchGetItem calls of at most {@link MAX_KEYS_PER_BATCH_GET} keys (sent together),
+   * each repeated for the keys DynamoDB left unprocessed, with the same backoff and attempts as a throttled call.
+   */
+  private async batchGet(keys: readonly ItemKey[]): Promise<Map<string, Record<string, unknown>>> {
+    const table = this.options.tableName;
+    // BatchGetItem refuses a request that names a key twice.
+    const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
+    const found = new Map<string, Record<string, unknown>>();
+    const retryable = this.options.retry.retryable ?? isRetryable;
+    const retry = {
+      ...this.options.retry,
+      retryable: (err: unknown) => err instanceof UnprocessedKeysError || retryable(err),
+    };
+    const chunks: ItemKey[][] = [];
+    for (let i = 0; i < unique.length; i += MAX_KEYS_PER_BATCH_GET)
+      chunks.push(unique.slice(i, i + MAX_KEYS_PER_BATCH_GET));
+    await Promise.all(
+      chunks.map((chunk) => {
+        let pending: Record<string, unknown>[] = chunk;
+        return withRetry(async () => {
+          const res = await this.client.send(
+            new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
+          );
+          for (const item of res.Responses?.[table] ?? []) found.set(keyString(item), item);
+          pending = res.UnprocessedKeys?.[table]?.Keys ?? [];
+          if (pending.length) throw new UnprocessedKeysError(pending.length, table);
+        }, retry);
+      }),
+    );
+    return found;
   }
 
   private async putVersioned<T extends object>(

@@ -1,4 +1,4 @@
-import type { AuditRecord, EventState, FleetState, GlobalState, StateStore } from '../ports/state';
+import type { AuditRecord, EventState, FleetKey, FleetState, GlobalState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
 
 /** The state store in memory, with the same versioned-write rules as the DynamoDB adapter. */
@@ -46,6 +46,10 @@ export class MemoryStateStore implements StateStore {
     return this.events.get(eventId) ?? { eventId, shiftMinutes: 0, version: 0 };
   }
 
+  getEvents(eventIds: readonly string[]): Promise<EventState[]> {
+    return Promise.all(eventIds.map((id) => this.getEvent(id)));
+  }
+
   async putEvent(
     next: Omit<EventState, 'version'>,
     expectedVersion: number,
@@ -61,6 +65,10 @@ export class MemoryStateStore implements StateStore {
 
   async getFleet(eventId: string, fleetId: string): Promise<FleetState | undefined> {
     return this.fleets.get(`${eventId}/${fleetId}`);
+  }
+
+  getFleets(keys: readonly FleetKey[]): Promise<(FleetState | undefined)[]> {
+    return Promise.all(keys.map((k) => this.getFleet(k.eventId, k.fleetId)));
   }
 
   async putFleet(

@@ -21,7 +21,7 @@ export interface MetricQuery {
   readonly periodSeconds: number;
 }
 
-/** Reads metrics: one call per region per tick, however many fleets. */
+/** Reads metrics: one fetch per region per tick, however many fleets (the adapter splits it as the API needs). */
 export interface MetricSource {
   fetch(
     region: string,

@@ -84,6 +84,12 @@ export interface FleetState {
   readonly version: number;
 }
 
+/** Which fleet state: a fleet in an event. */
+export interface FleetKey {
+  readonly eventId: string;
+  readonly fleetId: string;
+}
+
 /** One line of the audit trail: who did what, when, why, with what inputs and result. */
 export interface AuditRecord {
   readonly atMs: number;
@@ -120,12 +126,16 @@ export interface StateStore {
     audit?: AuditRecord,
   ): Promise<GlobalState>;
   getEvent(eventId: string): Promise<EventState>;
+  /** Many events' state in few calls, in the order asked; an event never written gets the default, as in getEvent. */
+  getEvents(eventIds: readonly string[]): Promise<EventState[]>;
   putEvent(
     next: Omit<EventState, 'version'>,
     expectedVersion: number,
     audit?: AuditRecord,
   ): Promise<EventState>;
   getFleet(eventId: string, fleetId: string): Promise<FleetState | undefined>;
+  /** Many fleets' state in few calls, in the order asked; undefined where none was written. */
+  getFleets(keys: readonly FleetKey[]): Promise<(FleetState | undefined)[]>;
   putFleet(
     next: Omit<FleetState, 'version'>,
     expectedVersion: number,

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -11,8 +12,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 type Item = Record<string, unknown>;
 
 /**
- * A DynamoDB document client whose Get, Put (with the conditions SurgeGuard uses) and Query work on a map, so
- * the real DynamoStateStore runs against it. Throws ConditionalCheckFailedException like DynamoDB does.
+ * A DynamoDB document client whose Get, BatchGet, Put (with the conditions SurgeGuard uses) and Query work on a
+ * map, so the real DynamoStateStore runs against it. Throws ConditionalCheckFailedException like DynamoDB does.
  */
 export function fakeDynamo() {
   const items = new Map<string, Item>();
@@ -34,8 +35,11 @@ export function fakeDynamo() {
         existing?.version === input.ExpressionAttributeValues?.[':expected'])
     );
   };
-  /** Failures to inject: audit writes (alone or in a transaction) fail like a DynamoDB 500. */
-  const faults = { auditWrites: false };
+  /**
+   * Failures to inject: audit writes (alone or in a transaction) fail like a DynamoDB 500; the next
+   * `unprocessedReads` BatchGet answers leave the larger half of their keys unprocessed, as DynamoDB does when throttled.
+   */
+  const faults = { auditWrites: false, unprocessedReads: 0 };
   const failAudit = (puts: Put[]) => {
     if (faults.auditWrites && puts.some((p) => String(p.Item.pk).startsWith('AUDIT#')))
       throw Object.assign(new Error('Internal server error'), {
@@ -67,6 +71,30 @@ export function fakeDynamo() {
     }
     for (const t of input.TransactItems) write(t.Put);
     return {};
+  });
+  type Key = { pk: string; sk: string };
+  mock.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: Key[] }> }) => {
+    const Responses: Record<string, Item[]> = {};
+    const UnprocessedKeys: Record<string, { Keys: Key[]; ConsistentRead?: boolean }> = {};
+    for (const [table, request] of Object.entries(input.RequestItems)) {
+      if (request.Keys.length > 100) throw new Error('Too many items requested for the BatchGetItem call');
+      if (new Set(request.Keys.map((k) => key(k.pk, k.sk))).size !== request.Keys.length)
+        throw new Error('Provided list of item keys contains duplicates');
+      let keys = request.Keys;
+      if (faults.unprocessedReads > 0) {
+        faults.unprocessedReads--;
+        const half = Math.floor(keys.length / 2);
+        UnprocessedKeys[table] = { ...request, Keys: keys.slice(half) };
+        keys = keys.slice(0, half);
+      }
+      // DynamoDB answers in no particular order: reverse, so callers cannot rely on it.
+      Responses[table] = keys
+        .map((k) => items.get(key(k.pk, k.sk)))
+        .filter((i): i is Item => i !== undefined)
+        .map((i) => structuredClone(i))
+        .reverse();
+    }
+    return { Responses, UnprocessedKeys };
   });
   mock.on(QueryCommand).callsFake((input: { ExpressionAttributeValues: Item }) => {
     const pk = input.ExpressionAttributeValues[':pk'];

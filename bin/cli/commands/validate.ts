@@ -1,20 +1,32 @@
 import type { Command } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
-import { formatIssue } from '../../../lambda/core/issues';
+import { deploymentLimitIssues } from '../../../lambda/core/config/deployment-limits';
+import { InputError, formatIssue } from '../../../lambda/core/issues';
+import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
+import { fleetRegions, runtimeForRegion } from '../../../lib/runtime-for-region';
 import type { CliIo } from '../io';
 
-/** `surgeguard validate`: checks the config and every scaling-test file it names. */
+/**
+ * `surgeguard validate`: checks the config and every scaling-test file it names, then the limits its deployment
+ * reaches per region (CloudFormation resources per stack, the size of the config baked into the bundles).
+ */
 export function registerValidate(program: Command, io: CliIo): void {
   program
     .command('validate')
     .description(
-      'Check the event config and every scaling-test file; print ok or every error (file:line:col).',
+      'Check the event config, every scaling-test file and the limits of its deployment; print ok or every error (file:line:col).',
     )
     .option('-c, --config <path>', 'event config file', DEFAULT_CONFIG_PATH)
     .action((opts: { config: string }) => {
       const loaded = loadConfig(opts.config);
       const points = Object.values(loaded.scalingTests).reduce((n, t) => n + t.points.length, 0);
       const { config } = loaded;
+      const runtime = buildRuntimeConfig(config, loaded.models);
+      const limits = deploymentLimitIssues(
+        fleetRegions(runtime).map((region) => ({ region, runtime: runtimeForRegion(runtime, region) })),
+        loaded.source,
+      );
+      if (limits.length) throw new InputError(limits);
       io.out(
         `ok: ${opts.config}: ${config.fleets.length} fleet${config.fleets.length === 1 ? '' : 's'}, ` +
           `${config.events.length} event${config.events.length === 1 ? '' : 's'}, ` +
