@@ -52,16 +52,19 @@ export async function runWatch(deps: ControllerDeps, options: WatchRunOptions = 
   return outcomes;
 }
 
-/** The events whose watch window contains now (shifts applied). */
+/** The events whose watch window contains now (shifts applied); their states are read in one batch. */
 export async function liveEvents(deps: ControllerDeps, nowMs: number): Promise<LiveEvent[]> {
+  const views = deps.runtime.config.events
+    .map((event) => findEvent(deps.runtime, event.id))
+    .filter((v): v is EventView => v !== undefined);
+  if (!views.length) return [];
+  const states = await deps.state.getEvents(views.map((v) => v.event.id));
   const live: LiveEvent[] = [];
-  for (const event of deps.runtime.config.events) {
-    const view = findEvent(deps.runtime, event.id);
-    if (!view) continue;
-    const state = await deps.state.getEvent(event.id);
+  views.forEach((view, i) => {
+    const state = states[i]!;
     const w = watchWindow(deps.runtime, view, state.shiftMinutes);
     if (nowMs >= w.fromMs && nowMs < w.toMs) live.push({ view, state });
-  }
+  });
   return live;
 }
 
@@ -111,9 +114,21 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
     }
   }
 
+  // Every live fleet's state in one batch; a failed batch leaves each fleet to read its own.
+  let fleetStates: (FleetState | undefined)[] | undefined;
+  try {
+    fleetStates = await deps.state.getFleets(
+      live.flatMap((e) => e.view.fleets.map((f) => ({ eventId: e.view.event.id, fleetId: f.fleet.id }))),
+    );
+  } catch (err) {
+    deps.log.warn('batch read of fleet states failed; reading each fleet', { error: errorMessage(err) });
+  }
+  let k = 0;
   const outcomes: FleetOutcome[] = [];
   for (const e of live) {
     for (const f of e.view.fleets) {
+      const prefetched = fleetStates ? { state: fleetStates[k] } : undefined;
+      k++;
       const started = performance.now();
       const outcome = await decideAndAct(deps, {
         nowMs,
@@ -126,6 +141,7 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
         vcpuAvailable: vcpuAvailable(deps, f.fleet, counts),
         extraTasks: extraTasks[e.view.event.id]?.[f.fleet.id] ?? 0,
         floodSuspected: floodSuspected[e.view.event.id] ?? false,
+        prefetched,
       });
       const dims = { Fleet: f.fleet.id, Event: e.view.event.id };
       if (outcome.decision) {
@@ -216,6 +232,8 @@ interface FleetTick {
   vcpuAvailable: number;
   extraTasks: number;
   floodSuspected: boolean;
+  /** The fleet's state as read in the tick's batch (absent: read it here). */
+  prefetched?: { state: FleetState | undefined };
 }
 
 async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOutcome> {
@@ -223,7 +241,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
   const fleetId = t.fleet.id;
   const address = addressOf(t.fleet);
   try {
-    let state = await deps.state.getFleet(eventId, fleetId);
+    let state = t.prefetched ? t.prefetched.state : await deps.state.getFleet(eventId, fleetId);
     if (!state?.recorded) state = await recordSettings(deps, eventId, t.fleet, state);
     const recorded = state.recorded!;
     const fleetPlan = t.live.view.fleets[t.fleetPlanIndex]!.plan;
