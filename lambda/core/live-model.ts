@@ -208,7 +208,8 @@ export function pairObservations(
     // Listeners backing off retry a few times a minute; far more requests than that is a flood, whatever the
     // shield has judged yet, and says nothing of the listener capacity.
     const plausible =
-      requests !== undefined && requests <= MAX_ATTEMPTS_PER_LISTENER_MINUTE * (input.periodSeconds / 60) * p.v;
+      requests !== undefined &&
+      requests <= MAX_ATTEMPTS_PER_LISTENER_MINUTE * (input.periodSeconds / 60) * p.v;
     const saturated =
       !input.floodSuspected &&
       errors !== undefined &&
@@ -331,7 +332,8 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
     Math.sqrt(prior.sigma * nRef),
     Math.sqrt(prior.kappa * nRef * nRef),
   ];
-  return decode(nelderMead(objective, start, 1500));
+  // Parameters to a part in a million are far finer than the evidence: no need to polish further each tick.
+  return decode(nelderMead(objective, start, 1500, 1e-6));
 }
 
 /** The live model's view for the policy: the corrected curve, its peak, the ceiling and any probe. */

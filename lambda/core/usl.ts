@@ -218,7 +218,13 @@ export function fitUslRobust(points: readonly ScalingPoint[]): { model: Capacity
 }
 
 /** Nelder-Mead minimisation; small and dependency-free because the problems here have two or three parameters. */
-export function nelderMead(f: (x: number[]) => number, start: number[], maxIter = 4000): number[] {
+export function nelderMead(
+  f: (x: number[]) => number,
+  start: number[],
+  maxIter = 4000,
+  /** Stop once the simplex is this small (in the parameters' own units). */
+  minSize = 1e-12,
+): number[] {
   const dim = start.length;
   let simplex = [start];
   for (let i = 0; i < dim; i++) {
@@ -238,7 +244,7 @@ export function nelderMead(f: (x: number[]) => number, start: number[], maxIter 
       ...simplex.slice(1).map((p) => Math.max(...p.map((x, i) => Math.abs(x - (simplex[0]?.[i] ?? 0))))),
     );
     if (Math.abs(worstV - bestV) <= 1e-16 * (Math.abs(bestV) + 1e-30) + 1e-30 && size < 1e-10) break;
-    if (size < 1e-12) break;
+    if (size < minSize) break;
     const centroid = new Array<number>(dim).fill(0);
     for (let i = 0; i < dim; i++)
       for (let j = 0; j < dim; j++) centroid[j] = (centroid[j] ?? 0) + (simplex[i]?.[j] ?? 0) / dim;
