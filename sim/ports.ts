@@ -4,6 +4,7 @@ import type {
   CapacityActuator,
   CapacitySettings,
   Clock,
+  DrainGuard,
   FleetAddress,
   MetricQuery,
   MetricSource,
@@ -170,6 +171,15 @@ export class SimCapacity implements CapacityActuator {
     if (settings.mode === 'min-capacity')
       this.floors.set(fleet.fleetId, { min: settings.minCapacity, max: settings.maxCapacity });
     return { changed: true, before, after: settings };
+  }
+}
+
+/** Task protection over the world: a fleet's tasks protect their listeners when the world drains them. */
+export class SimDrainGuard implements DrainGuard {
+  constructor(private readonly fleets: ReadonlyMap<string, WorldFleet>) {}
+
+  async protecting(fleet: FleetAddress): Promise<boolean | undefined> {
+    return this.fleets.get(fleet.fleetId)?.drain;
   }
 }
 

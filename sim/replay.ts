@@ -15,7 +15,7 @@ import { noTelemetry, silentLog } from '../lambda/ports';
 import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import { FaultyStateStore, FaultyWafSwitch, faultyCapacity } from './faults';
 import type { WafCounters } from './ports';
-import { SimCapacity, SimClock, SimMetricSource, SimWafSwitch } from './ports';
+import { SimCapacity, SimClock, SimDrainGuard, SimMetricSource, SimWafSwitch } from './ports';
 import type { LoadedScenario } from './scenario';
 import { demandAt } from './scenario';
 import type { ClientStep, Frame, RuleKind, WorldRule } from './world';
@@ -382,6 +382,7 @@ async function runPolicy(
     log: silentLog,
     telemetry: noTelemetry,
     shield,
+    drain: new SimDrainGuard(fleets),
     actor: `replay:${name}`,
   };
 

@@ -3,6 +3,7 @@ import type { WatchDecision, WatchInput } from '../core/watch-policy';
 import type {
   CapacityActuator,
   Clock,
+  DrainGuard,
   FleetAddress,
   Log,
   MetricQuery,
@@ -63,6 +64,8 @@ export interface ControllerDeps {
   readonly telemetry: Telemetry;
   readonly notifier?: Notifier;
   readonly shield?: ShieldHook;
+  /** Checks that tasks drain before the floor follows the audience down; without it the floor never does. */
+  readonly drain?: DrainGuard;
   /** Who acts, for the audit trail (the function's name). */
   readonly actor: string;
 }

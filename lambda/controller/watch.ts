@@ -267,7 +267,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
     const { capacity: live, state: liveState } = liveCapacity(prior, updated);
     const override = state.override && state.override.untilMs > t.nowMs ? state.override : undefined;
     const event = t.live.view.event;
-    const decision = decideWatch({
+    const input: Parameters<typeof decideWatch>[0] = {
       nowMs: t.nowMs,
       timeline,
       model: prior,
@@ -286,9 +286,13 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       override: override ? { tasks: override.tasks, force: override.force } : undefined,
       extraTasks: t.extraTasks,
       live,
-      followAudience: event.followAudience.enabled ? event.followAudience : undefined,
+      followAudience:
+        event.followAudience.enabled && t.fleet.drain === 'task-protection'
+          ? event.followAudience
+          : undefined,
       listenerHistory: liveState.listeners,
-    });
+    };
+    const decision = await unlessUndrained(deps, t, input, decideWatch(input));
     return await act(deps, t, { ...state, live: liveState }, decision, peak, confirmed, live);
   } catch (err) {
     const detail = errorMessage(err);
@@ -306,6 +310,36 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
     });
     return { eventId, fleetId, result: 'error', detail };
   }
+}
+
+/**
+ * A decision to follow the audience down stands only when the service's tasks protect their listeners (ECS task
+ * scale-in protection): otherwise ECS would stop tasks that carry listeners, so the watch holds and says why.
+ */
+async function unlessUndrained(
+  deps: ControllerDeps,
+  t: FleetTick,
+  input: Parameters<typeof decideWatch>[0],
+  decision: WatchDecision,
+): Promise<WatchDecision> {
+  if (!decision.followingAudience) return decision;
+  const protecting = deps.drain
+    ? await deps.drain.protecting(addressOf(t.fleet)).catch((err: unknown) => {
+        deps.log.warn('reading task protection failed', { fleetId: t.fleet.id, error: errorMessage(err) });
+        return undefined;
+      })
+    : undefined;
+  if (protecting === true) return decision;
+  const held = decideWatch({ ...input, followAudience: undefined });
+  const why =
+    protecting === false
+      ? 'no running task has scale-in protection, so a lower floor would stop tasks that carry listeners'
+      : 'task scale-in protection could not be checked';
+  return {
+    ...held,
+    anomalies: [...held.anomalies, `drain: ${why}`],
+    reason: `${held.reason}; not following the audience down: ${why}`,
+  };
 }
 
 /** The fleet's settings as AWS reports them; undefined (decide from state) when the read fails. */

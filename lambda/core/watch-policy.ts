@@ -133,6 +133,8 @@ export interface WatchDecision {
   /** Problems with the data; when listeners are affected the decision holds. */
   readonly anomalies: string[];
   readonly reason: string;
+  /** The floor is lowered because the audience shrank (tasks must drain first). */
+  readonly followingAudience?: boolean;
 }
 
 /** The phase of an event at an instant, for a fleet whose applied floor is `currentTasks`. */
@@ -224,8 +226,7 @@ function assess(input: WatchInput): Base {
       [limitTasks, limitedBy] = [live.probeTasks, 'probe'];
       // The model cannot size past its peak; the probe is the size to try.
       neededTasks = live.probeTasks;
-    }
-    else [limitTasks, limitedBy] = limits.slice(0, 3).reduce((a, b) => (b[0] < a[0] ? b : a));
+    } else [limitTasks, limitedBy] = limits.slice(0, 3).reduce((a, b) => (b[0] < a[0] ? b : a));
   }
   return {
     phase,
@@ -274,6 +275,10 @@ function decision(
 ): WatchDecision {
   const { dataOk: _ok, sizing: _s, ...rest } = base;
   return { ...rest, action, targetTasks, ceilingTasks, limitBreached, reason };
+}
+
+function followed(base: Base, target: number, ceiling: number, reason: string): WatchDecision {
+  return { ...decision(base, 'scale-in', target, ceiling, false, reason), followingAudience: true };
 }
 
 function hold(base: Base, reason: string, ceilingTasks: number | null = null): WatchDecision {
@@ -393,12 +398,10 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const step = Math.max(1, Math.floor(current * f.maxStepShare));
   const target = Math.max(need, current - step);
   if (target >= current) return undefined;
-  return decision(
+  return followed(
     base,
-    'scale-in',
     target,
     Math.max(target, base.limitTasks),
-    false,
     `following the audience down: at most ${round(recentMax)} listeners for ${f.quietMinutes} min need ${need} tasks; floor ${current} to ${target}`,
   );
 }

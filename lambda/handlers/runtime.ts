@@ -20,6 +20,7 @@ type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 import { FleetCapacityActuator } from '../adapters/capacity';
 import { CloudWatchMetricSource } from '../adapters/cloudwatch-metrics';
 import { DynamoStateStore } from '../adapters/dynamodb-state';
+import { EcsTaskProtection } from '../adapters/task-protection';
 import { EcsServiceAdapter } from '../adapters/ecs-service';
 import type { RetryOptions } from '../adapters/retry';
 import { ScalableTargetAdapter } from '../adapters/scalable-target';
@@ -151,6 +152,7 @@ export function controllerDeps(): ControllerDeps {
     telemetry: emfTelemetry,
     notifier,
     shield,
+    drain: new EcsTaskProtection(ecs, retry),
     actor,
   };
   return deps;

@@ -126,6 +126,15 @@ export interface CapacityActuator {
   restore(fleet: FleetAddress, settings: CapacitySettings): Promise<ApplyResult>;
 }
 
+/**
+ * Whether a service's tasks protect their listeners from scale-in: the SFU sets ECS task scale-in protection on its
+ * own task while it carries listeners and releases it when empty, so a lower floor only lets ECS stop emptied tasks.
+ */
+export interface DrainGuard {
+  /** True when running tasks carry scale-in protection, false when none does, undefined when it cannot tell. */
+  protecting(fleet: FleetAddress): Promise<boolean | undefined>;
+}
+
 /** Sends a message to the on-call topic. */
 export interface Notifier {
   publish(subject: string, message: string): Promise<void>;

@@ -7,6 +7,7 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runRestore } from '../../lambda/controller/restore';
+import { watchTick } from '../../lambda/controller/watch';
 import { makePrescaleHandler } from '../../lambda/handlers/prescale';
 import { makeRestoreHandler } from '../../lambda/handlers/restore';
 import { makeWatchHandler } from '../../lambda/handlers/watch';
@@ -272,5 +273,44 @@ describe('restore', () => {
     await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
     await runRestore(deps, 'ev', { immediate: true, actor: 'arn:aws:iam::1:user/oncall', reason: 'drill' });
     expect(aws.settings()).toEqual({ min: 10, max: 50, desired: 5 });
+  });
+});
+
+describe('following the audience down', () => {
+  const START = Date.parse(plan.start);
+
+  /** Ticks once a minute from the ramp to 40 minutes into the event, an audience of 100 k on use1 throughout. */
+  async function run(protecting: boolean | undefined) {
+    const { deps, clock, state } = testDeps(RAMP, runtime);
+    liveAws(
+      () => 100_000,
+      () => clock.now(),
+    );
+    const withGuard = { ...deps, drain: { protecting: async () => protecting } };
+    for (let t = RAMP; t <= START + 40 * MIN; t += MIN) {
+      clock.ms = t;
+      await watchTick(withGuard);
+    }
+    const mins = aas
+      .commandCalls(RegisterScalableTargetCommand)
+      .map((c) => c.args[0].input.MinCapacity)
+      .filter((m): m is number => m !== undefined);
+    const audit = await state.listAudit({ eventId: 'ev' });
+    return { mins, audit };
+  }
+
+  it('lowers the floor once the audience stayed below it, when the tasks protect their listeners', async () => {
+    const { mins } = await run(true);
+    expect(Math.max(...mins)).toBe(use1.neededTasks);
+    expect(mins.at(-1)!).toBeLessThan(use1.neededTasks);
+  });
+
+  it.each([
+    ['no task is protected', false],
+    ['protection cannot be read', undefined],
+  ])('holds the floor when %s, and says why', async (_name, protecting) => {
+    const { mins, audit } = await run(protecting);
+    expect(Math.min(...mins.slice(mins.indexOf(use1.neededTasks)))).toBe(use1.neededTasks);
+    expect(audit.some((a) => /not following the audience down/.test(a.reason))).toBe(true);
   });
 });

@@ -76,6 +76,12 @@ const fleet = z
       .describe(
         'min-capacity raises the Application Auto Scaling MinCapacity (survives target tracking); desired-count sets desiredCount',
       ),
+    drain: z
+      .enum(['task-protection', 'none'])
+      .default('task-protection')
+      .describe(
+        'How the SFU keeps listeners through a scale-in: task-protection (each task sets ECS task scale-in protection while it carries listeners) lets the floor follow the audience down; none never lowers it during the event',
+      ),
     baselineTasks: z.number().int().min(0).max(ECS_MAX_TASKS_PER_SERVICE).describe('Tasks outside events'),
     maxTasks: z
       .number()
