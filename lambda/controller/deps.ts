@@ -15,6 +15,7 @@ import type { FleetMetricsWindow } from '../core/watch-policy';
 import type { EventState, GlobalState, StateStore } from '../ports/state';
 import type { Series } from '../core/series';
 import type { UslParams } from '../core/usl';
+import type { LiveCapacity } from '../core/live-model';
 import type { FleetConfig } from '../core/config/schema';
 
 /** One live event as the shield sees it at a tick. */
@@ -97,6 +98,8 @@ export interface FleetOutcome {
   readonly eventId: string;
   readonly fleetId: string;
   readonly decision?: WatchDecision;
+  /** The live capacity model the decision was made with. */
+  readonly live?: LiveCapacity;
   /** What happened to the decision: applied, not needed, held back by a switch, or failed. */
   readonly result: 'applied' | 'unchanged' | 'dry-run' | 'held' | 'paused' | 'conflict' | 'error' | 'skipped';
   readonly detail?: string;

@@ -151,13 +151,17 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
           deps.telemetry.metric('ForecastListeners', outcome.decision.forecastListeners, 'Count', dims);
         }
         if (outcome.decision.limitBreached) deps.telemetry.metric('LimitBreach', 1, 'Count', dims);
+        if (outcome.decision.ceilingTasks !== null)
+          deps.telemetry.metric('CeilingTasks', outcome.decision.ceilingTasks, 'Count', dims);
       }
+      if (outcome.live?.peakListeners != null)
+        deps.telemetry.metric('LivePeakListeners', outcome.live.peakListeners, 'Count', dims);
       const c = counts.get(f.fleet.id);
       if (c) {
         deps.telemetry.metric('RunningTasks', c.running, 'Count', dims);
         deps.telemetry.metric(
           'CapacityListeners',
-          uslCapacity(deps.runtime.models[f.fleet.id]!, c.running),
+          uslCapacity(outcome.live?.params ?? deps.runtime.models[f.fleet.id]!, c.running),
           'Count',
           dims,
         );
@@ -424,7 +428,7 @@ async function act(
         deps,
         auditOf(deps, t, decision, 'conflict', 'state changed since read; not acting', live),
       );
-      return { eventId, fleetId, decision, result: 'conflict' };
+      return { eventId, fleetId, decision, live, result: 'conflict' };
     }
     throw err;
   }
@@ -480,7 +484,7 @@ async function act(
       live,
     ),
   );
-  return { eventId, fleetId, decision, result };
+  return { eventId, fleetId, decision, live, result };
 }
 
 /** The fields of a stored fleet state that a follow-up write keeps. */
