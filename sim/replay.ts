@@ -583,6 +583,9 @@ async function runPolicy(
         served,
         capacity: capSum,
         desired: fleetList.reduce((sum, f) => sum + f.desired, 0),
+        ...(usesSurgeGuard && fleetList.some((f) => capacity.floors.get(f.config.id)!.max < f.config.maxTasks)
+          ? { ceiling: fleetList.reduce((sum, f) => sum + capacity.floors.get(f.config.id)!.max, 0) }
+          : {}),
         running: fleetList.reduce((sum, f) => sum + f.running, 0),
         pending: fleetList.reduce((sum, f) => sum + f.pendingTotal, 0),
         capacityErrors: capErr,

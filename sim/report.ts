@@ -119,17 +119,19 @@ export function reportCharts(scenario: ReportScenario, runs: readonly PolicyRun[
       points: points((f) => [{ value: f.capacity }], true),
     }),
     line('tasks', 'tasks', 'Tasks running and desired', {
-      title: 'Tasks (ECS): running (solid) and desired (dashed)',
+      title: 'Tasks (ECS): running (solid), desired (dashed), and the ceiling SurgeGuard held (dotted)',
       points: points(
         (f) => [
           { kind: 'running', value: f.running },
           { kind: 'desired', value: f.desired },
+          ...(f.ceiling !== undefined ? [{ kind: 'ceiling', value: f.ceiling }] : []),
         ],
         false,
       ),
       kinds: [
         { name: 'running', dash: [] },
         { name: 'desired', dash: [6, 4] },
+        { name: 'ceiling', dash: [2, 3] },
       ],
     }),
     line('errors', 'join-errors', 'Join errors by class', {

@@ -31,6 +31,8 @@ export interface Frame {
   readonly served: number;
   readonly capacity: number;
   readonly desired: number;
+  /** The ceiling SurgeGuard holds (MaxCapacity, summed over fleets) while it holds one below max tasks. */
+  readonly ceiling?: number;
   readonly running: number;
   readonly pending: number;
   readonly capacityErrors: number;
