@@ -172,7 +172,7 @@ export async function runRestore(
     const stillLive = (await liveEvents(deps, nowMs))
       .filter((l) => l.view.event.id !== eventId)
       .map((l) => l.state);
-    await deps.shield.release(nowMs, global.mode, stillLive);
+    await deps.shield.release(nowMs, global.mode, stillLive, eventId);
   }
   if (outcomes.some((o) => o.result === 'error')) throw new PartialFailureError(outcomes);
   return outcomes;
