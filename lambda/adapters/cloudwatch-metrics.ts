@@ -2,8 +2,6 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { Datapoint } from '../core/series';
 import type { MetricQuery, MetricSource } from '../ports';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** The one CloudWatch call the adapter makes. */
 export type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
@@ -13,10 +11,7 @@ export const MAX_QUERIES_PER_CALL = 500;
 
 /** Reads metrics with GetMetricData: every fleet's queries of a region in one call (pages followed). */
 export class CloudWatchMetricSource implements MetricSource {
-  constructor(
-    private readonly clientFor: (region: string) => CloudWatchSend,
-    private readonly retry: RetryOptions,
-  ) {}
+  constructor(private readonly clientFor: (region: string) => CloudWatchSend) {}
 
   async fetch(
     region: string,
@@ -46,18 +41,14 @@ export class CloudWatchMetricSource implements MetricSource {
     }));
     let nextToken: string | undefined;
     do {
-      const res = await withRetry(
-        () =>
-          client.send(
-            new GetMetricDataCommand({
-              MetricDataQueries: metricDataQueries,
-              StartTime: new Date(startMs),
-              EndTime: new Date(endMs),
-              ScanBy: 'TimestampAscending',
-              NextToken: nextToken,
-            }),
-          ),
-        this.retry,
+      const res = await client.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: metricDataQueries,
+          StartTime: new Date(startMs),
+          EndTime: new Date(endMs),
+          ScanBy: 'TimestampAscending',
+          NextToken: nextToken,
+        }),
       );
       for (const r of res.MetricDataResults ?? []) {
         const series = out.get(r.Id ?? '');

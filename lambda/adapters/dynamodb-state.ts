@@ -2,8 +2,6 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord, EventState, FleetState, GlobalState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** The DynamoDB document calls the adapter makes. */
 export type DocumentSend = Pick<DynamoDBDocumentClient, 'send'>;
@@ -11,7 +9,6 @@ export type DocumentSend = Pick<DynamoDBDocumentClient, 'send'>;
 /** Options of the DynamoDB state store. */
 export interface DynamoStateOptions {
   readonly tableName: string;
-  readonly retry: RetryOptions;
   /** Days an audit record is kept before DynamoDB's TTL removes it. @default 90 */
   readonly auditRetentionDays?: number;
 }
@@ -89,22 +86,18 @@ export class DynamoStateStore implements StateStore {
   }
 
   async audit(record: AuditRecord): Promise<void> {
-    await withRetry(() => this.client.send(new PutCommand(this.auditPut(record))), this.options.retry);
+    await this.client.send(new PutCommand(this.auditPut(record)));
   }
 
   async claimOnce(token: string, atMs: number): Promise<boolean> {
     const retention = this.options.auditRetentionDays ?? 90;
     try {
-      await withRetry(
-        () =>
-          this.client.send(
-            new PutCommand({
-              TableName: this.options.tableName,
-              Item: { pk: CLAIM_PK, sk: token, atMs, expiresAt: Math.floor(atMs / 1000) + retention * 86400 },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        this.options.retry,
+      await this.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { pk: CLAIM_PK, sk: token, atMs, expiresAt: Math.floor(atMs / 1000) + retention * 86400 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return true;
     } catch (err) {
@@ -134,20 +127,16 @@ export class DynamoStateStore implements StateStore {
     const out: AuditRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const res = await withRetry(
-        () =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.options.tableName,
-              KeyConditionExpression: 'pk = :pk AND sk >= :since',
-              ExpressionAttributeValues: {
-                ':pk': auditPk(filter.eventId),
-                ':since': new Date(filter.sinceMs ?? 0).toISOString(),
-              },
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        this.options.retry,
+      const res = await this.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk >= :since',
+          ExpressionAttributeValues: {
+            ':pk': auditPk(filter.eventId),
+            ':since': new Date(filter.sinceMs ?? 0).toISOString(),
+          },
+          ExclusiveStartKey: startKey,
+        }),
       );
       for (const item of res.Items ?? []) {
         const { pk: _pk, sk: _sk, expiresAt: _e, ...record } = item;
@@ -159,12 +148,8 @@ export class DynamoStateStore implements StateStore {
   }
 
   private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
-    const res = await withRetry(
-      () =>
-        this.client.send(
-          new GetCommand({ TableName: this.options.tableName, Key: { pk, sk }, ConsistentRead: true }),
-        ),
-      this.options.retry,
+    const res = await this.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: { pk, sk }, ConsistentRead: true }),
     );
     return res.Item;
   }
@@ -192,13 +177,11 @@ export class DynamoStateStore implements StateStore {
     // With an audit record, both go in one transaction: the trail holds exactly the changes that happened.
     const auditPut = audit && this.auditPut(audit);
     try {
-      await withRetry(async () => {
-        if (auditPut)
-          await this.client.send(
-            new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: auditPut }] }),
-          );
-        else await this.client.send(new PutCommand(put));
-      }, this.options.retry);
+      if (auditPut)
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: auditPut }] }),
+        );
+      else await this.client.send(new PutCommand(put));
     } catch (err) {
       if (isConditionFailure(err)) throw new VersionConflictError(what);
       throw err;

@@ -7,8 +7,6 @@ import type {
   WebACL,
 } from '@aws-sdk/client-wafv2';
 import type { Clock, RuleMode, SavedRuleOverrides, SwitchableRule, WafSwitch } from '../ports';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** The WAFv2 calls the adapter makes. */
 export type WafSend = Pick<WAFV2Client, 'send'>;
@@ -48,7 +46,6 @@ export class WafV2Switch implements WafSwitch {
     private readonly acl: WebAclRef,
     private readonly rules: readonly SwitchableRule[],
     private readonly clock: Clock,
-    private readonly retry: RetryOptions,
     private readonly lockRetries = 5,
   ) {}
 
@@ -88,7 +85,7 @@ export class WafV2Switch implements WafSwitch {
       const input = updateInput(webAcl, this.acl, lockToken, rules);
       try {
         await this.throttle();
-        await withRetry(() => this.client.send(new UpdateWebACLCommand(input)), this.retry);
+        await this.client.send(new UpdateWebACLCommand(input));
         return result;
       } catch (err) {
         if ((err as { name?: string }).name !== 'WAFOptimisticLockException' || attempt >= this.lockRetries)
@@ -99,12 +96,8 @@ export class WafV2Switch implements WafSwitch {
   }
 
   private async get(): Promise<{ webAcl: WebACL; lockToken: string }> {
-    const res = await withRetry(
-      () =>
-        this.client.send(
-          new GetWebACLCommand({ Name: this.acl.name, Id: this.acl.id, Scope: this.acl.scope }),
-        ),
-      this.retry,
+    const res = await this.client.send(
+      new GetWebACLCommand({ Name: this.acl.name, Id: this.acl.id, Scope: this.acl.scope }),
     );
     if (!res.WebACL || !res.LockToken) throw new Error(`web ACL ${this.acl.name} (${this.acl.id}) not found`);
     return { webAcl: res.WebACL, lockToken: res.LockToken };

@@ -4,7 +4,7 @@ import { decideWatch } from '../core/watch-policy';
 import type { FleetMetricsWindow } from '../core/watch-policy';
 import { ceilingOf, floorOf } from '../ports';
 import type { CapacitySettings } from '../ports';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
 import type { ControllerDeps, FleetOutcome } from './deps';
 import { PartialFailureError, addressOf, policyFleet } from './deps';
 import { UnknownEventError } from './prescale';

@@ -10,7 +10,7 @@ import { phaseAt } from '../core/watch-policy';
 import type { AlarmPort, SchedulePort, WafSwitch } from '../ports';
 import { floorOf } from '../ports';
 import type { AuditRecord, EventState, FleetState } from '../ports/state';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
 import { switchWaf } from './waf-overrides';
 import type { ControllerDeps } from './deps';
 import { addressOf } from './deps';

@@ -8,7 +8,7 @@ import { uslCapacity } from '../core/usl';
 import type { Clock, Log, MetricQuery, Notifier, RuleMode, Telemetry, WafSwitch } from '../ports';
 import type { AuditRecord, EventState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
 import type { ShieldEventInput, ShieldHook } from './deps';
 import { switchWaf } from './waf-overrides';
 

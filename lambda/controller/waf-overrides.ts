@@ -1,7 +1,7 @@
 import type { Log, SavedRuleOverrides, WafSwitch } from '../ports';
 import type { GlobalState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
 
 /** Conditional writes of the global state tried before giving up on a busy switch. */
 const GLOBAL_WRITE_ATTEMPTS = 3;

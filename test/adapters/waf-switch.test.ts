@@ -2,7 +2,7 @@ import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/cli
 import type { WebACL } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { WafV2Switch } from '../../lambda/adapters/waf-switch';
-import { FakeClock, noWaitRetry } from '../fakes/clock';
+import { FakeClock } from '../fakes/clock';
 
 const visibility = (name: string) => ({
   SampledRequestsEnabled: true,
@@ -93,7 +93,6 @@ describe('WafV2Switch', () => {
       { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
       rules,
       clock,
-      noWaitRetry,
     );
   beforeEach(() => {
     waf.reset();

@@ -4,7 +4,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { WafV2Switch } from '../../lambda/adapters/waf-switch';
 import { ShieldController } from '../../lambda/controller/shield';
 import { shieldRules } from '../../lambda/core/detector';
-import { noWaitRetry } from '../fakes/clock';
 import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime } from '../fixtures/runtime';
 
 const SHIELD = `shield:
@@ -38,12 +37,10 @@ function setup() {
   const { deps, clock, state } = testDeps(DOORS + 10 * MIN, runtime);
   let rules = structuredClone(TEAM_RULES);
   waf.reset();
-  waf
-    .on(GetWebACLCommand)
-    .callsFake(() => ({
-      WebACL: { Name: 'join-acl', Id: 'acl-1', Rules: structuredClone(rules) },
-      LockToken: 't',
-    }));
+  waf.on(GetWebACLCommand).callsFake(() => ({
+    WebACL: { Name: 'join-acl', Id: 'acl-1', Rules: structuredClone(rules) },
+    LockToken: 't',
+  }));
   waf.on(UpdateWebACLCommand).callsFake((input: { Rules: Rule[] }) => {
     rules = input.Rules;
     return {};
@@ -55,7 +52,6 @@ function setup() {
       { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
       shieldRules(runtime.config.shield!),
       clock,
-      noWaitRetry,
     ),
     state,
     clock,
