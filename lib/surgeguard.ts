@@ -773,6 +773,18 @@ export class SurgeGuard extends Construct {
           },
           sg('LimitBreach', 'Sum'),
         );
+        alarm(
+          `RestoreDeadline${key}`,
+          {
+            alarmDescription: `${e.id} / ${fleet.id}: still above its recorded settings ${e.restoreDeadlineMinutes} min after the hold ended (restore paused, held or failing)`,
+            threshold: 1,
+            evaluationPeriods: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            // Restore reports once a run and its schedule ends: between runs, and after, the last answer stands.
+            treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+          },
+          sg('FleetAboveRecordedAfterDeadline'),
+        );
       }
     }
   }

@@ -105,9 +105,9 @@ export class FaultyWafSwitch implements WafSwitch {
     return this.inner.read();
   }
 
-  async apply(mode: 'armed' | 'disarmed'): ReturnType<WafSwitch['apply']> {
+  async apply(...args: Parameters<WafSwitch['apply']>): ReturnType<WafSwitch['apply']> {
     if (faultActive(this.scenario, 'throttle', 'waf', this.relSeconds())) throw throttlingError('waf apply');
-    return this.inner.apply(mode);
+    return this.inner.apply(...args);
   }
 }
 

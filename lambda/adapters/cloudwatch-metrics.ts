@@ -2,8 +2,6 @@ import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { Datapoint } from '../core/series';
 import type { MetricQuery, MetricSource } from '../ports';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** The one CloudWatch call the adapter makes. */
 export type CloudWatchSend = Pick<CloudWatchClient, 'send'>;
@@ -17,10 +15,7 @@ export const MAX_QUERIES_PER_CALL = 500;
  * a region has all its data or none.
  */
 export class CloudWatchMetricSource implements MetricSource {
-  constructor(
-    private readonly clientFor: (region: string) => CloudWatchSend,
-    private readonly retry: RetryOptions,
-  ) {}
+  constructor(private readonly clientFor: (region: string) => CloudWatchSend) {}
 
   async fetch(
     region: string,
@@ -54,18 +49,14 @@ export class CloudWatchMetricSource implements MetricSource {
   ): Promise<void> {
     let nextToken: string | undefined;
     do {
-      const res = await withRetry(
-        () =>
-          client.send(
-            new GetMetricDataCommand({
-              MetricDataQueries: metricDataQueries,
-              StartTime: new Date(startMs),
-              EndTime: new Date(endMs),
-              ScanBy: 'TimestampAscending',
-              NextToken: nextToken,
-            }),
-          ),
-        this.retry,
+      const res = await client.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: metricDataQueries,
+          StartTime: new Date(startMs),
+          EndTime: new Date(endMs),
+          ScanBy: 'TimestampAscending',
+          NextToken: nextToken,
+        }),
       );
       for (const r of res.MetricDataResults ?? []) {
         const series = out.get(r.Id ?? '');

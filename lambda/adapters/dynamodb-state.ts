@@ -8,8 +8,6 @@ import {
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AuditRecord, EventState, FleetKey, FleetState, GlobalState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
-import type { RetryOptions } from './retry';
-import { isRetryable, withRetry } from './retry';
 
 /** The DynamoDB document calls the adapter makes. */
 export type DocumentSend = Pick<DynamoDBDocumentClient, 'send'>;
@@ -17,7 +15,6 @@ export type DocumentSend = Pick<DynamoDBDocumentClient, 'send'>;
 /** Options of the DynamoDB state store. */
 export interface DynamoStateOptions {
   readonly tableName: string;
-  readonly retry: RetryOptions;
   /** Days an audit record is kept before DynamoDB's TTL removes it. @default 90 */
   readonly auditRetentionDays?: number;
 }
@@ -29,7 +26,10 @@ const fleetSk = (fleetId: string) => `FLEET#${fleetId}`;
 const auditPk = (eventId?: string) => `AUDIT#${eventId ?? GLOBAL_PK}`;
 const CLAIM_PK = 'CLAIMED';
 /** BatchGetItem takes at most this many keys in one call. */
-export const MAX_KEYS_PER_BATCH_GET = 100;
+export /** BatchGetItem calls for the keys DynamoDB left unprocessed, and the first pause between them (it doubles). */
+const UNPROCESSED_ATTEMPTS = 4;
+const UNPROCESSED_PAUSE_MS = 50;
+const MAX_KEYS_PER_BATCH_GET = 100;
 
 type ItemKey = { pk: string; sk: string };
 const keyString = (k: Record<string, unknown>) => `${String(k.pk)}\u0000${String(k.sk)}`;
@@ -122,22 +122,18 @@ export class DynamoStateStore implements StateStore {
   }
 
   async audit(record: AuditRecord): Promise<void> {
-    await withRetry(() => this.client.send(new PutCommand(this.auditPut(record))), this.options.retry);
+    await this.client.send(new PutCommand(this.auditPut(record)));
   }
 
   async claimOnce(token: string, atMs: number): Promise<boolean> {
     const retention = this.options.auditRetentionDays ?? 90;
     try {
-      await withRetry(
-        () =>
-          this.client.send(
-            new PutCommand({
-              TableName: this.options.tableName,
-              Item: { pk: CLAIM_PK, sk: token, atMs, expiresAt: Math.floor(atMs / 1000) + retention * 86400 },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        this.options.retry,
+      await this.client.send(
+        new PutCommand({
+          TableName: this.options.tableName,
+          Item: { pk: CLAIM_PK, sk: token, atMs, expiresAt: Math.floor(atMs / 1000) + retention * 86400 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
       return true;
     } catch (err) {
@@ -167,20 +163,16 @@ export class DynamoStateStore implements StateStore {
     const out: AuditRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const res = await withRetry(
-        () =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.options.tableName,
-              KeyConditionExpression: 'pk = :pk AND sk >= :since',
-              ExpressionAttributeValues: {
-                ':pk': auditPk(filter.eventId),
-                ':since': new Date(filter.sinceMs ?? 0).toISOString(),
-              },
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        this.options.retry,
+      const res = await this.client.send(
+        new QueryCommand({
+          TableName: this.options.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk >= :since',
+          ExpressionAttributeValues: {
+            ':pk': auditPk(filter.eventId),
+            ':since': new Date(filter.sinceMs ?? 0).toISOString(),
+          },
+          ExclusiveStartKey: startKey,
+        }),
       );
       for (const item of res.Items ?? []) {
         const { pk: _pk, sk: _sk, expiresAt: _e, ...record } = item;
@@ -192,44 +184,37 @@ export class DynamoStateStore implements StateStore {
   }
 
   private async get(pk: string, sk: string): Promise<Record<string, unknown> | undefined> {
-    const res = await withRetry(
-      () =>
-        this.client.send(
-          new GetCommand({ TableName: this.options.tableName, Key: { pk, sk }, ConsistentRead: true }),
-        ),
-      this.options.retry,
+    const res = await this.client.send(
+      new GetCommand({ TableName: this.options.tableName, Key: { pk, sk }, ConsistentRead: true }),
     );
     return res.Item;
   }
 
   /**
    * Items by key with consistent BatchGetItem calls of at most {@link MAX_KEYS_PER_BATCH_GET} keys (sent together),
-   * each repeated for the keys DynamoDB left unprocessed, with the same backoff and attempts as a throttled call.
+   * each repeated for the keys DynamoDB left unprocessed (the SDK retries errors, not unprocessed keys), a few times
+   * with a growing pause.
    */
   private async batchGet(keys: readonly ItemKey[]): Promise<Map<string, Record<string, unknown>>> {
     const table = this.options.tableName;
     // BatchGetItem refuses a request that names a key twice.
     const unique = [...new Map(keys.map((k) => [keyString(k), k])).values()];
     const found = new Map<string, Record<string, unknown>>();
-    const retryable = this.options.retry.retryable ?? isRetryable;
-    const retry = {
-      ...this.options.retry,
-      retryable: (err: unknown) => err instanceof UnprocessedKeysError || retryable(err),
-    };
     const chunks: ItemKey[][] = [];
     for (let i = 0; i < unique.length; i += MAX_KEYS_PER_BATCH_GET)
       chunks.push(unique.slice(i, i + MAX_KEYS_PER_BATCH_GET));
     await Promise.all(
-      chunks.map((chunk) => {
+      chunks.map(async (chunk) => {
         let pending: Record<string, unknown>[] = chunk;
-        return withRetry(async () => {
+        for (let attempt = 0; pending.length; attempt++) {
+          if (attempt >= UNPROCESSED_ATTEMPTS) throw new UnprocessedKeysError(pending.length, table);
+          if (attempt > 0) await new Promise((r) => setTimeout(r, UNPROCESSED_PAUSE_MS * 2 ** (attempt - 1)));
           const res = await this.client.send(
             new BatchGetCommand({ RequestItems: { [table]: { Keys: pending, ConsistentRead: true } } }),
           );
           for (const item of res.Responses?.[table] ?? []) found.set(keyString(item), item);
           pending = res.UnprocessedKeys?.[table]?.Keys ?? [];
-          if (pending.length) throw new UnprocessedKeysError(pending.length, table);
-        }, retry);
+        }
       }),
     );
     return found;
@@ -258,13 +243,11 @@ export class DynamoStateStore implements StateStore {
     // With an audit record, both go in one transaction: the trail holds exactly the changes that happened.
     const auditPut = audit && this.auditPut(audit);
     try {
-      await withRetry(async () => {
-        if (auditPut)
-          await this.client.send(
-            new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: auditPut }] }),
-          );
-        else await this.client.send(new PutCommand(put));
-      }, this.options.retry);
+      if (auditPut)
+        await this.client.send(
+          new TransactWriteCommand({ TransactItems: [{ Put: put }, { Put: auditPut }] }),
+        );
+      else await this.client.send(new PutCommand(put));
     } catch (err) {
       if (isConditionFailure(err)) throw new VersionConflictError(what);
       throw err;

@@ -1,8 +1,6 @@
 import { DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { FleetAddress, ServiceCounts } from '../ports';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** The ECS calls the adapter makes. */
 export type EcsSend = Pick<ECSClient, 'send'>;
@@ -12,10 +10,7 @@ const SERVICES_PER_CALL = 10;
 
 /** ECS services: task counts (DescribeServices) and desiredCount (UpdateService). */
 export class EcsServiceAdapter {
-  constructor(
-    private readonly clientFor: (region: string) => EcsSend,
-    private readonly retry: RetryOptions,
-  ) {}
+  constructor(private readonly clientFor: (region: string) => EcsSend) {}
 
   /** Counts of every fleet's service, batched by region and cluster. */
   async counts(fleets: readonly FleetAddress[]): Promise<Map<string, ServiceCounts>> {
@@ -29,12 +24,8 @@ export class EcsServiceAdapter {
       for (let i = 0; i < group.length; i += SERVICES_PER_CALL) {
         const batch = group.slice(i, i + SERVICES_PER_CALL);
         const first = batch[0] as FleetAddress;
-        const res = await withRetry(
-          () =>
-            this.clientFor(first.region).send(
-              new DescribeServicesCommand({ cluster: first.cluster, services: batch.map((f) => f.service) }),
-            ),
-          this.retry,
+        const res = await this.clientFor(first.region).send(
+          new DescribeServicesCommand({ cluster: first.cluster, services: batch.map((f) => f.service) }),
         );
         for (const f of batch) {
           const svc = res.services?.find(
@@ -64,12 +55,8 @@ export class EcsServiceAdapter {
 
   /** Sets desiredCount; the caller has checked it differs. */
   async setDesired(fleet: FleetAddress, desiredCount: number): Promise<void> {
-    await withRetry(
-      () =>
-        this.clientFor(fleet.region).send(
-          new UpdateServiceCommand({ cluster: fleet.cluster, service: fleet.service, desiredCount }),
-        ),
-      this.retry,
+    await this.clientFor(fleet.region).send(
+      new UpdateServiceCommand({ cluster: fleet.cluster, service: fleet.service, desiredCount }),
     );
   }
 }

@@ -5,8 +5,6 @@ import type {
   UpdateScheduleCommandInput,
 } from '@aws-sdk/client-scheduler';
 import type { EventScheduleTimes, ScheduleInfo, SchedulePort } from '../ports';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** The EventBridge Scheduler calls the adapter makes. */
 export type SchedulerSend = Pick<SchedulerClient, 'send'>;
@@ -22,14 +20,11 @@ export class EventBridgeSchedules implements SchedulePort {
   constructor(
     private readonly client: SchedulerSend,
     private readonly groupName: string,
-    private readonly retry: RetryOptions,
   ) {}
 
   async list(eventId: string): Promise<ScheduleInfo[]> {
-    const res = await withRetry(
-      () =>
-        this.client.send(new ListSchedulesCommand({ GroupName: this.groupName, NamePrefix: `${eventId}-` })),
-      this.retry,
+    const res = await this.client.send(
+      new ListSchedulesCommand({ GroupName: this.groupName, NamePrefix: `${eventId}-` }),
     );
     const out: ScheduleInfo[] = [];
     for (const s of res.Schedules ?? []) {
@@ -71,10 +66,7 @@ export class EventBridgeSchedules implements SchedulePort {
 
   private async get(name: string): Promise<GetScheduleCommandOutput | undefined> {
     try {
-      return await withRetry(
-        () => this.client.send(new GetScheduleCommand({ Name: name, GroupName: this.groupName })),
-        this.retry,
-      );
+      return await this.client.send(new GetScheduleCommand({ Name: name, GroupName: this.groupName }));
     } catch (err) {
       if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
       throw err;
@@ -99,6 +91,6 @@ export class EventBridgeSchedules implements SchedulePort {
   }
 
   private async update(input: UpdateScheduleCommandInput): Promise<void> {
-    await withRetry(() => this.client.send(new UpdateScheduleCommand(input)), this.retry);
+    await this.client.send(new UpdateScheduleCommand(input));
   }
 }

@@ -7,8 +7,6 @@ import type {
   RegisterScalableTargetCommandInput,
 } from '@aws-sdk/client-application-auto-scaling';
 import type { FleetAddress } from '../ports';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** The Application Auto Scaling calls the adapter makes. */
 export type AppAutoScalingSend = Pick<ApplicationAutoScalingClient, 'send'>;
@@ -20,10 +18,7 @@ export function ecsResourceId(fleet: FleetAddress): string {
 
 /** An ECS service's scalable target: MinCapacity and MaxCapacity. */
 export class ScalableTargetAdapter {
-  constructor(
-    private readonly clientFor: (region: string) => AppAutoScalingSend,
-    private readonly retry: RetryOptions,
-  ) {}
+  constructor(private readonly clientFor: (region: string) => AppAutoScalingSend) {}
 
   /** The target's MinCapacity and MaxCapacity. */
   async read(fleet: FleetAddress): Promise<{ minCapacity: number; maxCapacity: number }> {
@@ -40,16 +35,12 @@ export class ScalableTargetAdapter {
   async find(
     fleet: FleetAddress,
   ): Promise<{ minCapacity: number; maxCapacity: number; scaleOutSuspended: boolean } | undefined> {
-    const res = await withRetry(
-      () =>
-        this.clientFor(fleet.region).send(
-          new DescribeScalableTargetsCommand({
-            ServiceNamespace: 'ecs',
-            ScalableDimension: 'ecs:service:DesiredCount',
-            ResourceIds: [ecsResourceId(fleet)],
-          }),
-        ),
-      this.retry,
+    const res = await this.clientFor(fleet.region).send(
+      new DescribeScalableTargetsCommand({
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceIds: [ecsResourceId(fleet)],
+      }),
     );
     const target = res?.ScalableTargets?.[0];
     if (!target || target.MinCapacity === undefined || target.MaxCapacity === undefined) return undefined;
@@ -74,17 +65,13 @@ export class ScalableTargetAdapter {
     fleet: FleetAddress,
     fields: Pick<RegisterScalableTargetCommandInput, 'MinCapacity' | 'MaxCapacity' | 'SuspendedState'>,
   ): Promise<void> {
-    await withRetry(
-      () =>
-        this.clientFor(fleet.region).send(
-          new RegisterScalableTargetCommand({
-            ServiceNamespace: 'ecs',
-            ScalableDimension: 'ecs:service:DesiredCount',
-            ResourceId: ecsResourceId(fleet),
-            ...fields,
-          }),
-        ),
-      this.retry,
+    await this.clientFor(fleet.region).send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: ecsResourceId(fleet),
+        ...fields,
+      }),
     );
   }
 }

@@ -1,8 +1,6 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Notifier } from '../ports';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** The SNS call the adapter makes. */
 export type SnsSend = Pick<SNSClient, 'send'>;
@@ -12,15 +10,11 @@ export class SnsNotifier implements Notifier {
   constructor(
     private readonly client: SnsSend,
     private readonly topicArn: string,
-    private readonly retry: RetryOptions,
   ) {}
 
   async publish(subject: string, message: string): Promise<void> {
     // SNS subjects are limited to 100 characters.
     const Subject = subject.length > 100 ? `${subject.slice(0, 99)}…` : subject;
-    await withRetry(
-      () => this.client.send(new PublishCommand({ TopicArn: this.topicArn, Subject, Message: message })),
-      this.retry,
-    );
+    await this.client.send(new PublishCommand({ TopicArn: this.topicArn, Subject, Message: message }));
   }
 }

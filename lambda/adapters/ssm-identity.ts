@@ -1,7 +1,5 @@
 import { GetAutomationExecutionCommand } from '@aws-sdk/client-ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** What SSM recorded of an automation execution. */
 export interface AutomationExecutionRecord {
@@ -17,15 +15,11 @@ export interface AutomationExecutionRecord {
  * never what an invocation payload claims.
  */
 export class SsmAutomationIdentity {
-  constructor(
-    private readonly client: Pick<SSMClient, 'send'>,
-    private readonly retry: RetryOptions,
-  ) {}
+  constructor(private readonly client: Pick<SSMClient, 'send'>) {}
 
   async execution(executionId: string): Promise<AutomationExecutionRecord> {
-    const res = await withRetry(
-      () => this.client.send(new GetAutomationExecutionCommand({ AutomationExecutionId: executionId })),
-      this.retry,
+    const res = await this.client.send(
+      new GetAutomationExecutionCommand({ AutomationExecutionId: executionId }),
     );
     const e = res.AutomationExecution;
     if (!e?.ExecutedBy || !e.DocumentName)

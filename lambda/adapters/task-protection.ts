@@ -1,8 +1,6 @@
 import { GetTaskProtectionCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import type { DrainGuard, FleetAddress } from '../ports';
 import type { EcsSend } from './ecs-service';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
 
 /** Running tasks sampled per check: GetTaskProtection takes at most 10 tasks a call. */
 const SAMPLE = 10;
@@ -13,32 +11,24 @@ const SAMPLE = 10;
  * drain, and lowering its floor would disconnect listeners.
  */
 export class EcsTaskProtection implements DrainGuard {
-  constructor(
-    private readonly clientFor: (region: string) => EcsSend,
-    private readonly retry: RetryOptions,
-  ) {}
+  constructor(private readonly clientFor: (region: string) => EcsSend) {}
 
   async protecting(fleet: FleetAddress): Promise<boolean | undefined> {
     const client = this.clientFor(fleet.region);
-    const list = await withRetry(
-      () =>
-        client.send(
-          new ListTasksCommand({
-            cluster: fleet.cluster,
-            serviceName: fleet.service,
-            desiredStatus: 'RUNNING',
-            maxResults: SAMPLE,
-          }),
-        ),
-      this.retry,
+    const list = await client.send(
+      new ListTasksCommand({
+        cluster: fleet.cluster,
+        serviceName: fleet.service,
+        desiredStatus: 'RUNNING',
+        maxResults: SAMPLE,
+      }),
     );
     const tasks = list.taskArns ?? [];
     if (!tasks.length) return undefined;
-    const res = await withRetry(
-      () => client.send(new GetTaskProtectionCommand({ cluster: fleet.cluster, tasks })),
-      this.retry,
-    );
+    const res = await client.send(new GetTaskProtectionCommand({ cluster: fleet.cluster, tasks }));
     if (res.failures?.length && !res.protectedTasks?.length) return undefined;
-    return (res.protectedTasks ?? []).some((t) => t.protectionEnabled === true);
+    return (res.protectedTasks ?? []).some(
+      (t: { protectionEnabled?: boolean }) => t.protectionEnabled === true,
+    );
   }
 }

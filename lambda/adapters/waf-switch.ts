@@ -1,8 +1,12 @@
 import { GetWebACLCommand, UpdateWebACLCommand } from '@aws-sdk/client-wafv2';
-import type { Rule, UpdateWebACLCommandInput, WAFV2Client, WebACL } from '@aws-sdk/client-wafv2';
-import type { Clock, RuleMode, SwitchableRule, WafSwitch } from '../ports';
-import type { RetryOptions } from './retry';
-import { withRetry } from './retry';
+import type {
+  Rule,
+  RuleActionOverride,
+  UpdateWebACLCommandInput,
+  WAFV2Client,
+  WebACL,
+} from '@aws-sdk/client-wafv2';
+import type { Clock, RuleMode, SavedRuleOverrides, SwitchableRule, WafSwitch } from '../ports';
 
 /** The WAFv2 calls the adapter makes. */
 export type WafSend = Pick<WAFV2Client, 'send'>;
@@ -42,7 +46,6 @@ export class WafV2Switch implements WafSwitch {
     private readonly acl: WebAclRef,
     private readonly rules: readonly SwitchableRule[],
     private readonly clock: Clock,
-    private readonly retry: RetryOptions,
     private readonly lockRetries = 5,
   ) {}
 
@@ -56,26 +59,34 @@ export class WafV2Switch implements WafSwitch {
     return out;
   }
 
-  async apply(mode: 'armed' | 'disarmed'): Promise<{ changed: string[] }> {
+  async apply(
+    mode: 'armed' | 'disarmed',
+    saved: SavedRuleOverrides = {},
+  ): Promise<{ changed: string[]; saved?: SavedRuleOverrides }> {
     for (let attempt = 1; ; attempt++) {
       const { webAcl, lockToken } = await this.get();
       const changed: string[] = [];
+      const before: Record<string, unknown[]> = {};
       const rules = (webAcl.Rules ?? []).map((r) => {
         const ours = this.rules.find((x) => x.name === r.Name);
         if (!ours || modeOf(r, ours) === mode) return r;
         changed.push(ours.name);
-        return switched(r, ours, mode);
+        const managed = r.Statement?.ManagedRuleGroupStatement;
+        if (mode === 'armed' && managed && ours.ruleActionOverrides?.length)
+          before[ours.name] = structuredClone(managed.RuleActionOverrides ?? []);
+        return switched(r, ours, mode, saved[ours.name] as RuleActionOverride[] | undefined);
       });
       const missing = this.rules
         .filter((r) => !webAcl.Rules?.some((x) => x.Name === r.name))
         .map((r) => r.name);
       if (missing.length) throw new Error(`web ACL ${this.acl.name} has no rule named ${missing.join(', ')}`);
       if (!changed.length) return { changed };
+      const result = Object.keys(before).length ? { changed, saved: before } : { changed };
       const input = updateInput(webAcl, this.acl, lockToken, rules);
       try {
         await this.throttle();
-        await withRetry(() => this.client.send(new UpdateWebACLCommand(input)), this.retry);
-        return { changed };
+        await this.client.send(new UpdateWebACLCommand(input));
+        return result;
       } catch (err) {
         if ((err as { name?: string }).name !== 'WAFOptimisticLockException' || attempt >= this.lockRetries)
           throw err;
@@ -85,12 +96,8 @@ export class WafV2Switch implements WafSwitch {
   }
 
   private async get(): Promise<{ webAcl: WebACL; lockToken: string }> {
-    const res = await withRetry(
-      () =>
-        this.client.send(
-          new GetWebACLCommand({ Name: this.acl.name, Id: this.acl.id, Scope: this.acl.scope }),
-        ),
-      this.retry,
+    const res = await this.client.send(
+      new GetWebACLCommand({ Name: this.acl.name, Id: this.acl.id, Scope: this.acl.scope }),
     );
     if (!res.WebACL || !res.LockToken) throw new Error(`web ACL ${this.acl.name} (${this.acl.id}) not found`);
     return { webAcl: res.WebACL, lockToken: res.LockToken };
@@ -118,24 +125,42 @@ function modeOf(rule: Rule, ours: SwitchableRule): RuleMode {
   return 'other';
 }
 
-function switched(rule: Rule, ours: SwitchableRule, mode: 'armed' | 'disarmed'): Rule {
+/**
+ * The rule in `mode`. Arming a managed group gives our rules the armed action; disarming puts back the overrides
+ * saved at the arm, or, without them (state lost), removes only overrides that are exactly the ones the arm adds.
+ */
+function switched(
+  rule: Rule,
+  ours: SwitchableRule,
+  mode: 'armed' | 'disarmed',
+  saved?: RuleActionOverride[],
+): Rule {
   const copy: Rule = structuredClone(rule);
   if (isGroup(copy)) {
     copy.OverrideAction = mode === 'armed' ? { None: {} } : { Count: {} };
     const managed = copy.Statement?.ManagedRuleGroupStatement;
-    if (mode === 'armed' && managed && ours.ruleActionOverrides?.length) {
-      const others = (managed.RuleActionOverrides ?? []).filter(
-        (o) => !ours.ruleActionOverrides?.includes(o.Name ?? ''),
-      );
-      managed.RuleActionOverrides = [
-        ...others,
-        ...ours.ruleActionOverrides.map((name) => ({ Name: name, ActionToUse: { [ours.armedAction]: {} } })),
-      ];
+    const names = ours.ruleActionOverrides ?? [];
+    if (managed && names.length) {
+      const current = managed.RuleActionOverrides ?? [];
+      const overrides =
+        mode === 'armed'
+          ? [
+              ...current.filter((o) => !names.includes(o.Name ?? '')),
+              ...names.map((name) => ({ Name: name, ActionToUse: { [ours.armedAction]: {} } })),
+            ]
+          : (saved ?? current.filter((o) => !(names.includes(o.Name ?? '') && isArmedAction(o, ours))));
+      if (overrides.length) managed.RuleActionOverrides = structuredClone(overrides);
+      else delete managed.RuleActionOverrides;
     }
   } else {
     copy.Action = mode === 'armed' ? { [ours.armedAction]: {} } : { Count: {} };
   }
   return copy;
+}
+
+function isArmedAction(o: RuleActionOverride, ours: SwitchableRule): boolean {
+  const action = o.ActionToUse ?? {};
+  return Object.keys(action).join() === ours.armedAction;
 }
 
 /** The UpdateWebACL input: every writable field of the web ACL as read, with the new rule list. */

@@ -50,8 +50,16 @@ export interface ShieldHook {
     extraTasks: Record<string, Record<string, number>>;
     floodSuspected: Record<string, boolean>;
   }>;
-  /** After an event: disarm unless an event still live wants the shield armed. */
-  release(nowMs: number, mode: GlobalState['mode'], stillLive: readonly EventState[]): Promise<void>;
+  /**
+   * After an event: disarm unless an event still live wants the shield armed. `eventId` names the event that
+   * ended, for the audit trail of the disarm.
+   */
+  release(
+    nowMs: number,
+    mode: GlobalState['mode'],
+    stillLive: readonly EventState[],
+    eventId?: string,
+  ): Promise<void>;
 }
 
 /** Everything the controller acts through; the Lambdas pass AWS adapters, the simulator in-memory ones. */

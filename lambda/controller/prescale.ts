@@ -1,7 +1,7 @@
 import { findEvent, fleetTimeline } from '../core/runtime-config';
 import { stepFloor } from '../core/planner';
 import { floorOf } from '../ports';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
 import type { ControllerDeps, FleetOutcome } from './deps';
 import { PartialFailureError, addressOf } from './deps';
 import { activeHold, recordSettings } from './shared';

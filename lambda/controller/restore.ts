@@ -1,8 +1,10 @@
-import { findEvent, fleetTimeline } from '../core/runtime-config';
+import { findEvent, fleetTimeline, restoreDeadlineMs } from '../core/runtime-config';
+import type { EventView } from '../core/runtime-config';
 import { decideWatch } from '../core/watch-policy';
 import type { FleetMetricsWindow } from '../core/watch-policy';
-import { floorOf } from '../ports';
-import { errorMessage } from '../adapters/retry';
+import { ceilingOf, floorOf } from '../ports';
+import type { CapacitySettings } from '../ports';
+import { errorMessage } from '../core/errors';
 import type { ControllerDeps, FleetOutcome } from './deps';
 import { PartialFailureError, addressOf, policyFleet } from './deps';
 import { UnknownEventError } from './prescale';
@@ -39,6 +41,7 @@ export async function runRestore(
   const global = await deps.state.getGlobal();
   const eventState = await deps.state.getEvent(eventId);
   const outcomes: FleetOutcome[] = [];
+  const deadlineMs = restoreDeadlineMs(view, eventState.shiftMinutes);
   const windows: Map<string, FleetMetricsWindow> = options.immediate
     ? new Map()
     : (
@@ -88,36 +91,41 @@ export async function runRestore(
           outcomes.push({ eventId, fleetId: fleet.id, result: 'skipped', detail: 'event not over' });
           continue;
         }
-        const decision = decideWatch({
-          nowMs,
-          timeline,
-          model: deps.runtime.models[fleet.id]!,
-          headroom: view.event.liveHeadroom,
-          fleet: policyFleet(fleet),
-          controller: deps.runtime.config.controller,
-          stepDown: view.event.stepDown,
-          metrics: windows.get(fleet.id) ?? {},
-          currentTasks: state.appliedTasks ?? target,
-          recordedTasks: target,
-          vcpuAvailable: Infinity,
-          peakListeners: state.peakListeners,
-          lastScaleInMs: state.lastScaleInMs,
-        });
-        if (decision.action !== 'scale-in' && decision.targetTasks !== target) {
-          await audit('restore', `not yet: ${decision.reason}`, 'skipped', {
-            inputs: { listeners: decision.listeners, anomalies: decision.anomalies },
+        if (nowMs >= deadlineMs) {
+          // Listeners may never allow a step (no data after the event): past the deadline the fleet goes back.
+          reason = `the restore deadline (${new Date(deadlineMs).toISOString()}) has passed: back to the recorded settings whatever the listeners`;
+        } else {
+          const decision = decideWatch({
+            nowMs,
+            timeline,
+            model: deps.runtime.models[fleet.id]!,
+            headroom: view.event.liveHeadroom,
+            fleet: policyFleet(fleet),
+            controller: deps.runtime.config.controller,
+            stepDown: view.event.stepDown,
+            metrics: windows.get(fleet.id) ?? {},
+            currentTasks: state.appliedTasks ?? target,
+            recordedTasks: target,
+            vcpuAvailable: Infinity,
+            peakListeners: state.peakListeners,
+            lastScaleInMs: state.lastScaleInMs,
           });
-          outcomes.push({
-            eventId,
-            fleetId: fleet.id,
-            decision,
-            result: 'unchanged',
-            detail: decision.reason,
-          });
-          continue;
+          if (decision.action !== 'scale-in' && decision.targetTasks !== target) {
+            await audit('restore', `not yet: ${decision.reason}`, 'skipped', {
+              inputs: { listeners: decision.listeners, anomalies: decision.anomalies },
+            });
+            outcomes.push({
+              eventId,
+              fleetId: fleet.id,
+              decision,
+              result: 'unchanged',
+              detail: decision.reason,
+            });
+            continue;
+          }
+          target = decision.targetTasks;
+          reason = decision.reason;
         }
-        target = decision.targetTasks;
-        reason = decision.reason;
       }
       const blockedBy =
         global.mode === 'paused'
@@ -168,12 +176,51 @@ export async function runRestore(
       outcomes.push({ eventId, fleetId: fleet.id, result: 'error', detail });
     }
   }
+  await reportDeadline(deps, view, nowMs, deadlineMs);
   if (deps.shield && outcomes.every((o) => o.result !== 'error' && o.detail !== 'event not over')) {
     const stillLive = (await liveEvents(deps, nowMs))
       .filter((l) => l.view.event.id !== eventId)
       .map((l) => l.state);
-    await deps.shield.release(nowMs, global.mode, stillLive);
+    await deps.shield.release(nowMs, global.mode, stillLive, eventId);
   }
   if (outcomes.some((o) => o.result === 'error')) throw new PartialFailureError(outcomes);
   return outcomes;
+}
+
+/** The metric the restore-deadline alarm watches: 1 for a fleet still above its recorded settings after it. */
+export const ABOVE_RECORDED_METRIC = 'FleetAboveRecordedAfterDeadline';
+
+/**
+ * Publishes, every run, whether each fleet of the event is above its recorded settings past the restore deadline
+ * (0 before it or when back). What AWS reports is what counts, so a paused, held or failed restore shows; a fleet
+ * whose settings cannot be read counts as above, so the alarm errs towards telling on-call.
+ */
+async function reportDeadline(
+  deps: ControllerDeps,
+  view: EventView,
+  nowMs: number,
+  deadlineMs: number,
+): Promise<void> {
+  for (const { fleet } of view.fleets) {
+    let above = 0;
+    if (nowMs >= deadlineMs) {
+      try {
+        const recorded = (await deps.state.getFleet(view.event.id, fleet.id))?.recorded;
+        if (recorded) above = isAbove(await deps.capacity.read(addressOf(fleet)), recorded) ? 1 : 0;
+      } catch (err) {
+        deps.log.error('could not tell whether the fleet is back to its recorded settings', {
+          eventId: view.event.id,
+          fleetId: fleet.id,
+          error: errorMessage(err),
+        });
+        above = 1;
+      }
+    }
+    deps.telemetry.metric(ABOVE_RECORDED_METRIC, above, 'Count', { Fleet: fleet.id, Event: view.event.id });
+  }
+}
+
+/** Whether `now` holds more than `recorded`: a higher floor, or a higher (or no) ceiling where one was recorded. */
+function isAbove(now: CapacitySettings, recorded: CapacitySettings): boolean {
+  return floorOf(now) > floorOf(recorded) || (ceilingOf(now) ?? Infinity) > (ceilingOf(recorded) ?? Infinity);
 }

@@ -10,7 +10,8 @@ import { phaseAt } from '../core/watch-policy';
 import type { AlarmPort, SchedulePort, WafSwitch } from '../ports';
 import { floorOf } from '../ports';
 import type { AuditRecord, EventState, FleetState } from '../ports/state';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
+import { switchWaf } from './waf-overrides';
 import type { ControllerDeps } from './deps';
 import { addressOf } from './deps';
 import { runRestore } from './restore';
@@ -326,7 +327,7 @@ export async function runOperation(
           decision: { mode, untilMs: until },
         }),
       );
-      const applied = deps.waf ? (await deps.waf.apply(mode)).changed : [];
+      const applied = deps.waf ? (await switchWaf(deps.waf, deps.state, deps.log, mode)).changed : [];
       const change = `shield ${mode} by hand for ${view.event.id} until ${iso(until)} (wins over the detector)${applied.length ? `; rules switched: ${applied.join(', ')}` : ''}`;
       if (applied.length)
         await deps.state.audit({

@@ -8,8 +8,9 @@ import { uslCapacity } from '../core/usl';
 import type { Clock, Log, MetricQuery, Notifier, RuleMode, Telemetry, WafSwitch } from '../ports';
 import type { AuditRecord, EventState, StateStore } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
 import type { ShieldEventInput, ShieldHook } from './deps';
+import { switchWaf } from './waf-overrides';
 
 /** What the shield controller acts through. */
 export interface ShieldDeps {
@@ -152,12 +153,13 @@ export class ShieldController implements ShieldHook {
     nowMs: number,
     mode: 'active' | 'paused' | 'dry-run',
     stillLive: readonly EventState[],
+    eventId?: string,
   ): Promise<void> {
     const armed = stillLive.some((e) => {
       const manual = e.shieldOverride && e.shieldOverride.untilMs > nowMs ? e.shieldOverride.mode : undefined;
       return (manual ?? (e.shield as ShieldState | undefined)?.mode) === 'armed';
     });
-    await this.reconcile(nowMs, [], mode, armed ? 'armed' : 'disarmed', 'the event ended');
+    await this.reconcile(nowMs, [], mode, armed ? 'armed' : 'disarmed', 'the event ended', eventId);
   }
 
   /**
@@ -237,12 +239,14 @@ export class ShieldController implements ShieldHook {
     mode: string,
     forced?: ShieldMode,
     forcedReason?: string,
+    forcedEventId?: string,
   ): Promise<void> {
     const desired: ShieldMode =
       forced ?? (steps.some((s) => s.step.desired === 'armed') ? 'armed' : 'disarmed');
     const trigger =
       steps.find((s) => s.step.desired === desired && s.step.change) ??
       steps.find((s) => s.step.desired === desired);
+    const eventId = trigger?.eventId ?? forcedEventId;
     let actual: Record<string, RuleMode>;
     try {
       actual = await this.deps.waf.read();
@@ -250,6 +254,7 @@ export class ShieldController implements ShieldHook {
       this.deps.log.error('GetWebACL failed; the shield holds', { error: errorMessage(err) });
       await this.audit({
         atMs: nowMs,
+        eventId,
         actor: this.deps.actor,
         kind: 'shield',
         action: 'read-web-acl',
@@ -270,7 +275,7 @@ export class ShieldController implements ShieldHook {
     if (mode !== 'active') {
       await this.audit({
         atMs: nowMs,
-        eventId: trigger?.eventId,
+        eventId,
         actor: this.deps.actor,
         kind: 'shield',
         action: what,
@@ -282,7 +287,7 @@ export class ShieldController implements ShieldHook {
     const auditCall = (r: Pick<AuditRecord, 'result' | 'inputs' | 'error'>) =>
       this.audit({
         atMs: nowMs,
-        eventId: trigger?.eventId,
+        eventId,
         actor: this.deps.actor,
         kind: 'aws-call',
         action: `UpdateWebACL:${what}`,
@@ -290,7 +295,7 @@ export class ShieldController implements ShieldHook {
         ...r,
       });
     try {
-      const res = await this.deps.waf.apply(desired);
+      const res = await switchWaf(this.deps.waf, this.deps.state, this.deps.log, desired);
       await auditCall({ inputs: { rules: res.changed, before: actual }, result: 'ok' });
       if (!drift || desired === 'armed') {
         await this.notify(

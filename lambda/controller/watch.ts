@@ -11,7 +11,7 @@ import { boundedSettings, floorOf, sameSettings } from '../ports';
 import type { LiveCapacity } from '../core/live-model';
 import { liveCapacity, updateLiveModel } from '../core/live-model';
 import type { EventState, FleetState, GlobalState } from '../ports/state';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
 import type { ControllerDeps, FleetOutcome } from './deps';
 import { PartialFailureError, addressOf, policyFleet } from './deps';
 import { metricQueries, windowsOf } from './metric-queries';

@@ -82,6 +82,14 @@ export function fleetTimeline(view: EventView, fleetPlan: FleetPlan, shiftMinute
 }
 
 /**
+ * When restore stops waiting for listeners to allow a step: the hold's end plus `restoreDeadlineMinutes`, moved
+ * by the shift. From then on it puts the recorded settings back at once.
+ */
+export function restoreDeadlineMs(view: EventView, shiftMinutes: number): number {
+  return Date.parse(view.plan.holdUntil) + minutes(view.event.restoreDeadlineMinutes + shiftMinutes);
+}
+
+/**
  * The window in which the watch looks after an event: from `preWatchMinutes` before its earliest ramp start to
  * its hold-until plus the time a gradual step-down takes, moved by the shift.
  */

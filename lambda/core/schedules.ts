@@ -1,5 +1,5 @@
 import type { RuntimeConfig } from './runtime-config';
-import { findEvent, watchWindow } from './runtime-config';
+import { findEvent, restoreDeadlineMs, watchWindow } from './runtime-config';
 
 /** An event's schedule times: prescale at the ramp start, the watch window, and the restore window. */
 export interface EventSchedule {
@@ -15,8 +15,9 @@ export interface EventSchedule {
 
 /**
  * Schedule times of each event, and the events already past at `now` (they get no schedules). Restore runs
- * once per step-down interval after the watch window, as many times as the step-down has steps and twice more:
- * each run takes one gradual step once listeners allow, and does nothing once the fleets are back.
+ * once per step-down interval after the watch window, as many times as the step-down has steps and twice more,
+ * and on until two intervals past the restore deadline: each run takes one gradual step once listeners allow, the
+ * run after the deadline restores the recorded settings whatever the listeners, and once back a run does nothing.
  */
 export function eventSchedules(
   rc: RuntimeConfig,
@@ -31,7 +32,12 @@ export function eventSchedules(
     const shift = shiftMinutes(e.id);
     const w = watchWindow(rc, view, shift);
     const restoreFrom = w.toMs;
-    const restoreTo = restoreFrom + (e.stepDown.steps + 2) * e.stepDown.intervalMinutes * 60_000;
+    const every = e.stepDown.intervalMinutes * 60_000;
+    // Runs past the deadline too (two more, one spare), so the forced restore happens even without listener data.
+    const restoreTo = Math.max(
+      restoreFrom + (e.stepDown.steps + 2) * every,
+      restoreDeadlineMs(view, shift) + 2 * every,
+    );
     if (restoreTo <= now.getTime()) {
       past.push(e.id);
       continue;

@@ -4,7 +4,7 @@ import type {
   LambdaFunctionURLEventWithIAMAuthorizer as LambdaFunctionURLEvent,
   LambdaFunctionURLResult,
 } from 'aws-lambda';
-import { errorMessage } from '../adapters/retry';
+import { errorMessage } from '../core/errors';
 import type { Operation, RunbookDeps, RunbookResponse } from '../controller/runbook';
 import { OperationRefusedError, parseRunbookRequest, runOperation } from '../controller/runbook';
 import { automationRequest } from '../core/automations';

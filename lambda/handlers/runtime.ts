@@ -22,7 +22,7 @@ import { CloudWatchMetricSource } from '../adapters/cloudwatch-metrics';
 import { DynamoStateStore } from '../adapters/dynamodb-state';
 import { EcsTaskProtection } from '../adapters/task-protection';
 import { EcsServiceAdapter } from '../adapters/ecs-service';
-import type { RetryOptions } from '../adapters/retry';
+import { AWS_CLIENT_CONFIG } from '../adapters/retry';
 import { ScalableTargetAdapter } from '../adapters/scalable-target';
 import { SnsNotifier } from '../adapters/sns-notifier';
 import { WafV2Switch } from '../adapters/waf-switch';
@@ -53,8 +53,6 @@ export const emfTelemetry: Telemetry = {
   },
 };
 
-const retry: RetryOptions = { sleep: systemClock.sleep, attempts: 4, baseMs: 100, capMs: 2000 };
-
 /** One client per region and service, created once per container and reused by every invocation. */
 function perRegion<T>(make: (region: string) => T): (region: string) => T {
   const cache = new Map<string, T>();
@@ -65,8 +63,8 @@ function perRegion<T>(make: (region: string) => T): (region: string) => T {
   };
 }
 
-// Our adapters retry with jitter themselves; one SDK attempt each keeps the total bounded and predictable.
-const sdk = { maxAttempts: 1 } as const;
+// Every client retries the SDK's standard way, a bounded number of times, and times out a hung request.
+const sdk = AWS_CLIENT_CONFIG;
 const cloudwatch = perRegion((region) => new CloudWatchClient({ region, ...sdk }));
 const ecs = perRegion((region) => new ECSClient({ region, ...sdk }));
 const aas = perRegion((region) => new ApplicationAutoScalingClient({ region, ...sdk }));
@@ -95,7 +93,7 @@ export function controllerDeps(): ControllerDeps {
     marshallOptions: { removeUndefinedValues: true },
   });
   const topic = process.env.SURGEGUARD_TOPIC_ARN;
-  const notifier = topic ? new SnsNotifier(new SNSClient({ ...sdk }), topic, retry) : undefined;
+  const notifier = topic ? new SnsNotifier(new SNSClient({ ...sdk }), topic) : undefined;
   const log = {
     info: (m: string, a?: Record<string, unknown>) => logger.info(m, a ?? {}),
     warn: (m: string, a?: Record<string, unknown>) => logger.warn(m, a ?? {}),
@@ -104,7 +102,6 @@ export function controllerDeps(): ControllerDeps {
   const actor = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'surgeguard';
   const state = new DynamoStateStore(ddb, {
     tableName: requiredEnv('SURGEGUARD_TABLE'),
-    retry,
     auditRetentionDays: rc.config.controller.auditRetentionDays,
   });
   const shieldConfig = rc.config.shield;
@@ -123,7 +120,6 @@ export function controllerDeps(): ControllerDeps {
           ruleActionOverrides: r.ruleActionOverrides,
         })),
         systemClock,
-        retry,
       )
     : undefined;
   wafSwitch = waf;
@@ -142,17 +138,14 @@ export function controllerDeps(): ControllerDeps {
   deps = {
     runtime: rc,
     clock: systemClock,
-    metrics: new CloudWatchMetricSource(cloudwatch, retry),
-    capacity: new FleetCapacityActuator(
-      new EcsServiceAdapter(ecs, retry),
-      new ScalableTargetAdapter(aas, retry),
-    ),
+    metrics: new CloudWatchMetricSource(cloudwatch),
+    capacity: new FleetCapacityActuator(new EcsServiceAdapter(ecs), new ScalableTargetAdapter(aas)),
     state,
     log,
     telemetry: emfTelemetry,
     notifier,
     shield,
-    drain: new EcsTaskProtection(ecs, retry),
+    drain: new EcsTaskProtection(ecs),
     actor,
   };
   return deps;
@@ -167,8 +160,8 @@ export function runbookDeps(): RunbookDeps {
   const prefix = process.env.SURGEGUARD_ALARM_PREFIX;
   runbook = {
     ...base,
-    schedules: group ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group, retry) : undefined,
-    alarms: prefix ? new CloudWatchAlarms(new CloudWatchClient({ ...sdk }), prefix, retry) : undefined,
+    schedules: group ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group) : undefined,
+    alarms: prefix ? new CloudWatchAlarms(new CloudWatchClient({ ...sdk }), prefix) : undefined,
     waf: wafSwitch,
   };
   return runbook;
@@ -177,6 +170,6 @@ export function runbookDeps(): RunbookDeps {
 let ssm: SsmAutomationIdentity | undefined;
 /** Resolves SSM Automation callers. */
 export function ssmIdentity(): SsmAutomationIdentity {
-  ssm ??= new SsmAutomationIdentity(new SSMClient({ ...sdk }), retry);
+  ssm ??= new SsmAutomationIdentity(new SSMClient({ ...sdk }));
   return ssm;
 }

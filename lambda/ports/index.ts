@@ -173,11 +173,24 @@ export interface SwitchableRule {
 /** Where each switchable rule stands: its armed action, Count, something else (a person's change), or absent. */
 export type RuleMode = 'armed' | 'disarmed' | 'other' | 'missing';
 
+/**
+ * A managed rule group's RuleActionOverrides as they were before the arm, by rule name (WAF's own JSON, kept as
+ * is): the disarm puts back exactly these, so an override the team had on a rule the shield switches survives.
+ */
+export type SavedRuleOverrides = Readonly<Record<string, readonly unknown[]>>;
+
 /** Switches the shield's WAF rules between Count and their armed action, leaving everything else as it is. */
 export interface WafSwitch {
   read(): Promise<Record<string, RuleMode>>;
-  /** Puts every switchable rule in `mode`; returns the rules it changed (none when already there). */
-  apply(mode: 'armed' | 'disarmed'): Promise<{ changed: string[] }>;
+  /**
+   * Puts every switchable rule in `mode`; returns the rules it changed (none when already there). An arm also
+   * returns the overrides it replaced (`saved`), which the disarm takes back to restore them exactly; a disarm
+   * without them removes only the overrides the arm adds.
+   */
+  apply(
+    mode: 'armed' | 'disarmed',
+    saved?: SavedRuleOverrides,
+  ): Promise<{ changed: string[]; saved?: SavedRuleOverrides }>;
 }
 
 /** One schedule of an event, as EventBridge Scheduler holds it. */

@@ -1,6 +1,6 @@
 import type { LiveModelState } from '../core/live-model';
 import type { Phase } from '../core/watch-policy';
-import type { CapacitySettings } from './index';
+import type { CapacitySettings, SavedRuleOverrides } from './index';
 
 /** The global automation switch. */
 export type AutomationMode = 'active' | 'paused' | 'dry-run';
@@ -16,6 +16,8 @@ export interface Hold {
 export interface GlobalState {
   readonly mode: AutomationMode;
   readonly hold?: Hold;
+  /** Managed-group overrides the shield's arm replaced, kept until the disarm puts them back. */
+  readonly wafOverrides?: SavedRuleOverrides;
   /** 0 when never written; each conditional write adds one. */
   readonly version: number;
 }

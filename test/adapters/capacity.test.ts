@@ -9,7 +9,6 @@ import { FleetCapacityActuator } from '../../lambda/adapters/capacity';
 import { EcsServiceAdapter } from '../../lambda/adapters/ecs-service';
 import { ScalableTargetAdapter } from '../../lambda/adapters/scalable-target';
 import type { FleetAddress } from '../../lambda/ports';
-import { noWaitRetry } from '../fakes/clock';
 
 const minFleet: FleetAddress = {
   fleetId: 'a',
@@ -24,8 +23,8 @@ describe('FleetCapacityActuator', () => {
   const ecs = mockClient(ECSClient);
   const aas = mockClient(ApplicationAutoScalingClient);
   const actuator = new FleetCapacityActuator(
-    new EcsServiceAdapter(() => new ECSClient({ region: 'us-east-1' }), noWaitRetry),
-    new ScalableTargetAdapter(() => new ApplicationAutoScalingClient({ region: 'us-east-1' }), noWaitRetry),
+    new EcsServiceAdapter(() => new ECSClient({ region: 'us-east-1' })),
+    new ScalableTargetAdapter(() => new ApplicationAutoScalingClient({ region: 'us-east-1' })),
   );
   beforeEach(() => {
     ecs.reset();
@@ -93,21 +92,13 @@ describe('FleetCapacityActuator', () => {
       );
     });
 
-    it('retries throttling, then succeeds', async () => {
-      aas
-        .on(RegisterScalableTargetCommand)
-        .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
-        .resolves({});
-      await actuator.applyFloor(minFleet, 500);
-      expect(aas).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 2);
-    });
-
-    it('gives up after bounded attempts and reports the error', async () => {
+    // Retries are the SDK client's (test/adapters/sdk-retry.test.ts): the adapter sends once and reports.
+    it('reports an error the client gave up on, without retrying on top of it', async () => {
       aas
         .on(RegisterScalableTargetCommand)
         .rejects(Object.assign(new Error('down'), { $metadata: { httpStatusCode: 503 } }));
       await expect(actuator.applyFloor(minFleet, 500)).rejects.toThrow('down');
-      expect(aas).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 4);
+      expect(aas).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 1);
     });
   });
 

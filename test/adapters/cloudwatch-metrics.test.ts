@@ -5,7 +5,6 @@ import { CloudWatchMetricSource } from '../../lambda/adapters/cloudwatch-metrics
 import { metricQueries } from '../../lambda/controller/metric-queries';
 import { configSchema } from '../../lambda/core/config/schema';
 import type { MetricQuery } from '../../lambda/ports';
-import { noWaitRetry } from '../fakes/clock';
 
 const metrics = {
   namespace: 'Spaces/SFU',
@@ -48,10 +47,7 @@ describe('CloudWatchMetricSource', () => {
         { Id: 'f0_listeners', Timestamps: [new Date(2000), new Date(1000)], Values: [20, 10] },
       ],
     });
-    const source = new CloudWatchMetricSource(
-      () => new CloudWatchClient({ region: 'us-east-1' }),
-      noWaitRetry,
-    );
+    const source = new CloudWatchMetricSource(() => new CloudWatchClient({ region: 'us-east-1' }));
     // Act
     const data = await source.fetch('us-east-1', metricQueries(fleets), 0, 5000);
     // Assess
@@ -110,25 +106,11 @@ describe('CloudWatchMetricSource', () => {
       .resolvesOnce({
         MetricDataResults: [{ Id: 'f0_listeners', Timestamps: [new Date(2000)], Values: [2] }],
       });
-    const source = new CloudWatchMetricSource(
-      () => new CloudWatchClient({ region: 'us-east-1' }),
-      noWaitRetry,
-    );
+    const source = new CloudWatchMetricSource(() => new CloudWatchClient({ region: 'us-east-1' }));
     const data = await source.fetch('us-east-1', metricQueries(fleets), 0, 5000);
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
     expect(cw.commandCalls(GetMetricDataCommand)[1]!.args[0].input.NextToken).toBe('p2');
     expect(data.get('f0_listeners')?.map((p) => p.v)).toEqual([1, 2]);
-  });
-
-  it('retries throttling, then succeeds', async () => {
-    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    cw.on(GetMetricDataCommand).rejectsOnce(throttled).resolves({ MetricDataResults: [] });
-    const source = new CloudWatchMetricSource(
-      () => new CloudWatchClient({ region: 'us-east-1' }),
-      noWaitRetry,
-    );
-    await expect(source.fetch('us-east-1', metricQueries(fleets), 0, 1)).resolves.toBeInstanceOf(Map);
-    expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 2);
   });
 
   it('does not retry a client error', async () => {
@@ -138,10 +120,7 @@ describe('CloudWatchMetricSource', () => {
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    const source = new CloudWatchMetricSource(
-      () => new CloudWatchClient({ region: 'us-east-1' }),
-      noWaitRetry,
-    );
+    const source = new CloudWatchMetricSource(() => new CloudWatchClient({ region: 'us-east-1' }));
     await expect(source.fetch('us-east-1', metricQueries(fleets), 0, 1)).rejects.toThrow('bad');
     expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
   });
@@ -163,8 +142,7 @@ describe('CloudWatchMetricSource', () => {
         Values: [Number(q.Id!.slice(1))],
       })),
     });
-    const source = () =>
-      new CloudWatchMetricSource(() => new CloudWatchClient({ region: 'us-east-1' }), noWaitRetry);
+    const source = () => new CloudWatchMetricSource(() => new CloudWatchClient({ region: 'us-east-1' }));
 
     it('splits 1,200 queries into 3 calls of at most 500 and merges the answers', async () => {
       // Prepare

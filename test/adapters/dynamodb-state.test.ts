@@ -1,7 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoStateStore } from '../../lambda/adapters/dynamodb-state';
 import { VersionConflictError } from '../../lambda/ports/state';
-import { noWaitRetry } from '../fakes/clock';
 import { fakeDynamo } from '../fakes/fake-dynamo';
 
 describe('DynamoStateStore', () => {
@@ -9,7 +8,7 @@ describe('DynamoStateStore', () => {
     const db = fakeDynamo();
     return {
       ...db,
-      store: new DynamoStateStore(db.client, { tableName: 'sg', retry: noWaitRetry, auditRetentionDays: 30 }),
+      store: new DynamoStateStore(db.client, { tableName: 'sg', auditRetentionDays: 30 }),
     };
   };
 

@@ -7,13 +7,12 @@ import { FileStateStore } from '../../lambda/adapters/file-state';
 import { MemoryStateStore } from '../../lambda/adapters/memory-state';
 import type { StateStore } from '../../lambda/ports/state';
 import { FaultyStateStore } from '../../sim/faults';
-import { noWaitRetry } from '../fakes/clock';
 import { fakeDynamo } from '../fakes/fake-dynamo';
 
 const stores: [string, () => StateStore][] = [
   ['memory', () => new MemoryStateStore()],
   ['file', () => new FileStateStore(join(mkdtempSync(join(tmpdir(), 'sg-batch-')), 'state.json'))],
-  ['DynamoDB', () => new DynamoStateStore(fakeDynamo().client, { tableName: 'sg', retry: noWaitRetry })],
+  ['DynamoDB', () => new DynamoStateStore(fakeDynamo().client, { tableName: 'sg' })],
   ['faulty (pass-through)', () => new FaultyStateStore(new MemoryStateStore(), { faults: [] }, () => 0)],
 ];
 
@@ -64,7 +63,7 @@ describe.each(stores)('batch reads of the %s state store', (_name, make) => {
 describe('DynamoStateStore batch reads', () => {
   const setup = () => {
     const db = fakeDynamo();
-    return { ...db, store: new DynamoStateStore(db.client, { tableName: 'sg', retry: noWaitRetry }) };
+    return { ...db, store: new DynamoStateStore(db.client, { tableName: 'sg' }) };
   };
 
   it('reads 250 events in 3 consistent BatchGetItem calls of at most 100 keys, not one call each', async () => {

@@ -2,7 +2,6 @@ import { ECSClient, GetTaskProtectionCommand, ListTasksCommand } from '@aws-sdk/
 import { mockClient } from 'aws-sdk-client-mock';
 import { EcsTaskProtection } from '../../lambda/adapters/task-protection';
 import type { FleetAddress } from '../../lambda/ports';
-import { noWaitRetry } from '../fakes/clock';
 
 const fleet: FleetAddress = {
   fleetId: 'a',
@@ -14,7 +13,7 @@ const fleet: FleetAddress = {
 
 describe('EcsTaskProtection', () => {
   const ecs = mockClient(ECSClient);
-  const guard = new EcsTaskProtection(() => new ECSClient({ region: 'us-east-1' }), noWaitRetry);
+  const guard = new EcsTaskProtection(() => new ECSClient({ region: 'us-east-1' }));
   beforeEach(() => ecs.reset());
 
   it.each([

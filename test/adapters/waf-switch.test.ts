@@ -2,7 +2,7 @@ import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/cli
 import type { WebACL } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { WafV2Switch } from '../../lambda/adapters/waf-switch';
-import { FakeClock, noWaitRetry } from '../fakes/clock';
+import { FakeClock } from '../fakes/clock';
 
 const visibility = (name: string) => ({
   SampledRequestsEnabled: true,
@@ -93,7 +93,6 @@ describe('WafV2Switch', () => {
       { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
       rules,
       clock,
-      noWaitRetry,
     );
   beforeEach(() => {
     waf.reset();
@@ -185,6 +184,44 @@ describe('WafV2Switch', () => {
     const before = clock.now();
     await sw.apply('disarmed');
     expect(clock.now() - before).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("arms over a team's override of the same rule and the disarm puts back exactly what was there", async () => {
+    const teamOverrides = [
+      { Name: 'ChallengeAllDuringEvent', ActionToUse: { Count: {} } },
+      { Name: 'ChallengeDDoSRequests', ActionToUse: { Count: {} } },
+    ];
+    let current = webAcl();
+    current.Rules![3]!.Statement!.ManagedRuleGroupStatement!.RuleActionOverrides =
+      structuredClone(teamOverrides);
+    const original = structuredClone(current.Rules!);
+    waf.on(GetWebACLCommand).callsFake(() => ({ WebACL: structuredClone(current), LockToken: 'l' }));
+    waf.on(UpdateWebACLCommand).callsFake((input: { Rules: WebACL['Rules'] }) => {
+      current = { ...current, Rules: input.Rules };
+      return {};
+    });
+    const sw = make();
+    const armed = await sw.apply('armed');
+    expect(armed.saved).toEqual({ 'surgeguard-anti-ddos': teamOverrides });
+    expect(current.Rules![3]!.Statement!.ManagedRuleGroupStatement!.RuleActionOverrides).toEqual([
+      { Name: 'ChallengeAllDuringEvent', ActionToUse: { Count: {} } },
+      { Name: 'ChallengeDDoSRequests', ActionToUse: { Challenge: {} } },
+    ]);
+    await sw.apply('disarmed', armed.saved);
+    expect(current.Rules).toEqual(original);
+  });
+
+  it('without the saved overrides, a disarm removes only the overrides the arm adds', async () => {
+    let current = webAcl();
+    waf.on(GetWebACLCommand).callsFake(() => ({ WebACL: structuredClone(current), LockToken: 'l' }));
+    waf.on(UpdateWebACLCommand).callsFake((input: { Rules: WebACL['Rules'] }) => {
+      current = { ...current, Rules: input.Rules };
+      return {};
+    });
+    const sw = make();
+    await sw.apply('armed');
+    await sw.apply('disarmed');
+    expect(current.Rules).toEqual(webAcl().Rules);
   });
 
   it('refuses to switch when a named rule is missing from the web ACL', async () => {

@@ -30,6 +30,14 @@ describe('surgeguard validate', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('reports an unresolved YAML alias with file:line:col and exits 1 without a stack trace', () => {
+    const dir = workspace(withLine(VALID_CONFIG, 11, '    maxTasks: *lots'));
+    const r = runCli(['validate', '--config', 'events.yaml'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('events.yaml:11:15: unresolved alias *lots: no anchor &lots is set before it');
+    expect(r.stderr).not.toMatch(/ReferenceError|\n\s+at /);
+  });
+
   it('reports a scaling-test file that is missing, and bad rows in one that exists', () => {
     const dir = workspace(VALID_CONFIG, 'tasks,listeners\n10,30000\n20,lots\n');
     const bad = runCli(['validate', '-c', 'events.yaml'], { cwd: dir });

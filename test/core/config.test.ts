@@ -209,6 +209,18 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('reports an alias with no anchor before it at its line and column, not as a ReferenceError', () => {
+    expect(errors(withLine(VALID_CONFIG, 11, '    maxTasks: *lots'))).toEqual([
+      'events.yaml:11:15: unresolved alias *lots: no anchor &lots is set before it',
+    ]);
+  });
+
+  it('reports too many aliases (a YAML bomb) as an issue, not a throw', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]'];
+    bomb.push('c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]');
+    expect(errors(bomb.join('\n'))).toEqual([expect.stringMatching(/^events\.yaml:1:1: .*alias/i)]);
+  });
+
   it('reports an empty file', () => {
     expect(errors('')).toEqual(['events.yaml:1:1: empty config; expected regions, fleets and events']);
   });

@@ -244,8 +244,18 @@ describe('planEvent warnings', () => {
     ['a fleet larger than tested', { peak: 700_000 }, undefined, ['EXTRAPOLATION']],
     // 30% headroom on 850 k takes 377 tasks to 632 (+68%): the fleet is near its 1.2 M peak.
     ['headroom near the USL peak', { peak: 850_000 }, model(3000, 0.0005, 1e-6, 1000), ['NEAR_USL_PEAK']],
-    ['no headroom near the USL peak', { peak: 850_000, forecastError: 0 }, model(3000, 0.0005, 1e-6, 1000), []],
-    ['a flat headroom with no stated forecast error', { forecastError: undefined }, undefined, ['FLAT_HEADROOM']],
+    [
+      'no headroom near the USL peak',
+      { peak: 850_000, forecastError: 0 },
+      model(3000, 0.0005, 1e-6, 1000),
+      [],
+    ],
+    [
+      'a flat headroom with no stated forecast error',
+      { forecastError: undefined },
+      undefined,
+      ['FLAT_HEADROOM'],
+    ],
     ['no headroom and no stated error', { forecastError: undefined, headroom: 0 }, undefined, []],
     ['more than maxTasks', { peak: 700_000, maxTasks: 300 }, model(3000, 0.0005, 1e-6, 1000), ['MAX_TASKS']],
     [

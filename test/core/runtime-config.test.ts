@@ -1,5 +1,11 @@
 import { eventSchedules } from '../../lambda/core/schedules';
-import { findEvent, fleetTimeline, parseRuntimeConfig, watchWindow } from '../../lambda/core/runtime-config';
+import {
+  findEvent,
+  fleetTimeline,
+  parseRuntimeConfig,
+  restoreDeadlineMs,
+  watchWindow,
+} from '../../lambda/core/runtime-config';
 import { decideWatch } from '../../lambda/core/watch-policy';
 import { testRuntime } from '../fixtures/runtime';
 
@@ -21,6 +27,21 @@ describe('a shifted event', () => {
     const s40 = eventSchedules(rc, new Date(0), () => 40).schedules[0]!;
     expect(s40.prescaleAt.getTime() - s0.prescaleAt.getTime()).toBe(40 * MIN);
     expect(s40.restoreTo.getTime() - s0.restoreTo.getTime()).toBe(40 * MIN);
+  });
+
+  it('runs restore past its deadline, however the deadline compares with the step-down', () => {
+    for (const minutes of [1, 120, 600]) {
+      const e = { ...view.event, restoreDeadlineMinutes: minutes };
+      const moved = { ...rc, config: { ...rc.config, events: [e] } };
+      const s = eventSchedules(moved, new Date(0), () => 15).schedules[0]!;
+      const deadline = restoreDeadlineMs({ ...view, event: e }, 15);
+      expect(deadline).toBe(Date.parse(view.plan.holdUntil) + (minutes + 15) * MIN);
+      // At least one run of the rate schedule falls at or after the deadline, before the schedule ends.
+      const every = s.restoreEveryMinutes * MIN;
+      const firstAfter =
+        s.restoreFrom.getTime() + Math.ceil(Math.max(0, deadline - s.restoreFrom.getTime()) / every) * every;
+      expect(firstAfter).toBeLessThan(s.restoreTo.getTime());
+    }
   });
 
   it('keeps holding capacity through the late end: the watch does not step down at the old end', () => {

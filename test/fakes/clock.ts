@@ -6,6 +6,3 @@ export class FakeClock extends SimClock {
     this.ms += ms;
   }
 }
-
-/** Retry options that do not wait. */
-export const noWaitRetry = { sleep: async () => undefined, random: () => 0 };

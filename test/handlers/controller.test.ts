@@ -264,6 +264,77 @@ describe('restore', () => {
     expect(aws.settings()).toEqual(before);
   });
 
+  it('past the deadline restores without listener data, says why, and reports no fleet above its settings', async () => {
+    const { deps: base, clock, state } = testDeps(RAMP + 5_000, runtime);
+    const gauges: { value: number; dims: Record<string, string> }[] = [];
+    const released: (string | undefined)[] = [];
+    const deps = {
+      ...base,
+      telemetry: {
+        metric: (name: string, value: number, _unit: string, dims: Record<string, string>) => {
+          if (name === 'FleetAboveRecordedAfterDeadline') gauges.push({ value, dims });
+        },
+      },
+      shield: {
+        metricQueries: () => ({ region: 'us-east-1', queries: [] }),
+        onTick: async () => ({ extraTasks: {}, floodSuspected: {} }),
+        release: async (_now: number, _mode: string, _live: unknown, eventId?: string) =>
+          void released.push(eventId),
+      },
+    };
+    const aws = liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
+    const peak = aws.settings();
+    expect(peak.min).toBeGreaterThan(10);
+    // After the event the listener metric stops: no datapoint at all.
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const deadline = HOLD_UNTIL + runtime.config.events[0]!.restoreDeadlineMinutes * MIN;
+    clock.ms = deadline - MIN;
+    await runRestore(deps, 'ev');
+    expect(aws.settings()).toEqual(peak);
+    expect(gauges.map((g) => g.value)).toEqual([0, 0]);
+
+    clock.ms = deadline;
+    gauges.length = 0;
+    await runRestore(deps, 'ev');
+    expect(aws.settings()).toEqual({ min: 10, max: 50, desired: 5 });
+    const call = (await state.listAudit({ eventId: 'ev' })).find(
+      (a) => a.kind === 'aws-call' && a.fleetId === 'use1' && a.atMs === deadline,
+    );
+    expect(call?.reason).toMatch(
+      /restore deadline .* has passed: back to the recorded settings whatever the listeners/,
+    );
+    expect(gauges).toEqual([
+      { value: 0, dims: { Fleet: 'use1', Event: 'ev' } },
+      { value: 0, dims: { Fleet: 'euw1', Event: 'ev' } },
+    ]);
+    expect(released).toEqual(['ev', 'ev']);
+  });
+
+  it('past the deadline, a fleet the restore could not bring back is reported above its settings', async () => {
+    const { deps: base, clock, state } = testDeps(RAMP + 5_000, runtime);
+    const gauges: number[] = [];
+    const deps = {
+      ...base,
+      telemetry: {
+        metric: (name: string, value: number) => void (name.startsWith('FleetAbove') && gauges.push(value)),
+      },
+    };
+    liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
+    const g = await state.getGlobal();
+    await state.putGlobal({ ...g, mode: 'paused' }, g.version);
+    clock.ms = HOLD_UNTIL + runtime.config.events[0]!.restoreDeadlineMinutes * MIN + MIN;
+    await runRestore(deps, 'ev');
+    expect(gauges).toEqual([1, 1]);
+  });
+
   it('restores at once when asked to, whatever the listeners', async () => {
     const { deps, clock } = testDeps(RAMP + 5_000, runtime);
     const aws = liveAws(

@@ -16,7 +16,6 @@ import { watchTick } from '../../lambda/controller/watch';
 import { READ_OPERATIONS } from '../../lambda/controller/runbook';
 import type { AutomationExecution } from '../../lambda/handlers/runbook';
 import { makeRunbookAutomationHandler, makeRunbookUrlHandler } from '../../lambda/handlers/runbook';
-import { noWaitRetry } from '../fakes/clock';
 import { RUNTIME_CONFIG_TEXT, lambdaContext, testDeps, testRuntime } from '../fixtures/runtime';
 
 const aas = mockClient(ApplicationAutoScalingClient);
@@ -33,11 +32,7 @@ function setup(nowMs = RAMP + 10 * MIN) {
   const t = testDeps(nowMs, runtime);
   const deps: RunbookDeps = {
     ...t.deps,
-    schedules: new EventBridgeSchedules(
-      new SchedulerClient({ region: 'us-east-1' }),
-      'surgeguard-us-east-1',
-      noWaitRetry,
-    ),
+    schedules: new EventBridgeSchedules(new SchedulerClient({ region: 'us-east-1' }), 'surgeguard-us-east-1'),
   };
   const handler = makeRunbookUrlHandler(() => deps);
   // What SSM recorded of each execution: the test's console.
@@ -468,7 +463,6 @@ describe('runbook shield operations', () => {
         { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
         [{ name: 'ip-reputation', armedAction: 'Block' }],
         t.clock,
-        noWaitRetry,
       ),
     };
     const handler = makeRunbookUrlHandler(() => deps);

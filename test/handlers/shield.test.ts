@@ -12,7 +12,6 @@ import { WafV2Switch } from '../../lambda/adapters/waf-switch';
 import { ShieldController } from '../../lambda/controller/shield';
 import { runWatch } from '../../lambda/controller/watch';
 import { shieldRules } from '../../lambda/core/detector';
-import { noWaitRetry } from '../fakes/clock';
 import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime } from '../fixtures/runtime';
 
 const SHIELD = `shield:
@@ -115,7 +114,6 @@ function setup(traffic: (nowMs: number) => Traffic, shape: Shape = {}) {
       { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
       shieldRules(runtime.config.shield!),
       clock,
-      noWaitRetry,
     ),
     state,
     clock,

@@ -67,6 +67,12 @@ describe('the CDK app', () => {
       ScheduleExpression: 'rate(10 minutes)',
       StartDate: new Date(w.toMs).toISOString(),
     });
+    // Restore still runs once the deadline has passed, to put the recorded settings back whatever the listeners.
+    const restore = Object.values(eu.findResources('AWS::Scheduler::Schedule'))
+      .map((r) => r.Properties)
+      .find((p) => p.Name === 'eu-town-hall-2027-03-restore');
+    const deadline = Date.parse(euPlan.holdUntil) + view.event.restoreDeadlineMinutes * 60_000;
+    expect(Date.parse(restore.EndDate)).toBeGreaterThan(deadline);
   });
 
   it('makes no schedules for a past event, and says so', () => {
@@ -260,6 +266,30 @@ describe('IAM and alarms', () => {
         ]),
       },
     });
+  });
+
+  it('alarms per event and fleet when a fleet is above its recorded settings past the restore deadline', () => {
+    const alarms = Object.values(us.findResources('AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties)
+      .filter((a) => a.MetricName === 'FleetAboveRecordedAfterDeadline');
+    const pairs = runtime.config.events
+      .flatMap((e) => e.fleets.map((f) => ({ event: e.id, fleet: f.fleet })))
+      .filter((p) => runtime.config.fleets.find((f) => f.id === p.fleet)?.region === 'us-east-1');
+    expect(pairs.length).toBeGreaterThan(0);
+    expect(alarms).toHaveLength(pairs.length);
+    for (const p of pairs) {
+      expect(alarms).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'SurgeGuard',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Dimensions: expect.arrayContaining([
+            { Name: 'Event', Value: p.event },
+            { Name: 'Fleet', Value: p.fleet },
+          ]),
+        }),
+      );
+    }
   });
 
   it('alarms on runbook errors and throttles', () => {

@@ -1,6 +1,6 @@
 import type { Config } from '../../../lambda/core/config/schema';
 import type { RunbookResponse } from '../../../lambda/controller/runbook';
-import { errorMessage } from '../../../lambda/adapters/retry';
+import { errorMessage } from '../../../lambda/core/errors';
 import { UserError } from '../io';
 import type { Transport } from './transport';
 

@@ -7,12 +7,16 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { loadConfig } from '../../../lambda/adapters/config-file';
 import { FileStateStore } from '../../../lambda/adapters/file-state';
 import { LocalCapacity, noMetrics } from '../../../lambda/adapters/local-capacity';
-import { errorMessage } from '../../../lambda/adapters/retry';
+import { AWS_CLIENT_CONFIG } from '../../../lambda/adapters/retry';
+import { errorMessage } from '../../../lambda/core/errors';
 import type { RunbookDeps, RunbookResponse } from '../../../lambda/controller/runbook';
 import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
 import { makeRunbookUrlHandler } from '../../../lambda/handlers/runbook';
 import { noTelemetry, silentLog } from '../../../lambda/ports';
 import { UserError } from '../io';
+
+/** Longer than the runbook function's own 60 s timeout, so only a connection that is truly gone times out. */
+const RUNBOOK_TIMEOUT_MS = 75_000;
 
 /** How the CLI reaches the runbook. */
 export interface Transport {
@@ -70,7 +74,13 @@ export class FunctionUrlTransport implements Transport {
     });
     let res: Response;
     try {
-      res = await fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+      // Not retried: a change such as a shift is not idempotent; `audit` shows whether it was applied.
+      res = await fetch(url, {
+        method: 'POST',
+        headers: signed.headers as Record<string, string>,
+        body,
+        signal: AbortSignal.timeout(RUNBOOK_TIMEOUT_MS),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new UserError(
@@ -103,14 +113,14 @@ export class FunctionUrlTransport implements Transport {
     if (this.o.url) return this.o.url;
     try {
       if (this.o.function) {
-        const res = await new LambdaClient({ region, credentials }).send(
+        const res = await new LambdaClient({ region, credentials, ...AWS_CLIENT_CONFIG }).send(
           new GetFunctionUrlConfigCommand({ FunctionName: this.o.function }),
         );
         if (!res.FunctionUrl) throw new Error('no function URL');
         return res.FunctionUrl;
       }
       const stack = this.o.stack ?? `SurgeGuard-${region}`;
-      const res = await new CloudFormationClient({ region, credentials }).send(
+      const res = await new CloudFormationClient({ region, credentials, ...AWS_CLIENT_CONFIG }).send(
         new DescribeStacksCommand({ StackName: stack }),
       );
       const outputs = res.Stacks?.[0]?.Outputs ?? [];

@@ -287,6 +287,15 @@ const event = z
       .default(30)
       .describe('Hold the event capacity this long after the scheduled end (events run late)'),
     stepDown: stepDown.default({ steps: 4, intervalMinutes: 10 }),
+    restoreDeadlineMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(1440)
+      .default(120)
+      .describe(
+        'Minutes after the hold ends by which restore puts the recorded settings back whatever the listeners or missing metrics; an alarm fires for a fleet still above them after it',
+      ),
     slo: slo.default({ joinSuccessRatio: 0.99, p95JoinMs: 3000 }),
   })
   .describe('A scheduled live audio event');

@@ -1,4 +1,4 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { InputIssue } from '../issues';
 import { formatPath } from '../issues';
@@ -29,6 +29,25 @@ export function parseYamlSource(text: string, file: string): YamlSource {
     path: '',
     message: e.message.split('\n')[0] ?? e.message,
   }));
+  // The parser accepts an alias whose anchor is missing or comes later; toJS would throw a bare ReferenceError.
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc)) return;
+      syntaxIssues.push({
+        file,
+        ...pos(alias.range?.[0] ?? 0),
+        path: '',
+        message: `unresolved alias *${alias.source}: no anchor &${alias.source} is set before it`,
+      });
+    },
+  });
+  let value: unknown;
+  try {
+    value = syntaxIssues.length ? undefined : doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Past the alias checks, what is left is too many aliases (a YAML bomb): say so without a stack trace.
+    syntaxIssues.push({ file, line: 1, col: 1, path: '', message: (err as Error).message });
+  }
 
   const positionOf = (path: ReadonlyArray<PropertyKey>, opts?: { key?: boolean }) => {
     let node: Node | null = doc.contents as Node | null;
@@ -58,7 +77,7 @@ export function parseYamlSource(text: string, file: string): YamlSource {
 
   return {
     file,
-    value: doc.toJS({ maxAliasCount: 100 }),
+    value,
     syntaxIssues,
     positionOf,
     issueAt: (path, message, opts) => ({ file, ...positionOf(path, opts), path: formatPath(path), message }),
