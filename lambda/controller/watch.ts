@@ -295,8 +295,9 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
           ? event.followAudience
           : undefined,
       listenerHistory: liveState.listeners,
+      runningTasks: t.counts?.running,
     };
-    const decision = await unlessUndrained(deps, t, input, decideWatch(input));
+    const decision = await unlessUndrained(deps, t, decideWatch(input));
     return await act(deps, t, { ...state, live: liveState }, decision, peak, confirmed, live);
   } catch (err) {
     const detail = errorMessage(err);
@@ -323,7 +324,6 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
 async function unlessUndrained(
   deps: ControllerDeps,
   t: FleetTick,
-  input: Parameters<typeof decideWatch>[0],
   decision: WatchDecision,
 ): Promise<WatchDecision> {
   if (!decision.followingAudience) return decision;
@@ -334,15 +334,20 @@ async function unlessUndrained(
       })
     : undefined;
   if (protecting === true) return decision;
-  const held = decideWatch({ ...input, followAudience: undefined });
   const why =
     protecting === false
       ? 'no running task has scale-in protection, so a lower floor would stop tasks that carry listeners'
       : 'task scale-in protection could not be checked';
+  // Only the step down is refused: the floor stays where it is (not back to the plan).
   return {
-    ...held,
-    anomalies: [...held.anomalies, `drain: ${why}`],
-    reason: `${held.reason}; not following the audience down: ${why}`,
+    ...decision,
+    action: 'hold',
+    targetTasks: decision.currentTasks,
+    ceilingTasks:
+      decision.ceilingTasks === null ? null : Math.max(decision.ceilingTasks, decision.currentTasks),
+    followingAudience: false,
+    anomalies: [...decision.anomalies, `drain: ${why}`],
+    reason: `not following the audience down: ${why}`,
   };
 }
 

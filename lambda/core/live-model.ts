@@ -28,8 +28,10 @@ export interface LiveBin {
   readonly tasks: number;
   /** Periods in the bin. */
   readonly periods: number;
-  /** Most listeners carried at this size: the curve is at least this high here. */
+  /** Most listeners carried at this size. */
   readonly carried: number;
+  /** Second most: one odd datapoint alone never raises the curve. */
+  readonly carriedSecond?: number;
   /** Mean listeners carried in saturated periods (0 when none). */
   readonly saturatedListeners: number;
   readonly saturatedPeriods: number;
@@ -253,6 +255,7 @@ function addObservation(
     tasks: old ? old.tasks + (obs.tasks - old.tasks) / periods : obs.tasks,
     periods,
     carried: Math.max(old?.carried ?? 0, obs.listeners),
+    carriedSecond: old ? Math.max(Math.min(old.carried, obs.listeners), old.carriedSecond ?? 0) : undefined,
     saturatedListeners: obs.saturated
       ? (old?.saturatedListeners ?? 0) + (obs.listeners - (old?.saturatedListeners ?? 0)) / satPeriods
       : (old?.saturatedListeners ?? 0),
@@ -261,9 +264,14 @@ function addObservation(
   if (i >= 0) out[i] = bin;
   else out.push(bin);
   if (out.length > o.maxBins) {
-    // Keep the evidence that shapes the curve: saturated bins first, then the bins seen most.
-    out.sort((a, b) => b.saturatedPeriods - a.saturatedPeriods || b.periods - a.periods);
-    out.length = o.maxBins;
+    // Drop the bin without saturated evidence furthest from the size just seen (never that size itself).
+    const distance = (b: LiveBin) => Math.abs(Math.log(b.tasks / obs.tasks));
+    const candidates = out.filter((b) => b !== bin);
+    const pool = candidates.some((b) => b.saturatedPeriods === 0)
+      ? candidates.filter((b) => b.saturatedPeriods === 0)
+      : candidates;
+    const drop = pool.reduce((a, b) => (distance(b) > distance(a) ? b : a));
+    out.splice(out.indexOf(drop), 1);
   }
   return out.sort((a, b) => a.tasks - b.tasks);
 }
@@ -273,7 +281,7 @@ function signatureOf(bins: readonly LiveBin[]): string {
   return bins
     .map(
       (b) =>
-        `${Math.round(b.tasks)}:${Math.round(b.carried)}:${b.saturatedPeriods}:${Math.round(b.saturatedListeners)}`,
+        `${Math.round(b.tasks)}:${Math.round(b.carriedSecond ?? 0)}:${b.saturatedPeriods}:${Math.round(b.saturatedListeners)}`,
     )
     .join(',');
 }
@@ -293,7 +301,8 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
         x: b.saturatedListeners,
         w: SATURATED_WEIGHT * Math.min(b.saturatedPeriods, SATURATED_CAP),
       });
-    if (b.carried > 0) bounds.push({ n: b.tasks, x: b.carried, w: BOUND_WEIGHT });
+    // A lower bound needs two periods at the size: the second most it carried, so one odd datapoint never counts.
+    if ((b.carriedSecond ?? 0) > 0) bounds.push({ n: b.tasks, x: b.carriedSecond!, w: BOUND_WEIGHT });
   }
   const uplift = Math.max(1, ...bounds.map((b) => b.x / Math.max(uslCapacity(prior, b.n), 1e-9)));
   // Without a saturated period nothing has shown where the curve turns: the fleet carried at least this much more
@@ -355,7 +364,7 @@ export function liveCapacity(
     ceilingTasks = Math.round(retrograde.bestTasks);
     ceilingReason = 'retrograde';
   }
-  const top = s.bins[s.bins.length - 1];
+  const top = [...s.bins].reverse().find((b) => b.periods >= 2);
   const probeTasks =
     !retrograde && ceilingTasks !== null && top && top.tasks >= 0.95 * ceilingTasks
       ? Math.max(ceilingTasks + 1, Math.round(top.tasks * (1 + o.probeStep)))

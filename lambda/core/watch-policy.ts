@@ -100,6 +100,8 @@ export interface WatchInput {
   readonly followAudience?: FollowAudience;
   /** Listener datapoints of the last half hour or so, for following the audience down. */
   readonly listenerHistory?: Series;
+  /** Tasks running now: a ceiling below them would stop tasks that carry listeners. */
+  readonly runningTasks?: number;
 }
 
 /** What the watch decided for one fleet, and why: the audit record's core. */
@@ -154,6 +156,8 @@ export function phaseAt(
 type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'limitBreached' | 'reason'> & {
   readonly dataOk: boolean;
   readonly sizing: UslParams;
+  /** The least ceiling the capacity curve allows (the live peak, a probe, or the best size seen), and max tasks. */
+  readonly ceilingLimit: number;
 };
 
 /**
@@ -228,7 +232,12 @@ function assess(input: WatchInput): Base {
       neededTasks = live.probeTasks;
     } else [limitTasks, limitedBy] = limits.slice(0, 3).reduce((a, b) => (b[0] < a[0] ? b : a));
   }
+  const curveLimit =
+    limitedBy === 'vcpuQuota'
+      ? Math.min(fleet.maxTasks, ECS_MAX_TASKS_PER_SERVICE, limits[3]![0])
+      : limitTasks;
   return {
+    ceilingLimit: limitedBy === 'probe' ? limitTasks : curveLimit,
     phase,
     currentTasks: current,
     planFloor,
@@ -273,7 +282,7 @@ function decision(
   limitBreached: boolean,
   reason: string,
 ): WatchDecision {
-  const { dataOk: _ok, sizing: _s, ...rest } = base;
+  const { dataOk: _ok, sizing: _s, ceilingLimit: _c, ...rest } = base;
   return { ...rest, action, targetTasks, ceilingTasks, limitBreached, reason };
 }
 
@@ -316,23 +325,22 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
   const cap = override?.force ? Math.max(limitTasks, override.tasks) : limitTasks;
   const breached = wanted > cap;
   wanted = Math.min(wanted, cap);
-  const ceiling = (target: number) => Math.max(target, cap);
+  // MaxCapacity below the running count stops tasks at once: the ceiling never goes under what runs, and only the
+  // capacity curve sets it (a quota is a limit on new tasks, not a reason to stop running ones).
+  const ceiling = (target: number) =>
+    Math.max(target, base.ceilingLimit, override?.force ? override.tasks : 0, input.runningTasks ?? 0);
 
-  // More tasks carried fewer listeners, or the evidence moved the peak below the fleet: go back to the best size.
-  const pastPeak =
-    current > limitTasks &&
-    (limitedBy === 'retrograde' || (limitedBy === 'liveModel' && (live?.saturatedPeriods ?? 0) > 0));
-  if (pastPeak && !override?.force) {
-    const best = live?.retrograde;
+  // More tasks carried fewer listeners under saturation: go back to the best size seen. Only on that evidence and
+  // on usable data; a fitted peak alone never scales the fleet in.
+  const best = live?.retrograde;
+  if (best && base.dataOk && limitedBy === 'retrograde' && current > limitTasks && !override?.force) {
     return decision(
       base,
       'scale-in',
       limitTasks,
       limitTasks,
       breached,
-      best
-        ? `fleet past its scaling peak at ${Math.round(best.worseTasks)} tasks (${round(best.worseListeners)} listeners vs ${round(best.bestListeners)} at ${Math.round(best.bestTasks)}): returning to ${limitTasks}; add a cell`
-        : `the live capacity model puts the peak at ${limitTasks} tasks, below the ${current} applied: returning to ${limitTasks}; add a cell`,
+      `fleet past its scaling peak at ${Math.round(best.worseTasks)} tasks (${round(best.worseListeners)} listeners vs ${round(best.bestListeners)} at ${Math.round(best.bestTasks)}): returning to ${limitTasks}; add a cell`,
     );
   }
 
@@ -382,9 +390,12 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
     return undefined;
   const quietFrom = nowMs - f.quietMinutes * 60_000;
   const history = cleanSeries(input.listenerHistory, nowMs, Infinity).points;
-  // The history must cover the whole quiet period: a gap in the data is no evidence the audience left.
-  if (!history.length || history[0]!.t > quietFrom) return undefined;
-  const recent = history.filter((p) => p.t >= quietFrom - input.fleet.periodSeconds * 1000);
+  // The history must cover the whole quiet period without a gap: missing data is no evidence the audience left.
+  // Nor is a quiet period whose refused joins cannot be read.
+  if (!history.length || history[0]!.t > quietFrom || base.anomalies.length) return undefined;
+  const periodMs = input.fleet.periodSeconds * 1000;
+  const recent = history.filter((p) => p.t >= quietFrom - periodMs);
+  if (recent.some((p, i) => i > 0 && p.t - recent[i - 1]!.t > 2 * periodMs)) return undefined;
   const recentMax = Math.max(...recent.map((p) => p.v), base.forecastListeners ?? 0);
   // An audience that never came may still be on its way: until it has, hold the plan through half the event.
   const expected = timeline.expectedListeners ?? 0;
@@ -401,7 +412,7 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   return followed(
     base,
     target,
-    Math.max(target, base.limitTasks),
+    Math.max(target, base.ceilingLimit, input.runningTasks ?? 0),
     `following the audience down: at most ${round(recentMax)} listeners for ${f.quietMinutes} min need ${need} tasks; floor ${current} to ${target}`,
   );
 }

@@ -34,6 +34,7 @@ function bin(tasks: number, listeners: number, saturated: number, periods = satu
     tasks,
     periods: Math.max(periods, saturated),
     carried: listeners,
+    ...(Math.max(periods, saturated) >= 2 ? { carriedSecond: listeners } : {}),
     saturatedListeners: saturated ? listeners : 0,
     saturatedPeriods: saturated,
   };
@@ -185,6 +186,13 @@ describe('fitLive', () => {
       ),
       { numRuns: 25 },
     );
+  });
+
+  it('lets one odd datapoint raise nothing: a lower bound needs two periods at its size', () => {
+    const spike = { ...bin(400, uslCapacity(prior, 400) * 10, 0, 1) };
+    expect(fitLive(prior, [spike])).toEqual({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 });
+    const state = updateLiveModel(undefined, { nowMs: T0, running: 400, periodSeconds: 60 });
+    expect(state.bins).toHaveLength(0);
   });
 
   it('does not take refused joins of a fleet carrying far less than the test says as its capacity', () => {

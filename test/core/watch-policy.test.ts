@@ -434,7 +434,10 @@ describe('decideWatch with the live capacity model', () => {
       peakListeners: 1_000_000,
       followAudience: follow,
       headroom: 0.1,
-      metrics: { listeners: listenersAt(t, [300_000, 300_000]) },
+      metrics: {
+        listeners: listenersAt(t, [300_000, 300_000]),
+        joinErrorsCapacity: listenersAt(t, [0, 0]),
+      },
       listenerHistory: history(t, 300_000),
     };
 
@@ -454,7 +457,12 @@ describe('decideWatch with the live capacity model', () => {
 
     it.each([
       ['before the audience is in', { nowMs: T0 + 5 * MIN }],
-      ['with a gap in the history', { listenerHistory: history(t, 300_000).slice(10) }],
+      ['with a late start of the history', { listenerHistory: history(t, 300_000).slice(10) }],
+      [
+        'with a gap inside the quiet period',
+        { listenerHistory: history(t, 300_000).filter((_, i) => i < 12 || i > 15) },
+      ],
+      ['when refused joins cannot be read', { metrics: { listeners: listenersAt(t, [300_000, 300_000]) } }],
       ['with missing listener data', { metrics: {} }],
       ['within the interval since the last step', { lastScaleInMs: t - 2 * MIN }],
       ['when the audience never came, before half-time', { peakListeners: 300_000, nowMs: T0 + 40 * MIN }],
@@ -462,5 +470,73 @@ describe('decideWatch with the live capacity model', () => {
       const d = decideWatch(input({ ...base, ...over }));
       expect(d.targetTasks).toBeGreaterThanOrEqual(900);
     });
+  });
+});
+
+describe('decideWatch with a live model (properties)', () => {
+  const liveArb = fc.record({
+    ceilingTasks: fc.integer({ min: 50, max: 3000 }),
+    probe: fc.option(fc.integer({ min: 50, max: 3300 }), { nil: null }),
+    retro: fc.boolean(),
+    saturatedPeriods: fc.integer({ min: 0, max: 20 }),
+  });
+  const badData = fc.constantFrom<Partial<WatchInput['metrics']>>(
+    {},
+    { listeners: [{ t: T0, v: Number.NaN }] },
+    { listeners: [{ t: T0 - 60 * MIN, v: 500_000 }] },
+    { listeners: [{ t: T0 + 5 * MIN - 2 * MIN, v: -1 }] },
+  );
+
+  it('missing or odd data never scales in and never puts the ceiling under the floor or the running tasks', () => {
+    fc.assert(
+      fc.property(
+        liveArb,
+        badData,
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 100, max: 3000 }),
+        fc.integer({ min: 0, max: 3000 }),
+        (l, metrics, minute, current, running) => {
+          const nowMs = T0 - 30 * MIN + minute * MIN;
+          const live: LiveCapacity = {
+            params: model,
+            peakTasks: l.ceilingTasks,
+            peakListeners: 1_000_000,
+            ceilingTasks: l.ceilingTasks,
+            ceilingReason: l.retro ? 'retrograde' : 'model-peak',
+            probeTasks: l.probe,
+            saturatedPeriods: l.saturatedPeriods,
+            boundPeriods: 5,
+            ...(l.retro
+              ? {
+                  retrograde: {
+                    bestTasks: l.ceilingTasks,
+                    bestListeners: 900_000,
+                    worseTasks: l.ceilingTasks * 1.2,
+                    worseListeners: 800_000,
+                  },
+                }
+              : {}),
+          };
+          const d = decideWatch(
+            input({
+              nowMs,
+              metrics,
+              currentTasks: current,
+              runningTasks: running,
+              live,
+              followAudience: { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 },
+              listenerHistory: Array.from({ length: 30 }, (_, i) => ({ t: nowMs - (31 - i) * MIN, v: 10 })),
+              timeline: { ...timeline, audienceInMs: T0 + 10 * MIN, expectedListeners: 10 },
+            }),
+          );
+          if (nowMs < timeline.holdUntilMs) expect(d.action).not.toBe('scale-in');
+          if (d.ceilingTasks !== null) {
+            expect(d.ceilingTasks).toBeGreaterThanOrEqual(d.targetTasks);
+            expect(d.ceilingTasks).toBeGreaterThanOrEqual(running);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
