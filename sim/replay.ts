@@ -459,6 +459,10 @@ async function runPolicy(
         // Application Auto Scaling keeps the service's own policies within [MinCapacity, MaxCapacity].
         const bounds = capacity.floors.get(id)!;
         f.desired = Math.min(bounds.max, Math.max(bounds.min, ttDesired));
+        // The service's policies see the clamped count as its capacity: a lower MinCapacity takes effect only
+        // when target tracking's own scale-in alarm fires, as in AWS.
+        const own = tt.get(id);
+        if (own) own.desired = f.desired;
       } else if (scheduled) {
         const action = scheduled.get(id)!;
         const floor = rel >= action.fromRel && rel < action.toRel ? action.tasks : f.config.baselineTasks;

@@ -100,7 +100,7 @@ export interface WatchInput {
   readonly followAudience?: FollowAudience;
   /** Listener datapoints of the last half hour or so, for following the audience down. */
   readonly listenerHistory?: Series;
-  /** Tasks running now: a ceiling below them would stop tasks that carry listeners. */
+  /** Tasks running now. */
   readonly runningTasks?: number;
 }
 
@@ -325,10 +325,10 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
   const cap = override?.force ? Math.max(limitTasks, override.tasks) : limitTasks;
   const breached = wanted > cap;
   wanted = Math.min(wanted, cap);
-  // MaxCapacity below the running count stops tasks at once: the ceiling never goes under what runs, and only the
-  // capacity curve sets it (a quota is a limit on new tasks, not a reason to stop running ones).
+  // Only the capacity curve sets the ceiling (a quota limits new tasks; it is no reason to stop running ones). Tasks
+  // running past it (the service's own policies before the ramp) are past the peak: the ceiling stops them.
   const ceiling = (target: number) =>
-    Math.max(target, base.ceilingLimit, override?.force ? override.tasks : 0, input.runningTasks ?? 0);
+    Math.max(target, base.ceilingLimit, override?.force ? override.tasks : 0);
 
   // More tasks carried fewer listeners under saturation: go back to the best size seen. Only on that evidence and
   // on usable data; a fitted peak alone never scales the fleet in.
@@ -412,7 +412,7 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   return followed(
     base,
     target,
-    Math.max(target, base.ceilingLimit, input.runningTasks ?? 0),
+    Math.max(target, base.ceilingLimit),
     `following the audience down: at most ${round(recentMax)} listeners for ${f.quietMinutes} min need ${need} tasks; floor ${current} to ${target}`,
   );
 }
