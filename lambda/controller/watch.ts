@@ -506,7 +506,7 @@ async function notifyPastPeak(
 ): Promise<void> {
   const r = live.retrograde;
   if (!r || state.retrogradeNotifiedMs !== undefined) return;
-  const message = `Fleet ${t.fleet.id} (event ${t.live.view.event.id}) is past its scaling peak: ${Math.round(r.worseTasks)} tasks carried ${Math.round(r.worseListeners).toLocaleString('en-US')} listeners under saturation against ${Math.round(r.bestListeners).toLocaleString('en-US')} at ${Math.round(r.bestTasks)} tasks. SurgeGuard holds it at ${Math.round(r.bestTasks)} tasks. Add a cell (another service) and move part of the audience there.`;
+  const message = `Fleet ${t.fleet.id} (event ${t.live.view.event.id}) is past its scaling peak: ${Math.round(r.worseTasks)} tasks carried ${Math.round(r.worseListeners).toLocaleString('en-US')} listeners under saturation against ${Math.round(r.bestListeners).toLocaleString('en-US')} at ${Math.round(r.bestTasks)} tasks. Its ceiling is now ${Math.round(r.bestTasks)} tasks (applied unless automation is paused, held or in dry-run). Add a cell (another service) and move part of the audience there.`;
   try {
     await deps.notifier?.publish(`SurgeGuard: ${t.fleet.id} past its scaling peak`, message);
     await deps.state.putFleet({ ...state, retrogradeNotifiedMs: t.nowMs }, state.version);
