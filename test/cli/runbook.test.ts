@@ -66,7 +66,7 @@ describe('surgeguard runbook commands', () => {
     expect(status.stdout).toMatch(/held for every event until/);
     expect(status.stdout).toMatch(/fleet\s+phase\s+ramp start\s+plan floor now\s+event target\s+applied/);
     expect(status.stdout).toMatch(
-      /sfu-euw1\s+scheduled\s+2027-03-04T17:\d\d:00Z\s+10\s+[1-9]\d+\s+-\s+10\s+10\s+-\s+[\d,]+\s+200 until/,
+      /sfu-euw1\s+scheduled\s+2027-03-04T17:\d\d:00Z\s+10\s+[1-9]\d+\s+-\s+-\s+10\s+10\s+-\s+[\d,]+\s+200 until/,
     );
   });
 
