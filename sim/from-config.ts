@@ -1,3 +1,4 @@
+import { schemaProblems } from '../lambda/core/config/zod-issues';
 import { parseYamlSource } from '../lambda/core/config/yaml-source';
 import type { LoadedConfig } from '../lambda/adapters/config-file';
 import { eventStartMs } from '../lambda/core/config/event-time';
@@ -128,7 +129,7 @@ export function scenarioFromConfig(loaded: LoadedConfig, input: RehearsalInput):
     forecast: {
       peakListeners: forecast.expected,
       // The headroom that makes the replay's plan cover the same upper forecast as the config's.
-      headroom: Math.min(5, forecast.upper / forecast.expected - 1),
+      headroom: Math.min(5, (forecast.upper - forecast.expected) / forecast.expected),
       earlyMinutes: event.arrival.earlyMinutes,
       fullByMinutes: event.arrival.fullByMinutes,
     },
@@ -182,9 +183,9 @@ export function parseDemand(text: string, file: string): Curve {
     if (src.syntaxIssues.length) throw new InputError(src.syntaxIssues);
     const parsed = scenarioSchema.shape.demand.safeParse(src.value);
     if (!parsed.success) {
-      for (const iss of parsed.error.issues)
-        issues.push(src.issueAt(iss.path as (string | number)[], iss.message));
-      throw new InputError(issues);
+      throw new InputError(
+        schemaProblems(parsed.error.issues).map((p) => src.issueAt(p.path, p.message, { key: p.atKey })),
+      );
     }
     points.push(...parsed.data);
   } else {
