@@ -26,6 +26,8 @@ interface ReplaySource {
   profile?: string;
 }
 
+type ReplayOpts = ReplaySource & { policy: string; json?: boolean; report?: string };
+
 /** The scenario a replay runs: a scenario file, or an event of the config with a what-if audience. */
 function scenarioOf(file: string | undefined, o: ReplaySource): LoadedScenario {
   const usage = (message: string) => new UserError(message, EXIT.usage);
@@ -71,43 +73,36 @@ export function registerReplay(program: Command, io: CliIo): void {
     .option('-p, --policy <name>', `one of ${POLICY_NAMES.join(', ')}, or all`, 'all')
     .option('--json', 'print one JSON object instead of a table')
     .option('-r, --report <dir>', 'write an HTML report with SVG charts to this folder')
-    .action(
-      async (
-        file: string | undefined,
-        opts: ReplaySource & { policy: string; json?: boolean; report?: string },
-      ) => {
-        let policies: PolicyName[];
-        if (opts.policy === 'all') policies = [...POLICY_NAMES];
-        else if ((POLICY_NAMES as readonly string[]).includes(opts.policy))
-          policies = [opts.policy as PolicyName];
-        else
-          throw new UserError(
-            `unknown policy "${opts.policy}"; expected one of: ${POLICY_NAMES.join(', ')}, all`,
-            EXIT.usage,
-          );
-        const ls = scenarioOf(file, opts);
-        const tty = Boolean(process.stderr.isTTY) && !opts.json;
-        const started = performance.now();
-        const runs = await replay(ls, policies, {
-          onProgress: tty
-            ? (d) => process.stderr.write(`\rreplaying ${ls.scenario.name}: ${Math.round(d * 100)}%`)
-            : undefined,
-        });
-        if (tty) process.stderr.write('\r\x1b[K');
-        if (opts.json) io.out(JSON.stringify(replayJson(ls.scenario.name, runs), null, 2));
-        else {
-          io.out(`${ls.scenario.name}: ${ls.scenario.description ?? ''}`);
-          io.out(table(comparisonRows(runs)));
-          const note = oracleNote(runs);
-          if (note) io.out(`note: ${note}`);
-          io.out(
-            `replayed ${runs.length} policies in ${((performance.now() - started) / 1000).toFixed(1)} s`,
-          );
-        }
-        if (opts.report) {
-          const path = await writeReport(opts.report, ls, runs);
-          (opts.json ? io.err : io.out)(`report: ${path}`);
-        }
-      },
-    );
+    .action(async (file: string | undefined, opts: ReplayOpts) => {
+      let policies: PolicyName[];
+      if (opts.policy === 'all') policies = [...POLICY_NAMES];
+      else if ((POLICY_NAMES as readonly string[]).includes(opts.policy))
+        policies = [opts.policy as PolicyName];
+      else
+        throw new UserError(
+          `unknown policy "${opts.policy}"; expected one of: ${POLICY_NAMES.join(', ')}, all`,
+          EXIT.usage,
+        );
+      const ls = scenarioOf(file, opts);
+      const tty = Boolean(process.stderr.isTTY) && !opts.json;
+      const started = performance.now();
+      const runs = await replay(ls, policies, {
+        onProgress: tty
+          ? (d) => process.stderr.write(`\rreplaying ${ls.scenario.name}: ${Math.round(d * 100)}%`)
+          : undefined,
+      });
+      if (tty) process.stderr.write('\r\x1b[K');
+      if (opts.json) io.out(JSON.stringify(replayJson(ls.scenario.name, runs), null, 2));
+      else {
+        io.out(`${ls.scenario.name}: ${ls.scenario.description ?? ''}`);
+        io.out(table(comparisonRows(runs)));
+        const note = oracleNote(runs);
+        if (note) io.out(`note: ${note}`);
+        io.out(`replayed ${runs.length} policies in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      }
+      if (opts.report) {
+        const path = await writeReport(opts.report, ls, runs);
+        (opts.json ? io.err : io.out)(`report: ${path}`);
+      }
+    });
 }
