@@ -70,6 +70,31 @@ describe('surgeguard runbook commands', () => {
     );
   });
 
+  it.each([
+    ['T-60m', '2027-03-04T17:00:00Z', 'scheduled'],
+    ['T-20m', '2027-03-04T17:40:00Z', 'prewarming'],
+    ['T+15m', '2027-03-04T18:15:00Z', 'live'],
+    ['2027-03-04T17:40:00+00:00', '2027-03-04T17:40:00Z', 'prewarming'],
+  ])('a --local rehearsal at %s sees the time %s and the phase %s', (at, now, phase) => {
+    const r = runCli(['status', '--event', EVENT, '--at', at, ...local()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`SurgeGuard at ${now}:`);
+    expect(r.stdout).toMatch(new RegExp(`^\\s*sfu-euw1\\s+${phase}\\s`, 'm'));
+  });
+
+  it.each([
+    [['--at', 'T-60m', ...local()], "--at T-60m is relative to an event's start: pass --event ID"],
+    [
+      ['--event', EVENT, '--at', 'T-60m'],
+      "--at moves the local rehearsal's clock only: pass --local STATE_FILE",
+    ],
+    [['--event', EVENT, '--at', 'soon', ...local()], '--at: expected an ISO 8601 time with offset'],
+  ])('status %j is a usage error', (args, message) => {
+    const r = runCli(['status', ...args], { env: NO_AWS });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+
   it('names a --local state file that is not one, and says what is wrong with it', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sg-rb-')), 'state.json');
     writeFileSync(file, '{"global": {}}');

@@ -1,8 +1,14 @@
 import type { Command } from 'commander';
+import { DEFAULT_CONFIG_PATH, loadConfig, readText } from '../../../lambda/adapters/config-file';
+import type { InputIssue } from '../../../lambda/core/issues';
+import { InputError } from '../../../lambda/core/issues';
+import type { DemandProfile } from '../../../sim/from-config';
+import { DEMAND_PROFILES, parseDemand, scenarioFromConfig } from '../../../sim/from-config';
 import type { PolicyName, PolicyRun } from '../../../sim/replay';
 import { POLICY_NAMES, replay } from '../../../sim/replay';
 import { comparisonRows, writeReport } from '../../../sim/report';
 import { oracleNote } from '../../../sim/report-headlines';
+import type { LoadedScenario } from '../../../sim/scenario';
 import { loadScenario } from '../../../sim/scenario';
 import { table } from '../format';
 import type { CliIo } from '../io';
@@ -13,18 +19,61 @@ export function replayJson(scenario: string, runs: readonly PolicyRun[]): object
   return { scenario, policies: Object.fromEntries(runs.map((r) => [r.name, r.figures])) };
 }
 
+interface ReplaySource {
+  config?: string;
+  event?: string;
+  demand?: string;
+  profile?: string;
+}
+
+type ReplayOpts = ReplaySource & { policy: string; json?: boolean; report?: string };
+
+/** The scenario a replay runs: a scenario file, or an event of the config with a what-if audience. */
+function scenarioOf(file: string | undefined, o: ReplaySource): LoadedScenario {
+  const usage = (message: string) => new UserError(message, EXIT.usage);
+  if (file !== undefined) {
+    if (o.config || o.event || o.demand || o.profile)
+      throw usage('give a scenario file, or --event with --config: not both');
+    return loadScenario(file);
+  }
+  if (!o.event) {
+    throw usage(
+      'expected a scenario file, or --event ID to rehearse an event of the config (--config, default config/events.yaml)',
+    );
+  }
+  if (o.demand && o.profile) throw usage('give --demand FILE or --profile NAME: not both');
+  if (o.profile && !(DEMAND_PROFILES as readonly string[]).includes(o.profile))
+    throw usage(`unknown profile "${o.profile}"; expected one of: ${DEMAND_PROFILES.join(', ')}`);
+  const loaded = loadConfig(o.config ?? DEFAULT_CONFIG_PATH);
+  let demand: DemandProfile | { name: string; points: [number, number][] } =
+    (o.profile as DemandProfile | undefined) ?? 'forecast';
+  if (o.demand) {
+    const read = readText(o.demand);
+    if (read.issue || read.text === undefined) throw new InputError([read.issue as InputIssue]);
+    demand = { name: o.demand, points: parseDemand(read.text, o.demand) };
+  }
+  return scenarioFromConfig(loaded, { eventId: o.event, demand });
+}
+
 /** `surgeguard replay`: runs a scenario through SurgeGuard's own decision code and the baselines. */
 export function registerReplay(program: Command, io: CliIo): void {
   program
     .command('replay')
     .description(
-      'Replay a scenario (scenarios/*.yaml) through SurgeGuard and the baselines; print the comparison.',
+      'Replay a scenario (scenarios/*.yaml), or rehearse an event of the config, through SurgeGuard and the baselines; print the comparison.',
     )
-    .argument('<scenario>', 'scenario file')
+    .argument('[scenario]', 'scenario file (or --event to rehearse an event of the config)')
+    .option('-c, --config <path>', `event config to rehearse an event of (default: ${DEFAULT_CONFIG_PATH})`)
+    .option('-e, --event <id>', 'rehearse this event of the config instead of a scenario file')
+    .option('--profile <name>', `the audience: one of ${DEMAND_PROFILES.join(', ')} (default: forecast)`)
+    .option(
+      '--demand <file>',
+      'the audience as CSV rows "minute,listeners" or YAML [[minute, listeners], ...]',
+    )
     .option('-p, --policy <name>', `one of ${POLICY_NAMES.join(', ')}, or all`, 'all')
     .option('--json', 'print one JSON object instead of a table')
     .option('-r, --report <dir>', 'write an HTML report with SVG charts to this folder')
-    .action(async (file: string, opts: { policy: string; json?: boolean; report?: string }) => {
+    .action(async (file: string | undefined, opts: ReplayOpts) => {
       let policies: PolicyName[];
       if (opts.policy === 'all') policies = [...POLICY_NAMES];
       else if ((POLICY_NAMES as readonly string[]).includes(opts.policy))
@@ -34,7 +83,7 @@ export function registerReplay(program: Command, io: CliIo): void {
           `unknown policy "${opts.policy}"; expected one of: ${POLICY_NAMES.join(', ')}, all`,
           EXIT.usage,
         );
-      const ls = loadScenario(file);
+      const ls = scenarioOf(file, opts);
       const tty = Boolean(process.stderr.isTTY) && !opts.json;
       const started = performance.now();
       const runs = await replay(ls, policies, {

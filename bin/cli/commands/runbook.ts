@@ -2,18 +2,21 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
+import { eventStartMs } from '../../../lambda/core/config/event-time';
 import { InputError, formatIssue } from '../../../lambda/core/issues';
 import type { RunbookResponse } from '../../../lambda/controller/runbook';
 import type { AuditRecord } from '../../../lambda/ports/state';
 import { int, table } from '../format';
 import type { CliIo } from '../io';
 import { EXIT, UserError } from '../io';
+import { parseAt } from '../runbook/at';
 import { parseMinutes } from '../runbook/duration';
 import type { TransportOptions } from '../runbook/transport';
 import { transportFor } from '../runbook/transport';
 import { regionalFailure, regionsFor, sendToRegions } from '../runbook/regions';
 
 interface Common extends TransportOptions {
+  at?: string;
   json?: boolean;
   yes?: boolean;
 }
@@ -30,6 +33,10 @@ function withCommon(cmd: Command): Command {
     .option('--url <url>', 'the runbook function URL')
     .option('--function <name>', 'the runbook function (its URL is looked up)')
     .option('--local <stateFile>', 'rehearse against a local state file: no AWS')
+    .option(
+      '--at <time>',
+      "with --local: the rehearsal's clock, an ISO 8601 time or T-60m / T+15m from the event's start (needs --event)",
+    )
     .option('-c, --config <path>', 'event config file (regions to ask; the rehearsal)', DEFAULT_CONFIG_PATH)
     .option('--json', 'print the answer as JSON');
 }
@@ -80,12 +87,28 @@ function routedRegions(o: Common, request: Record<string, unknown>): string[] | 
   return regionsFor(config, request);
 }
 
+/** The local rehearsal's clock from `--at`; relative times are from the start of the event the request names. */
+function rehearsalClock(o: Common, request: Record<string, unknown>): Common {
+  if (o.at === undefined) return o;
+  if (!o.local)
+    throw new UserError("--at moves the local rehearsal's clock only: pass --local STATE_FILE", EXIT.usage);
+  const eventId = typeof request.eventId === 'string' ? request.eventId : undefined;
+  let startMs: number | undefined;
+  if (eventId && /^T[+-]/.test(o.at.trim())) {
+    const event = loadConfig(o.config).config.events.find((e) => e.id === eventId);
+    if (!event) throw new UserError(`no event "${eventId}" in ${o.config}`, EXIT.usage);
+    startMs = eventStartMs(event);
+  }
+  return { ...o, atMs: parseAt(o.at, startMs) };
+}
+
 async function send(
   io: CliIo,
-  o: Common,
+  common: Common,
   request: Record<string, unknown>,
   render: (r: RunbookResponse) => string,
 ): Promise<void> {
+  const o = rehearsalClock(common, request);
   const regions = routedRegions(o, request);
   if (!regions || regions.length === 1) {
     const res = await transportFor(regions ? { ...o, region: regions[0] } : o).send(request);

@@ -33,11 +33,13 @@ export interface TransportOptions {
   /** Rehearse against a local state file instead of AWS. */
   readonly local?: string;
   readonly config: string;
+  /** The instant the local rehearsal's clock starts at (ms), to see a phase before or after it comes. @default now */
+  readonly atMs?: number;
 }
 
 /** Picks the transport the options ask for. */
 export function transportFor(o: TransportOptions): Transport {
-  return o.local ? new LocalTransport(o.local, o.config) : new FunctionUrlTransport(o);
+  return o.local ? new LocalTransport(o.local, o.config, o.atMs) : new FunctionUrlTransport(o);
 }
 
 /**
@@ -144,14 +146,20 @@ export class LocalTransport implements Transport {
   constructor(
     private readonly stateFile: string,
     private readonly configFile: string,
-  ) {}
+    atMs?: number,
+  ) {
+    this.offsetMs = atMs === undefined ? 0 : atMs - Date.now();
+  }
+
+  /** How far the rehearsal's clock runs from this machine's: it moves on from `atMs` as time passes. */
+  private readonly offsetMs: number;
 
   async send(request: Record<string, unknown>): Promise<RunbookResponse> {
     const loaded = loadConfig(this.configFile);
     const runtime = buildRuntimeConfig(loaded.config, loaded.models);
     const deps: RunbookDeps = {
       runtime,
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      clock: { now: () => Date.now() + this.offsetMs, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       metrics: noMetrics,
       capacity: new LocalCapacity((id) => runtime.config.fleets.find((f) => f.id === id)?.baselineTasks ?? 0),
       state: new FileStateStore(this.stateFile),
