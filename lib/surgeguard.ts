@@ -1,7 +1,8 @@
-import { CfnOutput, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -50,6 +51,29 @@ export interface SurgeGuardProps {
   readonly tableRemovalPolicy?: RemovalPolicy;
   /** How plan warnings show at synth. @default warnings, or errors when context `surgeguard:strict` is true */
   readonly planWarnings?: PlanAnnotationOptions;
+  /**
+   * Per fleet id, the ECS service it scales, in place of the config's `cluster` and `service`. The names are baked
+   * into the functions at synth, so they must be known then: an imported service (for example
+   * `ecs.FargateService.fromServiceArnWithCluster`) or one created with an explicit `serviceName` in a cluster with
+   * an explicit `clusterName`.
+   * @default the config's cluster and service names
+   */
+  readonly services?: Readonly<Record<string, ecs.IBaseService>>;
+  /**
+   * An existing on-call topic. Its policy must let CloudWatch alarms (`cloudwatch.amazonaws.com`) publish.
+   * @default a new topic, encrypted with its own KMS key
+   */
+  readonly topic?: sns.ITopic;
+  /** The KMS key of an existing {@link topic}, if it has a customer managed one. @default none */
+  readonly topicKey?: kms.IKey;
+  /**
+   * The ARN of an existing web ACL the shield switches (name, id and scope are read from it), in place of the
+   * config's `shield.webAcl`. The config's `shield.rules` name the rules of that web ACL the shield may switch.
+   * @default the config's shield.webAcl
+   */
+  readonly webAclArn?: string;
+  /** Add CloudFormation outputs (table, topic, functions, runbook URLs, dashboards). @default true */
+  readonly outputs?: boolean;
 }
 
 /** The default {@link SurgeGuardProps.namePrefix}: the names SurgeGuard has always given. */
@@ -74,6 +98,22 @@ export function namePrefixProblem(prefix: string): string | undefined {
  * table, the on-call topic, alarms and dashboards, and (where the shield's web ACL lives) the WAF rules in Count.
  * Names and ARNs come from the config; nothing is looked up, so it synthesises offline. Composed of one construct
  * per concern: {@link StateAndAudit}, {@link Shield}, {@link Controllers}, {@link Runbook}, {@link Observability}.
+ *
+ * @example
+ * import { loadConfig, buildRuntimeConfig, runtimeForRegion, SurgeGuard } from 'surgeguard';
+ *
+ * const loaded = loadConfig('config/events.yaml');
+ * const runtime = runtimeForRegion(buildRuntimeConfig(loaded.config, loaded.models), 'eu-west-1');
+ * const scaler = new SurgeGuard(stack, 'AudioScaler', {
+ *   runtime,
+ *   namePrefix: 'AudioProd',
+ *   services: { 'sfu-euw1': sfuService },
+ *   topic: onCallTopic,
+ *   outputs: false,
+ * });
+ * scaler.grantRead(observersRole);
+ * scaler.grantChange(onCallRole);
+ * new cloudwatch.Alarm(stack, 'Decided', { metric: scaler.metricDecidedTasks('eu-town-hall-2027-03', 'sfu-euw1'), threshold: 40, evaluationPeriods: 1 });
  */
 export class SurgeGuard extends Construct {
   /** The state and audit table, on-call topic and dead letters. */
@@ -88,10 +128,10 @@ export class SurgeGuard extends Construct {
   readonly observability: Observability;
   /** The state and audit table. */
   readonly table: dynamodb.Table;
-  /** The on-call topic (alarms and shield notices), encrypted with its own key. */
-  readonly topic: sns.Topic;
-  /** The topic's key. */
-  readonly topicKey: kms.Key;
+  /** The on-call topic (alarms and shield notices): a new one encrypted with its own key, or the one given. */
+  readonly topic: sns.ITopic;
+  /** The topic's key, when it has a customer managed one. */
+  readonly topicKey?: kms.IKey;
   /** The controller functions. */
   readonly functions: Readonly<Record<ControllerName, lambda.Function>>;
   /** Where failed asynchronous invocations and undeliverable schedules go. */
@@ -123,7 +163,7 @@ export class SurgeGuard extends Construct {
     const prefix = props.namePrefix ?? DEFAULT_NAME_PREFIX;
     const problem = namePrefixProblem(prefix);
     if (problem) throw new Error(problem);
-    const rc = withManagedWebAclName(props.runtime, prefix);
+    const rc = withManagedWebAclName(withResources(props.runtime, props), prefix);
     // Lower case where the default has always been lower case, so the default keeps today's names.
     const lowerPrefix = prefix.toLowerCase();
     const scheduleGroupName = `${lowerPrefix}-${stack.region}`;
@@ -180,6 +220,66 @@ export class SurgeGuard extends Construct {
     this.webAcl = shield?.webAcl;
     this.dashboards = this.observability.dashboards;
 
+    if (props.outputs ?? true) this.addOutputs(rc);
+  }
+
+  /** Every alarm, by its construct id (for example `WatchErrors`, `Shortfall<event><fleet>`). */
+  get alarms(): Readonly<Record<string, cloudwatch.Alarm>> {
+    return this.observability.alarms;
+  }
+
+  /**
+   * Lets `grantee` read through the read-only runbook URL (status, audit) and find this deployment (the CLI reads
+   * its parameter), as docs/RUNBOOK.md's read-only policy does.
+   */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.runbookPart.grantRead(grantee);
+  }
+
+  /**
+   * Lets `grantee` read and change: both runbook URLs, and start the SSM Automation documents (passing their role
+   * to SSM only), as docs/RUNBOOK.md's on-call responder policy does.
+   */
+  grantChange(grantee: iam.IGrantable): iam.Grant {
+    return this.runbookPart.grantChange(grantee);
+  }
+
+  /** A SurgeGuard metric of one event's fleet (namespace `SurgeGuard`), as the watch publishes it. */
+  metric(
+    metricName: string,
+    eventId: string,
+    fleetId: string,
+    props?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return this.observability.metric(metricName, eventId, fleetId, props);
+  }
+
+  /** Tasks the watch decided a fleet needs. @default maximum per minute */
+  metricDecidedTasks(eventId: string, fleetId: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DecidedTasks', eventId, fleetId, props);
+  }
+
+  /** Tasks the plan gives a fleet at this minute. @default maximum per minute */
+  metricPlannedTasks(eventId: string, fleetId: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('PlannedTasks', eventId, fleetId, props);
+  }
+
+  /** Tasks a fleet runs, as the watch read them. @default maximum per minute */
+  metricRunningTasks(eventId: string, fleetId: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('RunningTasks', eventId, fleetId, props);
+  }
+
+  /** Listeners the watch forecasts for a fleet. @default maximum per minute */
+  metricForecastListeners(
+    eventId: string,
+    fleetId: string,
+    props?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return this.metric('ForecastListeners', eventId, fleetId, props);
+  }
+
+  private addOutputs(rc: RuntimeConfig): void {
+    const stack = Stack.of(this);
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
       description: 'SurgeGuard state and audit table',
@@ -228,4 +328,69 @@ function withManagedWebAclName(rc: RuntimeConfig, prefix: string): RuntimeConfig
     throw new Error(`web ACL name ${name}: with the name prefix it is longer than WAF's 128 characters`);
   }
   return { ...rc, config: { ...rc.config, shield: { ...shield, webAcl: { ...shield.webAcl, name } } } };
+}
+
+/**
+ * The runtime config with the resources the team passed in place of the config's names: each fleet's ECS service,
+ * and an existing web ACL for the shield.
+ */
+function withResources(rc: RuntimeConfig, props: SurgeGuardProps): RuntimeConfig {
+  let config = rc.config;
+  const services = props.services ?? {};
+  for (const id of Object.keys(services)) {
+    if (!config.fleets.some((f) => f.id === id)) {
+      throw new Error(
+        `services: no fleet ${id} in this region's config (fleets: ${config.fleets.map((f) => f.id).join(', ')})`,
+      );
+    }
+  }
+  config = {
+    ...config,
+    fleets: config.fleets.map((f) => {
+      const service = services[f.id];
+      if (!service) return f;
+      const names = { cluster: service.cluster.clusterName, service: service.serviceName };
+      if (Token.isUnresolved(names.cluster) || Token.isUnresolved(names.service)) {
+        throw new Error(
+          `services.${f.id}: the cluster and service names must be known at synth (they are baked into the functions): import the service (ecs.FargateService.fromServiceArnWithCluster) or give it a serviceName and its cluster a clusterName`,
+        );
+      }
+      return { ...f, ...names };
+    }),
+  };
+  if (props.webAclArn !== undefined)
+    config = { ...config, shield: existingWebAcl(config.shield, props.webAclArn) };
+  return config === rc.config ? rc : { ...rc, config };
+}
+
+/** The shield switching the rules of an existing web ACL, named by its ARN. */
+function existingWebAcl(shield: RuntimeConfig['config']['shield'], arn: string): NonNullable<typeof shield> {
+  if (!shield) throw new Error('webAclArn: the config has no shield section (its rules and detector)');
+  const m = /^arn:aws[a-z-]*:wafv2:([a-z0-9-]+):\d{12}:(regional|global)\/webacl\/([^/]+)\/([^/]+)$/.exec(
+    arn,
+  );
+  if (!m) {
+    throw new Error(
+      `webAclArn ${arn}: expected arn:aws:wafv2:<region>:<account>:regional|global/webacl/<name>/<id>`,
+    );
+  }
+  if (!shield.rules?.length) {
+    throw new Error(
+      'webAclArn: name the rules of that web ACL the shield may switch in the config (shield.rules)',
+    );
+  }
+  const [, region, scope, name, id] = m as unknown as [string, string, string, string, string];
+  return {
+    ...shield,
+    webAcl: {
+      ...shield.webAcl,
+      mode: 'existing',
+      arn,
+      id,
+      name,
+      region,
+      scope: scope === 'global' ? 'CLOUDFRONT' : 'REGIONAL',
+      associate: [],
+    },
+  };
 }

@@ -178,12 +178,13 @@ export function grantFleetAccess(
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [state.topic.topicArn] }),
       );
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [state.topicKey.keyArn],
-        }),
-      );
+      if (state.topicKey)
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [state.topicKey.keyArn],
+          }),
+        );
     }
     if (webAclArn && needs.waf) {
       const path = wafScope === 'CLOUDFRONT' ? 'global' : 'regional';

@@ -48,6 +48,23 @@ export class Observability extends SurgeGuardPart {
     }
   }
 
+  /** A SurgeGuard metric of one event's fleet (namespace `SurgeGuard`), as the watch publishes it. */
+  metric(
+    metricName: string,
+    eventId: string,
+    fleetId: string,
+    props?: cloudwatch.MetricOptions,
+  ): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'SurgeGuard',
+      metricName,
+      dimensionsMap: { Fleet: fleetId, Event: eventId, service: 'surgeguard' },
+      period: Duration.minutes(1),
+      statistic: 'Maximum',
+      ...props,
+    });
+  }
+
   private addAlarms(rc: RuntimeConfig, props: ObservabilityProps): void {
     const action = new cwActions.SnsAction(props.state.topic);
     const alarm = (
@@ -107,15 +124,8 @@ export class Observability extends SurgeGuardPart {
     for (const e of rc.config.events) {
       for (const ef of e.fleets) {
         const fleet = rc.config.fleets.find((f) => f.id === ef.fleet)!;
-        const dims = { Fleet: fleet.id, Event: e.id, service: 'surgeguard' };
         const sg = (metricName: string, statistic = 'Maximum') =>
-          new cloudwatch.Metric({
-            namespace: 'SurgeGuard',
-            metricName,
-            dimensionsMap: dims,
-            period: Duration.minutes(1),
-            statistic,
-          });
+          this.metric(metricName, e.id, fleet.id, { statistic });
         const key = `${e.id}-${fleet.id}`.replace(/[^A-Za-z0-9]/g, '');
         alarm(
           `JoinSlo${key}`,
@@ -177,16 +187,7 @@ export class Observability extends SurgeGuardPart {
     });
     for (const ef of e.fleets) {
       const fleet = rc.config.fleets.find((f) => f.id === ef.fleet)!;
-      const dims = { Fleet: fleet.id, Event: e.id, service: 'surgeguard' };
-      const sg = (metricName: string, label: string) =>
-        new cloudwatch.Metric({
-          namespace: 'SurgeGuard',
-          metricName,
-          dimensionsMap: dims,
-          period: Duration.minutes(1),
-          statistic: 'Maximum',
-          label,
-        });
+      const sg = (metricName: string, label: string) => this.metric(metricName, e.id, fleet.id, { label });
       d.addWidgets(
         new cloudwatch.GraphWidget({
           title: `${fleet.id}: listeners vs fleet capacity`,

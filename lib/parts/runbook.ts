@@ -52,6 +52,11 @@ export class Runbook extends SurgeGuardPart {
   readonly automations: ssm.CfnDocument[] = [];
   /** The role the SSM Automation documents run as (their AutomationAssumeRole). */
   readonly automationRole: iam.Role;
+  /**
+   * What the deployment publishes for the CLI (`/<namePrefix>/<region>/deployment`): a JSON {@link DeploymentInfo}
+   * with the runbook URLs, table, region and schedule group.
+   */
+  readonly deploymentParameter: ssm.StringParameter;
 
   constructor(scope: Construct, id: string, props: RunbookProps) {
     super(scope, id);
@@ -217,5 +222,96 @@ export class Runbook extends SurgeGuardPart {
         }),
       );
     }
+
+    const info: DeploymentInfo = {
+      version: 1,
+      namePrefix: props.namePrefix,
+      region: stack.region,
+      stackName: stack.stackName,
+      runbookUrl: this.runbookUrl.url,
+      runbookReadUrl: this.runbookReadUrl.url,
+      table: props.state.table.tableName,
+      scheduleGroup: props.scheduleGroupName,
+    };
+    this.deploymentParameter = new ssm.StringParameter(this, 'Deployment', {
+      parameterName: deploymentParameterName(props.namePrefix, stack.region),
+      stringValue: stack.toJsonString(info),
+      description: 'SurgeGuard deployment: where the CLI finds the runbook (JSON)',
+      // The name starts with a slash, which CDK cannot tell when the region is left to deploy time.
+      simpleName: false,
+    });
   }
+
+  /** Invoke the read-only runbook through its URL (never directly), and read the deployment parameter. */
+  grantRead(grantee: iam.IGrantable): iam.Grant {
+    return urlInvoke(grantee, this.runbookRead).combine(this.deploymentParameter.grantRead(grantee));
+  }
+
+  /** {@link grantRead}, invoke the change runbook through its URL, and start the SSM documents as their role. */
+  grantChange(grantee: iam.IGrantable): iam.Grant {
+    const stack = Stack.of(this);
+    return this.grantRead(grantee)
+      .combine(urlInvoke(grantee, this.runbook))
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['ssm:StartAutomationExecution'],
+          resourceArns: this.automations.map((d) =>
+            stack.formatArn({
+              service: 'ssm',
+              resource: 'automation-definition',
+              resourceName: `${d.name!}:*`,
+              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+            }),
+          ),
+        }),
+      )
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['iam:PassRole'],
+          resourceArns: [this.automationRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
+        }),
+      );
+  }
+}
+
+/** What a deployment publishes in its SSM parameter, for the CLI to find it. */
+export interface DeploymentInfo {
+  readonly version: 1;
+  readonly namePrefix: string;
+  readonly region: string;
+  readonly stackName: string;
+  /** The change runbook's function URL. */
+  readonly runbookUrl: string;
+  /** The read-only runbook's function URL. */
+  readonly runbookReadUrl: string;
+  readonly table: string;
+  readonly scheduleGroup: string;
+}
+
+/** The SSM parameter a deployment publishes itself in. */
+export function deploymentParameterName(namePrefix: string, region: string): string {
+  return `/${namePrefix}/${region}/deployment`;
+}
+
+/**
+ * Invoking a runbook through its IAM-authenticated URL only: the function reads the caller from the signed request,
+ * so a direct invocation (whose body could name anyone) is not granted.
+ */
+function urlInvoke(grantee: iam.IGrantable, fn: lambda.IFunction): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['lambda:InvokeFunctionUrl'],
+    resourceArns: [fn.functionArn],
+    conditions: { StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' } },
+  }).combine(
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: [fn.functionArn],
+      conditions: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } },
+    }),
+  );
 }

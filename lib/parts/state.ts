@@ -14,6 +14,14 @@ export interface StateAndAuditProps {
   readonly alarmEmail?: string;
   /** Keep the state table when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * An existing on-call topic to notify instead of a new one. Its policy must let CloudWatch alarms publish, and if
+   * it is encrypted, pass its key as `topicKey` so the functions may use it.
+   * @default a new topic, encrypted with its own key
+   */
+  readonly topic?: sns.ITopic;
+  /** The existing topic's KMS key. @default none (an unencrypted or AWS-managed-key topic) */
+  readonly topicKey?: kms.IKey;
 }
 
 /**
@@ -23,10 +31,10 @@ export interface StateAndAuditProps {
 export class StateAndAudit extends SurgeGuardPart {
   /** The state and audit table. */
   readonly table: dynamodb.Table;
-  /** The on-call topic (alarms and shield notices), encrypted with its own key. */
-  readonly topic: sns.Topic;
-  /** The topic's key. */
-  readonly topicKey: kms.Key;
+  /** The on-call topic (alarms and shield notices): a new one encrypted with its own key, or the one given. */
+  readonly topic: sns.ITopic;
+  /** The topic's key, when it has a customer managed one. */
+  readonly topicKey?: kms.IKey;
   /** Where failed asynchronous invocations and undeliverable schedules go. */
   readonly deadLetterQueue: sqs.Queue;
 
@@ -44,10 +52,29 @@ export class StateAndAudit extends SurgeGuardPart {
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    const topicKey = (this.topicKey = new kms.Key(this, 'TopicKey', {
+    if (props.topic) {
+      this.topic = props.topic;
+      this.topicKey = props.topicKey;
+    } else {
+      const created = this.newTopic(stack);
+      this.topic = created.topic;
+      this.topicKey = created.key;
+    }
+    if (props.alarmEmail) this.topic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+  }
+
+  /** The on-call topic, encrypted with its own key, that CloudWatch alarms may publish to. */
+  private newTopic(stack: Stack): { topic: sns.Topic; key: kms.Key } {
+    const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'SurgeGuard on-call topic',
       enableKeyRotation: true,
-    }));
+    });
     // Alarms publish through CloudWatch, which needs the key.
     topicKey.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -57,17 +84,17 @@ export class StateAndAudit extends SurgeGuardPart {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     );
-    this.topic = new sns.Topic(this, 'OnCall', {
+    const topic = new sns.Topic(this, 'OnCall', {
       masterKey: topicKey,
       enforceSSL: true,
       displayName: 'SurgeGuard on-call',
     });
     // The topic has a policy (enforceSSL), so CloudWatch alarms need their own allow to publish.
-    this.topic.addToResourcePolicy(
+    topic.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
+        resources: [topic.topicArn],
         conditions: {
           StringEquals: { 'aws:SourceAccount': stack.account },
           ArnLike: {
@@ -81,12 +108,6 @@ export class StateAndAudit extends SurgeGuardPart {
         },
       }),
     );
-    if (props.alarmEmail) this.topic.addSubscription(new subs.EmailSubscription(props.alarmEmail));
-
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    return { topic, key: topicKey };
   }
 }
