@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, DockerImage, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,6 +13,33 @@ import type { FleetConfig } from '../../lambda/core/config/schema';
 import type { StateAndAudit } from './state';
 
 const HANDLERS = join(__dirname, '..', '..', 'lambda', 'handlers');
+/** Where the packed library ships its handlers bundled (`npm run build:lib`): dist/lambda/<name>/index.mjs. */
+const PREBUNDLED = join(__dirname, '..', '..', 'lambda');
+const CONFIG_FILE = 'surgeguard-config.json';
+
+/**
+ * A pre-bundled handler with the config written beside it: neither TypeScript sources nor esbuild needed. The asset
+ * hash covers the bundle and the config, so a config change deploys new code.
+ */
+function prebundledCode(dir: string, configJson: string): lambda.Code {
+  const files = readdirSync(dir).filter((f) => f.startsWith('index.mjs'));
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(f).update(readFileSync(join(dir, f)));
+  hash.update(configJson);
+  return lambda.Code.fromAsset(dir, {
+    assetHash: hash.digest('hex'),
+    bundling: {
+      image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
+      local: {
+        tryBundle(outputDir: string) {
+          for (const f of files) copyFileSync(join(dir, f), join(outputDir, f));
+          writeFileSync(join(outputDir, CONFIG_FILE), configJson);
+          return true;
+        },
+      },
+    },
+  });
+}
 
 /** What a SurgeGuard function is: its handler's memory, timeout and description. */
 export interface FunctionSpec {
@@ -59,9 +88,8 @@ export function surgeGuardFunction(
       resources: [logGroup.logGroupArn],
     }),
   );
-  return new NodejsFunction(scope, cap(name), {
-    entry: join(HANDLERS, `${name}.ts`),
-    handler: 'handler',
+  const common = {
+    handler: 'index.handler',
     runtime: lambda.Runtime.NODEJS_22_X,
     architecture: lambda.Architecture.ARM_64,
     memorySize: spec.memory,
@@ -73,6 +101,19 @@ export function surgeGuardFunction(
     reservedConcurrentExecutions: reserved,
     deadLetterQueue: defaults.deadLetterQueue,
     retryAttempts: 2,
+  };
+  const prebundled = join(PREBUNDLED, name);
+  if (existsSync(join(prebundled, 'index.mjs'))) {
+    return new lambda.Function(scope, cap(name), {
+      ...common,
+      code: prebundledCode(prebundled, defaults.configJson),
+      environment: { ...env, SURGEGUARD_CONFIG_FILE: CONFIG_FILE },
+    });
+  }
+  return new NodejsFunction(scope, cap(name), {
+    ...common,
+    entry: join(HANDLERS, `${name}.ts`),
+    handler: 'handler',
     bundling: {
       minify: true,
       sourceMap: true,

@@ -1,13 +1,14 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { AUTOMATIONS, automationDocumentName } from '../../lambda/core/automations';
 import type { RuntimeConfig } from '../../lambda/core/runtime-config';
 import type { Controllers } from './controllers';
 import type { FunctionDefaults } from './function';
 import { grantFleetAccess, surgeGuardFunction } from './function';
+import { flatten } from './nag-name';
 import { SurgeGuardPart } from './part';
 import type { Shield } from './shield';
 import type { StateAndAudit } from './state';
@@ -250,20 +251,31 @@ export class Runbook extends SurgeGuardPart {
   /** {@link grantRead}, invoke the change runbook through its URL, and start the SSM documents as their role. */
   grantChange(grantee: iam.IGrantable): iam.Grant {
     const stack = Stack.of(this);
+    const documents = this.automations.map((d) =>
+      stack.formatArn({
+        service: 'ssm',
+        resource: 'automation-definition',
+        resourceName: `${d.name!}:*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    );
+    // SSM authorises a start against the document's version: any version, of this deployment's documents only.
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      for (const arn of documents) {
+        Validations.of(grantee.grantPrincipal).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(arn))}]`,
+          reason:
+            "SSM authorises StartAutomationExecution against a document version; any version of this SurgeGuard deployment's own documents.",
+        });
+      }
+    }
     return this.grantRead(grantee)
       .combine(urlInvoke(grantee, this.runbook))
       .combine(
         iam.Grant.addToPrincipal({
           grantee,
           actions: ['ssm:StartAutomationExecution'],
-          resourceArns: this.automations.map((d) =>
-            stack.formatArn({
-              service: 'ssm',
-              resource: 'automation-definition',
-              resourceName: `${d.name!}:*`,
-              arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-            }),
-          ),
+          resourceArns: documents,
         }),
       )
       .combine(
