@@ -26,7 +26,14 @@ function withCommon(cmd: Command): Command {
       "ask this region's stack only (default: every region the request touches, from the config)",
     )
     .option('--profile <name>', 'AWS profile to sign with')
-    .option('--stack <name>', 'stack whose outputs name the runbook URL (default: SurgeGuard-<region>)')
+    .option(
+      '--prefix <name>',
+      'the deployment name prefix: the CLI reads /<prefix>/<region>/deployment (default: $SURGEGUARD_NAME_PREFIX, else SurgeGuard)',
+    )
+    .option(
+      '--stack <name>',
+      'a stack whose outputs name the runbook URL, in place of the deployment parameter',
+    )
     .option('--url <url>', 'the runbook function URL')
     .option('--function <name>', 'the runbook function (its URL is looked up)')
     .option('--local <stateFile>', 'rehearse against a local state file: no AWS')
