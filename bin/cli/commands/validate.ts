@@ -11,14 +11,31 @@ export function registerValidate(program: Command, io: CliIo): void {
       'Check the event config and every scaling-test file; print ok or every error (file:line:col).',
     )
     .option('-c, --config <path>', 'event config file', DEFAULT_CONFIG_PATH)
-    .action((opts: { config: string }) => {
+    .option('--json', 'print one JSON object: the counts, warnings and notes')
+    .action((opts: { config: string; json?: boolean }) => {
       const loaded = loadConfig(opts.config);
       const points = Object.values(loaded.scalingTests).reduce((n, t) => n + t.points.length, 0);
       const { config } = loaded;
+      const tests = Object.keys(loaded.scalingTests).length;
+      if (opts.json) {
+        io.out(
+          JSON.stringify({
+            ok: true,
+            config: opts.config,
+            fleets: config.fleets.length,
+            events: config.events.length,
+            scalingTests: tests,
+            steps: points,
+            warnings: loaded.warnings.map(formatIssue),
+            notes: loaded.notes.map(formatIssue),
+          }),
+        );
+        return;
+      }
       io.out(
         `ok: ${opts.config}: ${config.fleets.length} fleet${config.fleets.length === 1 ? '' : 's'}, ` +
           `${config.events.length} event${config.events.length === 1 ? '' : 's'}, ` +
-          `${Object.keys(loaded.scalingTests).length} scaling tests (${points} steps)`,
+          `${tests} scaling tests (${points} steps)`,
       );
       for (const w of loaded.warnings) io.out(`warning: ${formatIssue(w)}`);
       for (const n of loaded.notes) io.out(`note: ${formatIssue(n)}`);
