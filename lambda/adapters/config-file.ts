@@ -9,8 +9,9 @@ import type { ParsedScalingTest, ScalingPoint } from '../core/scaling-test';
 import { analyzeScalingTest, parseScalingTest } from '../core/scaling-test';
 import type { CapacityModel } from '../core/usl';
 
-/** The default config path, relative to the working directory. */
-export const DEFAULT_CONFIG_PATH = 'config/events.yaml';
+import { DEFAULT_CONFIG_PATH } from '../core/config/default-path';
+
+export { DEFAULT_CONFIG_PATH };
 
 /** A validated config with its scaling tests read and each fleet's capacity model fitted. */
 export interface LoadedConfig {

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../bin/cli/main';
 import { EXIT } from '../../bin/cli/io';
+import { version } from '../../package.json';
+import { runCli } from './run-cli';
 
 const CONFIG = join(__dirname, '..', '..', 'config', 'events.yaml');
 
@@ -41,5 +43,13 @@ describe('--json on every command', () => {
     const r = await run('plan', '--nope', '--json');
     expect(r.code).toBe(EXIT.usage);
     expect(JSON.parse(r.out.split('\n').filter(Boolean).pop()!)).toMatchObject({ exitCode: EXIT.usage });
+  });
+});
+
+describe('start', () => {
+  it('answers --version from package.json without loading a command', () => {
+    const r = runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
   });
 });

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import type { PolicyName, PolicyRun } from '../../../sim/replay';
 import { POLICY_NAMES, replay } from '../../../sim/replay';
-import { comparisonRows, writeReport } from '../../../sim/report';
-import { oracleNote } from '../../../sim/report-headlines';
-import { loadScenario } from '../../../sim/scenario';
 import { table } from '../format';
 import type { CliIo } from '../io';
+import { lazy } from '../lazy';
+import type * as Report from '../../../sim/report';
+import type * as ReportHeadlines from '../../../sim/report-headlines';
+import type * as Scenario from '../../../sim/scenario';
 import { EXIT, UserError } from '../io';
 
 /** The `--json` shape of a replay. */
@@ -34,6 +35,9 @@ export function registerReplay(program: Command, io: CliIo): void {
           `unknown policy "${opts.policy}"; expected one of: ${POLICY_NAMES.join(', ')}, all`,
           EXIT.usage,
         );
+      const { loadScenario } = lazy<typeof Scenario>('../../../sim/scenario');
+      const { comparisonRows, writeReport } = lazy<typeof Report>('../../../sim/report');
+      const { oracleNote } = lazy<typeof ReportHeadlines>('../../../sim/report-headlines');
       const ls = loadScenario(file);
       const tty = Boolean(process.stderr.isTTY) && !opts.json;
       const started = performance.now();

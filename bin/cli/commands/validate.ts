@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
+import { DEFAULT_CONFIG_PATH } from '../../../lambda/core/config/default-path';
 import { formatIssue } from '../../../lambda/core/issues';
 import type { CliIo } from '../io';
+import { lazy } from '../lazy';
+import type * as ConfigFile from '../../../lambda/adapters/config-file';
 
 /** `surgeguard validate`: checks the config and every scaling-test file it names. */
 export function registerValidate(program: Command, io: CliIo): void {
@@ -12,7 +14,8 @@ export function registerValidate(program: Command, io: CliIo): void {
     )
     .option('-c, --config <path>', 'event config file', DEFAULT_CONFIG_PATH)
     .option('--json', 'print one JSON object: the counts, warnings and notes')
-    .action((opts: { config: string; json?: boolean }) => {
+    .action(async (opts: { config: string; json?: boolean }) => {
+      const { loadConfig } = lazy<typeof ConfigFile>('../../../lambda/adapters/config-file');
       const loaded = loadConfig(opts.config);
       const points = Object.values(loaded.scalingTests).reduce((n, t) => n + t.points.length, 0);
       const { config } = loaded;
