@@ -3,7 +3,7 @@ const eslint = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', 'coverage/', 'report/'] },
+  { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'coverage/', 'report/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,6 +2,7 @@
  * `npm run bench`: replays every shipped scenario with every policy and measures the controller, the replay and
  * the Lambda bundles. Writes bench/RESULTS.md. Figures are measured, never set.
  */
+import { spawnSync } from 'node:child_process';
 import { buildSync } from 'esbuild';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -150,9 +151,42 @@ async function main(): Promise<void> {
   say(md(bundles));
   say();
   say('Built with the settings the stack uses (esbuild, ESM, minified, Node 22, AWS SDK bundled).');
+  say();
+
+  say('## CLI start time');
+  say();
+  say(md(cliStartTimes()));
+  say();
+  say(
+    "Wall time of `node bin/surgeguard.js <args>` in a fresh process, 5 runs each (the CLI runs its TypeScript through tsx; commands load their parsers, the simulator's report and the AWS SDK only when used). Target: under 300 ms.",
+  );
   const out = join(ROOT, 'bench', 'RESULTS.md');
   writeFileSync(out, `${lines.join('\n')}\n`);
   console.log(`wrote ${relative(process.cwd(), out) || out}`);
+}
+
+/** How long the CLI takes to answer `--version` and `--help`, each in a fresh process. */
+function cliStartTimes(): string[][] {
+  const rows = [['command', 'p50 (ms)', 'max (ms)', 'under 300 ms']];
+  for (const args of [['--version'], ['--help'], ['status', '--help']]) {
+    const ms: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'surgeguard.js'), ...args], {
+        encoding: 'utf8',
+      });
+      ms.push(performance.now() - t0);
+      if (r.status !== 0) throw new Error(`surgeguard ${args.join(' ')} failed: ${r.stderr}`);
+    }
+    const p50 = pct(ms, 50);
+    rows.push([
+      `surgeguard ${args.join(' ')}`,
+      p50.toFixed(0),
+      Math.max(...ms).toFixed(0),
+      p50 < 300 ? 'yes' : 'NO',
+    ]);
+  }
+  return rows;
 }
 
 async function controllerBench(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { IConstruct } from 'constructs';
 import { Stack, Validations } from 'aws-cdk-lib';
 import { SurgeGuard } from './surgeguard';
+import { flatten } from './parts/nag-name';
 
 /**
  * Acknowledges the cdk-nag findings SurgeGuard raises on purpose, each with the specific reason it is acceptable
@@ -71,16 +72,4 @@ function acknowledge(sg: SurgeGuard): void {
     arn('ssm', account, 'automation-execution/*'),
     'The runbook reads who started an SSM Automation execution (ExecutedBy) to audit the real caller; execution ids are new each run.',
   );
-}
-
-/**
- * A resolved value as cdk-nag names it in a finding: `Ref`s become `<Name>` and joins are joined, so an account or
- * region known at synth appears as itself and one left to deploy time as `<AWS::AccountId>` or `<AWS::Region>`.
- */
-function flatten(value: unknown): string {
-  if (typeof value === 'string') return value;
-  const v = value as { Ref?: unknown; 'Fn::Join'?: [string, unknown[]] };
-  if (v.Ref !== undefined) return `<${flatten(v.Ref)}>`;
-  if (v['Fn::Join']) return v['Fn::Join'][1].map(flatten).join(v['Fn::Join'][0]);
-  return JSON.stringify(value);
 }

@@ -28,7 +28,7 @@ export function buildProgram(io: CliIo): Command {
 }
 
 /**
- * Runs the CLI and returns its exit code: 0 ok, 1 invalid input, 2 usage error.
+ * Runs the CLI and returns its exit code (see EXIT): 0 ok, 1 invalid input, 2 usage, 3 warnings, 4 AWS, 5 network.
  * Never throws and never prints a stack trace for a user's mistake.
  */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -37,7 +37,18 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     await program.parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
-    return exitCodeFor(err, io);
+    if (!argv.includes('--json')) return exitCodeFor(err, io);
+    // Under --json a script reads the failure as JSON on stdout too: what went wrong and the exit code.
+    const lines: string[] = [];
+    const code = exitCodeFor(err, {
+      out: io.out,
+      err: (text) => lines.push(text.replace(/^surgeguard: /, '')),
+    });
+    if (code !== EXIT.ok) {
+      const message = lines.join('\n').trim() || (err instanceof Error ? err.message : String(err));
+      io.out(JSON.stringify({ error: message, exitCode: code }));
+    }
+    return code;
   }
 }
 

@@ -10,8 +10,9 @@ import { analyzeScalingTest, parseScalingTest } from '../core/scaling-test';
 import type { CapacityModel } from '../core/usl';
 import type { YamlSource } from '../core/config/yaml-source';
 
-/** The default config path, relative to the working directory. */
-export const DEFAULT_CONFIG_PATH = 'config/events.yaml';
+import { DEFAULT_CONFIG_PATH } from '../core/config/default-path';
+
+export { DEFAULT_CONFIG_PATH };
 
 /** A validated config with its scaling tests read and each fleet's capacity model fitted. */
 export interface LoadedConfig {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -70,10 +72,19 @@ const ecs = perRegion((region) => new ECSClient({ region, ...sdk }));
 const aas = perRegion((region) => new ApplicationAutoScalingClient({ region, ...sdk }));
 
 let runtimeConfig: RuntimeConfig | undefined;
-/** The config baked in at deploy time, validated once per container. */
+/**
+ * The config baked in at deploy time, validated once per container: in the bundle (built from source), or in a file
+ * beside a pre-bundled handler (`SURGEGUARD_CONFIG_FILE`, from the packed library).
+ */
 export function runtime(): RuntimeConfig {
-  runtimeConfig ??= parseRuntimeConfig(process.env.SURGEGUARD_CONFIG);
+  runtimeConfig ??= parseRuntimeConfig(process.env.SURGEGUARD_CONFIG ?? configFile(process.env));
   return runtimeConfig;
+}
+
+/** The config file's text, where the environment names one (relative to the function's code). */
+export function configFile(env: NodeJS.ProcessEnv): string | undefined {
+  const file = env.SURGEGUARD_CONFIG_FILE;
+  return file ? readFileSync(resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), file), 'utf8') : undefined;
 }
 
 /** An environment value the stack sets, or a clear error naming it. */

@@ -186,12 +186,12 @@ describe('surgeguard runbook commands', () => {
     const noCreds = runCli(['pause', '--reason', 'r', '--yes', '--region', 'us-east-1', '--url', url], {
       env: NO_AWS,
     });
-    expect(noCreds.code).toBe(1);
+    expect(noCreds.code).toBe(4); // AWS/auth
     expect(noCreds.stderr).toMatch(/^surgeguard: no AWS credentials: set AWS_PROFILE or pass --profile/);
     const unreachable = runCli(['pause', '--reason', 'r', '--yes', '--region', 'us-east-1', '--url', url], {
       env: { ...NO_AWS, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' },
     });
-    expect(unreachable.code).toBe(1);
+    expect(unreachable.code).toBe(5); // network
     expect(unreachable.stderr).toMatch(
       new RegExp(`^surgeguard: cannot reach the runbook at http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`),
     );

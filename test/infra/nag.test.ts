@@ -124,7 +124,7 @@ describe('cdk-nag acknowledgements', () => {
     );
     addNagSuppressions(app);
     expect(unacknowledged(app)).toEqual([
-      `AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket-${ACCOUNT}/*] at Audio/AudioScaler/RunbookRole/DefaultPolicy/Resource`,
+      `AwsSolutions-IAM5[Resource::arn:aws:s3:::bucket-${ACCOUNT}/*] at Audio/AudioScaler/Runbook/RunbookRole/DefaultPolicy/Resource`,
     ]);
   });
 });

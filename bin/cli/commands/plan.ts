@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
+import { DEFAULT_CONFIG_PATH } from '../../../lambda/core/config/default-path';
 import type { EventPlan, Plan, PlanWarningCode } from '../../../lambda/core/planner';
 import { PLAN_WARNING_CODES, planAll } from '../../../lambda/core/planner';
 import { duration, int, sig, table } from '../format';
 import type { CliIo } from '../io';
+import { lazy } from '../lazy';
+import type * as ConfigFile from '../../../lambda/adapters/config-file';
 import { EXIT, UserError } from '../io';
 
 interface PlanOptions {
@@ -34,7 +36,8 @@ export function registerPlan(program: Command, io: CliIo): void {
     .option('--json', 'print one JSON object instead of tables')
     .option('--strict', 'exit 3 when the plan has any warning not accepted with --allow (a CI gate)')
     .option('--allow <code>', 'with --strict: accept this warning code knowingly (repeatable)', allowCode, [])
-    .action((opts: PlanOptions) => {
+    .action(async (opts: PlanOptions) => {
+      const { loadConfig } = lazy<typeof ConfigFile>('../../../lambda/adapters/config-file');
       const loaded = loadConfig(opts.config);
       let plan: Plan = planAll(loaded.config, loaded.models);
       if (opts.event) {

@@ -1,19 +1,21 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
+import { DEFAULT_CONFIG_PATH } from '../../../lambda/core/config/default-path';
 import { eventStartMs } from '../../../lambda/core/config/event-time';
 import { InputError, formatIssue } from '../../../lambda/core/issues';
 import type { RunbookResponse } from '../../../lambda/controller/runbook';
 import type { AuditRecord } from '../../../lambda/ports/state';
 import { int, table } from '../format';
 import type { CliIo } from '../io';
+import { lazy } from '../lazy';
+import type * as ConfigFile from '../../../lambda/adapters/config-file';
+import type * as Regions from '../runbook/regions';
+import type * as TransportModule from '../runbook/transport';
 import { EXIT, UserError } from '../io';
 import { parseAt } from '../runbook/at';
 import { parseMinutes } from '../runbook/duration';
 import type { TransportOptions } from '../runbook/transport';
-import { transportFor } from '../runbook/transport';
-import { regionalFailure, regionsFor, sendToRegions } from '../runbook/regions';
 
 interface Common extends TransportOptions {
   at?: string;
@@ -29,7 +31,14 @@ function withCommon(cmd: Command): Command {
       "ask this region's stack only (default: every region the request touches, from the config)",
     )
     .option('--profile <name>', 'AWS profile to sign with')
-    .option('--stack <name>', 'stack whose outputs name the runbook URL (default: SurgeGuard-<region>)')
+    .option(
+      '--prefix <name>',
+      'the deployment name prefix: the CLI reads /<prefix>/<region>/deployment (default: $SURGEGUARD_NAME_PREFIX, else SurgeGuard)',
+    )
+    .option(
+      '--stack <name>',
+      'a stack whose outputs name the runbook URL, in place of the deployment parameter',
+    )
     .option('--url <url>', 'the runbook function URL')
     .option('--function <name>', 'the runbook function (its URL is looked up)')
     .option('--local <stateFile>', 'rehearse against a local state file: no AWS')
@@ -74,16 +83,19 @@ async function confirm(io: CliIo, o: Common, what: string): Promise<void> {
  * The regions to ask when no stack is named: those the request touches, from the config. Undefined when a stack
  * is named (or the rehearsal runs locally), or when there is no config here and AWS_REGION names one.
  */
-function routedRegions(o: Common, request: Record<string, unknown>): string[] | undefined {
+async function routedRegions(o: Common, request: Record<string, unknown>): Promise<string[] | undefined> {
   if (o.local || o.region || o.url || o.function || o.stack) return undefined;
   let config;
   try {
+    // Loaded when used: `--help` and `--version` need neither the config parser nor the AWS SDK.
+    const { loadConfig } = lazy<typeof ConfigFile>('../../../lambda/adapters/config-file');
     config = loadConfig(o.config).config;
   } catch (err) {
     if (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION) return undefined;
     const why = err instanceof InputError ? formatIssue(err.issues[0]!) : String(err);
     throw new UserError(`no region: pass --region, set AWS_REGION, or run where the config is (${why})`);
   }
+  const { regionsFor } = lazy<typeof Regions>('../runbook/regions');
   return regionsFor(config, request);
 }
 
@@ -95,6 +107,7 @@ function rehearsalClock(o: Common, request: Record<string, unknown>): Common {
   const eventId = typeof request.eventId === 'string' ? request.eventId : undefined;
   let startMs: number | undefined;
   if (eventId && /^T[+-]/.test(o.at.trim())) {
+    const { loadConfig } = lazy<typeof ConfigFile>('../../../lambda/adapters/config-file');
     const event = loadConfig(o.config).config.events.find((e) => e.id === eventId);
     if (!event) throw new UserError(`no event "${eventId}" in ${o.config}`, EXIT.usage);
     startMs = eventStartMs(event);
@@ -109,7 +122,9 @@ async function send(
   render: (r: RunbookResponse) => string,
 ): Promise<void> {
   const o = rehearsalClock(common, request);
-  const regions = routedRegions(o, request);
+  const regions = await routedRegions(o, request);
+  const { transportFor } = lazy<typeof TransportModule>('../runbook/transport');
+  const { regionalFailure, sendToRegions } = lazy<typeof Regions>('../runbook/regions');
   if (!regions || regions.length === 1) {
     const res = await transportFor(regions ? { ...o, region: regions[0] } : o).send(request);
     io.out(o.json ? JSON.stringify(res, null, 2) : render(res));

@@ -14,11 +14,12 @@ export function registerSchema(program: Command, io: CliIo): void {
     .command('schema')
     .description('Print the JSON Schema of the event config file (editors use it to complete and check).')
     .option('-o, --out <path>', 'write to this file instead of stdout')
-    .action((opts: { out?: string }) => {
+    .option('--json', 'with --out, say what was written as JSON (the schema itself is JSON already)')
+    .action((opts: { out?: string; json?: boolean }) => {
       const text = configSchemaText();
       if (opts.out) {
         writeFileSync(opts.out, text);
-        io.out(`wrote ${opts.out}`);
+        io.out(opts.json ? JSON.stringify({ wrote: opts.out }) : `wrote ${opts.out}`);
       } else io.out(text);
     });
 }

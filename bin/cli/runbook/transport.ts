@@ -2,6 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { loadConfig } from '../../../lambda/adapters/config-file';
@@ -13,7 +14,7 @@ import type { RunbookDeps, RunbookResponse } from '../../../lambda/controller/ru
 import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
 import { makeRunbookUrlHandler } from '../../../lambda/handlers/runbook';
 import { noTelemetry, silentLog } from '../../../lambda/ports';
-import { UserError } from '../io';
+import { EXIT, UserError } from '../io';
 
 /** Longer than the runbook function's own 60 s timeout, so only a connection that is truly gone times out. */
 const RUNBOOK_TIMEOUT_MS = 75_000;
@@ -27,7 +28,10 @@ export interface Transport {
 export interface TransportOptions {
   readonly region?: string;
   readonly profile?: string;
+  /** A stack whose outputs name the runbook URLs, in place of the deployment parameter. */
   readonly stack?: string;
+  /** The deployment's name prefix: its parameter is `/<prefix>/<region>/deployment`. @default SURGEGUARD_NAME_PREFIX, else SurgeGuard */
+  readonly prefix?: string;
   readonly url?: string;
   readonly function?: string;
   /** Rehearse against a local state file instead of AWS. */
@@ -50,14 +54,19 @@ export class FunctionUrlTransport implements Transport {
   constructor(private readonly o: TransportOptions) {}
 
   async send(request: Record<string, unknown>): Promise<RunbookResponse> {
-    const region = this.o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    if (!region) throw new UserError('no region: pass --region or set AWS_REGION');
+    const region = await resolveRegion(this.o.region, this.o.profile);
+    if (!region)
+      throw new UserError(
+        'no region: pass --region, set AWS_REGION or AWS_DEFAULT_REGION, or give the profile a region',
+        EXIT.usage,
+      );
     const credentials = fromNodeProviderChain(this.o.profile ? { profile: this.o.profile } : {});
     try {
       await credentials();
     } catch (err) {
       throw new UserError(
         `no AWS credentials${this.o.profile ? ` for profile ${this.o.profile}` : ''}: set AWS_PROFILE or pass --profile (${errorMessage(err).split('\n')[0]})`,
+        EXIT.aws,
       );
     }
     // Reads go to the read-only URL where the stack has one, so that a read-only role can run status and audit.
@@ -87,6 +96,7 @@ export class FunctionUrlTransport implements Transport {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new UserError(
         `cannot reach the runbook at ${url.origin}: ${cause?.code ?? cause?.message ?? errorMessage(err)}`,
+        EXIT.network,
       );
     }
     const text = await res.text();
@@ -101,6 +111,7 @@ export class FunctionUrlTransport implements Transport {
       if (res.status === 403)
         throw new UserError(
           `the runbook refused the request (403): ${detail}; your credentials need lambda:InvokeFunctionUrl on it`,
+          EXIT.aws,
         );
       throw new UserError(`runbook error (${res.status}): ${detail}`);
     }
@@ -121,21 +132,78 @@ export class FunctionUrlTransport implements Transport {
         if (!res.FunctionUrl) throw new Error('no function URL');
         return res.FunctionUrl;
       }
-      const stack = this.o.stack ?? `SurgeGuard-${region}`;
+      if (!this.o.stack) return await this.fromParameter(region, credentials, read);
+      const stack = this.o.stack;
       const res = await new CloudFormationClient({ region, credentials, ...AWS_CLIENT_CONFIG }).send(
         new DescribeStacksCommand({ StackName: stack }),
       );
       const outputs = res.Stacks?.[0]?.Outputs ?? [];
-      const named = (key: string) => outputs.find((o) => o.OutputKey?.startsWith(key));
-      const out = (read && named('SurgeGuardRunbookReadUrl')) || named('SurgeGuardRunbookUrl');
+      const named = (key: string) => outputs.find((o) => o.OutputKey?.includes(key));
+      const out = (read && named('RunbookReadUrl')) || named('RunbookUrl');
       if (!out?.OutputValue) throw new Error(`stack ${stack} has no runbook URL output`);
       return out.OutputValue;
     } catch (err) {
-      throw new UserError(
-        `cannot find the runbook: ${errorMessage(err)} (pass --url, --function or --stack)`,
-      );
+      if (err instanceof UserError) throw err;
+      throw awsError(err, 'cannot find the runbook', 'pass --url, --function, --stack or --prefix');
     }
   }
+
+  /** The runbook URL the deployment publishes in its parameter (reads: the read-only one). */
+  private async fromParameter(
+    region: string,
+    credentials: ReturnType<typeof fromNodeProviderChain>,
+    read: boolean,
+  ): Promise<string> {
+    const prefix = this.o.prefix ?? process.env.SURGEGUARD_NAME_PREFIX ?? 'SurgeGuard';
+    const name = `/${prefix}/${region}/deployment`;
+    let value: string | undefined;
+    try {
+      const res = await new SSMClient({ region, credentials, ...AWS_CLIENT_CONFIG }).send(
+        new GetParameterCommand({ Name: name }),
+      );
+      value = res.Parameter?.Value;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ParameterNotFound')
+        throw new UserError(
+          `no SurgeGuard deployment in ${region}: parameter ${name} not found (deploy it, or pass --prefix, --stack or --url)`,
+          EXIT.aws,
+        );
+      throw awsError(err, `cannot read ${name}`, 'pass --url, --function or --stack');
+    }
+    let info: { runbookUrl?: unknown; runbookReadUrl?: unknown };
+    try {
+      info = JSON.parse(value ?? '') as typeof info;
+    } catch {
+      throw new UserError(`parameter ${name} is not the JSON a SurgeGuard deployment publishes`, EXIT.aws);
+    }
+    const url = (read && info.runbookReadUrl) || info.runbookUrl;
+    if (typeof url !== 'string') throw new UserError(`parameter ${name} names no runbook URL`, EXIT.aws);
+    return url;
+  }
+}
+
+/**
+ * The region as the AWS CLI finds it: the flag, AWS_REGION, AWS_DEFAULT_REGION, then the profile's `region` in the
+ * shared config files. Undefined when none names one.
+ */
+export async function resolveRegion(flag?: string, profile?: string): Promise<string | undefined> {
+  const named = flag ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (named) return named;
+  try {
+    return await new SSMClient(profile ? { profile } : {}).config.region();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Codes of failures to reach AWS at all, as Node and the SDK name them. */
+const NETWORK = /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|TimeoutError|NetworkingError/;
+
+/** An SDK failure as the CLI reports it: network (AWS unreachable) or AWS (refused, missing, throttled). */
+function awsError(err: unknown, what: string, hint: string): UserError {
+  const e = err as { name?: string; code?: string };
+  const network = NETWORK.test(`${e.name ?? ''} ${e.code ?? ''} ${errorMessage(err)}`);
+  return new UserError(`${what}: ${errorMessage(err)} (${hint})`, network ? EXIT.network : EXIT.aws);
 }
 
 /**
