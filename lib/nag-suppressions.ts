@@ -35,6 +35,12 @@ function acknowledge(sg: SurgeGuard): void {
       '*',
       'application-autoscaling:DescribeScalableTargets, cloudwatch:GetMetricData and (runbook) scheduler:ListSchedules support no resource-level permissions; every other action is scoped to configured ARNs.',
     );
+    for (const cluster of sg.clusters)
+      wildcard(
+        role,
+        arn('ecs', account, `task/${cluster}/*`),
+        "GetTaskProtection reads whether the services' running tasks protect their listeners before the floor steps down; task ids are new each launch, so the cluster's tasks are named, no other cluster's.",
+      );
     wildcard(
       role,
       arn('application-autoscaling', account, 'scalable-target/*'),

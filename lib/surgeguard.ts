@@ -134,6 +134,8 @@ export class SurgeGuard extends Construct {
   readonly topicKey?: kms.IKey;
   /** The controller functions. */
   readonly functions: Readonly<Record<ControllerName, lambda.Function>>;
+  /** The ECS clusters of this stack's fleets (their tasks' scale-in protection is read before a step down). */
+  readonly clusters: readonly string[];
   /** Where failed asynchronous invocations and undeliverable schedules go. */
   readonly deadLetterQueue: sqs.Queue;
   /** The on-call runbook function: every operation, behind its own function URL. */
@@ -209,6 +211,7 @@ export class SurgeGuard extends Construct {
     this.topicKey = state.topicKey;
     this.deadLetterQueue = state.deadLetterQueue;
     this.functions = controllers.functions;
+    this.clusters = [...new Set(rc.config.fleets.map((f) => f.cluster))];
     this.scheduleGroup = controllers.scheduleGroup;
     this.runbook = runbook.runbook;
     this.runbookUrl = runbook.runbookUrl;

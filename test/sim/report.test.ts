@@ -174,7 +174,10 @@ describe('reportCharts', () => {
   it('tells running from desired by dash, with a legend', () => {
     const tasks = charts.find((c) => c.id === 'tasks')!.spec;
     const dash = findAll(tasks, (o) => o.field === 'kind')[0]!;
-    expect(dash.scale).toEqual({ domain: ['running', 'desired'], range: [[], [6, 4]] });
+    expect(dash.scale).toEqual({
+      domain: ['running', 'desired', 'ceiling'],
+      range: [[], [6, 4], [2, 3]],
+    });
     expect(dash.legend).not.toBeNull();
   });
 
