@@ -3,14 +3,24 @@ import type { PolicyName, PolicyRun } from '../../../sim/replay';
 import { POLICY_NAMES, replay } from '../../../sim/replay';
 import { comparisonRows, writeReport } from '../../../sim/report';
 import { oracleNote } from '../../../sim/report-headlines';
+import { recordingOf } from '../../../sim/review';
 import { loadScenario } from '../../../sim/scenario';
 import { table } from '../format';
 import type { CliIo } from '../io';
 import { EXIT, UserError } from '../io';
+import { writeRecording } from './review';
 
 /** The `--json` shape of a replay. */
 export function replayJson(scenario: string, runs: readonly PolicyRun[]): object {
   return { scenario, policies: Object.fromEntries(runs.map((r) => [r.name, r.figures])) };
+}
+
+/** The options of `surgeguard replay`. */
+interface ReplayCliOptions {
+  policy: string;
+  json?: boolean;
+  report?: string;
+  record?: string;
 }
 
 /** `surgeguard replay`: runs a scenario through SurgeGuard's own decision code and the baselines. */
@@ -24,7 +34,11 @@ export function registerReplay(program: Command, io: CliIo): void {
     .option('-p, --policy <name>', `one of ${POLICY_NAMES.join(', ')}, or all`, 'all')
     .option('--json', 'print one JSON object instead of a table')
     .option('-r, --report <dir>', 'write an HTML report with SVG charts to this folder')
-    .action(async (file: string, opts: { policy: string; json?: boolean; report?: string }) => {
+    .option(
+      '--record <dir>',
+      "write surgeguard's audit trail and metrics here, for `surgeguard review --from`",
+    )
+    .action(async (file: string, opts: ReplayCliOptions) => {
       let policies: PolicyName[];
       if (opts.policy === 'all') policies = [...POLICY_NAMES];
       else if ((POLICY_NAMES as readonly string[]).includes(opts.policy))
@@ -54,6 +68,11 @@ export function registerReplay(program: Command, io: CliIo): void {
       if (opts.report) {
         const path = await writeReport(opts.report, ls, runs);
         (opts.json ? io.err : io.out)(`report: ${path}`);
+      }
+      if (opts.record) {
+        const sg = runs.find((r) => r.name === 'surgeguard');
+        if (!sg) throw new UserError('--record needs the surgeguard policy in the replay', EXIT.usage);
+        (opts.json ? io.err : io.out)(`recording: ${writeRecording(opts.record, recordingOf(ls, sg))}`);
       }
     });
 }
