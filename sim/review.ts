@@ -79,7 +79,7 @@ export interface TaskPoint {
 export interface AttackSpan {
   readonly fromMs: number;
   readonly toMs: number;
-  /** The evidence signals that fired while the shield judged an attack. */
+  /** The attack evidence that fired while the shield judged an attack (rule signatures, auth failures, ...). */
   readonly signatures: readonly string[];
 }
 
@@ -88,6 +88,8 @@ export interface CapacityShortage {
   readonly minutes: number;
   readonly atCeilingMinutes: number;
   readonly belowPlanMinutes: number;
+  /** At or above plan, with tasks it had asked for still starting. */
+  readonly startingMinutes: number;
   readonly otherMinutes: number;
 }
 
@@ -115,6 +117,8 @@ export interface Review {
   readonly attacks: readonly AttackSpan[];
   readonly waf: readonly ReviewWafChange[];
   readonly decisions: readonly ReviewDecision[];
+  /** What people did through the runbook (scale, hold, shield overrides...), with their reasons. */
+  readonly operations: readonly AuditRecord[];
   readonly shortage: CapacityShortage | null;
   /** What happened, in order. */
   readonly timeline: readonly { readonly atMs: number; readonly text: string }[];
@@ -147,6 +151,8 @@ export function recordingOf(ls: LoadedScenario, run: PolicyRun): Recording {
 }
 
 const ATTACK_VERDICTS = new Set(['attack', 'attack+capacity']);
+/** Evidence that says the fleet is short or busy, not who is knocking: never named as an attack's signature. */
+const NOT_SIGNATURES = new Set(['capacity-errors', 'volume']);
 const CAPACITY_ACTIONS = new Set(['prescale', 'scale-out', 'scale-in']);
 
 /** HH:MM UTC of a time. */
@@ -245,6 +251,7 @@ export function buildReview(input: ReviewInput): Review {
     };
   });
 
+  const operations = audit.filter((r) => r.kind === 'operation');
   const attacks = attackSpans(verdicts);
   const shortage = hasMetrics ? capacityShortage(input, tasks) : null;
   return {
@@ -260,8 +267,9 @@ export function buildReview(input: ReviewInput): Review {
     attacks,
     waf,
     decisions,
+    operations,
     shortage,
-    timeline: timelineOf(input, verdicts, waf, decisions),
+    timeline: timelineOf(input, verdicts, waf, decisions, operations),
     summary: summaryOf(shortage, attacks, waf, decisions, verdicts.length),
   };
 }
@@ -274,7 +282,9 @@ export function attackSpans(verdicts: readonly ReviewVerdict[]): AttackSpan[] {
     if (ATTACK_VERDICTS.has(v.verdict)) {
       open ??= { fromMs: v.atMs, lastMs: v.atMs, signatures: new Set() };
       open.lastMs = v.atMs;
-      for (const e of v.evidence) if (e.firing) open.signatures.add(e.signal);
+      for (const e of v.evidence)
+        if (e.firing && !NOT_SIGNATURES.has(e.signal))
+          open.signatures.add(e.signal.replace(/^signature:/, ''));
     } else if (open) {
       out.push({ fromMs: open.fromMs, toMs: v.atMs, signatures: [...open.signatures] });
       open = null;
@@ -287,12 +297,13 @@ export function attackSpans(verdicts: readonly ReviewVerdict[]): AttackSpan[] {
 /**
  * The periods in which any fleet refused joins for lack of room, each put down to where the short fleet stood at
  * its last decision before the period ended: at its ceiling (running at the most tasks worth running, or the
- * decided ceiling), below plan (running fewer than the plan asked for), or neither.
+ * decided ceiling), below plan (running fewer than the plan asked for), with tasks it asked for still starting
+ * (fewer running than the floor decided), or none of these.
  */
 function capacityShortage(input: ReviewInput, tasks: readonly TaskPoint[]): CapacityShortage {
   const periodMs = input.periodSeconds * 1000;
-  const byPeriod = new Map<number, 'ceiling' | 'below-plan' | 'other'>();
-  const rank = { ceiling: 2, 'below-plan': 1, other: 0 } as const;
+  const byPeriod = new Map<number, 'ceiling' | 'below-plan' | 'starting' | 'other'>();
+  const rank = { ceiling: 3, 'below-plan': 2, starting: 1, other: 0 } as const;
   for (const [fleetId, m] of Object.entries(input.metrics)) {
     const points = tasks.filter((p) => p.fleetId === fleetId);
     for (const p of m.joinErrorsCapacity ?? []) {
@@ -300,15 +311,16 @@ function capacityShortage(input: ReviewInput, tasks: readonly TaskPoint[]): Capa
       const at = points.filter((x) => x.atMs <= p.t + periodMs).pop();
       const running = at?.running ?? null;
       const top = Math.min(at?.ceilingTasks ?? Infinity, at?.limitTasks ?? Infinity);
+      const below = (x: number | null | undefined) =>
+        running !== null && x !== null && x !== undefined && running < x;
       const kind =
         running !== null && running >= top
           ? 'ceiling'
-          : running !== null &&
-              at?.planFloor !== null &&
-              at?.planFloor !== undefined &&
-              running < at.planFloor
+          : below(at?.planFloor)
             ? 'below-plan'
-            : 'other';
+            : below(at?.targetTasks)
+              ? 'starting'
+              : 'other';
       const seen = byPeriod.get(p.t);
       if (seen === undefined || rank[kind] > rank[seen]) byPeriod.set(p.t, kind);
     }
@@ -318,6 +330,7 @@ function capacityShortage(input: ReviewInput, tasks: readonly TaskPoint[]): Capa
     minutes: (byPeriod.size * periodMs) / 60_000,
     atCeilingMinutes: count('ceiling'),
     belowPlanMinutes: count('below-plan'),
+    startingMinutes: count('starting'),
     otherMinutes: count('other'),
   };
 }
@@ -327,8 +340,12 @@ function timelineOf(
   verdicts: readonly ReviewVerdict[],
   waf: readonly ReviewWafChange[],
   decisions: readonly ReviewDecision[],
+  operations: readonly AuditRecord[],
 ): { atMs: number; text: string }[] {
-  const out: { atMs: number; text: string }[] = [];
+  const out: { atMs: number; text: string }[] = operations.map((o) => ({
+    atMs: o.atMs,
+    text: `${o.actor}: ${o.action}${o.fleetId ? ` ${o.fleetId}` : ''} (${o.result}): ${o.reason}`,
+  }));
   let last: string | undefined;
   for (const v of verdicts) {
     if (v.verdict === last) continue;
@@ -348,7 +365,7 @@ function timelineOf(
     if (d.action !== 'scale-in' || d.result === 'ok')
       out.push({
         atMs: d.atMs,
-        text: `${d.fleetId} ${d.action} to ${d.targetTasks ?? '?'} tasks (${d.result}): ${d.reason}`,
+        text: `${d.fleetId} ${d.action}${d.targetTasks === null ? '' : ` to ${d.targetTasks} tasks`} (${d.result}): ${d.reason}`,
       });
   const errors = Object.entries(input.metrics).flatMap(([fleetId, m]) =>
     (m.joinErrorsCapacity ?? []).filter((p) => p.v > 0).map((p) => ({ fleetId, t: p.t })),
@@ -378,7 +395,10 @@ function summaryOf(
         ? `${mins(shortage.atCeilingMinutes)} while the fleet was at its ceiling`
         : '',
       shortage.belowPlanMinutes ? `${mins(shortage.belowPlanMinutes)} while it was below plan` : '',
-      shortage.otherMinutes ? `${mins(shortage.otherMinutes)} while it ran its plan and was still short` : '',
+      shortage.startingMinutes
+        ? `${mins(shortage.startingMinutes)} while tasks it had asked for were still starting`
+        : '',
+      shortage.otherMinutes ? `${mins(shortage.otherMinutes)} while it ran all it had asked for` : '',
     ].filter(Boolean);
     out.push(`capacity: joins failed for lack of room for ${mins(shortage.minutes)} (${parts.join(', ')})`);
   }
@@ -502,7 +522,7 @@ export function reviewHtml(r: Review): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>SurgeGuard review: ${esc(r.eventId)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:1180px;color:#222}
-table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;font-size:.85rem}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}td:first-child{white-space:nowrap}
 h2{font-size:1.15rem;margin:2rem 0 .25rem}h4{margin:.75rem 0 .25rem;font-size:.95rem}.verdict{background:#f6f6f6;padding:.5rem 1rem;border-left:4px solid #1f4fd6}
 .verdict li{margin:.2rem 0;font-weight:600}.legend{font-size:.8rem}.empty{color:#666}</style></head><body>
 <h1>SurgeGuard post-event review: ${esc(r.eventId)}</h1>
