@@ -11,7 +11,10 @@ import { detect } from '../lambda/core/detector';
 import type { RuntimeConfig } from '../lambda/core/runtime-config';
 import { buildRuntimeConfig, findEvent, watchWindow } from '../lambda/core/runtime-config';
 import { tasksFor, uslPeak } from '../lambda/core/usl';
+import { metricQueries } from '../lambda/controller/metric-queries';
+import type { Series } from '../lambda/core/series';
 import { noTelemetry, silentLog } from '../lambda/ports';
+import type { AuditRecord } from '../lambda/ports/state';
 import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import { FaultyStateStore, FaultyWafSwitch, faultyCapacity } from './faults';
 import type { WafCounters } from './ports';
@@ -70,6 +73,8 @@ export interface PolicyRun {
   readonly verdicts: { t: number; verdict: string }[];
   /** SurgeGuard's capacity decisions that changed something, with their reasons. */
   readonly decisions: { t: number; fleetId: string; action: string; targetTasks: number; reason: string }[];
+  /** SurgeGuard's run only: its audit trail and its fleets' metrics (by query id) as read at the end (`--record`). */
+  readonly recorded?: { readonly audit: AuditRecord[]; readonly metrics: Map<string, Series> };
 }
 
 /** Options of a replay. */
@@ -621,12 +626,20 @@ async function runPolicy(
   let sloBreachMinutes = 0;
   for (const m of minuteLegit.values())
     if (m.attempts > 0 && m.admitted / m.attempts < s.slo.joinSuccessRatio) sloBreachMinutes++;
+  const recorded =
+    name === 'surgeguard'
+      ? {
+          audit: memory.auditTrail,
+          metrics: await metrics.fetch('', metricQueries(runtime.config.fleets), worldStartMs, clock.ms),
+        }
+      : undefined;
   return {
     name,
     frames,
     tickMs,
     verdicts,
     decisions,
+    ...(recorded ? { recorded } : {}),
     figures: {
       servedFraction: demandSum > 0 ? servedSum / demandSum : 1,
       peakShortfall: Math.round(peakShortfall),

@@ -5,6 +5,7 @@ import type { CliIo } from './io';
 import { EXIT, UserError, processIo } from './io';
 import { registerPlan } from './commands/plan';
 import { registerReplay } from './commands/replay';
+import { registerReview } from './commands/review';
 import { registerRunbook } from './commands/runbook';
 import { registerSchema } from './commands/schema';
 import { registerValidate } from './commands/validate';
@@ -22,6 +23,7 @@ export function buildProgram(io: CliIo): Command {
   registerSchema(program, io);
   registerReplay(program, io);
   registerRunbook(program, io);
+  registerReview(program, io);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

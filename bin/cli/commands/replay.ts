@@ -9,10 +9,12 @@ import { POLICY_NAMES, replay } from '../../../sim/replay';
 import { comparisonRows, writeReport } from '../../../sim/report';
 import { oracleNote } from '../../../sim/report-headlines';
 import type { LoadedScenario } from '../../../sim/scenario';
+import { recordingOf } from '../../../sim/review';
 import { loadScenario } from '../../../sim/scenario';
 import { table } from '../format';
 import type { CliIo } from '../io';
 import { EXIT, UserError } from '../io';
+import { writeRecording } from './review';
 
 /** The `--json` shape of a replay. */
 export function replayJson(scenario: string, runs: readonly PolicyRun[]): object {
@@ -26,7 +28,7 @@ interface ReplaySource {
   profile?: string;
 }
 
-type ReplayOpts = ReplaySource & { policy: string; json?: boolean; report?: string };
+type ReplayOpts = ReplaySource & { policy: string; json?: boolean; report?: string; record?: string };
 
 /** The scenario a replay runs: a scenario file, or an event of the config with a what-if audience. */
 function scenarioOf(file: string | undefined, o: ReplaySource): LoadedScenario {
@@ -73,6 +75,10 @@ export function registerReplay(program: Command, io: CliIo): void {
     .option('-p, --policy <name>', `one of ${POLICY_NAMES.join(', ')}, or all`, 'all')
     .option('--json', 'print one JSON object instead of a table')
     .option('-r, --report <dir>', 'write an HTML report with SVG charts to this folder')
+    .option(
+      '--record <dir>',
+      "write surgeguard's audit trail and metrics here, for `surgeguard review --from`",
+    )
     .action(async (file: string | undefined, opts: ReplayOpts) => {
       let policies: PolicyName[];
       if (opts.policy === 'all') policies = [...POLICY_NAMES];
@@ -103,6 +109,11 @@ export function registerReplay(program: Command, io: CliIo): void {
       if (opts.report) {
         const path = await writeReport(opts.report, ls, runs);
         (opts.json ? io.err : io.out)(`report: ${path}`);
+      }
+      if (opts.record) {
+        const sg = runs.find((r) => r.name === 'surgeguard');
+        if (!sg) throw new UserError('--record needs the surgeguard policy in the replay', EXIT.usage);
+        (opts.json ? io.err : io.out)(`recording: ${writeRecording(opts.record, recordingOf(ls, sg))}`);
       }
     });
 }
