@@ -17,7 +17,7 @@ describe('surgeguard validate: deployment limits', () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout).not.toContain('ok:');
     expect(r.stderr).toMatch(
-      /events\.yaml:3:3: regions\.us-east-1: the us-east-1 stack would hold 905 resources .*at most 500 resources per stack/,
+      /events\.yaml:3:3: regions\.us-east-1: the us-east-1 stack would hold 1026 resources .*at most 500 resources per stack/,
     );
     expect(r.stderr).toContain('regions.eu-central-1');
     expect(r.stderr).not.toMatch(/\n\s+at /);

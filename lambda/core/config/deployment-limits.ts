@@ -13,13 +13,13 @@ export const MAX_ARG_BYTES = 131_072;
 export const BAKED_CONFIG_MAX_BYTES = 96 * 1024;
 
 /**
- * Resources the per-region stack (lib/surgeguard.ts) creates: a fixed part (table, key, topic, queue, six
+ * Resources the per-region stack (lib/surgeguard.ts) creates: a fixed part (table, key, topic, queue, the deployment parameter, six
  * functions with roles, logs and invoke configs, the runbook URLs and SSM documents, the schedule group and the
  * fixed alarms), then per event three schedules and a dashboard, per event-fleet pair four alarms (the restore deadline among them), and the managed
  * web ACL's parts. Measured from synthesized templates; test/infra/deployment-limits.test.ts keeps it honest.
  */
 export const STACK_RESOURCES = {
-  base: 65,
+  base: 66,
   perEvent: 4,
   perEventFleet: 4,
   managedWebAcl: 1,
