@@ -3,30 +3,14 @@ import type { FleetAddress, MetricQuery } from '../../lambda/ports';
 import type { AuditRecord } from '../../lambda/ports/state';
 import { FaultyStateStore, FaultyWafSwitch, faultActive, faultyCapacity } from '../../sim/faults';
 import { SimCapacity, SimClock, SimMetricSource, SimWafSwitch } from '../../sim/ports';
-import type { FleetTruth, Scenario, ScenarioFault, ScenarioFleet } from '../../sim/scenario';
+import type { ScenarioFault } from '../../sim/scenario';
 import { WorldFleet, WorldWaf } from '../../sim/world';
+import { SMALL_FLEET, TEST_CLIENTS, linearTruth } from '../fixtures/world';
 
 const START = Date.parse('2030-01-01T00:00:00Z');
-const CONFIG: ScenarioFleet = {
-  id: 'f',
-  share: 1,
-  region: 'us-east-1',
-  baselineTasks: 10,
-  maxTasks: 100,
-  vcpuPerTask: 1,
-  startupSeconds: 30,
-  launchRatePerMinute: 500,
-  scalingTest: [{ tasks: 1, listeners: 1000 }],
-};
-const TRUTH: FleetTruth = { lambda: 1000, sigma: 0, kappa: 0, joinsPerTaskPerSecond: 100 };
-const CLIENTS: Scenario['clients'] = {
-  retryBaseSeconds: 2,
-  retryCapSeconds: 60,
-  abandonAfterFailures: 8,
-  listenersPerIp: 3,
-  anonymousFraction: 0,
-  joinRequestsPerListener: 1,
-};
+const CONFIG = SMALL_FLEET;
+const TRUTH = linearTruth(100);
+const CLIENTS = TEST_CLIENTS;
 const ADDRESS: FleetAddress = {
   fleetId: 'f',
   region: 'us-east-1',

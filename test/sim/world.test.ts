@@ -1,28 +1,11 @@
-import type { FleetTruth, Scenario, ScenarioFleet } from '../../sim/scenario';
 import type { FloodView, WafView } from '../../sim/world';
 import { WorldFleet } from '../../sim/world';
+import { SMALL_FLEET, TEST_CLIENTS, linearTruth } from '../fixtures/world';
 
-const CONFIG: ScenarioFleet = {
-  id: 'f',
-  share: 1,
-  region: 'us-east-1',
-  baselineTasks: 10,
-  maxTasks: 100,
-  vcpuPerTask: 1,
-  startupSeconds: 30,
-  launchRatePerMinute: 500,
-  scalingTest: [{ tasks: 1, listeners: 1000 }],
-};
+const CONFIG = SMALL_FLEET;
 /** 1,000 listeners a task, linear, with signalling to spare. */
-const TRUTH: FleetTruth = { lambda: 1000, sigma: 0, kappa: 0, joinsPerTaskPerSecond: 10_000 };
-const CLIENTS: Scenario['clients'] = {
-  retryBaseSeconds: 2,
-  retryCapSeconds: 60,
-  abandonAfterFailures: 8,
-  listenersPerIp: 3,
-  anonymousFraction: 0,
-  joinRequestsPerListener: 1,
-};
+const TRUTH = linearTruth(10_000);
+const CLIENTS = TEST_CLIENTS;
 const NO_WAF: WafView = { rules: [], ratePerIpLimitPer5Min: 300, armed: () => false };
 const NO_FLOOD: FloodView = { requests: 0, blocked: 0, validTokenFraction: 0 };
 
