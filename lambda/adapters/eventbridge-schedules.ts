@@ -1,37 +1,58 @@
-import { GetScheduleCommand, ListSchedulesCommand, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
-import type {
-  GetScheduleCommandOutput,
-  SchedulerClient,
-  UpdateScheduleCommandInput,
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  GetScheduleCommand,
+  ListSchedulesCommand,
 } from '@aws-sdk/client-scheduler';
-import type { EventScheduleTimes, ScheduleInfo, SchedulePort } from '../ports';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { ScheduleSpec } from '../core/schedules';
+import { scheduleEvent } from '../core/schedules';
+import type { ScheduleInfo, SchedulePort, ScheduleSync } from '../ports';
 
 /** The EventBridge Scheduler calls the adapter makes. */
 export type SchedulerSend = Pick<SchedulerClient, 'send'>;
 
-const at = (d: Date) => `at(${d.toISOString().slice(0, 19)})`;
+/** What the schedules invoke, and as whom. */
+export interface ScheduleTargets {
+  /** The prescale and restore functions' ARNs. */
+  readonly prescaleArn: string;
+  readonly restoreArn: string;
+  /** The role Scheduler assumes to invoke them. */
+  readonly roleArn: string;
+  /** Where undeliverable invocations go. */
+  readonly deadLetterArn?: string;
+  /** Extra fields for every target's input (the Scheduler execution id as a correlation id). */
+  readonly input?: Record<string, string>;
+}
+
+/** Creations and deletions one sync makes at most: Scheduler allows tens per second; the watch has a tick to keep. */
+export const MAX_CHANGES_PER_SYNC = 40;
 
 /**
- * An event's schedules in the stack's schedule group, named `<event>-prescale|watch|restore`. Moving rewrites each
- * schedule whole (UpdateSchedule replaces the definition) with new times only; if one update fails, the ones
- * already moved are put back, so the schedules never disagree with each other.
+ * SurgeGuard's schedules in the stack's schedule group. Names carry a digest of their times, so a sync needs only
+ * the names: it creates the missing ones first, then deletes the ones no longer wanted (an event moved, removed or
+ * over). Schedules delete themselves once done (ActionAfterCompletion DELETE).
  */
 export class EventBridgeSchedules implements SchedulePort {
   constructor(
     private readonly client: SchedulerSend,
     private readonly groupName: string,
+    private readonly targets?: ScheduleTargets,
   ) {}
 
   async list(eventId: string): Promise<ScheduleInfo[]> {
-    const res = await this.client.send(
-      new ListSchedulesCommand({ GroupName: this.groupName, NamePrefix: `${eventId}-` }),
-    );
+    const names = (await this.names(`${eventId}-`)).filter((n) => scheduleEvent(n) === eventId);
     const out: ScheduleInfo[] = [];
-    for (const s of res.Schedules ?? []) {
-      const full = await this.get(s.Name!);
+    for (const name of names) {
+      const full = await this.client
+        .send(new GetScheduleCommand({ Name: name, GroupName: this.groupName }))
+        .catch((err: { name?: string }) => {
+          if (err.name === 'ResourceNotFoundException') return undefined;
+          throw err;
+        });
       if (!full) continue;
       out.push({
-        name: full.Name!,
+        name,
         expression: full.ScheduleExpression ?? '',
         startDate: full.StartDate?.toISOString(),
         endDate: full.EndDate?.toISOString(),
@@ -41,56 +62,89 @@ export class EventBridgeSchedules implements SchedulePort {
     return out;
   }
 
-  async move(eventId: string, times: EventScheduleTimes): Promise<string[]> {
-    const plans: [string, (s: GetScheduleCommandOutput) => Partial<UpdateScheduleCommandInput>][] = [
-      [`${eventId}-prescale`, () => ({ ScheduleExpression: at(times.prescaleAt) })],
-      [`${eventId}-watch`, () => ({ StartDate: times.watchFrom, EndDate: times.watchTo })],
-      [`${eventId}-restore`, () => ({ StartDate: times.restoreFrom, EndDate: times.restoreTo })],
-    ];
-    const done: GetScheduleCommandOutput[] = [];
-    const moved: string[] = [];
-    try {
-      for (const [name, change] of plans) {
-        const current = await this.get(name);
-        if (!current) continue; // a past prescale has no schedule
-        await this.update({ ...this.inputOf(current), ...change(current) });
-        done.push(current);
-        moved.push(name);
-      }
-    } catch (err) {
-      for (const previous of done.reverse()) await this.update(this.inputOf(previous)).catch(() => undefined);
-      throw err;
+  async sync(desired: readonly ScheduleSpec[], onlyEvent?: string): Promise<ScheduleSync> {
+    if (!this.targets) throw new Error('schedules: this function was deployed without schedule targets');
+    const wanted = desired.filter((d) => onlyEvent === undefined || d.eventId === onlyEvent);
+    const existing = new Set(
+      (await this.names(onlyEvent ? `${onlyEvent}-` : undefined)).filter((n) => {
+        const event = scheduleEvent(n);
+        return event !== undefined && (onlyEvent === undefined || event === onlyEvent);
+      }),
+    );
+    const wantedNames = new Set(wanted.map((d) => d.name));
+    // Soonest first, so a bounded sync never leaves a near event for the next one.
+    const toCreate = wanted.filter((d) => !existing.has(d.name)).sort((a, b) => fireMs(a) - fireMs(b));
+    const toDelete = [...existing].filter((n) => !wantedNames.has(n));
+    const created: string[] = [];
+    const deleted: string[] = [];
+    let budget = MAX_CHANGES_PER_SYNC;
+    for (const spec of toCreate) {
+      if (budget-- <= 0) break;
+      await this.create(spec);
+      created.push(spec.name);
     }
-    return moved;
-  }
-
-  private async get(name: string): Promise<GetScheduleCommandOutput | undefined> {
-    try {
-      return await this.client.send(new GetScheduleCommand({ Name: name, GroupName: this.groupName }));
-    } catch (err) {
-      if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
-      throw err;
+    for (const name of toDelete) {
+      if (budget-- <= 0) break;
+      await this.client
+        .send(new DeleteScheduleCommand({ Name: name, GroupName: this.groupName }))
+        .catch((err: { name?: string }) => {
+          // Already gone: a one-time schedule deletes itself once it has run.
+          if (err.name !== 'ResourceNotFoundException') throw err;
+        });
+      deleted.push(name);
     }
-  }
-
-  private inputOf(s: GetScheduleCommandOutput): UpdateScheduleCommandInput {
     return {
-      Name: s.Name,
-      GroupName: s.GroupName ?? this.groupName,
-      ScheduleExpression: s.ScheduleExpression,
-      ScheduleExpressionTimezone: s.ScheduleExpressionTimezone,
-      StartDate: s.StartDate,
-      EndDate: s.EndDate,
-      Description: s.Description,
-      State: s.State,
-      KmsKeyArn: s.KmsKeyArn,
-      FlexibleTimeWindow: s.FlexibleTimeWindow,
-      Target: s.Target,
-      ActionAfterCompletion: s.ActionAfterCompletion,
+      created,
+      deleted,
+      remaining: toCreate.length + toDelete.length - created.length - deleted.length,
     };
   }
 
-  private async update(input: UpdateScheduleCommandInput): Promise<void> {
-    await this.client.send(new UpdateScheduleCommand(input));
+  private async create(spec: ScheduleSpec): Promise<void> {
+    const t = this.targets!;
+    try {
+      await this.client.send(
+        new CreateScheduleCommand({
+          Name: spec.name,
+          GroupName: this.groupName,
+          Description: spec.description,
+          ScheduleExpression: spec.expression,
+          ScheduleExpressionTimezone: 'UTC',
+          StartDate: spec.startDate,
+          EndDate: spec.endDate,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: 'ENABLED',
+          ActionAfterCompletion: 'DELETE',
+          Target: {
+            Arn: spec.kind === 'prescale' ? t.prescaleArn : t.restoreArn,
+            RoleArn: t.roleArn,
+            Input: JSON.stringify({ eventId: spec.eventId, ...t.input }),
+            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 300 },
+            DeadLetterConfig: t.deadLetterArn ? { Arn: t.deadLetterArn } : undefined,
+          },
+        }),
+      );
+    } catch (err) {
+      // Made by an earlier sync that did not hear back: the name says it holds these very times.
+      if ((err as { name?: string }).name !== 'ConflictException') throw err;
+    }
   }
+
+  private async names(prefix?: string): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.client.send(
+        new ListSchedulesCommand({ GroupName: this.groupName, NamePrefix: prefix, NextToken: token }),
+      );
+      for (const s of res.Schedules ?? []) if (s.Name) out.push(s.Name);
+      token = res.NextToken;
+    } while (token);
+    return out;
+  }
+}
+
+function fireMs(s: ScheduleSpec): number {
+  const at = /^at\((.+)\)$/.exec(s.expression)?.[1];
+  return at ? Date.parse(`${at}Z`) : (s.startDate?.getTime() ?? 0);
 }

@@ -9,6 +9,7 @@ import type {
   MetricQuery,
   MetricSource,
   Notifier,
+  SchedulePort,
   Telemetry,
 } from '../ports';
 import type { FleetMetricsWindow } from '../core/watch-policy';
@@ -17,6 +18,7 @@ import type { Series } from '../core/series';
 import type { UslParams } from '../core/usl';
 import type { LiveCapacity } from '../core/live-model';
 import type { FleetConfig } from '../core/config/schema';
+import type { ScheduleSyncMemo } from './schedules';
 
 /** One live event as the shield sees it at a tick. */
 export interface ShieldEventInput {
@@ -77,6 +79,12 @@ export interface ControllerDeps {
   readonly drain?: DrainGuard;
   /** Who acts, for the audit trail (the function's name). */
   readonly actor: string;
+  /** The published document's version the runtime config came from. @default none (a config given directly) */
+  readonly documentVersion?: string;
+  /** The prescale and restore schedules, which the watch keeps in step with the document. @default none */
+  readonly schedules?: SchedulePort;
+  /** When this container last synced the schedules, and from which document. @default never */
+  readonly scheduleSync?: ScheduleSyncMemo;
 }
 
 /** A fleet's address in AWS, from its config. */

@@ -2,7 +2,8 @@ import type { PayloadSpec } from '../core/payload';
 import { BadPayloadError, checkPayload } from '../core/payload';
 import type { EventView } from '../core/runtime-config';
 import { findEvent, fleetTimeline, watchWindow } from '../core/runtime-config';
-import { eventSchedules } from '../core/schedules';
+import { desiredSchedules, eventSchedules } from '../core/schedules';
+import { SCHEDULE_SYNC_MINUTES } from './schedules';
 import { liveCapacity } from '../core/live-model';
 import { uslCapacity } from '../core/usl';
 import { stepFloor } from '../core/planner';
@@ -280,31 +281,38 @@ export async function runOperation(
           `--minutes: expected a whole number of minutes, not 0, at most 1440 either way; got ${req.minutes}`,
         );
       const total = s.shiftMinutes + minutes;
-      const timesFor = (shift: number) =>
-        eventSchedules(deps.runtime, new Date(0), (id) => (id === view.event.id ? shift : 0)).schedules.find(
-          (x) => x.eventId === view.event.id,
-        )!;
-      const moved = deps.schedules ? await deps.schedules.move(view.event.id, timesFor(total)) : [];
-      try {
-        await deps.state.putEvent(
-          { ...s, shiftMinutes: total },
-          s.version,
-          record({
-            eventId: view.event.id,
-            action: 'shift',
-            reason,
-            inputs: req,
-            decision: { shiftMinutes: total, schedules: moved },
-          }),
+      // Bounded in all too: the watch looks for events a day either side of their published times.
+      if (Math.abs(total) > MAX_MINUTES)
+        fail(
+          `--minutes: ${view.event.id} would move ${total} minutes in all, more than 1440 either way; publish the new times instead (surgeguard publish)`,
         );
-      } catch (err) {
-        // Keep the schedules and the state in agreement: put the schedules back.
-        if (deps.schedules)
-          await deps.schedules.move(view.event.id, timesFor(s.shiftMinutes)).catch(() => undefined);
-        throw err;
+      await deps.state.putEvent(
+        { ...s, shiftMinutes: total },
+        s.version,
+        record({
+          eventId: view.event.id,
+          action: 'shift',
+          reason,
+          inputs: req,
+          decision: { shiftMinutes: total },
+        }),
+      );
+      // The state is the truth: the schedules follow it now, and the watch's next sync repairs a failed follow.
+      let moved: string[] = [];
+      let scheduleProblem = '';
+      if (deps.schedules) {
+        try {
+          const r = await deps.schedules.sync(
+            desiredSchedules(deps.runtime, now, (id) => (id === view.event.id ? total : 0)),
+            view.event.id,
+          );
+          moved = [...r.created];
+        } catch (err) {
+          scheduleProblem = `; schedules not moved yet (${errorMessage(err)}): the watch moves them within ${SCHEDULE_SYNC_MINUTES} minutes`;
+        }
       }
       const w = watchWindow(deps.runtime, view, total);
-      const change = `${view.event.id} moved ${minutes > 0 ? 'later' : 'earlier'} by ${Math.abs(minutes)} minutes (${total} in all): starts ${iso(Date.parse(view.plan.start) + total * 60_000)}, watch ${iso(w.fromMs)} to ${iso(w.toMs)}${moved.length ? `; schedules moved: ${moved.join(', ')}` : ''}`;
+      const change = `${view.event.id} moved ${minutes > 0 ? 'later' : 'earlier'} by ${Math.abs(minutes)} minutes (${total} in all): starts ${iso(Date.parse(view.plan.start) + total * 60_000)}, watch ${iso(w.fromMs)} to ${iso(w.toMs)}${moved.length ? `; schedules now: ${moved.join(', ')}` : ''}${scheduleProblem}`;
       return { ok: true, op: req.op, changed: [change] };
     }
 

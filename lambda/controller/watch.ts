@@ -12,10 +12,12 @@ import type { LiveCapacity } from '../core/live-model';
 import { liveCapacity, updateLiveModel } from '../core/live-model';
 import type { EventState, FleetState, GlobalState } from '../ports/state';
 import { errorMessage } from '../core/errors';
+import { minutes } from '../core/time';
 import type { ControllerDeps, FleetOutcome } from './deps';
 import { PartialFailureError, addressOf, policyFleet } from './deps';
 import { metricQueries, windowsOf } from './metric-queries';
 import { activeHold, recordSettings } from './shared';
+import { MAX_SHIFT_MINUTES, syncSchedules } from './schedules';
 
 /** An event the watch looks after now, with its state. */
 interface LiveEvent {
@@ -40,13 +42,17 @@ export async function runWatch(deps: ControllerDeps, options: WatchRunOptions = 
   const budget = options.budgetMs ?? 60_000;
   const margin = options.marginMs ?? 5000;
   const start = deps.clock.now();
+  await syncSchedules(deps, start);
   const outcomes: FleetOutcome[] = [];
   for (let k = 0; ; k++) {
     const due = start + k * tickMs;
     if (k > 0 && due > start + budget - margin) break;
     const wait = due - deps.clock.now();
     if (wait > 0) await deps.clock.sleep(wait);
-    outcomes.push(...(await watchTick(deps)));
+    const ticked = await watchTick(deps);
+    outcomes.push(...ticked);
+    // Nothing live: stop at once rather than sleep through the minute; the next invocation looks again.
+    if (!ticked.length) break;
   }
   if (outcomes.some((o) => o.result === 'error')) throw new PartialFailureError(outcomes);
   return outcomes;
@@ -54,9 +60,15 @@ export async function runWatch(deps: ControllerDeps, options: WatchRunOptions = 
 
 /** The events whose watch window contains now (shifts applied); their states are read in one batch. */
 export async function liveEvents(deps: ControllerDeps, nowMs: number): Promise<LiveEvent[]> {
+  // Only events a shift could make live are read: with none near, a tick costs no state read at all.
+  const reach = minutes(MAX_SHIFT_MINUTES);
   const views = deps.runtime.config.events
     .map((event) => findEvent(deps.runtime, event.id))
-    .filter((v): v is EventView => v !== undefined);
+    .filter((v): v is EventView => v !== undefined)
+    .filter((v) => {
+      const w = watchWindow(deps.runtime, v, 0);
+      return nowMs >= w.fromMs - reach && nowMs < w.toMs + reach;
+    });
   if (!views.length) return [];
   const states = await deps.state.getEvents(views.map((v) => v.event.id));
   const live: LiveEvent[] = [];
@@ -71,9 +83,9 @@ export async function liveEvents(deps: ControllerDeps, nowMs: number): Promise<L
 /** One tick: read every live fleet's metrics (one call per region) and counts, decide, act, audit. */
 export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
   const nowMs = deps.clock.now();
-  const global = await deps.state.getGlobal();
   const live = await liveEvents(deps, nowMs);
   if (!live.length) return [];
+  const global = await deps.state.getGlobal();
 
   const fleets = live.flatMap((e) => e.view.fleets.map((f) => ({ live: e, ...f })));
   const { windows, extra: wafData } = await readMetrics(

@@ -55,3 +55,74 @@ export function eventSchedules(
   }
   return { schedules, past };
 }
+
+/** A prescale or restore schedule SurgeGuard creates through the Scheduler API from the published plan. */
+export interface ScheduleSpec {
+  /** `<event>-<kind>-<digest>`: a change of times gives a new name, so names alone tell what is current. */
+  readonly name: string;
+  readonly eventId: string;
+  readonly kind: 'prescale' | 'restore';
+  /** `at(...)` (prescale, once) or `rate(n minutes)` (restore). */
+  readonly expression: string;
+  /** When a rate schedule starts; omitted once past (Scheduler refuses a start date in the past). */
+  readonly startDate?: Date;
+  readonly endDate?: Date;
+  readonly description: string;
+}
+
+/** Scheduler's limit on a schedule name; the config's 48-character ids fit: `<id>-prescale-<6-char digest>`. */
+export const MAX_SCHEDULE_NAME = 64;
+
+/** Every published event's schedules that are still to fire at `nowMs`, shifts applied. */
+export function desiredSchedules(
+  rc: RuntimeConfig,
+  nowMs: number,
+  shiftMinutes: (eventId: string) => number = () => 0,
+): ScheduleSpec[] {
+  const out: ScheduleSpec[] = [];
+  for (const s of eventSchedules(rc, new Date(nowMs), shiftMinutes).schedules) {
+    const at = `at(${s.prescaleAt.toISOString().slice(0, 19)})`;
+    if (s.prescaleAt.getTime() > nowMs) {
+      out.push({
+        name: `${s.eventId}-prescale-${digest(at)}`,
+        eventId: s.eventId,
+        kind: 'prescale',
+        expression: at,
+        description: `SurgeGuard: pre-scale ${s.eventId} at the plan's ramp start`,
+      });
+    }
+    const rate = `rate(${s.restoreEveryMinutes} minute${s.restoreEveryMinutes === 1 ? '' : 's'})`;
+    const key = `${rate}|${s.restoreFrom.toISOString()}|${s.restoreTo.toISOString()}`;
+    out.push({
+      name: `${s.eventId}-restore-${digest(key)}`,
+      eventId: s.eventId,
+      kind: 'restore',
+      expression: rate,
+      startDate: s.restoreFrom.getTime() > nowMs ? s.restoreFrom : undefined,
+      endDate: s.restoreTo,
+      description: `SurgeGuard: return ${s.eventId}'s fleets to their recorded settings, a step at a time`,
+    });
+  }
+  return out;
+}
+
+/** The event a SurgeGuard schedule name belongs to, or undefined for a name SurgeGuard did not give. */
+export function scheduleEvent(name: string): string | undefined {
+  return /^(.+)-(prescale|restore)-[0-9a-z]{6}$/.exec(name)?.[1];
+}
+
+/** Six base-36 characters of FNV-1a: enough to tell one schedule's times from its next. */
+function digest(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(36).padStart(6, '0').slice(-6);
+}
+
+/**
+ * Fields every schedule's target input carries: EventBridge Scheduler fills in its execution id, which the
+ * functions log as the correlation id.
+ */
+export const SCHEDULE_INPUT = { correlationId: '<aws.scheduler.execution-id>' } as const;

@@ -11,14 +11,14 @@ import { controllerDeps, logger, metrics } from './runtime';
 export const prescalePayload = { eventId: 'string' } as const;
 
 /** Builds the prescale handler over the given dependencies. */
-export function makePrescaleHandler(deps: () => ControllerDeps) {
+export function makePrescaleHandler(deps: () => ControllerDeps | Promise<ControllerDeps>) {
   return middy<PayloadOf<typeof prescalePayload>>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(validatePayload(prescalePayload))
     .handler(async (event) => {
       logger.appendKeys({ eventId: event.eventId });
-      const outcomes = await runPrescale(deps(), event.eventId);
+      const outcomes = await runPrescale(await deps(), event.eventId);
       return { eventId: event.eventId, outcomes };
     });
 }

@@ -11,14 +11,14 @@ import { controllerDeps, logger, metrics } from './runtime';
 export const restorePayload = { eventId: 'string' } as const;
 
 /** Builds the restore handler over the given dependencies. */
-export function makeRestoreHandler(deps: () => ControllerDeps) {
+export function makeRestoreHandler(deps: () => ControllerDeps | Promise<ControllerDeps>) {
   return middy<PayloadOf<typeof restorePayload>>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
     .use(validatePayload(restorePayload))
     .handler(async (event) => {
       logger.appendKeys({ eventId: event.eventId });
-      const outcomes = await runRestore(deps(), event.eventId);
+      const outcomes = await runRestore(await deps(), event.eventId);
       return { eventId: event.eventId, outcomes };
     });
 }

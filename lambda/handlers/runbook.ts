@@ -58,7 +58,10 @@ const reply = (statusCode: number, body: unknown): LambdaFunctionURLResult => ({
  * @example
  * export const handler = makeRunbookUrlHandler(runbookDeps, READ_OPERATIONS);
  */
-export function makeRunbookUrlHandler(deps: () => RunbookDeps, allowed?: readonly Operation[]) {
+export function makeRunbookUrlHandler(
+  deps: () => RunbookDeps | Promise<RunbookDeps>,
+  allowed?: readonly Operation[],
+) {
   return middy<unknown, LambdaFunctionURLResult>()
     .use(injectLambdaContext(logger))
     .handler(async (event) => {
@@ -85,7 +88,7 @@ export function makeRunbookUrlHandler(deps: () => RunbookDeps, allowed?: readonl
         return reply(400, { ok: false, error: 'bad request: the body is not JSON' });
       }
       try {
-        return reply(200, await run(deps(), body, actor, allowed));
+        return reply(200, await run(await deps(), body, actor, allowed));
       } catch (err) {
         if (err instanceof OperationRefusedError) return reply(403, { ok: false, error: err.message });
         if (err instanceof BadPayloadError) return reply(400, { ok: false, error: err.message });
@@ -103,7 +106,7 @@ export function makeRunbookUrlHandler(deps: () => RunbookDeps, allowed?: readonl
  * execution of one of this region's own documents, and only once per execution.
  */
 export function makeRunbookAutomationHandler(
-  deps: () => RunbookDeps,
+  deps: () => RunbookDeps | Promise<RunbookDeps>,
   lookup: AutomationLookup,
   /** The deployment's document stem, `<namePrefix>-<region>`. */
   stem: string,
@@ -120,7 +123,7 @@ export function makeRunbookAutomationHandler(
       if (execution.status !== 'InProgress')
         throw new BadPayloadError(`refused: execution ${executionId} is ${execution.status}, not running`);
       const request = automationRequest(stem, execution.documentName, execution.parameters);
-      const d = deps();
+      const d = await deps();
       if (!(await d.state.claimOnce(`ssm:${executionId}`, d.clock.now())))
         throw new BadPayloadError(`refused: execution ${executionId} was already used`);
       return run(d, request, `${execution.executedBy} (ssm:${executionId})`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
@@ -8,6 +9,10 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3DocumentSource, StaticRuntimeSource } from '../adapters/s3-document';
+import type { ScheduleSyncMemo } from '../controller/schedules';
+import { SCHEDULE_INPUT } from '../core/schedules';
 import { CloudWatchAlarms } from '../adapters/cloudwatch-alarms';
 import { EventBridgeSchedules } from '../adapters/eventbridge-schedules';
 import { SsmAutomationIdentity } from '../adapters/ssm-identity';
@@ -31,9 +36,8 @@ import { WafV2Switch } from '../adapters/waf-switch';
 import { ShieldController } from '../controller/shield';
 import { shieldRules } from '../core/detector';
 import type { ControllerDeps } from '../controller/deps';
-import type { RuntimeConfig } from '../core/runtime-config';
 import { parseRuntimeConfig } from '../core/runtime-config';
-import type { Clock, Telemetry } from '../ports';
+import type { Clock, RuntimeSource, Telemetry } from '../ports';
 
 /** The wall clock, for deployed functions. */
 export const systemClock: Clock = {
@@ -71,14 +75,37 @@ const cloudwatch = perRegion((region) => new CloudWatchClient({ region, ...sdk }
 const ecs = perRegion((region) => new ECSClient({ region, ...sdk }));
 const aas = perRegion((region) => new ApplicationAutoScalingClient({ region, ...sdk }));
 
-let runtimeConfig: RuntimeConfig | undefined;
+let source: RuntimeSource | undefined;
 /**
- * The config baked in at deploy time, validated once per container: in the bundle (built from source), or in a file
- * beside a pre-bundled handler (`SURGEGUARD_CONFIG_FILE`, from the packed library).
+ * Where this container reads its runtime config: the region's published document in S3 (deployed functions), or
+ * a config given directly (`SURGEGUARD_CONFIG`, or a file named by `SURGEGUARD_CONFIG_FILE`: local rehearsals).
  */
-export function runtime(): RuntimeConfig {
-  runtimeConfig ??= parseRuntimeConfig(process.env.SURGEGUARD_CONFIG ?? configFile(process.env));
-  return runtimeConfig;
+export function runtimeSource(): RuntimeSource {
+  if (source) return source;
+  const inline = process.env.SURGEGUARD_CONFIG ?? configFile(process.env);
+  if (inline !== undefined) {
+    source = new StaticRuntimeSource(parseRuntimeConfig(inline));
+    return source;
+  }
+  source = new S3DocumentSource(new S3Client({ ...sdk }), {
+    bucket: requiredEnv('SURGEGUARD_DOCUMENT_BUCKET'),
+    key: requiredEnv('SURGEGUARD_DOCUMENT_KEY'),
+    expect: {
+      region: requiredEnv('AWS_REGION'),
+      fleets: requiredEnv('SURGEGUARD_FLEETS').split(','),
+    },
+    hash: sha256Hex,
+    clock: systemClock,
+    log: logLines,
+    // The stack alarms on it: on-call learns that a publish was refused and the last good document still runs.
+    onRejected: () => emfTelemetry.metric('DocumentRejected', 1, 'Count', {}),
+  });
+  return source;
+}
+
+/** Hex SHA-256 of a text: the published document's integrity check. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** The config file's text, where the environment names one (relative to the function's code). */
@@ -94,22 +121,30 @@ export function requiredEnv(name: string): string {
   return value;
 }
 
-let deps: ControllerDeps | undefined;
-let wafSwitch: WafSwitch | undefined;
-/** The controller's dependencies over AWS, built once per container. */
-export function controllerDeps(): ControllerDeps {
-  if (deps) return deps;
-  const rc = runtime();
+const logLines = {
+  info: (m: string, a?: Record<string, unknown>) => logger.info(m, a ?? {}),
+  warn: (m: string, a?: Record<string, unknown>) => logger.warn(m, a ?? {}),
+  error: (m: string, a?: Record<string, unknown>) => logger.error(m, a ?? {}),
+};
+
+/** What this container remembers of its last schedule sync (see syncSchedules). */
+const scheduleSync: ScheduleSyncMemo = {};
+
+let built: { version: string; deps: ControllerDeps; waf?: WafSwitch } | undefined;
+/**
+ * The controller's dependencies over AWS for the current published document: rebuilt when a new version is read
+ * (its shield or fleets may differ), the clients reused.
+ */
+export async function controllerDeps(): Promise<ControllerDeps> {
+  const current = await runtimeSource().current();
+  if (built?.version === current.version) return built.deps;
+  const rc = current.runtime;
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...sdk }), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const topic = process.env.SURGEGUARD_TOPIC_ARN;
   const notifier = topic ? new SnsNotifier(new SNSClient({ ...sdk }), topic) : undefined;
-  const log = {
-    info: (m: string, a?: Record<string, unknown>) => logger.info(m, a ?? {}),
-    warn: (m: string, a?: Record<string, unknown>) => logger.warn(m, a ?? {}),
-    error: (m: string, a?: Record<string, unknown>) => logger.error(m, a ?? {}),
-  };
+  const log = logLines;
   const actor = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'surgeguard';
   const state = new DynamoStateStore(ddb, {
     tableName: requiredEnv('SURGEGUARD_TABLE'),
@@ -133,7 +168,6 @@ export function controllerDeps(): ControllerDeps {
         systemClock,
       )
     : undefined;
-  wafSwitch = waf;
   const shield = shieldConfig
     ? new ShieldController({
         shield: shieldConfig,
@@ -146,7 +180,7 @@ export function controllerDeps(): ControllerDeps {
         telemetry: emfTelemetry,
       })
     : undefined;
-  deps = {
+  const deps: ControllerDeps = {
     runtime: rc,
     clock: systemClock,
     metrics: new CloudWatchMetricSource(cloudwatch),
@@ -158,24 +192,42 @@ export function controllerDeps(): ControllerDeps {
     shield,
     drain: new EcsTaskProtection(ecs),
     actor,
+    documentVersion: current.version,
+    schedules: schedules(),
+    scheduleSync,
   };
+  built = { version: current.version, deps, waf };
   return deps;
 }
 
-let runbook: RunbookDeps | undefined;
-/** The runbook's dependencies: the controller's, plus schedules, alarms and the WAF switch. */
-export function runbookDeps(): RunbookDeps {
-  if (runbook) return runbook;
-  const base = controllerDeps();
+let scheduleClient: EventBridgeSchedules | undefined | null;
+/** The schedule group, where the stack names it and the schedules' targets. */
+function schedules(): EventBridgeSchedules | undefined {
+  if (scheduleClient !== undefined) return scheduleClient ?? undefined;
   const group = process.env.SURGEGUARD_SCHEDULE_GROUP;
+  const e = process.env;
+  scheduleClient =
+    group && e.SURGEGUARD_PRESCALE_ARN && e.SURGEGUARD_RESTORE_ARN && e.SURGEGUARD_SCHEDULER_ROLE_ARN
+      ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group, {
+          prescaleArn: e.SURGEGUARD_PRESCALE_ARN,
+          restoreArn: e.SURGEGUARD_RESTORE_ARN,
+          roleArn: e.SURGEGUARD_SCHEDULER_ROLE_ARN,
+          deadLetterArn: e.SURGEGUARD_DEAD_LETTER_ARN,
+          input: SCHEDULE_INPUT,
+        })
+      : group
+        ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group)
+        : null;
+  return scheduleClient ?? undefined;
+}
+
+let alarms: CloudWatchAlarms | undefined;
+/** The runbook's dependencies: the controller's, plus alarms and the WAF switch. */
+export async function runbookDeps(): Promise<RunbookDeps> {
+  const base = await controllerDeps();
   const prefix = process.env.SURGEGUARD_ALARM_PREFIX;
-  runbook = {
-    ...base,
-    schedules: group ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group) : undefined,
-    alarms: prefix ? new CloudWatchAlarms(new CloudWatchClient({ ...sdk }), prefix) : undefined,
-    waf: wafSwitch,
-  };
-  return runbook;
+  if (prefix) alarms ??= new CloudWatchAlarms(new CloudWatchClient({ ...sdk }), prefix);
+  return { ...base, alarms, waf: built?.waf };
 }
 
 let ssm: SsmAutomationIdentity | undefined;

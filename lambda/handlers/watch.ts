@@ -12,7 +12,7 @@ import { controllerDeps, logger, metrics } from './runtime';
 export const watchPayload = {} as const;
 
 /** Builds the watch handler over the given dependencies. */
-export function makeWatchHandler(deps: () => ControllerDeps) {
+export function makeWatchHandler(deps: () => ControllerDeps | Promise<ControllerDeps>) {
   return middy<PayloadOf<typeof watchPayload>, unknown, Error, Context>()
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
@@ -21,7 +21,7 @@ export function makeWatchHandler(deps: () => ControllerDeps) {
       // Scheduler fires once a minute: tick until the next invocation is due, within the function's own timeout.
       const remaining =
         typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 60_000;
-      const outcomes = await runWatch(deps(), { budgetMs: Math.min(60_000, remaining - 5_000) });
+      const outcomes = await runWatch(await deps(), { budgetMs: Math.min(60_000, remaining - 5_000) });
       return { outcomes: outcomes.length };
     });
 }

@@ -3,6 +3,8 @@
  * in-memory implementation in the simulator, so the replay runs the very code the Lambdas run.
  */
 import type { Series } from '../core/series';
+import type { RuntimeConfig } from '../core/runtime-config';
+import type { ScheduleSpec } from '../core/schedules';
 
 /** Time, injected so the core and the handlers never read a clock of their own. */
 export interface Clock {
@@ -202,22 +204,38 @@ export interface ScheduleInfo {
   readonly state: string;
 }
 
-/** When an event's schedules fire (see `eventSchedules`). */
-export interface EventScheduleTimes {
-  readonly prescaleAt: Date;
-  readonly watchFrom: Date;
-  readonly watchTo: Date;
-  readonly restoreFrom: Date;
-  readonly restoreTo: Date;
+/** What a sync of schedules changed. */
+export interface ScheduleSync {
+  readonly created: readonly string[];
+  readonly deleted: readonly string[];
+  /** Changes left for the next sync (each sync makes a bounded number). */
+  readonly remaining: number;
 }
 
-/** The event's schedules: list them, and move them all when the event moves (all or nothing). */
+/**
+ * The prescale and restore schedules SurgeGuard keeps in its schedule group, made to match the published plan:
+ * list an event's, and sync the group (or one event's part of it) with the schedules wanted.
+ */
 export interface SchedulePort {
   list(eventId: string): Promise<ScheduleInfo[]>;
-  move(eventId: string, times: EventScheduleTimes): Promise<string[]>;
+  sync(desired: readonly ScheduleSpec[], onlyEvent?: string): Promise<ScheduleSync>;
 }
 
 /** Alarms in the ALARM state. */
 export interface AlarmPort {
   firing(): Promise<{ name: string; reason: string }[]>;
+}
+
+/** The runtime config a function acts on, and the published version it came from. */
+export interface CurrentRuntime {
+  readonly runtime: RuntimeConfig;
+  /** The document's version (S3 version id, or a fixed label for a config given directly). */
+  readonly version: string;
+  readonly publishedAt?: string;
+}
+
+/** Where the functions read the published config and plan: checked, cached, and the last good one kept. */
+export interface RuntimeSource {
+  /** The runtime config to act on now; throws only when no good document has ever been read. */
+  current(): Promise<CurrentRuntime>;
 }

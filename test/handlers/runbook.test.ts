@@ -5,12 +5,18 @@ import {
 } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import {
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ListSchedulesCommand,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import type { Rule } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { WafV2Switch } from '../../lambda/adapters/waf-switch';
 import { EventBridgeSchedules } from '../../lambda/adapters/eventbridge-schedules';
+import { desiredSchedules } from '../../lambda/core/schedules';
 import type { RunbookDeps } from '../../lambda/controller/runbook';
 import { watchTick } from '../../lambda/controller/watch';
 import { READ_OPERATIONS } from '../../lambda/controller/runbook';
@@ -32,7 +38,15 @@ function setup(nowMs = RAMP + 10 * MIN) {
   const t = testDeps(nowMs, runtime);
   const deps: RunbookDeps = {
     ...t.deps,
-    schedules: new EventBridgeSchedules(new SchedulerClient({ region: 'us-east-1' }), 'surgeguard-us-east-1'),
+    schedules: new EventBridgeSchedules(
+      new SchedulerClient({ region: 'us-east-1' }),
+      'surgeguard-us-east-1',
+      {
+        prescaleArn: 'arn:prescale',
+        restoreArn: 'arn:restore',
+        roleArn: 'arn:role',
+      },
+    ),
   };
   const handler = makeRunbookUrlHandler(() => deps);
   // What SSM recorded of each execution: the test's console.
@@ -207,75 +221,62 @@ describe('runbook handler', () => {
     expect(aas).toHaveReceivedCommand(RegisterScalableTargetCommand);
   });
 
-  it('shifts the event: state and every schedule move together', async () => {
+  it('shifts the event: the state moves, then its schedules are replaced by ones at the new times', async () => {
+    // Prepare: the event's schedules as the watch made them, at the published times.
     const { call, state } = setup(RAMP - 120 * MIN);
-    const schedules: Record<string, Record<string, unknown>> = {
-      'ev-prescale': {
-        Name: 'ev-prescale',
-        ScheduleExpression: 'at(2030-01-02T00:33:00)',
-        Target: { Arn: 'fn' },
-        FlexibleTimeWindow: { Mode: 'OFF' },
-      },
-      'ev-watch': {
-        Name: 'ev-watch',
-        ScheduleExpression: 'rate(1 minute)',
-        StartDate: new Date(0),
-        EndDate: new Date(1),
-        Target: { Arn: 'fn' },
-        FlexibleTimeWindow: { Mode: 'OFF' },
-      },
-      'ev-restore': {
-        Name: 'ev-restore',
-        ScheduleExpression: 'rate(10 minutes)',
-        StartDate: new Date(0),
-        EndDate: new Date(1),
-        Target: { Arn: 'fn' },
-        FlexibleTimeWindow: { Mode: 'OFF' },
-      },
-    };
-    sch.on(GetScheduleCommand).callsFake((input: { Name: string }) => ({
-      ...schedules[input.Name],
-      GroupName: 'surgeguard-us-east-1',
-    }));
-    sch.on(UpdateScheduleCommand).resolves({});
+    const before = desiredSchedules(runtime, RAMP - 120 * MIN).map((d) => d.name);
+    sch.on(ListSchedulesCommand).resolves({ Schedules: before.map((Name) => ({ Name })) });
+    sch.on(CreateScheduleCommand).resolves({});
+    sch.on(DeleteScheduleCommand).resolves({});
+    // Act
     const r = await call({ op: 'shift', eventId: 'ev', minutes: 40, reason: 'host is late' });
+    // Assess: new schedules at the shifted times, the old ones gone, the shift recorded.
     expect(r.changed[0]).toMatch(/ev moved later by 40 minutes \(40 in all\): starts 2030-01-02T01:40:00Z/);
-    expect(sch).toHaveReceivedCommandTimes(UpdateScheduleCommand, 3);
     const ramp = new Date(RAMP + 40 * MIN).toISOString().slice(0, 19);
-    expect(sch).toHaveReceivedCommandWith(UpdateScheduleCommand, {
-      Name: 'ev-prescale',
+    expect(sch).toHaveReceivedCommandWith(CreateScheduleCommand, {
       ScheduleExpression: `at(${ramp})`,
-      Target: { Arn: 'fn' },
-      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Target: expect.objectContaining({
+        Arn: 'arn:prescale',
+        Input: expect.stringContaining('"eventId":"ev"'),
+      }),
     });
+    expect(
+      sch
+        .commandCalls(DeleteScheduleCommand)
+        .map((c) => c.args[0].input.Name)
+        .sort(),
+    ).toEqual([...before].sort());
     expect((await state.getEvent('ev')).shiftMinutes).toBe(40);
   });
 
-  it('puts the schedules back and changes no state when a schedule update fails', async () => {
+  it('keeps the shift and says the watch will move the schedules when Scheduler refuses', async () => {
     const { call, state } = setup(RAMP - 120 * MIN);
-    sch.on(GetScheduleCommand).callsFake((input: { Name: string }) => ({
-      Name: input.Name,
-      ScheduleExpression: 'rate(1 minute)',
-      StartDate: new Date(5),
-      Target: { Arn: 'fn' },
-    }));
+    sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
     sch
-      .on(UpdateScheduleCommand)
-      .resolvesOnce({})
-      .rejectsOnce(
+      .on(CreateScheduleCommand)
+      .rejects(
         Object.assign(new Error('denied'), {
           name: 'AccessDeniedException',
           $metadata: { httpStatusCode: 403 },
         }),
-      )
-      .resolves({});
+      );
     const r = await call({ op: 'shift', eventId: 'ev', minutes: 15, reason: 'r' });
-    expect(r.status).toBe(500);
-    expect(r.error).toMatch(/denied/);
-    // First schedule moved, second failed, first put back.
-    expect(sch).toHaveReceivedCommandTimes(UpdateScheduleCommand, 3);
-    expect(sch.commandCalls(UpdateScheduleCommand)[2]!.args[0].input.StartDate).toEqual(new Date(5));
-    expect((await state.getEvent('ev')).shiftMinutes).toBe(0);
+    expect(r.changed[0]).toMatch(
+      /schedules not moved yet \(AccessDeniedException: denied\): the watch moves them within 10 minutes/,
+    );
+    expect((await state.getEvent('ev')).shiftMinutes).toBe(15);
+  });
+
+  it('refuses a shift that would move the event more than a day in all', async () => {
+    const { call, state } = setup(RAMP - 120 * MIN);
+    sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
+    sch.on(CreateScheduleCommand).resolves({});
+    await call({ op: 'shift', eventId: 'ev', minutes: 1000, reason: 'r' });
+    const r = await call({ op: 'shift', eventId: 'ev', minutes: 500, reason: 'r' });
+    expect(r.status).toBe(400);
+    expect(r.error).toMatch(/1500 minutes in all, more than 1440/);
+    expect((await state.getEvent('ev')).shiftMinutes).toBe(1000);
   });
 
   it('switches the global mode: dry-run, pause, activate', async () => {
