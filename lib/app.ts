@@ -1,4 +1,4 @@
-import { Annotations, App } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../lambda/adapters/config-file';
 import { InputError } from '../lambda/core/issues';
 import { buildRuntimeConfig } from '../lambda/core/runtime-config';
@@ -11,7 +11,11 @@ import { addNagSuppressions } from './nag-suppressions';
 export interface BuildAppOptions {
   /** The CDK app to add stacks to. @default a new App */
   readonly app?: App;
-  /** When schedules are judged from. @default context `surgeguard:now` (ISO 8601), else no instant (see SurgeGuardProps.now) */
+  /**
+   * The publish time recorded in the documents, and the instant past events are reported against at synth (the
+   * schedules themselves are made at run time, against the real clock).
+   * @default context `surgeguard:now` (ISO 8601), else no instant (see SurgeGuardProps.now)
+   */
   readonly now?: Date;
   /** Starts the stack names and every physical name. @default context `surgeguard:namePrefix`, else 'SurgeGuard' */
   readonly namePrefix?: string;
@@ -44,12 +48,6 @@ export function buildApp(options: BuildAppOptions = {}): { app: App; stacks: Sur
   );
   for (const stack of stacks) {
     addNagSuppressions(stack);
-    if (!now) {
-      Annotations.of(stack).addWarningV2(
-        'surgeguard:no-now',
-        'no -c surgeguard:now=<ISO 8601>: every event in the config is scheduled from its own window. EventBridge Scheduler rejects start dates in the past, so deploy with the deploy time when the config still lists events that have begun or are over.',
-      );
-    }
   }
   return { app, stacks };
 }

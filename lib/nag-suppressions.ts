@@ -1,7 +1,9 @@
 import type { IConstruct } from 'constructs';
 import { Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { SurgeGuard } from './surgeguard';
 import { flatten } from './parts/nag-name';
+import { finalLogicalIds } from './parts/part';
 
 /**
  * Acknowledges the cdk-nag findings SurgeGuard raises on purpose, each with the specific reason it is acceptable
@@ -66,10 +68,25 @@ function acknowledge(sg: SurgeGuard): void {
   }
   const runbook = (resource: string, reason: string) =>
     runbooks.forEach((r) => wildcard(r.role!, resource, reason));
-  runbook(
-    arn('scheduler', account, `schedule/${sg.scheduleGroup.name}/*`),
-    "shift moves an event's schedules: scoped to the construct's own schedule group.",
+  for (const fn of [sg.functions.watch, ...runbooks])
+    wildcard(
+      fn.role!,
+      arn('scheduler', account, `schedule/${sg.scheduleGroup.name}/*`),
+      "The watch makes the prescale and restore schedules from the published plan, and shift makes an event's anew; their names come from the plan, so the construct's own schedule group is named, no other.",
+    );
+  const ids = finalLogicalIds(stack);
+  const rename = (id: string) => ids.get(id) ?? id;
+  wildcard(
+    sg.controllers.schedulerRole,
+    `${flatten(stack.resolve(sg.functions.watch.functionArn), rename)}:*`,
+    "The L2 Scheduler target grants invoke on the watch function and its versions and aliases; the watch function's own, nothing else.",
   );
+  Validations.of(sg.document.bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason:
+      'The bucket holds one document, written by cdk deploy and surgeguard publish and read by the functions; its versions are its history and every change is in the audit trail. CloudTrail data events are the access log where a team wants one.',
+  });
+  acknowledgeBucketDeployment(sg, rename);
   runbook(
     arn('cloudwatch', account, `alarm:${stack.stackName}*`),
     "status lists the stack's alarms in ALARM: scoped to alarm names the stack generates (its name as prefix).",
@@ -78,4 +95,38 @@ function acknowledge(sg: SurgeGuard): void {
     arn('ssm', account, 'automation-execution/*'),
     'The runbook reads who started an SSM Automation execution (ExecutedBy) to audit the real caller; execution ids are new each run.',
   );
+}
+
+/**
+ * CDK's own BucketDeployment handler, which writes the document at deploy: its managed logging policy, its runtime
+ * (CDK's choice), and each wildcard of the policy CDK grants it, read from that policy so they hold for any
+ * synthesizer, account and region.
+ */
+function acknowledgeBucketDeployment(sg: SurgeGuard, rename: (id: string) => string): void {
+  const role = sg.document.deployment.handlerRole;
+  const fn = role.node.scope!;
+  const stack = Stack.of(sg);
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: "CDK's BucketDeployment handler: its runtime is CDK's, moved with aws-cdk-lib.",
+  });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: "CDK's BucketDeployment handler writes its logs with the AWS managed basic execution policy.",
+  });
+  const policy = (role as iam.Role).node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+  const statements = (policy ? stack.resolve(policy.document.toJSON()) : { Statement: [] }) as {
+    Statement: { Action: string | string[]; Resource: unknown }[];
+  };
+  const reason =
+    "CDK's BucketDeployment handler copies the document from the CDK asset bucket into the document bucket: the object actions and keys CDK grants it for that copy, on those two buckets only.";
+  for (const st of statements.Statement) {
+    for (const action of [st.Action].flat().filter((a) => a.includes('*')))
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+    for (const resource of [st.Resource].flat()) {
+      const name = flatten(resource, rename);
+      if (name.includes('*'))
+        Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Resource::${name}]`, reason });
+    }
+  }
 }

@@ -17,6 +17,7 @@ import type { RuntimeConfig } from '../lambda/core/runtime-config';
 import type { PlanAnnotationOptions } from './plan-annotations';
 import type { ControllerName } from './parts/controllers';
 import { Controllers } from './parts/controllers';
+import { ConfigDocument } from './parts/document';
 import { cap } from './parts/function';
 import { Observability } from './parts/observability';
 import { Runbook } from './parts/runbook';
@@ -156,8 +157,10 @@ export class SurgeGuard extends Construct {
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
   /** The managed web ACL, when the config asks the stack to create one here. */
   readonly webAcl?: wafv2.CfnWebACL;
-  /** One dashboard per event. */
-  readonly dashboards: cloudwatch.Dashboard[];
+  /** The region's dashboard: a row of widgets per fleet, and the shield's. */
+  readonly dashboard: cloudwatch.Dashboard;
+  /** The published config and plan the functions read. */
+  readonly document: ConfigDocument;
 
   constructor(scope: Construct, id: string, props: SurgeGuardProps) {
     super(scope, id);
@@ -171,24 +174,32 @@ export class SurgeGuard extends Construct {
     const scheduleGroupName = `${lowerPrefix}-${stack.region}`;
 
     const state = (this.stateAndAudit = new StateAndAudit(this, 'StateAndAudit', props));
+    const document = (this.document = new ConfigDocument(this, 'Document', {
+      runtime: rc,
+      now: props.now,
+      removalPolicy: props.tableRemovalPolicy,
+    }));
     const shield = rc.config.shield ? new Shield(this, 'Shield', { shield: rc.config.shield }) : undefined;
     this.shield = shield;
 
     const environment: Record<string, string> = {
       SURGEGUARD_TABLE: state.table.tableName,
       SURGEGUARD_TOPIC_ARN: state.topic.topicArn,
+      SURGEGUARD_DOCUMENT_BUCKET: document.bucket.bucketName,
+      SURGEGUARD_DOCUMENT_KEY: document.key,
+      SURGEGUARD_FLEETS: rc.config.fleets.map((f) => f.id).join(','),
       POWERTOOLS_SERVICE_NAME: 'surgeguard',
       NODE_OPTIONS: '--enable-source-maps',
     };
     if (shield) environment.SURGEGUARD_WEB_ACL_ID = shield.webAclId;
     const functionDefaults = {
-      configJson: JSON.stringify(rc),
       logRetention: props.logRetention,
       deadLetterQueue: state.deadLetterQueue,
     };
     const common = { runtime: rc, state, shield, environment, functionDefaults, scheduleGroupName };
     const controllers = (this.controllers = new Controllers(this, 'Controllers', {
       ...common,
+      document,
       now: props.now,
       planWarnings: props.planWarnings,
     }));
@@ -196,14 +207,22 @@ export class SurgeGuard extends Construct {
       ...common,
       controllers,
       namePrefix: prefix,
+      document,
     }));
+    for (const fn of [
+      ...Object.values(controllers.functions),
+      runbook.runbook,
+      runbook.runbookRead,
+      runbook.runbookAutomation,
+    ])
+      document.grantRead(fn);
     this.observability = new Observability(this, 'Observability', {
       runtime: rc,
       state,
       shield,
       controllers,
       runbook,
-      dashboardPrefix: lowerPrefix,
+      dashboardName: `${lowerPrefix}-${stack.region}`,
     });
 
     this.table = state.table;
@@ -221,7 +240,7 @@ export class SurgeGuard extends Construct {
     this.automations = runbook.automations;
     this.automationRole = runbook.automationRole;
     this.webAcl = shield?.webAcl;
-    this.dashboards = this.observability.dashboards;
+    this.dashboard = this.observability.dashboard;
 
     if (props.outputs ?? true) this.addOutputs(rc);
   }
@@ -309,11 +328,13 @@ export class SurgeGuard extends Construct {
     });
     if (this.shield)
       new CfnOutput(this, 'WebAclArn', { value: this.shield.webAclArn, description: "The shield's web ACL" });
-    this.dashboards.forEach((d, i) => {
-      new CfnOutput(this, `DashboardUrl${i}`, {
-        value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards:name=${d.dashboardName}`,
-        description: `Dashboard of event ${rc.config.events[i]!.id}`,
-      });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${stack.region}.console.aws.amazon.com/cloudwatch/home?region=${stack.region}#dashboards:name=${this.dashboard.dashboardName}`,
+      description: "The region's SurgeGuard dashboard",
+    });
+    new CfnOutput(this, 'DocumentBucket', {
+      value: this.document.bucket.bucketName,
+      description: `Where the published config and plan live (key ${this.document.key}; surgeguard publish writes it)`,
     });
   }
 }

@@ -156,6 +156,8 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
         prefetched,
       });
       const dims = { Fleet: f.fleet.id, Event: e.view.event.id };
+      // The stack's per-fleet join SLO alarm compares against the live event's own SLO.
+      deps.telemetry.metric('JoinSloTarget', e.view.event.slo.joinSuccessRatio, 'None', dims);
       if (outcome.decision) {
         deps.telemetry.metric('PlannedTasks', outcome.decision.planFloor, 'Count', dims);
         deps.telemetry.metric('DecidedTasks', outcome.decision.targetTasks, 'Count', dims);

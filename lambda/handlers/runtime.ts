@@ -50,12 +50,23 @@ export const logger = new Logger({ serviceName: 'surgeguard' });
 /** EMF metrics in the SurgeGuard namespace; their own warnings go through the structured logger, at its level. */
 export const metrics = new Metrics({ namespace: 'SurgeGuard', serviceName: 'surgeguard', logger });
 
-/** Telemetry over Powertools metrics: each value is emitted at once with its fleet and event dimensions. */
+/**
+ * Telemetry over Powertools metrics: each value is emitted at once with its dimensions and, when it names an event,
+ * again without it: the per-fleet (and per-region) series the stack's alarms and dashboard read, whatever the
+ * events.
+ */
 export const emfTelemetry: Telemetry = {
   metric(name, value, unit, dimensions) {
-    const single = metrics.singleMetric();
-    single.addDimensions(dimensions);
-    single.addMetric(name, unit as Unit, value);
+    const emit = (dims: Record<string, string>) => {
+      const single = metrics.singleMetric();
+      single.addDimensions(dims);
+      single.addMetric(name, unit as Unit, value);
+    };
+    emit(dimensions);
+    if ('Event' in dimensions) {
+      const { Event: _event, ...rest } = dimensions;
+      emit(rest);
+    }
   },
 };
 

@@ -1,16 +1,16 @@
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import type { RuntimeConfig } from '../../lambda/core/runtime-config';
-import type { EventSchedule } from '../../lambda/core/schedules';
-import { eventSchedules } from '../../lambda/core/schedules';
+import { SCHEDULE_INPUT, eventSchedules } from '../../lambda/core/schedules';
 import type { PlanAnnotationOptions } from '../plan-annotations';
 import { annotatePlanWarnings } from '../plan-annotations';
 import type { FunctionDefaults } from './function';
 import { grantFleetAccess, surgeGuardFunction } from './function';
+import type { ConfigDocument } from './document';
 import { SurgeGuardPart } from './part';
 import type { Shield } from './shield';
 import type { StateAndAudit } from './state';
@@ -32,30 +32,35 @@ export interface ControllersProps {
   readonly functionDefaults: FunctionDefaults;
   /** The schedule group's name. */
   readonly scheduleGroupName: string;
-  /** The instant schedules are judged against (see SurgeGuardProps.now). @default no instant */
+  /** The published document; the watch schedule starts once it is written. @default none */
+  readonly document?: ConfigDocument;
+  /** The instant past events are judged against (see SurgeGuardProps.now). @default no instant */
   readonly now?: Date;
   /** How plan warnings show at synth. @default see PlanAnnotationOptions */
   readonly planWarnings?: PlanAnnotationOptions;
 }
 
 /**
- * The prescale, watch and restore functions, each with least privilege, and every event's schedules (in one group)
- * that invoke them: prescale at the plan's ramp start, watch every minute through the window, restore after it.
+ * The prescale, watch and restore functions, each with least privilege; the region's schedule group with its one
+ * watch schedule (every minute). Prescale and restore schedules are not in the template: the watch makes them in
+ * the group from the published plan, and they delete themselves once done.
  */
 export class Controllers extends SurgeGuardPart {
   /** The controller functions. */
   readonly functions: Readonly<Record<ControllerName, lambda.Function>>;
-  /** The schedule group holding every event's schedules. */
+  /** The schedule group: the watch schedule, and the prescale and restore schedules the watch makes. */
   readonly scheduleGroup: scheduler.CfnScheduleGroup;
   /** The role the schedules invoke the controllers as. */
   readonly schedulerRole: iam.Role;
-  private readonly deadLetterQueue: sqs.IQueue;
+  /** The environment a function needs to make the schedules itself. */
+  readonly schedulesEnvironment: Readonly<Record<string, string>>;
+  /** The region's one watch schedule. */
+  readonly watchSchedule: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: ControllersProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const rc = props.runtime;
-    this.deadLetterQueue = props.state.deadLetterQueue;
     // Memory: the watch holds one region's metrics and decides in about a millisecond; 512 MB buys CPU for cold
     // starts (the SDK clients), 256 MB is plenty for the one-shot prescale and restore.
     // Timeouts: the watch ticks for up to 60 s (Scheduler fires once a minute) plus slow AWS calls.
@@ -112,55 +117,87 @@ export class Controllers extends SurgeGuardPart {
     );
     props.state.deadLetterQueue.grantSendMessages(schedulerRole);
     this.schedulerRole = schedulerRole;
-    // Without an instant nothing is judged past (epoch 0), and the start dates are kept.
-    const { schedules, past } = eventSchedules(rc, props.now ?? new Date(0));
     // Said on SurgeGuard itself (as `<id>/Fleet-<fleet>`), where users look for them.
+    const past = props.now ? eventSchedules(rc, props.now).past : [];
     for (const id of past) {
-      Annotations.of(scope).addInfo(`event ${id} is over at ${props.now!.toISOString()}: no schedules`);
+      Annotations.of(scope).addInfo(
+        `event ${id} is over at ${props.now!.toISOString()}: nothing is scheduled`,
+      );
     }
     annotatePlanWarnings(scope, rc, past, props.planWarnings);
-    schedules.forEach((s) => this.addSchedules(s, props.now, schedulerRole));
+
+    // One watch loop per region, whatever the events: every minute it reads the published document, syncs the
+    // prescale and restore schedules with it, and watches the live events (with none near it returns at once).
+    this.watchSchedule = new scheduler.Schedule(this, 'WatchEveryMinute', {
+      scheduleGroup: scheduler.ScheduleGroup.fromScheduleGroupName(this, 'Group', this.scheduleGroup.ref),
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      description: 'SurgeGuard: the watch loop of this region (published events, schedules, live fleets)',
+      target: new targets.LambdaInvoke(fns.watch, {
+        role: schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject(SCHEDULE_INPUT),
+        deadLetterQueue: props.state.deadLetterQueue,
+        retryAttempts: 0,
+        // A missed minute is the next minute's work: no late retries piling onto a reserved concurrency of 1.
+        maxEventAge: Duration.minutes(1),
+      }),
+    });
+    if (props.document) this.watchSchedule.node.addDependency(props.document.deployment);
+
+    // The watch and the runbook's shift make prescale and restore schedules through the Scheduler API.
+    const schedulesEnv = {
+      SURGEGUARD_SCHEDULE_GROUP: props.scheduleGroupName,
+      SURGEGUARD_PRESCALE_ARN: fns.prescale.functionArn,
+      SURGEGUARD_RESTORE_ARN: fns.restore.functionArn,
+      SURGEGUARD_SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+      SURGEGUARD_DEAD_LETTER_ARN: props.state.deadLetterQueue.queueArn,
+    };
+    this.schedulesEnvironment = schedulesEnv;
+    for (const [k, v] of Object.entries(schedulesEnv)) fns.watch.addEnvironment(k, v);
+    this.grantScheduleSync(fns.watch);
   }
 
-  private addSchedules(s: EventSchedule, now: Date | undefined, role: iam.Role): void {
-    const target = (fn: lambda.Function, input: object) => ({
-      arn: fn.functionArn,
-      roleArn: role.roleArn,
-      input: JSON.stringify(input),
-      retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 },
-      deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
-    });
-    const at = (d: Date) => `at(${d.toISOString().slice(0, 19)})`;
-    const isFuture = (d: Date) => now === undefined || d.getTime() > now.getTime();
-    const future = (d: Date) => (isFuture(d) ? d.toISOString() : undefined);
-    const base = { groupName: this.scheduleGroup.ref, flexibleTimeWindow: { mode: 'OFF' }, state: 'ENABLED' };
-    if (isFuture(s.prescaleAt)) {
-      new scheduler.CfnSchedule(this, `Prescale-${s.eventId}`, {
-        ...base,
-        name: `${s.eventId}-prescale`,
-        description: `SurgeGuard: pre-scale ${s.eventId} at the plan's ramp start`,
-        scheduleExpression: at(s.prescaleAt),
-        scheduleExpressionTimezone: 'UTC',
-        target: target(this.functions.prescale, { eventId: s.eventId }),
-      });
-    }
-    new scheduler.CfnSchedule(this, `Watch-${s.eventId}`, {
-      ...base,
-      name: `${s.eventId}-watch`,
-      description: `SurgeGuard: watch ${s.eventId} through its window`,
-      scheduleExpression: 'rate(1 minute)',
-      startDate: future(s.watchFrom),
-      endDate: s.watchTo.toISOString(),
-      target: target(this.functions.watch, {}),
-    });
-    new scheduler.CfnSchedule(this, `Restore-${s.eventId}`, {
-      ...base,
-      name: `${s.eventId}-restore`,
-      description: `SurgeGuard: return ${s.eventId}'s fleets to their recorded settings, a step at a time`,
-      scheduleExpression: `rate(${s.restoreEveryMinutes} minute${s.restoreEveryMinutes === 1 ? '' : 's'})`,
-      startDate: future(s.restoreFrom),
-      endDate: s.restoreTo.toISOString(),
-      target: target(this.functions.restore, { eventId: s.eventId }),
+  /** Lets `grantee` list the group's schedules and read one. */
+  grantScheduleRead(grantee: iam.IGrantable): iam.Grant {
+    // ListSchedules has no resource-level permissions.
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['scheduler:ListSchedules'],
+      resourceArns: ['*'],
+    }).combine(
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['scheduler:GetSchedule'],
+        resourceArns: [this.scheduleArns()],
+      }),
+    );
+  }
+
+  /** Lets `grantee` create and delete the group's schedules, passing the schedules' role to Scheduler only. */
+  grantScheduleSync(grantee: iam.IGrantable): iam.Grant {
+    return this.grantScheduleRead(grantee)
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule'],
+          resourceArns: [this.scheduleArns()],
+        }),
+      )
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['iam:PassRole'],
+          resourceArns: [this.schedulerRole.roleArn],
+          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+        }),
+      );
+  }
+
+  private scheduleArns(): string {
+    return Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroup.name!}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
   }
 }

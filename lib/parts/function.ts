@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
 import { ArnFormat, DockerImage, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -15,17 +15,14 @@ import type { StateAndAudit } from './state';
 const HANDLERS = join(__dirname, '..', '..', 'lambda', 'handlers');
 /** Where the packed library ships its handlers bundled (`npm run build:lib`): dist/lambda/<name>/index.mjs. */
 const PREBUNDLED = join(__dirname, '..', '..', 'lambda');
-const CONFIG_FILE = 'surgeguard-config.json';
-
 /**
- * A pre-bundled handler with the config written beside it: neither TypeScript sources nor esbuild needed. The asset
- * hash covers the bundle and the config, so a config change deploys new code.
+ * A pre-bundled handler: neither TypeScript sources nor esbuild needed. Only the bundle is shipped (not what else
+ * the folder holds), and the asset hash is the bundle's, so the same package gives the same template.
  */
-function prebundledCode(dir: string, configJson: string): lambda.Code {
+function prebundledCode(dir: string): lambda.Code {
   const files = readdirSync(dir).filter((f) => f.startsWith('index.mjs'));
   const hash = createHash('sha256');
   for (const f of files) hash.update(f).update(readFileSync(join(dir, f)));
-  hash.update(configJson);
   return lambda.Code.fromAsset(dir, {
     assetHash: hash.digest('hex'),
     bundling: {
@@ -33,7 +30,6 @@ function prebundledCode(dir: string, configJson: string): lambda.Code {
       local: {
         tryBundle(outputDir: string) {
           for (const f of files) copyFileSync(join(dir, f), join(outputDir, f));
-          writeFileSync(join(outputDir, CONFIG_FILE), configJson);
           return true;
         },
       },
@@ -48,10 +44,8 @@ export interface FunctionSpec {
   readonly description: string;
 }
 
-/** What every SurgeGuard function shares: the config baked in, logs, dead letters. */
+/** What every SurgeGuard function shares: logs, dead letters. */
 export interface FunctionDefaults {
-  /** The runtime config as JSON, baked into each bundle. */
-  readonly configJson: string;
   /** How long function logs are kept. @default one month */
   readonly logRetention?: logs.RetentionDays;
   /** Where failed asynchronous invocations go. */
@@ -64,7 +58,7 @@ export function cap(s: string): string {
 
 /**
  * One SurgeGuard function (handler `lambda/handlers/<name>.ts`) with its own role, log group and reserved
- * concurrency, bundled for Node 22 ARM64 with the config baked in.
+ * concurrency, bundled for Node 22 ARM64. The code holds no config: it reads the published document at run time.
  */
 export function surgeGuardFunction(
   scope: Construct,
@@ -106,8 +100,7 @@ export function surgeGuardFunction(
   if (existsSync(join(prebundled, 'index.mjs'))) {
     return new lambda.Function(scope, cap(name), {
       ...common,
-      code: prebundledCode(prebundled, defaults.configJson),
-      environment: { ...env, SURGEGUARD_CONFIG_FILE: CONFIG_FILE },
+      code: prebundledCode(prebundled),
     });
   }
   return new NodejsFunction(scope, cap(name), {
@@ -121,8 +114,6 @@ export function surgeGuardFunction(
       format: OutputFormat.ESM,
       mainFields: ['module', 'main'],
       banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      // The config, its models and plan are baked into the bundle: validated at synth, nothing to fetch.
-      define: { 'process.env.SURGEGUARD_CONFIG': JSON.stringify(defaults.configJson) },
       externalModules: [],
     },
   });

@@ -23,42 +23,46 @@ export interface ObservabilityProps {
   readonly controllers: Controllers;
   /** The runbook whose errors and throttles raise alarms. */
   readonly runbook: Runbook;
-  /** Starts the dashboards' names (lower case). */
-  readonly dashboardPrefix: string;
+  /** The region's dashboard's name (dashboard names are global to an account: prefix and region make it unique). */
+  readonly dashboardName: string;
 }
 
 /**
- * What on-call sees: alarms (function errors and throttles, dead letters, and per event and fleet the join SLO,
- * capacity shortfall and limit breaches) notifying the on-call topic, and one dashboard per event.
+ * What on-call sees: alarms (function errors and throttles, dead letters, a refused document, a failed schedule
+ * sync, and per fleet the join SLO, capacity shortfall, limit breaches and restore deadline) notifying the on-call
+ * topic, and one dashboard for the region. None of it depends on the events: they are published data.
  */
 export class Observability extends SurgeGuardPart {
   /** Every alarm, by its construct id. */
   readonly alarms: Record<string, cloudwatch.Alarm> = {};
-  /** One dashboard per event. */
-  readonly dashboards: cloudwatch.Dashboard[] = [];
+  /** The region's dashboard. */
+  readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
     const rc = props.runtime;
     this.addAlarms(rc, props);
-    for (const e of rc.config.events) {
-      this.dashboards.push(
-        this.addDashboard(rc, e.id, props.shield?.rules ?? [], `${props.dashboardPrefix}-${e.id}`),
-      );
-    }
+    this.dashboard = this.addDashboard(rc, props.shield?.rules ?? [], props.dashboardName);
   }
 
-  /** A SurgeGuard metric of one event's fleet (namespace `SurgeGuard`), as the watch publishes it. */
+  /**
+   * A SurgeGuard metric (namespace `SurgeGuard`) as the functions publish it: of one event's fleet, or with
+   * `eventId` undefined, of the fleet whatever the event (what the alarms and dashboard read).
+   */
   metric(
     metricName: string,
-    eventId: string,
-    fleetId: string,
+    eventId: string | undefined,
+    fleetId: string | undefined,
     props?: cloudwatch.MetricOptions,
   ): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'SurgeGuard',
       metricName,
-      dimensionsMap: { Fleet: fleetId, Event: eventId, service: 'surgeguard' },
+      dimensionsMap: {
+        ...(fleetId === undefined ? {} : { Fleet: fleetId }),
+        ...(eventId === undefined ? {} : { Event: eventId }),
+        service: 'surgeguard',
+      },
       period: Duration.minutes(1),
       statistic: 'Maximum',
       ...props,
@@ -121,85 +125,105 @@ export class Observability extends SurgeGuardPart {
       },
       props.state.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
     );
-    for (const e of rc.config.events) {
-      for (const ef of e.fleets) {
-        const fleet = rc.config.fleets.find((f) => f.id === ef.fleet)!;
-        const sg = (metricName: string, statistic = 'Maximum') =>
-          this.metric(metricName, e.id, fleet.id, { statistic });
-        const key = `${e.id}-${fleet.id}`.replace(/[^A-Za-z0-9]/g, '');
-        alarm(
-          `JoinSlo${key}`,
-          {
-            alarmDescription: `${e.id} / ${fleet.id}: join success below the SLO (${e.slo.joinSuccessRatio})`,
-            threshold: e.slo.joinSuccessRatio,
-            evaluationPeriods: 3,
-            comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const region = (metricName: string, description: string) =>
+      alarm(
+        metricName,
+        {
+          alarmDescription: description,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        this.metric(metricName, undefined, undefined, { statistic: 'Sum' }),
+      );
+    region(
+      'DocumentRejected',
+      "SurgeGuard refused a published document (see the functions' logs): the last good one still runs; publish a valid one",
+    );
+    region(
+      'ScheduleSyncFailed',
+      "SurgeGuard's watch could not make the prescale and restore schedules match the published plan (see its logs)",
+    );
+    for (const fleet of rc.config.fleets) {
+      const sg = (metricName: string, statistic = 'Maximum') =>
+        this.metric(metricName, undefined, fleet.id, { statistic });
+      const key = fleet.id.replace(/[^A-Za-z0-9]/g, '');
+      alarm(
+        `JoinSlo${key}`,
+        {
+          alarmDescription: `${fleet.id}: join success below the live event's SLO for 3 minutes`,
+          threshold: 0,
+          evaluationPeriods: 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        new cloudwatch.MathExpression({
+          // The SLO is the live event's, published by the watch: with no event watched there is none to miss.
+          expression: 'IF(req > 0, ok / req, 1) - FILL(slo, 0)',
+          usingMetrics: {
+            ok: appMetric(fleet, 'joinSuccesses'),
+            req: appMetric(fleet, 'joinRequests'),
+            slo: sg('JoinSloTarget'),
           },
-          new cloudwatch.MathExpression({
-            expression: 'IF(req > 0, ok / req, 1)',
-            usingMetrics: { ok: appMetric(fleet, 'joinSuccesses'), req: appMetric(fleet, 'joinRequests') },
-            period: Duration.minutes(1),
-            label: 'join success ratio',
-          }),
-        );
-        alarm(
-          `Shortfall${key}`,
-          {
-            alarmDescription: `${e.id} / ${fleet.id}: tasks decided but not running for 10 minutes (capacity shortfall: launches failing or throttled)`,
-            threshold: 1,
-            evaluationPeriods: 10,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          },
-          new cloudwatch.MathExpression({
-            expression: 'decided - running',
-            usingMetrics: { decided: sg('DecidedTasks'), running: sg('RunningTasks', 'Minimum') },
-            period: Duration.minutes(1),
-            label: 'decided minus running',
-          }),
-        );
-        alarm(
-          `Limit${key}`,
-          {
-            alarmDescription: `${e.id} / ${fleet.id}: demand needs more than max tasks, the service limit, the vCPU quota or the model's peak`,
-            threshold: 1,
-            evaluationPeriods: 1,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-          },
-          sg('LimitBreach', 'Sum'),
-        );
-        alarm(
-          `RestoreDeadline${key}`,
-          {
-            alarmDescription: `${e.id} / ${fleet.id}: still above its recorded settings ${e.restoreDeadlineMinutes} min after the hold ended (restore paused, held or failing)`,
-            threshold: 1,
-            evaluationPeriods: 1,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            // Restore reports once a run and its schedule ends: between runs, and after, the last answer stands.
-            treatMissingData: cloudwatch.TreatMissingData.IGNORE,
-          },
-          sg('FleetAboveRecordedAfterDeadline'),
-        );
-      }
+          period: Duration.minutes(1),
+          label: 'join success ratio minus the SLO',
+        }),
+      );
+      alarm(
+        `Shortfall${key}`,
+        {
+          alarmDescription: `${fleet.id}: tasks decided but not running for 10 minutes (capacity shortfall: launches failing or throttled)`,
+          threshold: 1,
+          evaluationPeriods: 10,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        new cloudwatch.MathExpression({
+          expression: 'decided - running',
+          usingMetrics: { decided: sg('DecidedTasks'), running: sg('RunningTasks', 'Minimum') },
+          period: Duration.minutes(1),
+          label: 'decided minus running',
+        }),
+      );
+      alarm(
+        `Limit${key}`,
+        {
+          alarmDescription: `${fleet.id}: demand needs more than max tasks, the service limit, the vCPU quota or the model's peak`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        },
+        sg('LimitBreach', 'Sum'),
+      );
+      alarm(
+        `RestoreDeadline${key}`,
+        {
+          alarmDescription: `${fleet.id}: still above its recorded settings past the event's restore deadline (restore paused, held or failing)`,
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          // Restore reports once a run and its schedule ends: between runs, and after, the last answer stands.
+          treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+        },
+        sg('FleetAboveRecordedAfterDeadline'),
+      );
     }
   }
 
   private addDashboard(
     rc: RuntimeConfig,
-    eventId: string,
     rules: readonly WafRuleConfig[],
     dashboardName: string,
   ): cloudwatch.Dashboard {
-    const e = rc.config.events.find((x) => x.id === eventId)!;
-    const d = new cloudwatch.Dashboard(this, `Dashboard-${eventId}`, {
+    const d = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: dashboardName.slice(0, 255),
       defaultInterval: Duration.hours(3),
     });
-    for (const ef of e.fleets) {
-      const fleet = rc.config.fleets.find((f) => f.id === ef.fleet)!;
-      const sg = (metricName: string, label: string) => this.metric(metricName, e.id, fleet.id, { label });
+    for (const fleet of rc.config.fleets) {
+      const sg = (metricName: string, label: string) =>
+        this.metric(metricName, undefined, fleet.id, { label });
       d.addWidgets(
         new cloudwatch.GraphWidget({
           title: `${fleet.id}: listeners vs fleet capacity`,
@@ -208,18 +232,23 @@ export class Observability extends SurgeGuardPart {
             sg('CapacityListeners', 'capacity (model x running tasks)'),
             sg('ForecastListeners', 'forecast'),
           ],
-          width: 12,
+          width: 8,
         }),
         new cloudwatch.GraphWidget({
-          title: `${fleet.id}: tasks planned, decided, running`,
-          left: [sg('PlannedTasks', 'planned'), sg('DecidedTasks', 'decided'), sg('RunningTasks', 'running')],
-          width: 12,
+          title: `${fleet.id}: tasks planned, decided, running, ceiling`,
+          left: [
+            sg('PlannedTasks', 'planned'),
+            sg('DecidedTasks', 'decided'),
+            sg('RunningTasks', 'running'),
+            sg('CeilingTasks', 'ceiling'),
+          ],
+          width: 8,
         }),
         new cloudwatch.GraphWidget({
           title: `${fleet.id}: join errors by class`,
           left: [appMetric(fleet, 'joinErrorsCapacity'), appMetric(fleet, 'joinErrorsAuth')],
           right: [appMetric(fleet, 'joinRequests')],
-          width: 12,
+          width: 8,
         }),
       );
     }
@@ -250,20 +279,8 @@ export class Observability extends SurgeGuardPart {
         new cloudwatch.GraphWidget({
           title: 'Shield verdict (0 normal, 1 flash crowd, 2 attack, 3 attack + capacity) and mode (1 armed)',
           left: [
-            new cloudwatch.Metric({
-              namespace: 'SurgeGuard',
-              metricName: 'ShieldVerdict',
-              dimensionsMap: { Event: e.id, service: 'surgeguard' },
-              period: Duration.minutes(1),
-              statistic: 'Maximum',
-            }),
-            new cloudwatch.Metric({
-              namespace: 'SurgeGuard',
-              metricName: 'ShieldArmed',
-              dimensionsMap: { Event: e.id, service: 'surgeguard' },
-              period: Duration.minutes(1),
-              statistic: 'Maximum',
-            }),
+            this.metric('ShieldVerdict', undefined, undefined),
+            this.metric('ShieldArmed', undefined, undefined),
           ],
           width: 12,
         }),

@@ -21,13 +21,32 @@ class KeepLogicalIds implements IAspect {
 
   visit(node: IConstruct): void {
     if (!CfnElement.isCfnElement(node)) return;
-    const scopes = node.node.scopes;
-    const ids = scopes
-      .slice(scopes.indexOf(node.stack) + 1)
-      .filter((s) => s !== this.part)
-      .map((s) => s.node.id);
-    node.overrideLogicalId(logicalIdOf(ids));
+    node.overrideLogicalId(keptLogicalId(node, this.part));
   }
+}
+
+function keptLogicalId(node: CfnElement, part: SurgeGuardPart): string {
+  const scopes = node.node.scopes;
+  return logicalIdOf(
+    scopes
+      .slice(scopes.indexOf(node.stack) + 1)
+      .filter((s) => s !== part)
+      .map((s) => s.node.id),
+  );
+}
+
+/**
+ * The logical id each element of `scope` has now, mapped to the one it will have once the parts' ids are taken out
+ * of their paths at synth: what a cdk-nag acknowledgement written before synth must name.
+ */
+export function finalLogicalIds(scope: IConstruct): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const node of scope.node.findAll()) {
+    if (!CfnElement.isCfnElement(node)) continue;
+    const part = node.node.scopes.find((s): s is SurgeGuardPart => s instanceof SurgeGuardPart);
+    if (part) out.set(node.stack.resolve(node.logicalId) as string, keptLogicalId(node, part));
+  }
+  return out;
 }
 
 /**

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { AUTOMATIONS, automationDocumentName } from '../../lambda/core/automations';
 import type { RuntimeConfig } from '../../lambda/core/runtime-config';
 import type { Controllers } from './controllers';
+import type { ConfigDocument } from './document';
 import type { FunctionDefaults } from './function';
 import { grantFleetAccess, surgeGuardFunction } from './function';
 import { flatten } from './nag-name';
@@ -31,6 +32,8 @@ export interface RunbookProps {
   readonly namePrefix: string;
   /** The controllers' schedule group's name. */
   readonly scheduleGroupName: string;
+  /** The published document, named in the deployment parameter for `surgeguard publish`. */
+  readonly document: ConfigDocument;
 }
 
 /**
@@ -72,7 +75,7 @@ export class Runbook extends SurgeGuardPart {
     });
     const runbookEnv = {
       ...props.environment,
-      SURGEGUARD_SCHEDULE_GROUP: props.scheduleGroupName,
+      ...props.controllers.schedulesEnvironment,
       SURGEGUARD_NAME_PREFIX: props.namePrefix,
       SURGEGUARD_ALARM_PREFIX: stack.stackName,
     };
@@ -118,12 +121,6 @@ export class Runbook extends SurgeGuardPart {
     );
 
     // --- the runbook's own permissions and its console triggers ------------------------------------------------
-    const scheduleArn = stack.formatArn({
-      service: 'scheduler',
-      resource: 'schedule',
-      resourceName: `${props.scheduleGroupName}/*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
     const alarmArn = stack.formatArn({
       service: 'cloudwatch',
       resource: 'alarm',
@@ -133,26 +130,9 @@ export class Runbook extends SurgeGuardPart {
     for (const fn of [this.runbook, this.runbookAutomation, this.runbookRead]) {
       const role = fn.role!;
       const changes = fn !== this.runbookRead;
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: changes
-            ? ['scheduler:GetSchedule', 'scheduler:UpdateSchedule']
-            : ['scheduler:GetSchedule'],
-          resources: [scheduleArn],
-        }),
-      );
-      // ListSchedules has no resource-level permissions.
-      role.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: ['scheduler:ListSchedules'], resources: ['*'] }),
-      );
-      // UpdateSchedule passes the schedules' role again.
-      if (changes)
-        role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            actions: ['iam:PassRole'],
-            resources: [props.controllers.schedulerRole.roleArn],
-          }),
-        );
+      // shift makes the event's schedules anew; status lists them.
+      if (changes) props.controllers.grantScheduleSync(fn);
+      else props.controllers.grantScheduleRead(fn);
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarmArn] }),
       );
@@ -233,6 +213,9 @@ export class Runbook extends SurgeGuardPart {
       runbookReadUrl: this.runbookReadUrl.url,
       table: props.state.table.tableName,
       scheduleGroup: props.scheduleGroupName,
+      documentBucket: props.document.bucket.bucketName,
+      documentKey: props.document.key,
+      fleets: props.runtime.config.fleets.map((f) => f.id),
     };
     this.deploymentParameter = new ssm.StringParameter(this, 'Deployment', {
       parameterName: deploymentParameterName(props.namePrefix, stack.region),
@@ -301,6 +284,11 @@ export interface DeploymentInfo {
   readonly runbookReadUrl: string;
   readonly table: string;
   readonly scheduleGroup: string;
+  /** Where `surgeguard publish` writes the region's document. */
+  readonly documentBucket: string;
+  readonly documentKey: string;
+  /** The fleets the stack was deployed for: a published document may use no others. */
+  readonly fleets: readonly string[];
 }
 
 /** The SSM parameter a deployment publishes itself in. */

@@ -1,6 +1,6 @@
 import { loadConfig } from '../../lambda/adapters/config-file';
+import { MAX_DOCUMENT_BYTES } from '../../lambda/core/document';
 import {
-  BAKED_CONFIG_MAX_BYTES,
   CFN_MAX_RESOURCES,
   deploymentLimitIssues,
   regionFootprint,
@@ -28,40 +28,42 @@ describe('deployment limits', () => {
     for (const s of slices) expect(regionFootprint(s.region, s.runtime).resources).toBeLessThan(200);
   });
 
-  it("names CloudFormation's 500-resource limit, the count and the first event past it, at each region of a large config", () => {
-    // Prepare: 50 fleets in 5 regions, 300 events: 120 events in each region's stack
-    const { issues, loaded } = check(LARGE);
-    // Assess
-    const resources = issues.filter((i) => i.message.includes('CloudFormation'));
-    expect(resources.map((i) => i.path)).toEqual([
-      'regions.us-east-1',
-      'regions.eu-west-1',
-      'regions.ap-southeast-1',
-      'regions.us-west-2',
-      'regions.eu-central-1',
-    ]);
-    const first = resources[0]!;
-    expect(first.line).toBe(3);
-    expect(first.col).toBe(3);
-    expect(first.message).toContain('would hold 1026 resources');
-    expect(first.message).toContain(`at most ${CFN_MAX_RESOURCES} resources per stack`);
-    // 66 + 8 per event (one fleet each in this region): the 55th event in us-east-1 passes 500.
-    const usEvents = loaded.config.events.filter((e) =>
-      e.fleets.some((f) => Number(f.fleet.slice(4)) % 5 === 0),
-    );
-    expect(first.message).toContain(`passed at event "${usEvents[54]!.id}"`);
-    expect(formatIssue(first)).toMatch(/events\.yaml:3:3: regions\.us-east-1: the us-east-1 stack/);
+  it('passes a large config (50 fleets in 5 regions, 300 events): no stack grows with events', () => {
+    // Prepare and act
+    const { issues, slices } = check(LARGE);
+    // Assess: every region well under the limits, the same stack size as for a handful of events.
+    expect(issues).toEqual([]);
+    for (const s of slices) {
+      const fp = regionFootprint(s.region, s.runtime);
+      expect(fp.resources).toBeLessThanOrEqual(200);
+      expect(fp.documentBytes).toBeLessThan(MAX_DOCUMENT_BYTES);
+      expect(fp.events).toBeGreaterThan(50);
+    }
   });
 
-  it('names the E2BIG bound when the baked config grows though the stack does not', () => {
-    const { issues, slices } = check({ fleets: 2, regions: 1, events: 12, titleChars: 10_000 });
+  it('names the document limit, its size and the first event past it, at the region', () => {
+    const { issues, slices } = check({ fleets: 2, regions: 1, events: 30, titleChars: 100_000 });
     expect(regionFootprint(slices[0]!.region, slices[0]!.runtime).resources).toBeLessThan(CFN_MAX_RESOURCES);
     expect(issues).toHaveLength(1);
-    expect(issues[0]!.message).toMatch(/baked into the us-east-1 Lambda bundles would take \d+ bytes/);
-    expect(issues[0]!.message).toContain(`expected at most ${BAKED_CONFIG_MAX_BYTES}`);
-    expect(issues[0]!.message).toContain('E2BIG');
-    // A title is carried twice (config and plan): about 20 KB an event, so the fifth passes 96 KiB.
-    expect(issues[0]!.message).toContain('passed at event "ev-4"');
+    expect(issues[0]!.message).toMatch(
+      /us-east-1 published document \(config and plan\) would take \d+ bytes/,
+    );
+    expect(issues[0]!.message).toContain(`expected at most ${MAX_DOCUMENT_BYTES}`);
+    // A title is carried twice (config and plan): about 200 KB an event, so the 21st passes 4 MiB.
+    expect(issues[0]!.message).toContain('passed at event "ev-20"');
+    expect(formatIssue(issues[0]!)).toMatch(/events\.yaml:\d+:\d+: regions\.us-east-1: /);
+  });
+
+  it("names CloudFormation's limit when a region holds too many fleets", () => {
+    const { loaded, slices } = check({ fleets: 2, regions: 1, events: 2 });
+    const slice = slices[0]!;
+    const fleet = slice.runtime.config.fleets[0]!;
+    const fleets = Array.from({ length: 110 }, (_, i) => ({ ...fleet, id: `fleet-${i}` }));
+    const many = { ...slice.runtime, config: { ...slice.runtime.config, fleets } };
+    const issues = deploymentLimitIssues([{ region: slice.region, runtime: many }], loaded.source);
+    const resources = issues.filter((i) => i.message.includes('CloudFormation'));
+    expect(resources).toHaveLength(1);
+    expect(resources[0]!.message).toContain(`would hold ${77 + 4 * 110} resources`);
   });
 
   it('passes the same config with short titles', () => {

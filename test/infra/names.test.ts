@@ -30,7 +30,7 @@ function physicalNames(t: Template): string[] {
   };
   return Object.values(resources).flatMap(({ Type, Properties: p = {} }) => {
     if (Type === 'AWS::Scheduler::Schedule')
-      return [`${Type} ${String(groupOf(p.GroupName))}/${String(p.Name)}`];
+      return p.Name === undefined ? [] : [`${Type} ${String(groupOf(p.GroupName))}/${String(p.Name)}`];
     const name = p.Name ?? p.DashboardName ?? p.TableName ?? p.FunctionName ?? p.RoleName ?? p.QueueName;
     return typeof name === 'string' ? [`${Type} ${JSON.stringify(name)}`] : [];
   });
@@ -38,7 +38,6 @@ function physicalNames(t: Template): string[] {
 
 function copy(app: App, stackName: string, namePrefix?: string): Stack {
   const stack = new Stack(app, stackName, { env: ENV });
-  // Events still ahead, so the copies also hold schedules.
   new SurgeGuard(stack, 'AudioScaler', { runtime, now: new Date('2024-08-01T00:00:00Z'), namePrefix });
   return stack;
 }
@@ -54,7 +53,6 @@ describe('physical names', () => {
   const prod = physicalNames(Template.fromStack(prodStack));
 
   it('let two copies with different prefixes share an account and region without a clash', () => {
-    expect(staging.filter((n) => n.startsWith('AWS::Scheduler::Schedule '))).not.toHaveLength(0);
     for (const type of ['ScheduleGroup', 'SSM::Document', 'Dashboard', 'WAFv2::WebACL']) {
       expect(staging.some((n) => n.includes(type))).toBe(true);
     }
@@ -65,7 +63,7 @@ describe('physical names', () => {
     const t = Template.fromStack(stagingStack);
     t.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'staging-us-east-1' });
     t.hasResourceProperties('AWS::SSM::Document', { Name: 'Staging-us-east-1-Scale' });
-    t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'staging-spaces-2024-08-12' });
+    t.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'staging-us-east-1' });
     t.hasResourceProperties('AWS::WAFv2::WebACL', { Name: 'Staging-spaces-join' });
     t.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: { SURGEGUARD_SCHEDULE_GROUP: 'staging-us-east-1' } },
@@ -79,7 +77,7 @@ describe('physical names', () => {
       expect.arrayContaining([
         'AWS::Scheduler::ScheduleGroup "surgeguard-us-east-1"',
         'AWS::SSM::Document "SurgeGuard-us-east-1-Scale"',
-        'AWS::CloudWatch::Dashboard "surgeguard-spaces-2024-08-12"',
+        'AWS::CloudWatch::Dashboard "surgeguard-us-east-1"',
         `AWS::WAFv2::WebACL ${JSON.stringify(runtime.config.shield!.webAcl.name)}`,
       ]),
     );

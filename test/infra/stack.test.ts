@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -40,43 +40,50 @@ describe('the CDK app', () => {
     expect([use1.region, euw1.region].sort()).toEqual(['eu-west-1', 'us-east-1']);
   });
 
-  it("schedules the event's prescale at the plan's ramp start, one watch window, and the restore", () => {
-    const view = findEvent(runtime, 'eu-town-hall-2027-03')!;
-    const w = watchWindow(runtime, view, 0);
-    eu.resourceCountIs('AWS::Scheduler::Schedule', 3);
-    eu.hasResourceProperties('AWS::Scheduler::Schedule', {
-      Name: 'eu-town-hall-2027-03-prescale',
-      ScheduleExpression: `at(${euPlan.fleets[0]!.rampStart.slice(0, 19)})`,
-      ScheduleExpressionTimezone: 'UTC',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: Match.objectLike({
-        Input: JSON.stringify({ eventId: 'eu-town-hall-2027-03' }),
-        RetryPolicy: Match.anyValue(),
-        DeadLetterConfig: Match.anyValue(),
-      }),
-    });
-    const watches = eu.findResources('AWS::Scheduler::Schedule', {
-      Properties: { ScheduleExpression: 'rate(1 minute)' },
-    });
-    expect(Object.keys(watches)).toHaveLength(1);
-    const watch = Object.values(watches)[0]!.Properties;
-    expect(watch.StartDate).toBe(new Date(w.fromMs).toISOString());
-    expect(watch.EndDate).toBe(new Date(w.toMs).toISOString());
-    eu.hasResourceProperties('AWS::Scheduler::Schedule', {
-      Name: 'eu-town-hall-2027-03-restore',
-      ScheduleExpression: 'rate(10 minutes)',
-      StartDate: new Date(w.toMs).toISOString(),
-    });
-    // Restore still runs once the deadline has passed, to put the recorded settings back whatever the listeners.
-    const restore = Object.values(eu.findResources('AWS::Scheduler::Schedule'))
-      .map((r) => r.Properties)
-      .find((p) => p.Name === 'eu-town-hall-2027-03-restore');
-    const deadline = Date.parse(euPlan.holdUntil) + view.event.restoreDeadlineMinutes * 60_000;
-    expect(Date.parse(restore.EndDate)).toBeGreaterThan(deadline);
+  it('has one watch schedule per region, every minute, and no schedule per event', () => {
+    for (const t of [eu, us]) {
+      t.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      t.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(1 minute)',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Watch'), 'Arn'] },
+          Input: JSON.stringify({ correlationId: '<aws.scheduler.execution-id>' }),
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      });
+      t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    }
   });
 
-  it('makes no schedules for a past event, and says so', () => {
-    us.resourceCountIs('AWS::Scheduler::Schedule', 0);
+  it("publishes the region's events and plan as a document the functions are told where to read", () => {
+    const { app, euw1: stack } = synth();
+    const out = app.synth().directory;
+    const docs = readdirSync(out)
+      .filter((d) => d.startsWith('asset.'))
+      .map((d) => join(out, d, 'surgeguard', 'runtime.json'))
+      .filter((f) => existsSync(f))
+      .map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    const doc = docs.find((d) => d.region === 'eu-west-1')!;
+    expect(doc.format).toBe('surgeguard/runtime-v1');
+    expect(doc.runtime.config.events.map((e: { id: string }) => e.id)).toEqual(['eu-town-hall-2027-03']);
+    expect(doc.runtime.plan.events[0].fleets[0].rampStart).toBe(euPlan.fleets[0]!.rampStart);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    for (const fn of Object.values(t.findResources('AWS::Lambda::Function')).filter(
+      (f) => f.Properties.Environment?.Variables?.SURGEGUARD_TABLE,
+    )) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        SURGEGUARD_DOCUMENT_KEY: 'surgeguard/runtime.json',
+        SURGEGUARD_DOCUMENT_BUCKET: { Ref: expect.stringMatching(/Documents/) },
+        SURGEGUARD_FLEETS: 'sfu-euw1',
+      });
+    }
+  });
+
+  it('says which events are over, without changing the template', () => {
     Annotations.fromStack(use1).hasInfo(
       '*',
       Match.stringLikeRegexp('event spaces-2024-08-12 is over at 2026-11-22T00:00:00.000Z'),
@@ -102,7 +109,10 @@ describe('the CDK app', () => {
   });
 
   it('scopes ECS permissions to the configured service and WAF permissions to the web ACL', () => {
-    const policies = Object.values(eu.findResources('AWS::IAM::Policy'));
+    // SurgeGuard's own roles: CDK's BucketDeployment handler (which writes the document) has CDK's grants.
+    const policies = Object.values(eu.findResources('AWS::IAM::Policy')).filter(
+      (p) => !JSON.stringify(p.Properties.Roles).includes('CustomCDKBucketDeployment'),
+    );
     const statements = policies.flatMap(
       (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
     );
@@ -120,7 +130,9 @@ describe('the CDK app', () => {
   });
 
   it('runs the controllers on Node 22 ARM64 with reserved concurrency 1, log retention and a dead-letter queue', () => {
-    const fns = eu.findResources('AWS::Lambda::Function');
+    const fns = Object.fromEntries(
+      Object.entries(eu.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('SurgeGuard')),
+    );
     expect(Object.keys(fns)).toHaveLength(6);
     for (const [id, fn] of Object.entries(fns)) {
       expect(fn.Properties).toMatchObject({
@@ -166,14 +178,18 @@ describe('the CDK app', () => {
     eu.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
 
-  it('encrypts the on-call topic, alarms on what on-call must know, and builds a dashboard per event', () => {
+  it('encrypts the on-call topic, alarms on what on-call must know, and builds one dashboard for the region', () => {
     eu.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     const alarms = Object.values(eu.findResources('AWS::CloudWatch::Alarm')).map(
       (a) => a.Properties.AlarmDescription as string,
     );
     expect(alarms.some((d) => d.includes('prescale failed'))).toBe(true);
     expect(alarms.some((d) => d.includes('dead-letter queue'))).toBe(true);
-    expect(alarms.some((d) => d.includes('join success below the SLO'))).toBe(true);
+    expect(alarms.some((d) => d.includes("join success below the live event's SLO"))).toBe(true);
+    expect(alarms.some((d) => d.includes('refused a published document'))).toBe(true);
+    expect(alarms.some((d) => d.includes('could not make the prescale and restore schedules match'))).toBe(
+      true,
+    );
     expect(alarms.some((d) => d.includes('capacity shortfall'))).toBe(true);
     expect(alarms.some((d) => d.includes('vCPU quota'))).toBe(true);
     eu.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
@@ -185,7 +201,8 @@ describe('the CDK app', () => {
       'WatchFunctionName',
       'RestoreFunctionName',
       'ScheduleGroupName',
-      'DashboardUrl0',
+      'DashboardUrl',
+      'DocumentBucket',
     ]) {
       expect(outputs.some((o) => o.startsWith(`SurgeGuard${out}`))).toBe(true);
     }
@@ -268,25 +285,22 @@ describe('IAM and alarms', () => {
     });
   });
 
-  it('alarms per event and fleet when a fleet is above its recorded settings past the restore deadline', () => {
+  it('alarms per fleet, whatever the events, when a fleet is above its recorded settings past the restore deadline', () => {
     const alarms = Object.values(us.findResources('AWS::CloudWatch::Alarm'))
       .map((a) => a.Properties)
       .filter((a) => a.MetricName === 'FleetAboveRecordedAfterDeadline');
-    const pairs = runtime.config.events
-      .flatMap((e) => e.fleets.map((f) => ({ event: e.id, fleet: f.fleet })))
-      .filter((p) => runtime.config.fleets.find((f) => f.id === p.fleet)?.region === 'us-east-1');
-    expect(pairs.length).toBeGreaterThan(0);
-    expect(alarms).toHaveLength(pairs.length);
-    for (const p of pairs) {
+    const fleets = runtime.config.fleets.filter((f) => f.region === 'us-east-1');
+    expect(alarms).toHaveLength(fleets.length);
+    for (const f of fleets) {
       expect(alarms).toContainEqual(
         expect.objectContaining({
           Namespace: 'SurgeGuard',
           Threshold: 1,
           ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          Dimensions: expect.arrayContaining([
-            { Name: 'Event', Value: p.event },
-            { Name: 'Fleet', Value: p.fleet },
-          ]),
+          Dimensions: [
+            { Name: 'Fleet', Value: f.id },
+            { Name: 'service', Value: 'surgeguard' },
+          ],
         }),
       );
     }
@@ -343,16 +357,17 @@ describe('the runbook', () => {
     ]);
   });
 
-  it("may move only the stack's own schedules, passing only the scheduler role", () => {
+  it("may make and delete only the stack's own schedules, passing only the scheduler role to Scheduler", () => {
     const statements = Object.values(eu.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes('RunbookRole'))
       .flatMap(
         (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
       );
-    const update = statements.find((s) => [s.Action].flat().includes('scheduler:UpdateSchedule'))!;
-    expect(JSON.stringify(update.Resource)).toContain(':schedule/surgeguard-eu-west-1/*');
-    const pass = statements.find((s) => [s.Action].flat().includes('iam:PassRole'))!;
+    const create = statements.find((s) => [s.Action].flat().includes('scheduler:CreateSchedule'))!;
+    expect(JSON.stringify(create.Resource)).toContain(':schedule/surgeguard-eu-west-1/*');
+    const pass = statements.find((s) => [s.Action].flat().includes('iam:PassRole')) as Statement;
     expect(JSON.stringify(pass.Resource)).toContain('SchedulerRole');
+    expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
   });
 
   it('is wrapped by SSM Automation documents that pass the execution id, neither a caller nor a request', () => {

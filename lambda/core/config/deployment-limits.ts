@@ -1,45 +1,49 @@
+import { MAX_DOCUMENT_BYTES } from '../document';
 import type { InputIssue } from '../issues';
 import type { RuntimeConfig } from '../runtime-config';
 import type { YamlSource } from './yaml-source';
 
 /** CloudFormation takes at most this many resources in one stack. */
 export const CFN_MAX_RESOURCES = 500;
-/**
- * Linux's limit on one command-line argument (MAX_ARG_STRLEN). The region's config and plan reach the Lambda
- * bundles as one esbuild `--define` argument; past this the bundler dies with E2BIG.
- */
-export const MAX_ARG_BYTES = 131_072;
-/** The bound validate holds a region's baked config to: room below MAX_ARG_BYTES for the bundler's other arguments. */
-export const BAKED_CONFIG_MAX_BYTES = 96 * 1024;
+/** EventBridge Scheduler's default quota of schedules per account and region. */
+export const SCHEDULER_MAX_SCHEDULES = 1_000_000;
+/** Lambda's limit on a function's environment (keys and values): the stack's fleet ids are one of its variables. */
+export const LAMBDA_ENV_MAX_BYTES = 4096;
+/** What the functions' other variables take, at most (ARNs, names), leaving the rest to the fleet ids. */
+const OTHER_ENV_BYTES = 2048;
 
 /**
- * Resources the per-region stack (lib/surgeguard.ts) creates: a fixed part (table, key, topic, queue, the deployment parameter, six
- * functions with roles, logs and invoke configs, the runbook URLs and SSM documents, the schedule group and the
- * fixed alarms), then per event three schedules and a dashboard, per event-fleet pair four alarms (the restore deadline among them), and the managed
- * web ACL's parts. Measured from synthesized templates; test/infra/deployment-limits.test.ts keeps it honest.
+ * Resources the per-region stack (lib/surgeguard.ts) creates: a fixed part (table, key, topic, queue, the document
+ * bucket and its deployment, the deployment parameter, six functions with roles, logs and invoke configs, the
+ * runbook URLs and SSM documents, the schedule group and its watch schedule, the dashboard and the fixed alarms),
+ * four alarms per fleet, and the managed web ACL's parts. Events add none: they are published data. Measured from
+ * synthesized templates; test/infra/deployment-limits.test.ts keeps it honest.
  */
 export const STACK_RESOURCES = {
-  base: 66,
-  perEvent: 4,
-  perEventFleet: 4,
+  base: 77,
+  perFleet: 4,
   managedWebAcl: 1,
   perWebAclAssociation: 1,
   webAclLogging: 1,
 } as const;
 
-/** What one region's stack would hold, and the size of the config baked into its bundles. */
+/** What one region's deployment holds, and what of it grows with the config. */
 export interface RegionFootprint {
   readonly region: string;
+  readonly fleets: number;
   readonly events: number;
-  readonly eventFleets: number;
   readonly resources: number;
-  readonly bakedConfigBytes: number;
+  /** Bytes of the region's published document (its config and plan). */
+  readonly documentBytes: number;
+  /** Prescale and restore schedules the region's events can hold at once. */
+  readonly schedules: number;
+  /** Bytes of the fleet-id list in every function's environment. */
+  readonly fleetEnvBytes: number;
 }
 
-/** The footprint of one region's stack, from the region's slice of the runtime config. */
+/** The footprint of one region's deployment, from the region's slice of the runtime config. */
 export function regionFootprint(region: string, slice: RuntimeConfig): RegionFootprint {
-  const { events, shield } = slice.config;
-  const eventFleets = events.reduce((n, e) => n + e.fleets.length, 0);
+  const { events, fleets, shield } = slice.config;
   const acl = shield?.webAcl;
   const webAcl =
     acl?.mode === 'managed'
@@ -49,22 +53,20 @@ export function regionFootprint(region: string, slice: RuntimeConfig): RegionFoo
       : 0;
   return {
     region,
+    fleets: fleets.length,
     events: events.length,
-    eventFleets,
-    resources:
-      STACK_RESOURCES.base +
-      events.length * STACK_RESOURCES.perEvent +
-      eventFleets * STACK_RESOURCES.perEventFleet +
-      webAcl,
-    // The bundler receives JSON.stringify of the JSON text: the bytes of that string literal.
-    bakedConfigBytes: new TextEncoder().encode(JSON.stringify(JSON.stringify(slice))).length,
+    resources: STACK_RESOURCES.base + fleets.length * STACK_RESOURCES.perFleet + webAcl,
+    // The document's envelope (format, region, hash, publish time) is a few hundred bytes beside the config.
+    documentBytes: new TextEncoder().encode(JSON.stringify(slice)).length + 512,
+    schedules: events.length * 2,
+    fleetEnvBytes: new TextEncoder().encode(fleets.map((f) => f.id).join(',')).length,
   };
 }
 
 /**
- * Limits a deployment reaches as the config grows, per region: CloudFormation's resources per stack and the size
- * of the config baked into the bundles. Issues sit at the region's entry and name the limit, the count and the
- * first event past it.
+ * Limits a deployment reaches as the config grows, per region: the published document's size, CloudFormation's
+ * resources per stack (fleets), Scheduler's schedules, and the functions' environment. Issues sit at the region's
+ * entry and name the limit, the count and, for what grows with events, the first event past it.
  */
 export function deploymentLimitIssues(
   slices: readonly { region: string; runtime: RuntimeConfig }[],
@@ -73,7 +75,8 @@ export function deploymentLimitIssues(
   const issues: InputIssue[] = [];
   for (const { region, runtime } of slices) {
     const fp = regionFootprint(region, runtime);
-    // Both counts grow with each event: a binary search finds the first event past the limit.
+    const issue = (message: string) => issues.push(src.issueAt(['regions', region], message, { key: true }));
+    // The document grows with each event: a binary search finds the first event past the limit.
     const firstOver = (over: (prefix: RuntimeConfig) => boolean) => {
       const events = runtime.config.events;
       let lo = 1;
@@ -85,24 +88,25 @@ export function deploymentLimitIssues(
       }
       return events.length ? ` (the limit is passed at event "${events[lo - 1]!.id}")` : '';
     };
-    if (fp.resources > CFN_MAX_RESOURCES) {
-      const at = firstOver((p) => regionFootprint(region, p).resources > CFN_MAX_RESOURCES);
-      issues.push(
-        src.issueAt(
-          ['regions', region],
-          `the ${region} stack would hold ${fp.resources} resources (${STACK_RESOURCES.base} fixed, ${STACK_RESOURCES.perEvent} for each of ${fp.events} events, ${STACK_RESOURCES.perEventFleet} for each of ${fp.eventFleets} event-fleet pairs)${at}; CloudFormation allows at most ${CFN_MAX_RESOURCES} resources per stack. Expected fewer events in ${region}: remove past events or split the config`,
-          { key: true },
-        ),
+    if (fp.documentBytes > MAX_DOCUMENT_BYTES) {
+      const at = firstOver((p) => regionFootprint(region, p).documentBytes > MAX_DOCUMENT_BYTES);
+      issue(
+        `the ${region} published document (config and plan) would take ${fp.documentBytes} bytes${at}; expected at most ${MAX_DOCUMENT_BYTES} (every function reads it at a cold start). Expected fewer events in ${region}: remove past events or split the config`,
       );
     }
-    if (fp.bakedConfigBytes > BAKED_CONFIG_MAX_BYTES) {
-      const at = firstOver((p) => regionFootprint(region, p).bakedConfigBytes > BAKED_CONFIG_MAX_BYTES);
-      issues.push(
-        src.issueAt(
-          ['regions', region],
-          `the config and plan baked into the ${region} Lambda bundles would take ${fp.bakedConfigBytes} bytes${at}; expected at most ${BAKED_CONFIG_MAX_BYTES} (they reach the bundler as one command-line argument, and Linux refuses one over ${MAX_ARG_BYTES} bytes with E2BIG). Expected fewer events in ${region}: remove past events or split the config`,
-          { key: true },
-        ),
+    if (fp.resources > CFN_MAX_RESOURCES) {
+      issue(
+        `the ${region} stack would hold ${fp.resources} resources (${STACK_RESOURCES.base} fixed, ${STACK_RESOURCES.perFleet} alarms for each of ${fp.fleets} fleets); CloudFormation allows at most ${CFN_MAX_RESOURCES} resources per stack. Expected fewer fleets in ${region}: split them across two deployments (name prefixes)`,
+      );
+    }
+    if (fp.schedules > SCHEDULER_MAX_SCHEDULES) {
+      issue(
+        `the ${region} events would need ${fp.schedules} prescale and restore schedules; EventBridge Scheduler allows ${SCHEDULER_MAX_SCHEDULES} per account and region by default. Expected fewer events in ${region}`,
+      );
+    }
+    if (fp.fleetEnvBytes > LAMBDA_ENV_MAX_BYTES - OTHER_ENV_BYTES) {
+      issue(
+        `the ${region} fleet ids take ${fp.fleetEnvBytes} bytes of every function's environment; expected at most ${LAMBDA_ENV_MAX_BYTES - OTHER_ENV_BYTES} (Lambda allows ${LAMBDA_ENV_MAX_BYTES} bytes in all). Expected fewer fleets in ${region}, or shorter ids`,
       );
     }
   }
