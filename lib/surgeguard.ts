@@ -242,7 +242,7 @@ export class SurgeGuard extends Construct {
     this.webAcl = shield?.webAcl;
     this.dashboard = this.observability.dashboard;
 
-    if (props.outputs ?? true) this.addOutputs(rc);
+    if (props.outputs ?? true) this.addOutputs();
   }
 
   /** Every alarm, by its construct id (for example `WatchErrors`, `Shortfall<event><fleet>`). */
@@ -300,7 +300,7 @@ export class SurgeGuard extends Construct {
     return this.metric('ForecastListeners', eventId, fleetId, props);
   }
 
-  private addOutputs(rc: RuntimeConfig): void {
+  private addOutputs(): void {
     const stack = Stack.of(this);
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,

@@ -78,7 +78,9 @@ describe('EventBridgeSchedules.sync', () => {
   it('takes a schedule that already exists (a create that did not hear back) as made', async () => {
     const wanted = desiredSchedules(runtime, RAMP - 60 * MIN);
     sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
-    sch.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
+    sch
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     await expect(adapter().sync(wanted)).resolves.toMatchObject({ remaining: 0 });
   });
 });

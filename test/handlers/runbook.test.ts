@@ -253,14 +253,12 @@ describe('runbook handler', () => {
   it('keeps the shift and says the watch will move the schedules when Scheduler refuses', async () => {
     const { call, state } = setup(RAMP - 120 * MIN);
     sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
-    sch
-      .on(CreateScheduleCommand)
-      .rejects(
-        Object.assign(new Error('denied'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    sch.on(CreateScheduleCommand).rejects(
+      Object.assign(new Error('denied'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     const r = await call({ op: 'shift', eventId: 'ev', minutes: 15, reason: 'r' });
     expect(r.changed[0]).toMatch(
       /schedules not moved yet \(AccessDeniedException: denied\): the watch moves them within 10 minutes/,

@@ -8,7 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../lambda/adapters/config-file';
 import { InputError } from '../../lambda/core/issues';
-import { buildRuntimeConfig, findEvent, watchWindow } from '../../lambda/core/runtime-config';
+import { buildRuntimeConfig } from '../../lambda/core/runtime-config';
 import { buildApp } from '../../lib/app';
 
 const ROOT = join(__dirname, '..', '..');
