@@ -16,6 +16,7 @@ import type { WafSwitch } from '../ports';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
@@ -45,6 +46,18 @@ export const systemClock: Clock = {
 export const logger = new Logger({ serviceName: 'surgeguard' });
 /** EMF metrics in the SurgeGuard namespace; their own warnings go through the structured logger, at its level. */
 export const metrics = new Metrics({ namespace: 'SurgeGuard', serviceName: 'surgeguard', logger });
+/**
+ * X-Ray traces of each invocation and its AWS calls. Off outside Lambda (CLI rehearsals, tests), and wherever
+ * POWERTOOLS_TRACE_ENABLED is `false`: then it records nothing and leaves clients as they are.
+ */
+export const tracer = new Tracer({ serviceName: 'surgeguard' });
+/** The Powertools instances every handler reports through. */
+export const observers = { logger, tracer, metrics };
+
+/** An AWS client whose calls show as subsegments of the invocation's trace, when tracing is on. */
+export function traced<T>(client: T): T {
+  return tracer.captureAWSv3Client(client);
+}
 
 /** Telemetry over Powertools metrics: each value is emitted at once with its fleet and event dimensions. */
 export const emfTelemetry: Telemetry = {
@@ -67,9 +80,9 @@ function perRegion<T>(make: (region: string) => T): (region: string) => T {
 
 // Every client retries the SDK's standard way, a bounded number of times, and times out a hung request.
 const sdk = AWS_CLIENT_CONFIG;
-const cloudwatch = perRegion((region) => new CloudWatchClient({ region, ...sdk }));
-const ecs = perRegion((region) => new ECSClient({ region, ...sdk }));
-const aas = perRegion((region) => new ApplicationAutoScalingClient({ region, ...sdk }));
+const cloudwatch = perRegion((region) => traced(new CloudWatchClient({ region, ...sdk })));
+const ecs = perRegion((region) => traced(new ECSClient({ region, ...sdk })));
+const aas = perRegion((region) => traced(new ApplicationAutoScalingClient({ region, ...sdk })));
 
 let runtimeConfig: RuntimeConfig | undefined;
 /**
@@ -100,11 +113,11 @@ let wafSwitch: WafSwitch | undefined;
 export function controllerDeps(): ControllerDeps {
   if (deps) return deps;
   const rc = runtime();
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...sdk }), {
+  const ddb = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ ...sdk })), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const topic = process.env.SURGEGUARD_TOPIC_ARN;
-  const notifier = topic ? new SnsNotifier(new SNSClient({ ...sdk }), topic) : undefined;
+  const notifier = topic ? new SnsNotifier(traced(new SNSClient({ ...sdk })), topic) : undefined;
   const log = {
     info: (m: string, a?: Record<string, unknown>) => logger.info(m, a ?? {}),
     warn: (m: string, a?: Record<string, unknown>) => logger.warn(m, a ?? {}),
@@ -114,11 +127,12 @@ export function controllerDeps(): ControllerDeps {
   const state = new DynamoStateStore(ddb, {
     tableName: requiredEnv('SURGEGUARD_TABLE'),
     auditRetentionDays: rc.config.controller.auditRetentionDays,
+    correlationId: () => logger.getCorrelationId() as string | undefined,
   });
   const shieldConfig = rc.config.shield;
   const waf: WafSwitch | undefined = shieldConfig
     ? new WafV2Switch(
-        new WAFV2Client({ region: shieldConfig.webAcl.region, ...sdk }),
+        traced(new WAFV2Client({ region: shieldConfig.webAcl.region, ...sdk })),
         {
           name: shieldConfig.webAcl.name,
           // A managed web ACL's id exists only once deployed: the stack passes it in.
@@ -171,8 +185,8 @@ export function runbookDeps(): RunbookDeps {
   const prefix = process.env.SURGEGUARD_ALARM_PREFIX;
   runbook = {
     ...base,
-    schedules: group ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group) : undefined,
-    alarms: prefix ? new CloudWatchAlarms(new CloudWatchClient({ ...sdk }), prefix) : undefined,
+    schedules: group ? new EventBridgeSchedules(traced(new SchedulerClient({ ...sdk })), group) : undefined,
+    alarms: prefix ? new CloudWatchAlarms(traced(new CloudWatchClient({ ...sdk })), prefix) : undefined,
     waf: wafSwitch,
   };
   return runbook;
@@ -181,6 +195,6 @@ export function runbookDeps(): RunbookDeps {
 let ssm: SsmAutomationIdentity | undefined;
 /** Resolves SSM Automation callers. */
 export function ssmIdentity(): SsmAutomationIdentity {
-  ssm ??= new SsmAutomationIdentity(new SSMClient({ ...sdk }));
+  ssm ??= new SsmAutomationIdentity(traced(new SSMClient({ ...sdk })));
   return ssm;
 }

@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { SCHEDULE_CORRELATION } from '../../lambda/core/payload';
 import type { RuntimeConfig } from '../../lambda/core/runtime-config';
 import type { EventSchedule } from '../../lambda/core/schedules';
 import { eventSchedules } from '../../lambda/core/schedules';
@@ -126,7 +127,7 @@ export class Controllers extends SurgeGuardPart {
     const target = (fn: lambda.Function, input: object) => ({
       arn: fn.functionArn,
       roleArn: role.roleArn,
-      input: JSON.stringify(input),
+      input: JSON.stringify({ ...input, ...SCHEDULE_CORRELATION }),
       retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 300 },
       deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
     });

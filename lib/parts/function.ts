@@ -54,6 +54,8 @@ export interface FunctionDefaults {
   readonly configJson: string;
   /** How long function logs are kept. @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /** X-Ray traces of every function. @default true */
+  readonly tracing?: boolean;
   /** Where failed asynchronous invocations go. */
   readonly deadLetterQueue: sqs.IQueue;
 }
@@ -88,6 +90,9 @@ export function surgeGuardFunction(
       resources: [logGroup.logGroupArn],
     }),
   );
+  const tracing = defaults.tracing ?? true;
+  // Off, the Tracer is told so too: without Lambda's trace header it would only log missing-segment errors.
+  const environment = tracing ? env : { ...env, POWERTOOLS_TRACE_ENABLED: 'false' };
   const common = {
     handler: 'index.handler',
     runtime: lambda.Runtime.NODEJS_22_X,
@@ -97,17 +102,19 @@ export function surgeGuardFunction(
     description: spec.description,
     role,
     logGroup,
-    environment: env,
+    environment,
     reservedConcurrentExecutions: reserved,
     deadLetterQueue: defaults.deadLetterQueue,
     retryAttempts: 2,
+    // Lambda samples and sends the traces; the handlers' Powertools Tracer adds the AWS calls and annotations.
+    tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
   };
   const prebundled = join(PREBUNDLED, name);
   if (existsSync(join(prebundled, 'index.mjs'))) {
     return new lambda.Function(scope, cap(name), {
       ...common,
       code: prebundledCode(prebundled, defaults.configJson),
-      environment: { ...env, SURGEGUARD_CONFIG_FILE: CONFIG_FILE },
+      environment: { ...environment, SURGEGUARD_CONFIG_FILE: CONFIG_FILE },
     });
   }
   return new NodejsFunction(scope, cap(name), {

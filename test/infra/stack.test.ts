@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { loadConfig } from '../../lambda/adapters/config-file';
 import { InputError } from '../../lambda/core/issues';
+import { SCHEDULE_CORRELATION } from '../../lambda/core/payload';
 import { buildRuntimeConfig, findEvent, watchWindow } from '../../lambda/core/runtime-config';
 import { buildApp } from '../../lib/app';
 
@@ -50,7 +51,7 @@ describe('the CDK app', () => {
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: Match.objectLike({
-        Input: JSON.stringify({ eventId: 'eu-town-hall-2027-03' }),
+        Input: JSON.stringify({ eventId: 'eu-town-hall-2027-03', ...SCHEDULE_CORRELATION }),
         RetryPolicy: Match.anyValue(),
         DeadLetterConfig: Match.anyValue(),
       }),
