@@ -2,7 +2,6 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { Context } from 'aws-lambda';
@@ -36,6 +35,22 @@ export function correlate(logger: Logger, tracer?: Tracer): MiddlewareObj<unknow
   };
 }
 
+/**
+ * Emits the `ColdStart` metric on a container's first invocation, and flushes the metrics the handler stored. Not
+ * Powertools' `logMetrics`: SurgeGuard emits each value at once as a single metric, so its end-of-invocation flush
+ * would log "No application metrics to publish" on every invocation.
+ */
+export function reportMetrics(metrics: Metrics): MiddlewareObj<unknown, unknown, Error, Context> {
+  const flush = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return {
+    before: (request) => metrics.captureColdStartMetric(request.context?.functionName),
+    after: flush,
+    onError: flush,
+  };
+}
+
 /** The Powertools instances a handler reports through. */
 export interface Observers {
   readonly logger: Logger;
@@ -56,6 +71,6 @@ export function observe(o: Observers): MiddlewareObj<unknown, unknown, Error, Co
     injectLambdaContext(o.logger),
     captureLambdaHandler(o.tracer),
     correlate(o.logger, o.tracer),
-    logMetrics(o.metrics, { captureColdStartMetric: true }),
+    reportMetrics(o.metrics),
   ] as MiddlewareObj<unknown, unknown, Error, Context>[];
 }
