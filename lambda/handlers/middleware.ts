@@ -69,7 +69,8 @@ export interface Observers {
 export function observe(o: Observers): MiddlewareObj<unknown, unknown, Error, Context>[] {
   return [
     injectLambdaContext(o.logger),
-    captureLambdaHandler(o.tracer),
+    // Not the response: a runbook answer (an audit page) can pass X-Ray's 64 KB segment limit, and names callers.
+    captureLambdaHandler(o.tracer, { captureResponse: false }),
     correlate(o.logger, o.tracer),
     reportMetrics(o.metrics),
   ] as MiddlewareObj<unknown, unknown, Error, Context>[];
