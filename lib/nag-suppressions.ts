@@ -35,7 +35,7 @@ function acknowledge(sg: SurgeGuard): void {
     wildcard(
       role,
       '*',
-      'application-autoscaling:DescribeScalableTargets, cloudwatch:GetMetricData and (runbook) scheduler:ListSchedules support no resource-level permissions; every other action is scoped to configured ARNs.',
+      'application-autoscaling:DescribeScalableTargets, cloudwatch:GetMetricData, (runbook) scheduler:ListSchedules and (active tracing) xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; every other action is scoped to configured ARNs.',
     );
     for (const cluster of sg.clusters)
       wildcard(

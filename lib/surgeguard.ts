@@ -48,6 +48,8 @@ export interface SurgeGuardProps {
   readonly alarmEmail?: string;
   /** How long function logs are kept. @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /** X-Ray traces of every function (Lambda active tracing and the Powertools Tracer). @default true */
+  readonly tracing?: boolean;
   /** Keep the state table when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /** How plan warnings show at synth. @default warnings, or errors when context `surgeguard:strict` is true */
@@ -194,6 +196,7 @@ export class SurgeGuard extends Construct {
     if (shield) environment.SURGEGUARD_WEB_ACL_ID = shield.webAclId;
     const functionDefaults = {
       logRetention: props.logRetention,
+      tracing: props.tracing,
       deadLetterQueue: state.deadLetterQueue,
     };
     const common = { runtime: rc, state, shield, environment, functionDefaults, scheduleGroupName };

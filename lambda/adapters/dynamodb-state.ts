@@ -17,6 +17,8 @@ export interface DynamoStateOptions {
   readonly tableName: string;
   /** Days an audit record is kept before DynamoDB's TTL removes it. @default 90 */
   readonly auditRetentionDays?: number;
+  /** The current invocation's correlation id, stamped on each audit record that has none. @default none */
+  readonly correlationId?: () => string | undefined;
 }
 
 const GLOBAL_PK = 'GLOBAL';
@@ -152,6 +154,7 @@ export class DynamoStateStore implements StateStore {
       Item: clean({
         pk: auditPk(record.eventId),
         sk,
+        correlationId: this.options.correlationId?.(),
         ...record,
         expiresAt: Math.floor(record.atMs / 1000) + retention * 86400,
       }),

@@ -54,3 +54,34 @@ export function checkPayload<S extends PayloadSpec>(value: unknown, spec: S): Pa
   if (problems.length) throw new BadPayloadError(`bad payload: ${problems.join('; ')}`);
   return obj as PayloadOf<S>;
 }
+
+/**
+ * What every schedule spreads into its target input: EventBridge Scheduler replaces the placeholder with the
+ * execution id, which then names every log line and audit record of the invocation it starts.
+ *
+ * @example
+ * target: { arn, roleArn, input: JSON.stringify({ eventId, ...SCHEDULE_CORRELATION }) }
+ */
+export const SCHEDULE_CORRELATION = { correlationId: '<aws.scheduler.execution-id>' } as const;
+
+/** A scheduled handler's payload spec: its own fields and the optional correlation id its schedule passes. */
+export function scheduledPayload<const S extends PayloadSpec>(
+  spec: S,
+): S & { readonly correlationId: 'string?' } {
+  return { ...spec, correlationId: 'string?' };
+}
+
+/**
+ * The invocation's correlation id: the payload's own (a schedule's execution id), else the function URL's request
+ * id, else the Lambda request id.
+ */
+export function correlationIdOf(event: unknown, lambdaRequestId: string): string {
+  const e = (event !== null && typeof event === 'object' ? event : {}) as {
+    correlationId?: unknown;
+    requestContext?: { requestId?: unknown };
+  };
+  const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+  if (nonEmpty(e.correlationId)) return e.correlationId;
+  const urlRequestId = e.requestContext?.requestId;
+  return nonEmpty(urlRequestId) ? urlRequestId : lambdaRequestId;
+}

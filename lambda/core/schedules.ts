@@ -120,9 +120,3 @@ function digest(text: string): string {
   }
   return h.toString(36).padStart(6, '0').slice(-6);
 }
-
-/**
- * Fields every schedule's target input carries: EventBridge Scheduler fills in its execution id, which the
- * functions log as the correlation id.
- */
-export const SCHEDULE_INPUT = { correlationId: '<aws.scheduler.execution-id>' } as const;

@@ -1,20 +1,17 @@
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { ControllerDeps } from '../controller/deps';
 import { runPrescale } from '../controller/prescale';
 import type { PayloadOf } from './middleware';
-import { validatePayload } from './middleware';
-import { controllerDeps, logger, metrics } from './runtime';
+import { observe, scheduledPayload, validatePayload } from './middleware';
+import { controllerDeps, logger, observers } from './runtime';
 
 /** Payload of the one-time prescale schedule. */
-export const prescalePayload = { eventId: 'string' } as const;
+export const prescalePayload = scheduledPayload({ eventId: 'string' });
 
 /** Builds the prescale handler over the given dependencies. */
 export function makePrescaleHandler(deps: () => ControllerDeps | Promise<ControllerDeps>) {
   return middy<PayloadOf<typeof prescalePayload>>()
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
+    .use(observe(observers))
     .use(validatePayload(prescalePayload))
     .handler(async (event) => {
       logger.appendKeys({ eventId: event.eventId });

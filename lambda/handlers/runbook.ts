@@ -1,5 +1,4 @@
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type {
   LambdaFunctionURLEventWithIAMAuthorizer as LambdaFunctionURLEvent,
   LambdaFunctionURLResult,
@@ -10,7 +9,8 @@ import { OperationRefusedError, parseRunbookRequest, runOperation } from '../con
 import { automationRequest } from '../core/automations';
 import { BadPayloadError, checkPayload } from '../core/payload';
 import { VersionConflictError } from '../ports/state';
-import { logger, runbookDeps } from './runtime';
+import { observe } from './middleware';
+import { logger, observers, runbookDeps } from './runtime';
 
 /** What SSM recorded of an automation execution: the only source of the caller and the request. */
 export interface AutomationExecution {
@@ -63,7 +63,7 @@ export function makeRunbookUrlHandler(
   allowed?: readonly Operation[],
 ) {
   return middy<unknown, LambdaFunctionURLResult>()
-    .use(injectLambdaContext(logger))
+    .use(observe(observers))
     .handler(async (event) => {
       if (!isUrlEvent(event))
         throw new BadPayloadError(
@@ -112,7 +112,7 @@ export function makeRunbookAutomationHandler(
   stem: string,
 ) {
   return middy<unknown, RunbookResponse>()
-    .use(injectLambdaContext(logger))
+    .use(observe(observers))
     .handler(async (event) => {
       if (isUrlEvent(event) || (event as { source?: unknown } | null)?.source !== 'ssm-automation')
         throw new BadPayloadError(

@@ -12,7 +12,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3DocumentSource, StaticRuntimeSource } from '../adapters/s3-document';
 import type { ScheduleSyncMemo } from '../controller/schedules';
-import { SCHEDULE_INPUT } from '../core/schedules';
+import { SCHEDULE_CORRELATION } from '../core/payload';
 import { CloudWatchAlarms } from '../adapters/cloudwatch-alarms';
 import { EventBridgeSchedules } from '../adapters/eventbridge-schedules';
 import { SsmAutomationIdentity } from '../adapters/ssm-identity';
@@ -21,6 +21,7 @@ import type { WafSwitch } from '../ports';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
@@ -49,6 +50,18 @@ export const systemClock: Clock = {
 export const logger = new Logger({ serviceName: 'surgeguard' });
 /** EMF metrics in the SurgeGuard namespace; their own warnings go through the structured logger, at its level. */
 export const metrics = new Metrics({ namespace: 'SurgeGuard', serviceName: 'surgeguard', logger });
+/**
+ * X-Ray traces of each invocation and its AWS calls. Off outside Lambda (CLI rehearsals, tests), and wherever
+ * POWERTOOLS_TRACE_ENABLED is `false`: then it records nothing and leaves clients as they are.
+ */
+export const tracer = new Tracer({ serviceName: 'surgeguard' });
+/** The Powertools instances every handler reports through. */
+export const observers = { logger, tracer, metrics };
+
+/** An AWS client whose calls show as subsegments of the invocation's trace, when tracing is on. */
+export function traced<T>(client: T): T {
+  return tracer.captureAWSv3Client(client);
+}
 
 /**
  * Telemetry over Powertools metrics: each value is emitted at once with its dimensions and, when it names an event,
@@ -82,9 +95,9 @@ function perRegion<T>(make: (region: string) => T): (region: string) => T {
 
 // Every client retries the SDK's standard way, a bounded number of times, and times out a hung request.
 const sdk = AWS_CLIENT_CONFIG;
-const cloudwatch = perRegion((region) => new CloudWatchClient({ region, ...sdk }));
-const ecs = perRegion((region) => new ECSClient({ region, ...sdk }));
-const aas = perRegion((region) => new ApplicationAutoScalingClient({ region, ...sdk }));
+const cloudwatch = perRegion((region) => traced(new CloudWatchClient({ region, ...sdk })));
+const ecs = perRegion((region) => traced(new ECSClient({ region, ...sdk })));
+const aas = perRegion((region) => traced(new ApplicationAutoScalingClient({ region, ...sdk })));
 
 let source: RuntimeSource | undefined;
 /**
@@ -98,7 +111,7 @@ export function runtimeSource(): RuntimeSource {
     source = new StaticRuntimeSource(parseRuntimeConfig(inline));
     return source;
   }
-  source = new S3DocumentSource(new S3Client({ ...sdk }), {
+  source = new S3DocumentSource(traced(new S3Client({ ...sdk })), {
     bucket: requiredEnv('SURGEGUARD_DOCUMENT_BUCKET'),
     key: requiredEnv('SURGEGUARD_DOCUMENT_KEY'),
     expect: {
@@ -150,21 +163,22 @@ export async function controllerDeps(): Promise<ControllerDeps> {
   const current = await runtimeSource().current();
   if (built?.version === current.version) return built.deps;
   const rc = current.runtime;
-  const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...sdk }), {
+  const ddb = DynamoDBDocumentClient.from(traced(new DynamoDBClient({ ...sdk })), {
     marshallOptions: { removeUndefinedValues: true },
   });
   const topic = process.env.SURGEGUARD_TOPIC_ARN;
-  const notifier = topic ? new SnsNotifier(new SNSClient({ ...sdk }), topic) : undefined;
+  const notifier = topic ? new SnsNotifier(traced(new SNSClient({ ...sdk })), topic) : undefined;
   const log = logLines;
   const actor = process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'surgeguard';
   const state = new DynamoStateStore(ddb, {
     tableName: requiredEnv('SURGEGUARD_TABLE'),
     auditRetentionDays: rc.config.controller.auditRetentionDays,
+    correlationId: () => logger.getCorrelationId() as string | undefined,
   });
   const shieldConfig = rc.config.shield;
   const waf: WafSwitch | undefined = shieldConfig
     ? new WafV2Switch(
-        new WAFV2Client({ region: shieldConfig.webAcl.region, ...sdk }),
+        traced(new WAFV2Client({ region: shieldConfig.webAcl.region, ...sdk })),
         {
           name: shieldConfig.webAcl.name,
           // A managed web ACL's id exists only once deployed: the stack passes it in.
@@ -219,15 +233,15 @@ function schedules(): EventBridgeSchedules | undefined {
   const e = process.env;
   scheduleClient =
     group && e.SURGEGUARD_PRESCALE_ARN && e.SURGEGUARD_RESTORE_ARN && e.SURGEGUARD_SCHEDULER_ROLE_ARN
-      ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group, {
+      ? new EventBridgeSchedules(traced(new SchedulerClient({ ...sdk })), group, {
           prescaleArn: e.SURGEGUARD_PRESCALE_ARN,
           restoreArn: e.SURGEGUARD_RESTORE_ARN,
           roleArn: e.SURGEGUARD_SCHEDULER_ROLE_ARN,
           deadLetterArn: e.SURGEGUARD_DEAD_LETTER_ARN,
-          input: SCHEDULE_INPUT,
+          input: SCHEDULE_CORRELATION,
         })
       : group
-        ? new EventBridgeSchedules(new SchedulerClient({ ...sdk }), group)
+        ? new EventBridgeSchedules(traced(new SchedulerClient({ ...sdk })), group)
         : null;
   return scheduleClient ?? undefined;
 }
@@ -237,13 +251,13 @@ let alarms: CloudWatchAlarms | undefined;
 export async function runbookDeps(): Promise<RunbookDeps> {
   const base = await controllerDeps();
   const prefix = process.env.SURGEGUARD_ALARM_PREFIX;
-  if (prefix) alarms ??= new CloudWatchAlarms(new CloudWatchClient({ ...sdk }), prefix);
+  if (prefix) alarms ??= new CloudWatchAlarms(traced(new CloudWatchClient({ ...sdk })), prefix);
   return { ...base, alarms, waf: built?.waf };
 }
 
 let ssm: SsmAutomationIdentity | undefined;
 /** Resolves SSM Automation callers. */
 export function ssmIdentity(): SsmAutomationIdentity {
-  ssm ??= new SsmAutomationIdentity(new SSMClient({ ...sdk }));
+  ssm ??= new SsmAutomationIdentity(traced(new SSMClient({ ...sdk })));
   return ssm;
 }

@@ -1,21 +1,18 @@
 import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import type { ControllerDeps } from '../controller/deps';
 import { runWatch } from '../controller/watch';
 import type { PayloadOf } from './middleware';
-import { validatePayload } from './middleware';
-import { controllerDeps, logger, metrics } from './runtime';
+import { observe, scheduledPayload, validatePayload } from './middleware';
+import { controllerDeps, observers } from './runtime';
 
 /** Payload of the recurring watch schedule; the watch finds live events itself. */
-export const watchPayload = {} as const;
+export const watchPayload = scheduledPayload({});
 
 /** Builds the watch handler over the given dependencies. */
 export function makeWatchHandler(deps: () => ControllerDeps | Promise<ControllerDeps>) {
   return middy<PayloadOf<typeof watchPayload>, unknown, Error, Context>()
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics))
+    .use(observe(observers))
     .use(validatePayload(watchPayload))
     .handler(async (_event, context) => {
       // Scheduler fires once a minute: tick until the next invocation is due, within the function's own timeout.

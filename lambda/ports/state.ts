@@ -106,6 +106,8 @@ export interface AuditRecord {
   readonly decision?: unknown;
   readonly result: 'ok' | 'error' | 'skipped' | 'dry-run' | 'conflict';
   readonly error?: string;
+  /** The invocation that wrote it (a schedule's execution id or a request id): the key to its logs and trace. */
+  readonly correlationId?: string;
 }
 
 /** A conditional write lost to a newer version: re-read and decide again. */

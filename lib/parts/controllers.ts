@@ -5,7 +5,8 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import type { RuntimeConfig } from '../../lambda/core/runtime-config';
-import { SCHEDULE_INPUT, eventSchedules } from '../../lambda/core/schedules';
+import { SCHEDULE_CORRELATION } from '../../lambda/core/payload';
+import { eventSchedules } from '../../lambda/core/schedules';
 import type { PlanAnnotationOptions } from '../plan-annotations';
 import { annotatePlanWarnings } from '../plan-annotations';
 import type { FunctionDefaults } from './function';
@@ -134,7 +135,7 @@ export class Controllers extends SurgeGuardPart {
       description: 'SurgeGuard: the watch loop of this region (published events, schedules, live fleets)',
       target: new targets.LambdaInvoke(fns.watch, {
         role: schedulerRole,
-        input: scheduler.ScheduleTargetInput.fromObject(SCHEDULE_INPUT),
+        input: scheduler.ScheduleTargetInput.fromObject(SCHEDULE_CORRELATION),
         deadLetterQueue: props.state.deadLetterQueue,
         retryAttempts: 0,
         // A missed minute is the next minute's work: no late retries piling onto a reserved concurrency of 1.

@@ -48,6 +48,8 @@ export interface FunctionSpec {
 export interface FunctionDefaults {
   /** How long function logs are kept. @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /** X-Ray traces of every function. @default true */
+  readonly tracing?: boolean;
   /** Where failed asynchronous invocations go. */
   readonly deadLetterQueue: sqs.IQueue;
 }
@@ -82,6 +84,9 @@ export function surgeGuardFunction(
       resources: [logGroup.logGroupArn],
     }),
   );
+  const tracing = defaults.tracing ?? true;
+  // Off, the Tracer is told so too: without Lambda's trace header it would only log missing-segment errors.
+  const environment = tracing ? env : { ...env, POWERTOOLS_TRACE_ENABLED: 'false' };
   const common = {
     handler: 'index.handler',
     runtime: lambda.Runtime.NODEJS_22_X,
@@ -91,10 +96,12 @@ export function surgeGuardFunction(
     description: spec.description,
     role,
     logGroup,
-    environment: env,
+    environment,
     reservedConcurrentExecutions: reserved,
     deadLetterQueue: defaults.deadLetterQueue,
     retryAttempts: 2,
+    // Lambda samples and sends the traces; the handlers' Powertools Tracer adds the AWS calls and annotations.
+    tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
   };
   const prebundled = join(PREBUNDLED, name);
   if (existsSync(join(prebundled, 'index.mjs'))) {

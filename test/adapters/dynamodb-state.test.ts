@@ -104,4 +104,28 @@ describe('DynamoStateStore', () => {
     ]);
     expect((await store.listAudit({})).map((r) => r.action)).toEqual(['pause']);
   });
+
+  it("stamps each audit record with the invocation's correlation id, and keeps one the record has", async () => {
+    const db = fakeDynamo();
+    let current: string | undefined = 'exec-1';
+    const store = new DynamoStateStore(db.client, { tableName: 'sg', correlationId: () => current });
+    const record = {
+      atMs: 0,
+      eventId: 'e',
+      actor: 'me',
+      kind: 'operation',
+      reason: 'r',
+      result: 'ok',
+    } as const;
+    await store.audit({ ...record, action: 'scale' });
+    current = undefined;
+    await store.audit({ ...record, action: 'hold' });
+    current = 'exec-2';
+    await store.audit({ ...record, action: 'pause', correlationId: 'own' });
+    expect((await store.listAudit({ eventId: 'e' })).map((r) => [r.action, r.correlationId])).toEqual([
+      ['scale', 'exec-1'],
+      ['hold', undefined],
+      ['pause', 'own'],
+    ]);
+  });
 });
