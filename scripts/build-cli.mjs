@@ -3,8 +3,8 @@
 // Dependencies stay outside the bundle, required when the code that uses them first runs, so `--help` loads only
 // commander; dist/cli/inputs.json lists the sources, for the bin to tell a stale build from a fresh one.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { exit, stderr } from 'node:process';
+import { join, resolve } from 'node:path';
+import { argv, exit, stderr } from 'node:process';
 
 const root = join(import.meta.dirname, '..');
 let esbuild;
@@ -15,7 +15,8 @@ try {
   stderr.write('build:cli: esbuild is not installed; the surgeguard CLI will run its sources through tsx\n');
   exit(0);
 }
-const out = join(root, 'dist', 'cli');
+// Another folder (the first argument) is for tests, which must not replace the build other tests run.
+const out = argv[2] ? resolve(argv[2]) : join(root, 'dist', 'cli');
 mkdirSync(out, { recursive: true });
 const result = await esbuild.build({
   absWorkingDir: root,
