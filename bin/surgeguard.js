@@ -2,16 +2,19 @@
 // The `surgeguard` CLI. It runs the compiled CLI (dist/cli/main.js, built by `npm run build:cli`, which `npm ci` and
 // `npm pack` run) when that is newer than every source it was built from; otherwise, as in a clone installed with
 // --ignore-scripts or with a source edited since, it runs the TypeScript sources through tsx: slower, never stale.
-const { readFileSync, statSync } = require('node:fs');
+const { existsSync, readFileSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
 const ROOT = join(__dirname, '..');
 const COMPILED = join(ROOT, 'dist', 'cli', 'main.js');
+const SOURCES = join(__dirname, 'cli', 'main.ts');
 
-/** The compiled CLI when it is there and no source of it (present here: a clone) changed since it was built. */
+/** The compiled CLI when it is there and, in a clone, no source of it changed since it was built. */
 function compiled() {
   const built = statSync(COMPILED, { throwIfNoEntry: false });
   if (!built) return undefined;
+  // The packed library ships no sources: nothing to be stale against, nor to fall back to.
+  if (!existsSync(SOURCES)) return COMPILED;
   let inputs;
   try {
     inputs = JSON.parse(readFileSync(join(ROOT, 'dist', 'cli', 'inputs.json'), 'utf8'));
@@ -42,7 +45,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     if (process.env.SURGEGUARD_DEBUG) process.setSourceMapsEnabled(true);
   } else {
     require('tsx/cjs/api').register();
-    cli = './cli/main.ts';
+    cli = SOURCES;
   }
   require(cli)
     .main(process.argv)

@@ -39,12 +39,16 @@ function binTree(): { dir: string; run: () => string; age: (file: string, second
     `exports.main = async () => { process.stdout.write('${what}\\n'); return 0; };\n`;
   writeFileSync(join(dir, 'dist', 'cli', 'main.js'), says('compiled'));
   writeFileSync(join(dir, 'bin', 'cli', 'main.ts'), says('sources'));
-  writeFileSync(join(dir, 'dist', 'cli', 'inputs.json'), '["bin/cli/main.ts", "lambda/gone.ts"]\n');
+  writeFileSync(
+    join(dir, 'dist', 'cli', 'inputs.json'),
+    '["bin/cli/main.ts", "lambda/gone.ts", "package.json"]\n',
+  );
   const age = (file: string, seconds: number) => {
     const t = Date.now() / 1000 - seconds;
     utimesSync(join(dir, file), t, t);
   };
   age('bin/cli/main.ts', 60);
+  age('package.json', 60);
   return { dir, run: () => node([join(dir, 'bin', 'surgeguard.js'), '--help']).stdout.trim(), age };
 }
 
@@ -58,6 +62,13 @@ describe('bin/surgeguard.js', () => {
     const tree = binTree();
     tree.age('dist/cli/main.js', 120);
     expect(tree.run()).toBe('sources');
+  });
+
+  it('runs the compiled CLI where there are no sources (the packed library), whatever the times', () => {
+    const tree = binTree();
+    rmSync(join(tree.dir, 'bin', 'cli'), { recursive: true });
+    tree.age('dist/cli/main.js', 120);
+    expect(tree.run()).toBe('compiled');
   });
 
   it('runs the sources through tsx when there is no compiled CLI', () => {
