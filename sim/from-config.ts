@@ -8,10 +8,10 @@ import { InputError } from '../lambda/core/issues';
 import { fitUsl } from '../lambda/core/usl';
 import type { LoadedScenario, Scenario } from './scenario';
 import { DEFAULT_JOINS_PER_TASK_PER_SECOND, scenarioSchema } from './scenario';
+import type { DemandProfile } from './names';
 
-/** The named what-if audiences a rehearsal of a configured event can replay. */
-export const DEMAND_PROFILES = ['forecast', 'x2', 'late-40', 'no-show', 'leaves-early'] as const;
-export type DemandProfile = (typeof DEMAND_PROFILES)[number];
+// The names live apart so the CLI's help can list them without loading the simulator.
+export { DEMAND_PROFILES, type DemandProfile } from './names';
 
 /** Minutes the audience takes to leave once the event ends. */
 const LEAVE_MINUTES = 5;

@@ -23,18 +23,10 @@ import type { LoadedScenario } from './scenario';
 import { demandAt } from './scenario';
 import type { ClientStep, Frame, RuleKind, WorldRule } from './world';
 import { WorldFleet, WorldWaf, floodMatchShare } from './world';
+import type { PolicyName } from './names';
 
-/** The policies a replay compares. */
-export const POLICY_NAMES = [
-  'surgeguard',
-  'target-tracking',
-  'target-tracking-20s',
-  'scheduled',
-  'oracle',
-  'naive-shield',
-  'always-block',
-] as const;
-export type PolicyName = (typeof POLICY_NAMES)[number];
+// The names live apart so the CLI's help can list them without loading the simulator.
+export { POLICY_NAMES, type PolicyName } from './names';
 
 /** The figures of one policy on one scenario (the `--json` shape). */
 export interface PolicyFigures {

@@ -1,32 +1,54 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { version } from '../../package.json';
 import { InputError, formatIssue } from '../../lambda/core/issues';
 import type { CliIo } from './io';
 import { EXIT, UserError, processIo } from './io';
-import { registerPlan } from './commands/plan';
-import { registerReplay } from './commands/replay';
-import { registerReview } from './commands/review';
-import { registerRunbook } from './commands/runbook';
-import { registerSchema } from './commands/schema';
-import { registerValidate } from './commands/validate';
+import type { CommandSpec, Example } from './spec';
+import { GROUPS } from './spec';
+import { COMMANDS } from './table';
 
-/** Builds the `surgeguard` command tree; commands write through `io`. */
-export function buildProgram(io: CliIo): Command {
+/** Builds the `surgeguard` command tree from the command table; commands write through `io`. */
+export function buildProgram(io: CliIo, commands: readonly CommandSpec[] = COMMANDS): Command {
+  const output = { writeOut: (s: string) => io.out(s), writeErr: (s: string) => io.err(s) };
   const program = new Command('surgeguard')
     .description('Pre-scale, watch and shield ECS SFU fleets for scheduled live audio events.')
     .version(version)
     .showHelpAfterError('(add --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput(output)
     .exitOverride();
-  registerValidate(program, io);
-  registerPlan(program, io);
-  registerSchema(program, io);
-  registerReplay(program, io);
-  registerRunbook(program, io);
-  registerReview(program, io);
-  for (const cmd of program.commands)
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  // Commander lists groups in the order their first command is added.
+  const byGroup = [...commands].sort((a, b) => GROUPS.indexOf(a.group) - GROUPS.indexOf(b.group));
+  for (const spec of byGroup) addCommand(program, spec, io).exitOverride().configureOutput(output);
+  program.commandsGroup('Help:').helpCommand(true);
   return program;
+}
+
+function addCommand(program: Command, spec: CommandSpec, io: CliIo): Command {
+  const cmd = program
+    .command(spec.name)
+    .summary(spec.summary)
+    .description(spec.description ?? spec.summary)
+    .helpGroup(`${spec.group}:`);
+  for (const a of spec.args ?? []) cmd.argument(a.name, a.description);
+  for (const o of spec.options) {
+    const option = new Option(o.flags, o.description);
+    if (o.parse) option.argParser(o.parse);
+    if (o.default !== undefined) option.default(o.default);
+    if (o.required) option.makeOptionMandatory();
+    if (o.conflicts) option.conflicts([...o.conflicts]);
+    if (o.group) option.helpGroup(o.group);
+    cmd.addOption(option);
+  }
+  cmd.addHelpText('after', examplesText(spec.examples));
+  // The command's module is loaded only now that it runs: its help needed none of it.
+  return cmd.action((...params: unknown[]) => {
+    const args = params.slice(0, spec.args?.length ?? 0) as (string | undefined)[];
+    return spec.load()(io, cmd.opts() as never, args);
+  });
+}
+
+function examplesText(examples: readonly Example[]): string {
+  return ['', 'Examples:', ...examples.flatMap((e) => [`  # ${e.what}`, `  $ ${e.run}`])].join('\n');
 }
 
 /**

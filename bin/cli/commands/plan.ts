@@ -1,12 +1,8 @@
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
-import { DEFAULT_CONFIG_PATH } from '../../../lambda/core/config/default-path';
+import { loadConfig } from '../../../lambda/adapters/config-file';
 import type { EventPlan, Plan, PlanWarningCode } from '../../../lambda/core/planner';
-import { PLAN_WARNING_CODES, planAll } from '../../../lambda/core/planner';
+import { planAll } from '../../../lambda/core/planner';
 import { duration, int, sig, table } from '../format';
 import type { CliIo } from '../io';
-import { lazy } from '../lazy';
-import type * as ConfigFile from '../../../lambda/adapters/config-file';
 import { EXIT, UserError } from '../io';
 
 interface PlanOptions {
@@ -17,44 +13,24 @@ interface PlanOptions {
   allow: PlanWarningCode[];
 }
 
-/** Collects repeated `--allow CODE`, refusing codes no warning has (a typo would silently allow nothing). */
-function allowCode(value: string, previous: PlanWarningCode[]): PlanWarningCode[] {
-  const code = value.trim().toUpperCase();
-  if (!(PLAN_WARNING_CODES as readonly string[]).includes(code)) {
-    throw new InvalidArgumentError(`unknown warning code; expected one of: ${PLAN_WARNING_CODES.join(', ')}`);
-  }
-  return [...previous, code as PlanWarningCode];
-}
-
 /** `surgeguard plan`: the pre-scale plan of every event (or one), as a readable table or JSON. */
-export function registerPlan(program: Command, io: CliIo): void {
-  program
-    .command('plan')
-    .description('Show the capacity model, needed tasks, lead time and steps of each event and fleet.')
-    .option('-c, --config <path>', 'event config file', DEFAULT_CONFIG_PATH)
-    .option('-e, --event <id>', 'only this event')
-    .option('--json', 'print one JSON object instead of tables')
-    .option('--strict', 'exit 3 when the plan has any warning not accepted with --allow (a CI gate)')
-    .option('--allow <code>', 'with --strict: accept this warning code knowingly (repeatable)', allowCode, [])
-    .action(async (opts: PlanOptions) => {
-      const { loadConfig } = lazy<typeof ConfigFile>('../../../lambda/adapters/config-file');
-      const loaded = loadConfig(opts.config);
-      let plan: Plan = planAll(loaded.config, loaded.models);
-      if (opts.event) {
-        const events = plan.events.filter((e) => e.id === opts.event);
-        if (!events.length) {
-          const known = plan.events.map((e) => e.id).join(', ') || '(none)';
-          throw new UserError(`unknown event "${opts.event}"; expected one of: ${known}`);
-        }
-        plan = { events };
-      }
-      const now = Date.now();
-      if (opts.json) {
-        io.out(JSON.stringify(plan, null, 2));
-        for (const e of plan.events) if (isOver(e, now)) io.err(`note: ${overNote(e)}`);
-      } else io.out(plan.events.map((e) => renderEvent(e, now)).join('\n\n'));
-      if (opts.strict) gate(plan, opts.allow, io);
-    });
+export function plan(io: CliIo, opts: PlanOptions): void {
+  const loaded = loadConfig(opts.config);
+  let plan: Plan = planAll(loaded.config, loaded.models);
+  if (opts.event) {
+    const events = plan.events.filter((e) => e.id === opts.event);
+    if (!events.length) {
+      const known = plan.events.map((e) => e.id).join(', ') || '(none)';
+      throw new UserError(`unknown event "${opts.event}"; expected one of: ${known}`);
+    }
+    plan = { events };
+  }
+  const now = Date.now();
+  if (opts.json) {
+    io.out(JSON.stringify(plan, null, 2));
+    for (const e of plan.events) if (isOver(e, now)) io.err(`note: ${overNote(e)}`);
+  } else io.out(plan.events.map((e) => renderEvent(e, now)).join('\n\n'));
+  if (opts.strict) gate(plan, opts.allow, io);
 }
 
 /** Under `--strict`, fails the command on any warning not allowed, listing each so CI logs say what to fix. */

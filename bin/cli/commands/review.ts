@@ -4,9 +4,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Command } from 'commander';
 import { CloudWatchMetricSource } from '../../../lambda/adapters/cloudwatch-metrics';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../../../lambda/adapters/config-file';
+import { loadConfig } from '../../../lambda/adapters/config-file';
 import { DynamoStateStore } from '../../../lambda/adapters/dynamodb-state';
 import { FileStateStore } from '../../../lambda/adapters/file-state';
 import { noMetrics } from '../../../lambda/adapters/local-capacity';
@@ -112,77 +111,58 @@ interface ReviewCliOptions {
 }
 
 /** `surgeguard review`: the post-event evidence pack of one event. */
-export function registerReview(program: Command, io: CliIo): void {
-  program
-    .command('review')
-    .description(
-      "Post-event review: from the audit trail and the fleets' metrics, write an evidence pack (index.html, review.json) with a verdict in plain words.",
-    )
-    .requiredOption('--event <id>', 'the event to review')
-    .option('-o, --out <dir>', 'folder to write the pack to (default: review-<event>)')
-    .option('--from <dir>', 'review a replay recording (surgeguard replay --record DIR)')
-    .option('--local <stateFile>', "review a local rehearsal's state file (no metrics)")
-    .option(
-      '--table <name>',
-      "the deployed stack's DynamoDB table (its TableName output); metrics from CloudWatch",
-    )
-    .option('--region <region>', "the table's region (default: AWS_REGION)")
-    .option('--profile <name>', 'AWS profile to sign with (with --table)')
-    .option('-c, --config <path>', 'event config file (with --local or --table)', DEFAULT_CONFIG_PATH)
-    .option('--json', 'print review.json to stdout')
-    .action(async (opts: ReviewCliOptions) => {
-      let input: ReviewInput;
-      if ([opts.from, opts.local, opts.table].filter(Boolean).length > 1)
-        throw new UserError('give one of --from, --local or --table', EXIT.usage);
-      if (opts.from) {
-        input = readRecording(opts.from);
-        if (input.eventId !== opts.event)
-          throw new UserError(
-            `${opts.from} records event "${input.eventId}", not "${opts.event}"`,
-            EXIT.invalidInput,
-          );
-      } else if (opts.local) {
-        if (!existsSync(opts.local)) throw new UserError(`${opts.local}: no such state file`);
-        const loaded = loadConfig(opts.config);
-        input = await gatherReview(
-          {
-            runtime: buildRuntimeConfig(loaded.config, loaded.models),
-            state: new FileStateStore(opts.local),
-            metrics: noMetrics,
-          },
-          opts.event,
-        );
-      } else if (opts.table) {
-        const region = opts.region ?? process.env.AWS_REGION;
-        if (!region) throw new UserError('--table needs --region (or AWS_REGION)', EXIT.usage);
-        const loaded = loadConfig(opts.config);
-        const credentials = fromNodeProviderChain(opts.profile ? { profile: opts.profile } : {});
-        const ddb = new DynamoDBClient({ region, credentials, ...AWS_CLIENT_CONFIG });
-        input = await gatherReview(
-          {
-            runtime: buildRuntimeConfig(loaded.config, loaded.models),
-            state: new DynamoStateStore(DynamoDBDocumentClient.from(ddb), { tableName: opts.table }),
-            metrics: new CloudWatchMetricSource(
-              (r) => new CloudWatchClient({ region: r, credentials, ...AWS_CLIENT_CONFIG }),
-            ),
-          },
-          opts.event,
-        );
-      } else
-        throw new UserError(
-          'name the source: --from DIR (a replay recording), --local STATE_FILE (a rehearsal) or --table NAME (AWS)',
-          EXIT.usage,
-        );
-      const review = buildReview(input);
-      const out = opts.out ?? `review-${opts.event}`;
-      mkdirSync(out, { recursive: true });
-      writeFileSync(join(out, 'review.json'), `${JSON.stringify(review, null, 2)}\n`);
-      writeFileSync(join(out, 'index.html'), reviewHtml(review));
-      if (opts.json) io.out(JSON.stringify(review, null, 2));
-      else {
-        io.out(`review of ${opts.event}:`);
-        for (const line of review.summary) io.out(`  ${line}`);
-      }
-      (opts.json ? io.err : io.out)(`review: ${join(out, 'index.html')}`);
-    });
+export async function review(io: CliIo, opts: ReviewCliOptions): Promise<void> {
+  let input: ReviewInput;
+  if ([opts.from, opts.local, opts.table].filter(Boolean).length > 1)
+    throw new UserError('give one of --from, --local or --table', EXIT.usage);
+  if (opts.from) {
+    input = readRecording(opts.from);
+    if (input.eventId !== opts.event)
+      throw new UserError(
+        `${opts.from} records event "${input.eventId}", not "${opts.event}"`,
+        EXIT.invalidInput,
+      );
+  } else if (opts.local) {
+    if (!existsSync(opts.local)) throw new UserError(`${opts.local}: no such state file`);
+    const loaded = loadConfig(opts.config);
+    input = await gatherReview(
+      {
+        runtime: buildRuntimeConfig(loaded.config, loaded.models),
+        state: new FileStateStore(opts.local),
+        metrics: noMetrics,
+      },
+      opts.event,
+    );
+  } else if (opts.table) {
+    const region = opts.region ?? process.env.AWS_REGION;
+    if (!region) throw new UserError('--table needs --region (or AWS_REGION)', EXIT.usage);
+    const loaded = loadConfig(opts.config);
+    const credentials = fromNodeProviderChain(opts.profile ? { profile: opts.profile } : {});
+    const ddb = new DynamoDBClient({ region, credentials, ...AWS_CLIENT_CONFIG });
+    input = await gatherReview(
+      {
+        runtime: buildRuntimeConfig(loaded.config, loaded.models),
+        state: new DynamoStateStore(DynamoDBDocumentClient.from(ddb), { tableName: opts.table }),
+        metrics: new CloudWatchMetricSource(
+          (r) => new CloudWatchClient({ region: r, credentials, ...AWS_CLIENT_CONFIG }),
+        ),
+      },
+      opts.event,
+    );
+  } else
+    throw new UserError(
+      'name the source: --from DIR (a replay recording), --local STATE_FILE (a rehearsal) or --table NAME (AWS)',
+      EXIT.usage,
+    );
+  const review = buildReview(input);
+  const out = opts.out ?? `review-${opts.event}`;
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'review.json'), `${JSON.stringify(review, null, 2)}\n`);
+  writeFileSync(join(out, 'index.html'), reviewHtml(review));
+  if (opts.json) io.out(JSON.stringify(review, null, 2));
+  else {
+    io.out(`review of ${opts.event}:`);
+    for (const line of review.summary) io.out(`  ${line}`);
+  }
+  (opts.json ? io.err : io.out)(`review: ${join(out, 'index.html')}`);
 }

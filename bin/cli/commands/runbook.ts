@@ -1,60 +1,22 @@
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
-import { Option } from 'commander';
-import { DEFAULT_CONFIG_PATH } from '../../../lambda/core/config/default-path';
+import { loadConfig } from '../../../lambda/adapters/config-file';
 import { eventStartMs } from '../../../lambda/core/config/event-time';
 import { InputError, formatIssue } from '../../../lambda/core/issues';
 import type { RunbookResponse } from '../../../lambda/controller/runbook';
 import type { AuditRecord } from '../../../lambda/ports/state';
 import { int, table } from '../format';
 import type { CliIo } from '../io';
-import { lazy } from '../lazy';
-import type * as ConfigFile from '../../../lambda/adapters/config-file';
-import type * as Regions from '../runbook/regions';
-import type * as TransportModule from '../runbook/transport';
 import { EXIT, UserError } from '../io';
 import { parseAt } from '../runbook/at';
 import { parseMinutes } from '../runbook/duration';
+import { regionalFailure, regionsFor, sendToRegions } from '../runbook/regions';
 import type { TransportOptions } from '../runbook/transport';
+import { transportFor } from '../runbook/transport';
 
 interface Common extends TransportOptions {
   at?: string;
   json?: boolean;
   yes?: boolean;
-}
-
-/** The options every runbook command takes. */
-function withCommon(cmd: Command): Command {
-  return cmd
-    .option(
-      '--region <region>',
-      "ask this region's stack only (default: every region the request touches, from the config)",
-    )
-    .option('--profile <name>', 'AWS profile to sign with')
-    .option(
-      '--prefix <name>',
-      'the deployment name prefix: the CLI reads /<prefix>/<region>/deployment (default: $SURGEGUARD_NAME_PREFIX, else SurgeGuard)',
-    )
-    .option(
-      '--stack <name>',
-      'a stack whose outputs name the runbook URL, in place of the deployment parameter',
-    )
-    .option('--url <url>', 'the runbook function URL')
-    .option('--function <name>', 'the runbook function (its URL is looked up)')
-    .option('--local <stateFile>', 'rehearse against a local state file: no AWS')
-    .option(
-      '--at <time>',
-      "with --local: the rehearsal's clock, an ISO 8601 time or T-60m / T+15m from the event's start (needs --event)",
-    )
-    .option('-c, --config <path>', 'event config file (regions to ask; the rehearsal)', DEFAULT_CONFIG_PATH)
-    .option('--json', 'print the answer as JSON');
-}
-
-/** Options of commands that change something. */
-function changing(cmd: Command): Command {
-  return withCommon(cmd)
-    .requiredOption('--reason <text>', 'why, for the audit trail')
-    .option('-y, --yes', 'do not ask for confirmation');
 }
 
 function minutesOf(text: string | undefined, flag: string): number {
@@ -87,15 +49,12 @@ async function routedRegions(o: Common, request: Record<string, unknown>): Promi
   if (o.local || o.region || o.url || o.function || o.stack) return undefined;
   let config;
   try {
-    // Loaded when used: `--help` and `--version` need neither the config parser nor the AWS SDK.
-    const { loadConfig } = lazy<typeof ConfigFile>('../../../lambda/adapters/config-file');
     config = loadConfig(o.config).config;
   } catch (err) {
     if (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION) return undefined;
     const why = err instanceof InputError ? formatIssue(err.issues[0]!) : String(err);
     throw new UserError(`no region: pass --region, set AWS_REGION, or run where the config is (${why})`);
   }
-  const { regionsFor } = lazy<typeof Regions>('../runbook/regions');
   return regionsFor(config, request);
 }
 
@@ -107,7 +66,6 @@ function rehearsalClock(o: Common, request: Record<string, unknown>): Common {
   const eventId = typeof request.eventId === 'string' ? request.eventId : undefined;
   let startMs: number | undefined;
   if (eventId && /^T[+-]/.test(o.at.trim())) {
-    const { loadConfig } = lazy<typeof ConfigFile>('../../../lambda/adapters/config-file');
     const event = loadConfig(o.config).config.events.find((e) => e.id === eventId);
     if (!event) throw new UserError(`no event "${eventId}" in ${o.config}`, EXIT.usage);
     startMs = eventStartMs(event);
@@ -123,8 +81,6 @@ async function send(
 ): Promise<void> {
   const o = rehearsalClock(common, request);
   const regions = await routedRegions(o, request);
-  const { transportFor } = lazy<typeof TransportModule>('../runbook/transport');
-  const { regionalFailure, sendToRegions } = lazy<typeof Regions>('../runbook/regions');
   if (!regions || regions.length === 1) {
     const res = await transportFor(regions ? { ...o, region: regions[0] } : o).send(request);
     io.out(o.json ? JSON.stringify(res, null, 2) : render(res));
@@ -158,174 +114,127 @@ const changedLines = (r: RunbookResponse) =>
     '\n',
   ) || 'nothing changed';
 
-/** The on-call commands: status, scale, hold, resume, shift, shield, restore, dry-run, pause, activate, audit. */
-export function registerRunbook(program: Command, io: CliIo): void {
-  withCommon(program.command('status').description('Readiness before an event, and its state during it.'))
-    .option('-e, --event <id>', 'only this event')
-    .action((o: Common & { event?: string }) =>
-      send(io, o, { op: 'status', ...(o.event ? { eventId: o.event } : {}) }, renderStatus),
-    );
+type Changing = Common & { reason: string };
+type ForEvent = Changing & { event: string };
 
-  changing(
-    program
-      .command('scale')
-      .description('A manual floor above the plan until it expires (below only with --force).'),
-  )
-    .requiredOption('-e, --event <id>', 'event')
-    .requiredOption('--fleet <id>', 'fleet')
-    .addOption(new Option('--to <tasks>', 'floor in tasks').conflicts('by'))
-    .addOption(new Option('--by <percent>', 'floor as a change of the current floor, in percent'))
-    .requiredOption('--for <duration>', 'how long, such as 30m or 2h')
-    .option('--force', 'allow a floor below the plan during the event')
-    .action(
-      async (
-        o: Common & {
-          event: string;
-          fleet: string;
-          to?: string;
-          by?: string;
-          for: string;
-          force?: boolean;
-          reason: string;
-        },
-      ) => {
-        if ((o.to === undefined) === (o.by === undefined))
-          throw new UserError('give exactly one of --to N or --by PCT', EXIT.usage);
-        const num = (v: string, flag: string) => {
-          const n = Number(v);
-          if (!Number.isFinite(n)) throw new UserError(`${flag}: expected a number, got "${v}"`, EXIT.usage);
-          return n;
-        };
-        const request = {
-          op: 'scale',
-          eventId: o.event,
-          fleetId: o.fleet,
-          ...(o.to !== undefined ? { to: num(o.to, '--to') } : { byPercent: num(o.by!, '--by') }),
-          forMinutes: minutesOf(o.for, '--for'),
-          ...(o.force ? { force: true } : {}),
-          reason: o.reason,
-        };
-        await confirm(io, o, `set a manual floor on ${o.event}/${o.fleet}`);
-        await send(io, o, request, changedLines);
-      },
-    );
+/** `surgeguard status`: readiness before an event, and its state during it. */
+export function status(io: CliIo, o: Common & { event?: string }): Promise<void> {
+  return send(io, o, { op: 'status', ...(o.event ? { eventId: o.event } : {}) }, renderStatus);
+}
 
-  for (const op of ['hold', 'resume'] as const) {
-    const cmd = changing(
-      program
-        .command(op)
-        .description(
-          op === 'hold'
-            ? 'Stop automation acting (decisions are still made and audited).'
-            : 'Let automation act again.',
-        ),
-    )
-      .option('-e, --event <id>', 'one event')
-      .option('--all', 'every event');
-    if (op === 'hold') cmd.requiredOption('--for <duration>', 'how long, such as 30m or 2h');
-    cmd.action(async (o: Common & { event?: string; all?: boolean; for?: string; reason: string }) => {
-      if (Boolean(o.all) === Boolean(o.event))
-        throw new UserError('give exactly one of --event ID or --all', EXIT.usage);
-      const request = {
-        op,
-        ...(o.all ? { all: true } : { eventId: o.event }),
-        ...(op === 'hold' ? { forMinutes: minutesOf(o.for, '--for') } : {}),
-        reason: o.reason,
-      };
-      await confirm(io, o, `${op} automation for ${o.all ? 'every event' : o.event}`);
-      await send(io, o, request, changedLines);
-    });
-  }
+/** `surgeguard scale`: a manual floor until it expires. */
+export async function scale(
+  io: CliIo,
+  o: ForEvent & { fleet: string; to?: string; by?: string; for: string; force?: boolean },
+): Promise<void> {
+  if ((o.to === undefined) === (o.by === undefined))
+    throw new UserError('give exactly one of --to N or --by PCT', EXIT.usage);
+  const num = (v: string, flag: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new UserError(`${flag}: expected a number, got "${v}"`, EXIT.usage);
+    return n;
+  };
+  const request = {
+    op: 'scale',
+    eventId: o.event,
+    fleetId: o.fleet,
+    ...(o.to !== undefined ? { to: num(o.to, '--to') } : { byPercent: num(o.by!, '--by') }),
+    forMinutes: minutesOf(o.for, '--for'),
+    ...(o.force ? { force: true } : {}),
+    reason: o.reason,
+  };
+  await confirm(io, o, `set a manual floor on ${o.event}/${o.fleet}`);
+  await send(io, o, request, changedLines);
+}
 
-  changing(
-    program
-      .command('shift')
-      .description('The event moved: its watch window, hold and restore move too (schedules included).'),
-  )
-    .requiredOption('-e, --event <id>', 'event')
-    .requiredOption('--minutes <n>', 'minutes later (negative: earlier)')
-    .action(async (o: Common & { event: string; minutes: string; reason: string }) => {
-      const minutes = Number(o.minutes);
-      if (!Number.isInteger(minutes))
-        throw new UserError(`--minutes: expected a whole number, got "${o.minutes}"`, EXIT.usage);
-      await confirm(io, o, `move ${o.event} by ${minutes} minutes`);
-      await send(io, o, { op: 'shift', eventId: o.event, minutes, reason: o.reason }, changedLines);
-    });
+/** Hold or resume automation, for one event or all. */
+async function holdOrResume(
+  op: 'hold' | 'resume',
+  io: CliIo,
+  o: Changing & { event?: string; all?: boolean; for?: string },
+): Promise<void> {
+  if (Boolean(o.all) === Boolean(o.event))
+    throw new UserError('give exactly one of --event ID or --all', EXIT.usage);
+  const request = {
+    op,
+    ...(o.all ? { all: true } : { eventId: o.event }),
+    ...(op === 'hold' ? { forMinutes: minutesOf(o.for, '--for') } : {}),
+    reason: o.reason,
+  };
+  await confirm(io, o, `${op} automation for ${o.all ? 'every event' : o.event}`);
+  await send(io, o, request, changedLines);
+}
 
-  changing(
-    program
-      .command('shield')
-      .description('Arm or disarm the shield by hand; wins over the detector until it expires.'),
-  )
-    .argument('<mode>', 'arm or disarm')
-    .requiredOption('-e, --event <id>', 'event')
-    .requiredOption('--for <duration>', 'how long, such as 30m')
-    .action(async (mode: string, o: Common & { event: string; for: string; reason: string }) => {
-      if (mode !== 'arm' && mode !== 'disarm')
-        throw new UserError(`expected arm or disarm, got "${mode}"`, EXIT.usage);
-      const request = {
-        op: 'shield',
-        eventId: o.event,
-        mode,
-        forMinutes: minutesOf(o.for, '--for'),
-        reason: o.reason,
-      };
-      await confirm(io, o, `${mode} the shield for ${o.event}`);
-      await send(io, o, request, changedLines);
-    });
+/** `surgeguard hold`: automation decides and audits but does not act, until it expires. */
+export const hold = (io: CliIo, o: Changing & { event?: string; all?: boolean; for: string }) =>
+  holdOrResume('hold', io, o);
 
-  changing(
-    program
-      .command('restore')
-      .description("Return an event's fleets to their recorded pre-event settings now."),
-  )
-    .requiredOption('-e, --event <id>', 'event')
-    .action(async (o: Common & { event: string; reason: string }) => {
-      await confirm(io, o, `restore ${o.event}'s fleets now`);
-      await send(io, o, { op: 'restore', eventId: o.event, reason: o.reason }, changedLines);
-    });
+/** `surgeguard resume`: automation acts again. */
+export const resume = (io: CliIo, o: Changing & { event?: string; all?: boolean }) =>
+  holdOrResume('resume', io, o);
 
-  changing(
-    program
-      .command('dry-run')
-      .description(
-        'Decide and audit but write nothing to ECS or Application Auto Scaling (on), or act again (off).',
-      ),
-  )
-    .argument('<state>', 'on or off')
-    .action(async (state: string, o: Common & { reason: string }) => {
-      if (state !== 'on' && state !== 'off')
-        throw new UserError(`expected on or off, got "${state}"`, EXIT.usage);
-      await confirm(io, o, `turn dry-run ${state}`);
-      await send(io, o, { op: 'dry-run', on: state === 'on', reason: o.reason }, changedLines);
-    });
+/** `surgeguard shift`: the event moved. */
+export async function shift(io: CliIo, o: ForEvent & { minutes: string }): Promise<void> {
+  const minutes = Number(o.minutes);
+  if (!Number.isInteger(minutes))
+    throw new UserError(`--minutes: expected a whole number, got "${o.minutes}"`, EXIT.usage);
+  await confirm(io, o, `move ${o.event} by ${minutes} minutes`);
+  await send(io, o, { op: 'shift', eventId: o.event, minutes, reason: o.reason }, changedLines);
+}
 
-  for (const op of ['pause', 'activate'] as const) {
-    changing(
-      program
-        .command(op)
-        .description(op === 'pause' ? 'Switch all automation off.' : 'Switch automation on.'),
-    ).action(async (o: Common & { reason: string }) => {
-      await confirm(io, o, `${op} automation`);
-      await send(io, o, { op, reason: o.reason }, changedLines);
-    });
-  }
+/** `surgeguard shield arm|disarm`: a manual shield mode until it expires. */
+export async function shield(
+  io: CliIo,
+  o: ForEvent & { for: string },
+  [mode]: (string | undefined)[],
+): Promise<void> {
+  if (mode !== 'arm' && mode !== 'disarm')
+    throw new UserError(`expected arm or disarm, got "${mode}"`, EXIT.usage);
+  const request = {
+    op: 'shield',
+    eventId: o.event,
+    mode,
+    forMinutes: minutesOf(o.for, '--for'),
+    reason: o.reason,
+  };
+  await confirm(io, o, `${mode} the shield for ${o.event}`);
+  await send(io, o, request, changedLines);
+}
 
-  withCommon(program.command('audit').description('The audit trail: who did what, when and why.'))
-    .option('-e, --event <id>', 'one event')
-    .option('--since <duration>', 'how far back, such as 2h', '24h')
-    .action((o: Common & { event?: string; since: string }) =>
-      send(
-        io,
-        o,
-        {
-          op: 'audit',
-          ...(o.event ? { eventId: o.event } : {}),
-          sinceMinutes: minutesOf(o.since, '--since'),
-        },
-        renderAudit,
-      ),
-    );
+/** `surgeguard restore`: the event's fleets back to their recorded settings now. */
+export async function restore(io: CliIo, o: ForEvent): Promise<void> {
+  await confirm(io, o, `restore ${o.event}'s fleets now`);
+  await send(io, o, { op: 'restore', eventId: o.event, reason: o.reason }, changedLines);
+}
+
+/** `surgeguard dry-run on|off`. */
+export async function dryRun(io: CliIo, o: Changing, [state]: (string | undefined)[]): Promise<void> {
+  if (state !== 'on' && state !== 'off')
+    throw new UserError(`expected on or off, got "${state}"`, EXIT.usage);
+  await confirm(io, o, `turn dry-run ${state}`);
+  await send(io, o, { op: 'dry-run', on: state === 'on', reason: o.reason }, changedLines);
+}
+
+/** The global automation switch. */
+async function automation(op: 'pause' | 'activate', io: CliIo, o: Changing): Promise<void> {
+  await confirm(io, o, `${op} automation`);
+  await send(io, o, { op, reason: o.reason }, changedLines);
+}
+
+/** `surgeguard pause`: all automation off. */
+export const pause = (io: CliIo, o: Changing) => automation('pause', io, o);
+
+/** `surgeguard activate`: automation on. */
+export const activate = (io: CliIo, o: Changing) => automation('activate', io, o);
+
+/** `surgeguard audit`: the audit trail. */
+export function audit(io: CliIo, o: Common & { event?: string; since: string }): Promise<void> {
+  const request = {
+    op: 'audit',
+    ...(o.event ? { eventId: o.event } : {}),
+    sinceMinutes: minutesOf(o.since, '--since'),
+  };
+  return send(io, o, request, renderAudit);
 }
 
 function renderAudit(r: RunbookResponse): string {

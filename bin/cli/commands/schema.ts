@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import { configJsonSchema } from '../../../lambda/core/config/schema';
 import type { CliIo } from '../io';
 
@@ -9,17 +8,10 @@ export function configSchemaText(): string {
 }
 
 /** `surgeguard schema`: prints or writes the JSON Schema of the event config file. */
-export function registerSchema(program: Command, io: CliIo): void {
-  program
-    .command('schema')
-    .description('Print the JSON Schema of the event config file (editors use it to complete and check).')
-    .option('-o, --out <path>', 'write to this file instead of stdout')
-    .option('--json', 'with --out, say what was written as JSON (the schema itself is JSON already)')
-    .action((opts: { out?: string; json?: boolean }) => {
-      const text = configSchemaText();
-      if (opts.out) {
-        writeFileSync(opts.out, text);
-        io.out(opts.json ? JSON.stringify({ wrote: opts.out }) : `wrote ${opts.out}`);
-      } else io.out(text);
-    });
+export function schema(io: CliIo, opts: { out?: string; json?: boolean }): void {
+  const text = configSchemaText();
+  if (opts.out) {
+    writeFileSync(opts.out, text);
+    io.out(opts.json ? JSON.stringify({ wrote: opts.out }) : `wrote ${opts.out}`);
+  } else io.out(text);
 }
