@@ -6,6 +6,7 @@ import type { PlanWarningCode } from '../../lambda/core/planner';
 import { PLAN_WARNING_CODES } from '../../lambda/core/planner';
 import { DEMAND_PROFILES, POLICY_NAMES } from '../../sim/names';
 import type * as Plan from './commands/plan';
+import type * as Publish from './commands/publish';
 import type * as Replay from './commands/replay';
 import type * as Review from './commands/review';
 import type * as Runbook from './commands/runbook';
@@ -80,6 +81,7 @@ const forOption: OptionSpec = {
 };
 
 const plan = () => require('./commands/plan') as typeof Plan;
+const publish = () => require('./commands/publish') as typeof Publish;
 const replay = () => require('./commands/replay') as typeof Replay;
 const review = () => require('./commands/review') as typeof Review;
 const runbook = () => require('./commands/runbook') as typeof Runbook;
@@ -91,6 +93,38 @@ const validate = () => require('./commands/validate') as typeof Validate;
  * here and one module under `commands/` exporting what it does.
  */
 export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'publish',
+    group: 'Deploy',
+    summary: "Publish the config's events and plans to the deployed stacks, without a stack update.",
+    description:
+      "Validate the config, plan it and write each region's document (config and plan) as a new version in the bucket its deployment names, as cdk deploy does. Every region is checked before any is written. The functions read it within a minute; the watch then makes the prescale and restore schedules. New fleets need cdk deploy.",
+    options: [
+      config('event config file'),
+      {
+        flags: '--region <region>',
+        description: "publish this region's document only (default: every region of the config)",
+      },
+      {
+        flags: '--prefix <name>',
+        description: 'the deployment name prefix (default: $SURGEGUARD_NAME_PREFIX, else SurgeGuard)',
+      },
+      { flags: '--profile <name>', description: 'AWS profile to sign with' },
+      { flags: '--dry-run', description: 'check everything and say what would be written; write nothing' },
+      { flags: '--json', description: 'print one JSON object: each region, its version, events and bytes' },
+    ],
+    examples: [
+      {
+        run: 'surgeguard publish --config config/events.yaml --dry-run',
+        what: 'check against the deployed stacks',
+      },
+      {
+        run: 'surgeguard publish --config config/events.yaml',
+        what: 'add or move events without cdk deploy',
+      },
+    ],
+    load: () => publish().publish,
+  },
   {
     name: 'validate',
     group: 'Plan and check',

@@ -2,7 +2,7 @@ import { hostname, userInfo } from 'node:os';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionUrlConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { loadConfig } from '../../../lambda/adapters/config-file';
@@ -15,6 +15,7 @@ import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
 import { makeRunbookUrlHandler } from '../../../lambda/handlers/runbook';
 import { noTelemetry, silentLog } from '../../../lambda/ports';
 import { EXIT, UserError } from '../io';
+import { awsError, readDeployment } from './deployment';
 
 /** Longer than the runbook function's own 60 s timeout, so only a connection that is truly gone times out. */
 const RUNBOOK_TIMEOUT_MS = 75_000;
@@ -154,28 +155,7 @@ export class FunctionUrlTransport implements Transport {
     credentials: ReturnType<typeof fromNodeProviderChain>,
     read: boolean,
   ): Promise<string> {
-    const prefix = this.o.prefix ?? process.env.SURGEGUARD_NAME_PREFIX ?? 'SurgeGuard';
-    const name = `/${prefix}/${region}/deployment`;
-    let value: string | undefined;
-    try {
-      const res = await new SSMClient({ region, credentials, ...AWS_CLIENT_CONFIG }).send(
-        new GetParameterCommand({ Name: name }),
-      );
-      value = res.Parameter?.Value;
-    } catch (err) {
-      if ((err as { name?: string }).name === 'ParameterNotFound')
-        throw new UserError(
-          `no SurgeGuard deployment in ${region}: parameter ${name} not found (deploy it, or pass --prefix, --stack or --url)`,
-          EXIT.aws,
-        );
-      throw awsError(err, `cannot read ${name}`, 'pass --url, --function or --stack');
-    }
-    let info: { runbookUrl?: unknown; runbookReadUrl?: unknown };
-    try {
-      info = JSON.parse(value ?? '') as typeof info;
-    } catch {
-      throw new UserError(`parameter ${name} is not the JSON a SurgeGuard deployment publishes`, EXIT.aws);
-    }
+    const { name, info } = await readDeployment(region, credentials, this.o.prefix);
     const url = (read && info.runbookReadUrl) || info.runbookUrl;
     if (typeof url !== 'string') throw new UserError(`parameter ${name} names no runbook URL`, EXIT.aws);
     return url;
@@ -194,16 +174,6 @@ export async function resolveRegion(flag?: string, profile?: string): Promise<st
   } catch {
     return undefined;
   }
-}
-
-/** Codes of failures to reach AWS at all, as Node and the SDK name them. */
-const NETWORK = /ENOTFOUND|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|TimeoutError|NetworkingError/;
-
-/** An SDK failure as the CLI reports it: network (AWS unreachable) or AWS (refused, missing, throttled). */
-function awsError(err: unknown, what: string, hint: string): UserError {
-  const e = err as { name?: string; code?: string };
-  const network = NETWORK.test(`${e.name ?? ''} ${e.code ?? ''} ${errorMessage(err)}`);
-  return new UserError(`${what}: ${errorMessage(err)} (${hint})`, network ? EXIT.network : EXIT.aws);
 }
 
 /**

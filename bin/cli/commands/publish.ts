@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { loadConfig } from '../../../lambda/adapters/config-file';
+import { AWS_CLIENT_CONFIG } from '../../../lambda/adapters/retry';
+import { deploymentLimitIssues } from '../../../lambda/core/config/deployment-limits';
+import { buildDocument, DocumentRejected, verifyDocument } from '../../../lambda/core/document';
+import { InputError } from '../../../lambda/core/issues';
+import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
+import { fleetRegions, runtimeForRegion } from '../../../lib/runtime-for-region';
+import type { CliIo } from '../io';
+import { EXIT, UserError } from '../io';
+import { awsError, readDeployment } from '../runbook/deployment';
+
+/** Options of `surgeguard publish`. */
+export interface PublishOptions {
+  readonly config: string;
+  readonly region?: string;
+  readonly prefix?: string;
+  readonly profile?: string;
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * `surgeguard publish`: validates the config, plans it, and writes each region's document (config and plan) as a
+ * new version in the bucket its deployment names, as `cdk deploy` does, without a stack update. Every region is
+ * checked before any is written: a bad config, or a fleet a stack was not deployed for, writes nothing.
+ */
+export async function publish(io: CliIo, o: PublishOptions): Promise<void> {
+  const loaded = loadConfig(o.config);
+  const runtime = buildRuntimeConfig(loaded.config, loaded.models);
+  const regions = o.region ? [o.region] : fleetRegions(runtime);
+  const unknown = regions.filter((r) => !fleetRegions(runtime).includes(r));
+  if (unknown.length)
+    throw new UserError(`--region ${unknown.join(', ')}: no fleet of the config runs there`);
+  const slices = regions.map((region) => ({ region, runtime: runtimeForRegion(runtime, region) }));
+  const limits = deploymentLimitIssues(slices, loaded.source);
+  if (limits.length) throw new InputError(limits);
+
+  const credentials = fromNodeProviderChain(o.profile ? { profile: o.profile } : {});
+  const by = `surgeguard publish (${userInfo().username}@${hostname()})`;
+  const publishedAt = new Date().toISOString();
+  // First every region is found and its document checked as its functions will check it; then written.
+  const prepared = [];
+  for (const { region, runtime: slice } of slices) {
+    const { name, info } = await readDeployment(region, credentials, o.prefix);
+    if (typeof info.documentBucket !== 'string' || typeof info.documentKey !== 'string' || !info.fleets)
+      throw new UserError(
+        `parameter ${name} names no document bucket: the ${region} stack predates published documents; cdk deploy it once`,
+        EXIT.aws,
+      );
+    const text = JSON.stringify(buildDocument(slice, { region, publishedAt, publishedBy: by }, sha256));
+    try {
+      verifyDocument(text, { region, fleets: info.fleets }, sha256);
+    } catch (err) {
+      if (err instanceof DocumentRejected)
+        throw new UserError(`${region}: ${err.message}; nothing was published`);
+      throw err;
+    }
+    prepared.push({ region, bucket: info.documentBucket, key: info.documentKey, text, slice });
+  }
+
+  const results: { region: string; version?: string; events: number; bytes: number; sha256: string }[] = [];
+  for (const p of prepared) {
+    const r = {
+      region: p.region,
+      events: p.slice.config.events.length,
+      bytes: Buffer.byteLength(p.text),
+      sha256: sha256(JSON.stringify(p.slice)),
+    };
+    if (o.dryRun) {
+      results.push(r);
+      continue;
+    }
+    try {
+      const res = await new S3Client({ region: p.region, credentials, ...AWS_CLIENT_CONFIG }).send(
+        new PutObjectCommand({ Bucket: p.bucket, Key: p.key, Body: p.text, ContentType: 'application/json' }),
+      );
+      results.push({ ...r, version: res.VersionId });
+    } catch (err) {
+      const done = results.map((x) => x.region);
+      throw awsError(
+        err,
+        `cannot publish to ${p.region} (s3://${p.bucket}/${p.key})`,
+        done.length
+          ? `published already: ${done.join(', ')}; run publish again once fixed, so the regions agree`
+          : 'nothing was published',
+      );
+    }
+  }
+  if (o.json) {
+    io.out(JSON.stringify({ ok: true, dryRun: Boolean(o.dryRun), publishedAt, regions: results }));
+    return;
+  }
+  for (const r of results)
+    io.out(
+      `${o.dryRun ? 'would publish' : 'published'} ${r.region}: ${r.events} event${r.events === 1 ? '' : 's'}, ${r.bytes} bytes${r.version ? `, version ${r.version}` : ''}`,
+    );
+  if (!o.dryRun)
+    io.out(
+      'the functions read it within a minute; the watch then makes the prescale and restore schedules to match',
+    );
+}
