@@ -23,6 +23,8 @@ import { POLICY_NAMES, replay } from '../sim/replay';
 import { comparisonRows } from '../sim/report';
 import { loadScenario } from '../sim/scenario';
 import { WorldFleet } from '../sim/world';
+import { writeGeneratedConfig } from '../test/fixtures/generated-config';
+import { costOfConfig } from './cost';
 
 const ROOT = join(__dirname, '..');
 const lines: string[] = [];
@@ -154,9 +156,47 @@ async function main(): Promise<void> {
   say();
 
   cliSection();
+  costSection();
   const out = join(ROOT, 'bench', 'RESULTS.md');
   writeFileSync(out, `${lines.join('\n')}\n`);
   console.log(`wrote ${relative(process.cwd(), out) || out}`);
+}
+
+/** The monthly cost of generated small, medium and large configs (bench/cost.ts), and their largest stack. */
+function costSection(when?: string): void {
+  say('## Monthly cost by config size');
+  say();
+  if (when) {
+    say(when);
+    say();
+  }
+  const sizes = [
+    ['small', { fleets: 5, regions: 2, events: 10 }],
+    ['medium', { fleets: 20, regions: 4, events: 60 }],
+    ['large', { fleets: 50, regions: 5, events: 300 }],
+  ] as const;
+  const rows = [
+    ['config', 'fleets / regions / events (60 days)', 'largest stack (resources)', 'per month (USD)'],
+  ];
+  const detail: string[][] = [];
+  for (const [name, size] of sizes) {
+    const c = costOfConfig(writeGeneratedConfig(size));
+    rows.push([
+      name,
+      `${c.fleets} / ${c.regions} / ${c.events}`,
+      String(c.maxStackResources),
+      c.total.toFixed(2),
+    ]);
+    for (const l of c.lines) detail.push([name, l.item, l.usage, l.usd.toFixed(2)]);
+  }
+  say(md(rows));
+  say();
+  say(md([['config', 'item', 'usage a month', 'USD'], ...detail]));
+  say();
+  say(
+    "Computed from the configs by bench/cost.ts at us-east-1 list prices (its PRICES), WAF and the fleets' own tasks apart. Events are spread over 60 days and scaled to 30.",
+  );
+  say();
 }
 
 /** Spawns of each command line the CLI start time is the median of. */
@@ -514,23 +554,41 @@ function cliOnly(): void {
   cliSection(
     `Measured alone by \`npm run bench -- --only cli\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}.`,
   );
+  replaceSection('## CLI start time');
+}
+
+/** `npm run bench -- --only cost`: recomputes the monthly cost section alone. */
+function costOnly(): void {
+  costSection(
+    `Computed alone by \`npm run bench -- --only cost\` on ${new Date().toISOString().slice(0, 10)}.`,
+  );
+  replaceSection('## Monthly cost by config size');
+}
+
+/** Replaces one section of bench/RESULTS.md with what was said (appends it if the file has none). */
+function replaceSection(heading: string): void {
   const out = join(ROOT, 'bench', 'RESULTS.md');
   const text = readFileSync(out, 'utf8');
-  const start = text.indexOf('## CLI start time');
-  if (start < 0) throw new Error(`${out} has no CLI start time section: run the whole bench`);
-  const next = text.indexOf('\n## ', start + 1);
   const section = `${lines.join('\n')}\n`;
-  writeFileSync(out, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1)));
-  console.log(`updated the CLI start time in ${relative(process.cwd(), out) || out}`);
+  const start = text.indexOf(heading);
+  if (start < 0) {
+    writeFileSync(out, `${text.trimEnd()}\n\n${section}`);
+  } else {
+    const next = text.indexOf('\n## ', start + 1);
+    writeFileSync(out, text.slice(0, start) + section + (next < 0 ? '' : text.slice(next + 1)));
+  }
+  console.log(`updated "${heading}" in ${relative(process.cwd(), out) || out}`);
 }
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-if (only !== undefined && only !== 'cli') {
-  process.stderr.write(`bench: --only takes cli, got "${only}"\n`);
+if (only !== undefined && only !== 'cli' && only !== 'cost') {
+  process.stderr.write(`bench: --only takes cli or cost, got "${only}"\n`);
   process.exitCode = 2;
 } else {
-  (only === 'cli' ? async () => cliOnly() : main)().catch((err) => {
-    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
-    process.exitCode = 1;
-  });
+  (only === 'cli' ? async () => cliOnly() : only === 'cost' ? async () => costOnly() : main)().catch(
+    (err) => {
+      process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
