@@ -11,15 +11,22 @@ describe('surgeguard validate: deployment limits', () => {
     expect(r.code).toBe(0);
   });
 
-  it('refuses a large one, naming the limit and the count at file:line:col, without a stack trace', () => {
+  it('passes a large one (50 fleets in 5 regions, 300 events): events are published data', () => {
     const file = writeGeneratedConfig(LARGE);
     const r = runCli(['validate', '-c', 'events.yaml'], { cwd: dirname(file) });
-    expect(r.code).not.toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('ok: events.yaml: 50 fleets, 300 events');
+    expect(r.code).toBe(0);
+  });
+
+  it('refuses a config whose document would pass its limit, at file:line:col, without a stack trace', () => {
+    const file = writeGeneratedConfig({ fleets: 2, regions: 1, events: 30, titleChars: 100_000 });
+    const r = runCli(['validate', '-c', 'events.yaml'], { cwd: dirname(file) });
+    expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('ok:');
     expect(r.stderr).toMatch(
-      /events\.yaml:3:3: regions\.us-east-1: the us-east-1 stack would hold 1026 resources .*at most 500 resources per stack/,
+      /events\.yaml:\d+:\d+: regions\.us-east-1: the us-east-1 published document \(config and plan\) would take \d+ bytes .*expected at most 4194304/,
     );
-    expect(r.stderr).toContain('regions.eu-central-1');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
