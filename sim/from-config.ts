@@ -156,6 +156,17 @@ export function scenarioFromConfig(loaded: LoadedConfig, input: RehearsalInput):
     file: loaded.file,
     scenario,
     startMs: Date.parse(scenario.start),
+    configured: {
+      event: {
+        liveHeadroom: event.liveHeadroom,
+        followAudience: event.followAudience,
+        safetyMarginMinutes: event.safetyMarginMinutes,
+        tailMinutes: event.tailMinutes,
+        stepDown: event.stepDown,
+        restoreDeadlineMinutes: event.restoreDeadlineMinutes,
+      },
+      controller: config.controller,
+    },
     fleets: fleets.map(({ fitted, points }, i) => ({
       config: scenario.fleets[i]!,
       points,

@@ -102,7 +102,7 @@ export function scenarioConfig(ls: LoadedScenario): Config {
   const metric = (metricName: string) => ({ metricName });
   return configSchema.parse({
     regions: Object.fromEntries(regions.map((r) => [r, { fargateVcpuQuota: Math.floor(s.quota.vcpu) }])),
-    controller: { tickSeconds: s.tickSeconds },
+    controller: { ...ls.configured?.controller, tickSeconds: s.tickSeconds },
     fleets: ls.fleets.map((f) => ({
       id: f.config.id,
       region: f.config.region,
@@ -141,6 +141,7 @@ export function scenarioConfig(ls: LoadedScenario): Config {
         },
         fleets: ls.fleets.map((f) => ({ fleet: f.config.id, share: f.config.share })),
         slo: { joinSuccessRatio: s.slo.joinSuccessRatio },
+        ...ls.configured?.event,
       },
     ],
     shield: {

@@ -160,6 +160,15 @@ export interface LoadedScenario {
     readonly fitted: CapacityModel;
     readonly truth: FleetTruth;
   }[];
+  /**
+   * A configured event's own settings a rehearsal keeps (live headroom, following the audience down, safety margin,
+   * tail, step-down, restore deadline) and its config's controller settings: the replay then runs what the team
+   * deployed, not the defaults. @default none (a scenario file: the defaults)
+   */
+  readonly configured?: {
+    readonly event: Readonly<Record<string, unknown>>;
+    readonly controller: Readonly<Record<string, unknown>>;
+  };
 }
 
 /** Join requests per task per second the signalling path handles when a scenario does not say. */

@@ -125,6 +125,37 @@ describe('scenarioFromConfig', () => {
     });
   });
 
+  it("replays the event's own live headroom, audience following, step-down and controller settings", () => {
+    // Prepare: the example config with this event's settings away from the defaults.
+    const event = loaded.config.events.find((e) => e.id === EVENT)!;
+    const tuned = {
+      ...loaded,
+      config: {
+        ...loaded.config,
+        controller: { ...loaded.config.controller, preWatchMinutes: 45 },
+        events: loaded.config.events.map((e) =>
+          e === event
+            ? {
+                ...e,
+                liveHeadroom: 0.3,
+                followAudience: { ...e.followAudience, enabled: false },
+                stepDown: { steps: 2, intervalMinutes: 5 },
+              }
+            : e,
+        ),
+      },
+    };
+    // Act
+    const replayed = scenarioConfig(scenarioFromConfig(tuned, { eventId: EVENT, demand: 'forecast' }));
+    // Assess
+    expect(replayed.events[0]).toMatchObject({
+      liveHeadroom: 0.3,
+      followAudience: { enabled: false },
+      stepDown: { steps: 2, intervalMinutes: 5 },
+    });
+    expect(replayed.controller.preWatchMinutes).toBe(45);
+  });
+
   it('plans for the same upper forecast as the config: p90 here, forecastError on the other event', () => {
     const replayed = scenarioConfig(scenarioFromConfig(loaded, { eventId: EVENT, demand: 'forecast' }));
     const ev = replayed.events[0]!;
