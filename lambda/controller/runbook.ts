@@ -494,6 +494,8 @@ async function status(deps: RunbookDeps, now: number, only?: EventView) {
   return {
     now: iso(now),
     automation: global.mode,
+    // Which published config and plan this region acts on: after a publish, on-call sees it has arrived.
+    document: deps.documentVersion ?? null,
     hold: global.hold && global.hold.untilMs > now ? global.hold : null,
     quota,
     alarms: alarms ?? null,

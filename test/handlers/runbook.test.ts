@@ -314,19 +314,22 @@ describe('runbook handler', () => {
     expect(r).toMatchObject({ status: 400, error: 'event "ev" is over: nothing to change' });
   });
 
-  it('reports status and the audit trail', async () => {
+  it('reports status, the published document it acts on, and the audit trail', async () => {
     const { call, deps } = setup();
+    Object.assign(deps, { documentVersion: 'v7' });
     await watchTick(deps);
     await call({ op: 'pause', reason: 'checking' });
     const s = await call({ op: 'status', eventId: 'ev' });
     const data = s.data as {
       automation: string;
+      document: string | null;
       events: {
         fleets: { fleet: string; plannedTasks: number; runningTasks: number; lastDecision: unknown }[];
       }[];
       quota: unknown[];
     };
     expect(data.automation).toBe('paused');
+    expect(data.document).toBe('v7');
     expect(data.events[0]!.fleets.map((f) => f.fleet)).toEqual(['use1', 'euw1']);
     expect(data.events[0]!.fleets[0]).toMatchObject({
       runningTasks: 48,

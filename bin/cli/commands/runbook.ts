@@ -254,6 +254,8 @@ function renderAudit(r: RunbookResponse): string {
 interface StatusData {
   now: string;
   automation: string;
+  /** The published document version the region acts on (none for a local rehearsal). */
+  document?: string | null;
   hold: { untilMs: number; by: string } | null;
   quota: { region: string; quota: number; used: number; headroom: number }[];
   alarms: { name: string; reason: string }[] | null;
@@ -306,7 +308,7 @@ function renderStatus(r: RunbookResponse): string {
   const d = r.data as StatusData;
   const n = (v: number | null) => (v === null ? '-' : int(v));
   const lines = [
-    `SurgeGuard at ${d.now}: automation ${d.automation}${d.hold ? `, held for every event until ${new Date(d.hold.untilMs).toISOString()}` : ''}`,
+    `SurgeGuard at ${d.now}: automation ${d.automation}${d.hold ? `, held for every event until ${new Date(d.hold.untilMs).toISOString()}` : ''}${d.document ? `; published document ${d.document}` : ''}`,
     `vCPU: ${d.quota.map((q) => `${q.region} ${int(q.used)} of ${int(q.quota)} (headroom ${int(q.headroom)})`).join('; ')}`,
     `alarms: ${d.alarms === null ? 'unknown here' : d.alarms.length ? d.alarms.map((a) => `${a.name} (${a.reason})`).join('; ') : 'none in ALARM'}`,
   ];
