@@ -13,6 +13,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as ssm from 'aws-cdk-lib/aws-ssm';
 import type * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { bindingsOf } from '../lambda/core/document';
 import type { RuntimeConfig } from '../lambda/core/runtime-config';
 import type { PlanAnnotationOptions } from './plan-annotations';
 import type { ControllerName } from './parts/controllers';
@@ -178,7 +179,6 @@ export class SurgeGuard extends Construct {
     const state = (this.stateAndAudit = new StateAndAudit(this, 'StateAndAudit', props));
     const document = (this.document = new ConfigDocument(this, 'Document', {
       runtime: rc,
-      now: props.now,
       removalPolicy: props.tableRemovalPolicy,
     }));
     const shield = rc.config.shield ? new Shield(this, 'Shield', { shield: rc.config.shield }) : undefined;
@@ -189,7 +189,7 @@ export class SurgeGuard extends Construct {
       SURGEGUARD_TOPIC_ARN: state.topic.topicArn,
       SURGEGUARD_DOCUMENT_BUCKET: document.bucket.bucketName,
       SURGEGUARD_DOCUMENT_KEY: document.key,
-      SURGEGUARD_FLEETS: rc.config.fleets.map((f) => f.id).join(','),
+      SURGEGUARD_BINDINGS: JSON.stringify(bindingsOf(rc)),
       POWERTOOLS_SERVICE_NAME: 'surgeguard',
       NODE_OPTIONS: '--enable-source-maps',
     };

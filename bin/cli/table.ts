@@ -111,6 +111,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       { flags: '--profile <name>', description: 'AWS profile to sign with' },
       { flags: '--dry-run', description: 'check everything and say what would be written; write nothing' },
+      {
+        flags: '--force',
+        description:
+          'publish even when it drops or moves an event under way (its fleets are then left to on-call)',
+      },
       { flags: '--json', description: 'print one JSON object: each region, its version, events and bytes' },
     ],
     examples: [

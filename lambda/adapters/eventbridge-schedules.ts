@@ -37,8 +37,13 @@ export class EventBridgeSchedules implements SchedulePort {
   constructor(
     private readonly client: SchedulerSend,
     private readonly groupName: string,
-    private readonly targets?: ScheduleTargets,
+    private readonly target?: ScheduleTargets,
   ) {}
+
+  get targets(): string {
+    const t = this.target;
+    return t ? `${t.prescaleArn}|${t.restoreArn}|${t.roleArn}` : '';
+  }
 
   async list(eventId: string): Promise<ScheduleInfo[]> {
     const names = (await this.names(`${eventId}-`)).filter((n) => scheduleEvent(n) === eventId);
@@ -63,7 +68,7 @@ export class EventBridgeSchedules implements SchedulePort {
   }
 
   async sync(desired: readonly ScheduleSpec[], onlyEvent?: string): Promise<ScheduleSync> {
-    if (!this.targets) throw new Error('schedules: this function was deployed without schedule targets');
+    if (!this.target) throw new Error('schedules: this function was deployed without schedule targets');
     const wanted = desired.filter((d) => onlyEvent === undefined || d.eventId === onlyEvent);
     const existing = new Set(
       (await this.names(onlyEvent ? `${onlyEvent}-` : undefined)).filter((n) => {
@@ -101,7 +106,7 @@ export class EventBridgeSchedules implements SchedulePort {
   }
 
   private async create(spec: ScheduleSpec): Promise<void> {
-    const t = this.targets!;
+    const t = this.target!;
     try {
       await this.client.send(
         new CreateScheduleCommand({

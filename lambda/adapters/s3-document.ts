@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DocumentExpectation, Hash, PublishedDocument } from '../core/document';
-import { DocumentRejected, verifyDocument } from '../core/document';
+import { DocumentRejected, MAX_DOCUMENT_BYTES, verifyDocument } from '../core/document';
 import { errorMessage } from '../core/errors';
 import type { RuntimeConfig } from '../core/runtime-config';
 import type { Clock, CurrentRuntime, Log, RuntimeSource } from '../ports';
@@ -23,6 +23,14 @@ export interface S3DocumentOptions {
   readonly ttlMs?: number;
   /** How many older versions are tried when the newest is refused and nothing good is cached. @default 5 */
   readonly fallbackVersions?: number;
+}
+
+/** One read of the document: its text (or its size, when over the limit and left unread) and version. */
+interface Got {
+  readonly text: string;
+  readonly tooLarge?: number;
+  readonly etag?: string;
+  readonly version: string;
 }
 
 interface Cached {
@@ -50,7 +58,7 @@ export class S3DocumentSource implements RuntimeSource {
     const now = this.options.clock.now();
     const ttl = this.options.ttlMs ?? 30_000;
     if (this.cached && now - this.cached.checkedMs < ttl) return this.cached.current;
-    let got: { text: string; etag?: string; version: string } | 'not-modified';
+    let got: Got | 'not-modified';
     try {
       got = await this.get(this.cached?.etag);
     } catch (err) {
@@ -68,7 +76,7 @@ export class S3DocumentSource implements RuntimeSource {
       return this.cached.current;
     }
     try {
-      const doc = this.verify(got.text);
+      const doc = this.verify(got);
       this.cached = { current: currentOf(doc, got.version), etag: got.etag, checkedMs: now };
       return this.cached.current;
     } catch (err) {
@@ -80,8 +88,12 @@ export class S3DocumentSource implements RuntimeSource {
     }
   }
 
-  private verify(text: string): PublishedDocument {
-    return verifyDocument(text, this.options.expect, this.options.hash);
+  private verify(got: Got): PublishedDocument {
+    if (got.tooLarge !== undefined)
+      throw new DocumentRejected(
+        `document is ${got.tooLarge} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit`,
+      );
+    return verifyDocument(got.text, this.options.expect, this.options.hash);
   }
 
   private reject(reason: string, version: string): void {
@@ -104,7 +116,7 @@ export class S3DocumentSource implements RuntimeSource {
       const got = await this.get(undefined, v.VersionId);
       if (got === 'not-modified') continue;
       try {
-        return currentOf(this.verify(got.text), got.version);
+        return currentOf(this.verify(got), got.version);
       } catch (err) {
         if (!(err instanceof DocumentRejected)) throw err;
         this.reject(err.message, got.version);
@@ -115,10 +127,7 @@ export class S3DocumentSource implements RuntimeSource {
     );
   }
 
-  private async get(
-    ifNoneMatch?: string,
-    versionId?: string,
-  ): Promise<{ text: string; etag?: string; version: string } | 'not-modified'> {
+  private async get(ifNoneMatch?: string, versionId?: string): Promise<Got | 'not-modified'> {
     try {
       const res = await this.client.send(
         new GetObjectCommand({
@@ -128,8 +137,14 @@ export class S3DocumentSource implements RuntimeSource {
           VersionId: versionId,
         }),
       );
+      const version = res.VersionId ?? res.ETag ?? 'unversioned';
+      // Refused unread: a document past the limit is not worth a container's memory.
+      if ((res.ContentLength ?? 0) > MAX_DOCUMENT_BYTES) {
+        (res.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        return { text: '', tooLarge: res.ContentLength, etag: res.ETag, version };
+      }
       const text = (await res.Body?.transformToString('utf8')) ?? '';
-      return { text, etag: res.ETag, version: res.VersionId ?? res.ETag ?? 'unversioned' };
+      return { text, etag: res.ETag, version };
     } catch (err) {
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (status === 304 || (err as { name?: string }).name === 'NotModified') return 'not-modified';

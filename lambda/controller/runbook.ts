@@ -303,7 +303,12 @@ export async function runOperation(
       if (deps.schedules) {
         try {
           const r = await deps.schedules.sync(
-            desiredSchedules(deps.runtime, now, (id) => (id === view.event.id ? total : 0)),
+            desiredSchedules(
+              deps.runtime,
+              now,
+              (id) => (id === view.event.id ? total : 0),
+              deps.schedules.targets,
+            ),
             view.event.id,
           );
           moved = [...r.created];

@@ -37,12 +37,21 @@ export async function syncSchedules(deps: ControllerDeps, nowMs: number): Promis
     const open = eventSchedules(deps.runtime, new Date(nowMs - minutes(MAX_SHIFT_MINUTES))).schedules.map(
       (s) => s.eventId,
     );
-    const states = open.length ? await deps.state.getEvents(open) : [];
-    const shifts = new Map(open.map((id, i) => [id, states[i]?.shiftMinutes ?? 0]));
+    const shiftsNow = async () => {
+      const states = open.length ? await deps.state.getEvents(open) : [];
+      return new Map(open.map((id, i) => [id, states[i]?.shiftMinutes ?? 0]));
+    };
+    const shifts = await shiftsNow();
     const result = await deps.schedules.sync(
-      desiredSchedules(deps.runtime, nowMs, (id) => shifts.get(id) ?? 0),
+      desiredSchedules(deps.runtime, nowMs, (id) => shifts.get(id) ?? 0, deps.schedules.targets),
     );
-    Object.assign(memo, { version: deps.documentVersion, atMs: nowMs, remaining: result.remaining });
+    // A shift made while this sync ran may have been undone by it: if so, sync again at the next run.
+    let remaining = result.remaining;
+    if (result.created.length || result.deleted.length) {
+      const after = await shiftsNow();
+      if ([...after].some(([id, m]) => shifts.get(id) !== m)) remaining = Math.max(remaining, 1);
+    }
+    Object.assign(memo, { version: deps.documentVersion, atMs: nowMs, remaining });
     if (result.created.length || result.deleted.length)
       deps.log.info('schedules synced with the published plan', {
         version: deps.documentVersion,

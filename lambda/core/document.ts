@@ -35,11 +35,83 @@ export function buildDocument(
   return { format: DOCUMENT_FORMAT, ...meta, sha256: hash(JSON.stringify(runtime)), runtime };
 }
 
-/** What a function expects of a document: its own region, and only fleets its stack was deployed for. */
+/**
+ * What a stack was deployed for, that a document may not change: each fleet's ECS service (the functions may act on
+ * those only) and the shield's web ACL (created or granted at deploy). Published beside the stack, and given to its
+ * functions, so a publish cannot point them at something they may not touch.
+ */
+export interface StackBindings {
+  /** Per fleet id: its cluster and service. A document may use fewer fleets, never others. */
+  readonly fleets: Readonly<Record<string, { readonly cluster: string; readonly service: string }>>;
+  /** The shield's web ACL, or null when the stack has none. */
+  readonly webAcl: {
+    readonly mode: 'managed' | 'existing';
+    readonly name: string;
+    readonly region: string;
+    readonly scope: 'REGIONAL' | 'CLOUDFRONT';
+    readonly arn?: string;
+    readonly id?: string;
+  } | null;
+}
+
+/** The bindings of a region's runtime config as its stack is built from it. */
+export function bindingsOf(runtime: RuntimeConfig): StackBindings {
+  const acl = runtime.config.shield?.webAcl;
+  return {
+    fleets: Object.fromEntries(
+      runtime.config.fleets.map((f) => [f.id, { cluster: f.cluster, service: f.service }]),
+    ),
+    webAcl: acl
+      ? {
+          mode: acl.mode,
+          name: acl.name,
+          region: acl.region,
+          scope: acl.scope,
+          ...(acl.arn ? { arn: acl.arn } : {}),
+          ...(acl.id ? { id: acl.id } : {}),
+        }
+      : null,
+  };
+}
+
+/**
+ * The runtime config with the stack's bindings in place of the config's names: what `cdk deploy` publishes when the
+ * construct was given services or a web ACL, or a name prefix for a managed web ACL. Throws when the config's
+ * fleets or shield do not fit the stack.
+ */
+export function withBindings(runtime: RuntimeConfig, bindings: StackBindings): RuntimeConfig {
+  const foreign = runtime.config.fleets.filter((f) => !bindings.fleets[f.id]);
+  if (foreign.length)
+    throw new DocumentRejected(
+      `fleets this stack was not deployed for: ${foreign.map((f) => f.id).join(', ')} (deploy the stack with them first)`,
+    );
+  const shield = runtime.config.shield;
+  if (Boolean(shield) !== Boolean(bindings.webAcl))
+    throw new DocumentRejected(
+      shield
+        ? 'the config has a shield, but the stack was deployed without a web ACL (deploy the stack with it first)'
+        : 'the stack holds a web ACL, but the config has no shield: a publish cannot turn the shield off (deploy instead)',
+    );
+  return {
+    ...runtime,
+    config: {
+      ...runtime.config,
+      fleets: runtime.config.fleets.map((f) => ({ ...f, ...bindings.fleets[f.id]! })),
+      shield:
+        shield && bindings.webAcl
+          ? {
+              ...shield,
+              webAcl: { ...shield.webAcl, ...bindings.webAcl, associate: shield.webAcl.associate },
+            }
+          : shield,
+    },
+  };
+}
+
+/** What a function expects of a document: its own region, and the stack's bindings. */
 export interface DocumentExpectation {
   readonly region: string;
-  /** The fleet ids the stack grants access to; a document may use fewer, never others. */
-  readonly fleets: readonly string[];
+  readonly bindings: StackBindings;
 }
 
 /** A document a function cannot use: why, in one line. */
@@ -77,11 +149,33 @@ export function verifyDocument(text: string, expect: DocumentExpectation, hash: 
   } catch (err) {
     throw new DocumentRejected((err as Error).message.replace('SURGEGUARD_CONFIG', 'document runtime'));
   }
-  const allowed = new Set(expect.fleets);
-  const foreign = runtime.config.fleets.filter((f) => f.region !== expect.region || !allowed.has(f.id));
+  const b = expect.bindings;
+  const foreign = runtime.config.fleets.filter((f) => f.region !== expect.region || !b.fleets[f.id]);
   if (foreign.length)
     throw new DocumentRejected(
       `document has fleets this stack was not deployed for: ${foreign.map((f) => f.id).join(', ')} (deploy the stack with them first)`,
+    );
+  for (const f of runtime.config.fleets) {
+    const bound = b.fleets[f.id]!;
+    if (f.cluster !== bound.cluster || f.service !== bound.service)
+      throw new DocumentRejected(
+        `document's fleet ${f.id} scales ${f.cluster}/${f.service}; the stack was deployed for ${bound.cluster}/${bound.service}`,
+      );
+  }
+  const acl = runtime.config.shield?.webAcl;
+  if (Boolean(acl) !== Boolean(b.webAcl))
+    throw new DocumentRejected(
+      acl
+        ? 'document has a shield; the stack was deployed without one'
+        : 'document has no shield; the stack holds one',
+    );
+  if (
+    acl &&
+    b.webAcl &&
+    (acl.name !== b.webAcl.name || acl.region !== b.webAcl.region || acl.scope !== b.webAcl.scope)
+  )
+    throw new DocumentRejected(
+      `document's shield switches web ACL ${acl.name} (${acl.region}, ${acl.scope}); the stack was deployed for ${b.webAcl.name} (${b.webAcl.region}, ${b.webAcl.scope})`,
     );
   return { ...(doc as PublishedDocument), runtime };
 }

@@ -1,5 +1,6 @@
 import type { RuntimeConfig } from './runtime-config';
 import { findEvent, restoreDeadlineMs, watchWindow } from './runtime-config';
+import { minutes } from './time';
 
 /** An event's schedule times: prescale at the ramp start, the watch window, and the restore window. */
 export interface EventSchedule {
@@ -73,18 +74,23 @@ export interface ScheduleSpec {
 /** Scheduler's limit on a schedule name; the config's 48-character ids fit: `<id>-prescale-<6-char digest>`. */
 export const MAX_SCHEDULE_NAME = 64;
 
-/** Every published event's schedules that are still to fire at `nowMs`, shifts applied. */
+/**
+ * Every published event's schedules that are still to fire at `nowMs`, shifts applied. `targets` (what the
+ * schedules invoke, as whom) goes into the names' digest, so a redeploy that replaces a function or role gives new
+ * schedules rather than leaving the old ones pointing at what is gone.
+ */
 export function desiredSchedules(
   rc: RuntimeConfig,
   nowMs: number,
   shiftMinutes: (eventId: string) => number = () => 0,
+  targets = '',
 ): ScheduleSpec[] {
   const out: ScheduleSpec[] = [];
   for (const s of eventSchedules(rc, new Date(nowMs), shiftMinutes).schedules) {
     const at = `at(${s.prescaleAt.toISOString().slice(0, 19)})`;
     if (s.prescaleAt.getTime() > nowMs) {
       out.push({
-        name: `${s.eventId}-prescale-${digest(at)}`,
+        name: `${s.eventId}-prescale-${digest(`${at}|${targets}`)}`,
         eventId: s.eventId,
         kind: 'prescale',
         expression: at,
@@ -92,7 +98,10 @@ export function desiredSchedules(
       });
     }
     const rate = `rate(${s.restoreEveryMinutes} minute${s.restoreEveryMinutes === 1 ? '' : 's'})`;
-    const key = `${rate}|${s.restoreFrom.toISOString()}|${s.restoreTo.toISOString()}`;
+    // Scheduler deletes a finished schedule after its last run, up to one interval before the end date: from then
+    // on it is not wanted, or a sync would make it again.
+    if (s.restoreTo.getTime() - minutes(s.restoreEveryMinutes) <= nowMs) continue;
+    const key = `${rate}|${s.restoreFrom.toISOString()}|${s.restoreTo.toISOString()}|${targets}`;
     out.push({
       name: `${s.eventId}-restore-${digest(key)}`,
       eventId: s.eventId,
@@ -119,4 +128,26 @@ function digest(text: string): string {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h.toString(36).padStart(6, '0').slice(-6);
+}
+
+/**
+ * The events under way at `nowMs` in `current` (their watch has begun and their restore is not over) that `next`
+ * drops or moves: publishing it would strand their fleets, or restore them while the audience is still on.
+ */
+export function liveEventChanges(current: RuntimeConfig, next: RuntimeConfig, nowMs: number): string[] {
+  const now = new Date(nowMs);
+  const after = new Map(eventSchedules(next, now).schedules.map((s) => [s.eventId, s]));
+  const problems: string[] = [];
+  for (const s of eventSchedules(current, now).schedules) {
+    if (s.watchFrom.getTime() > nowMs) continue;
+    const n = after.get(s.eventId);
+    if (!n) problems.push(`${s.eventId} is under way and the new config drops it`);
+    else if (
+      n.watchFrom.getTime() !== s.watchFrom.getTime() ||
+      n.watchTo.getTime() !== s.watchTo.getTime() ||
+      n.restoreTo.getTime() !== s.restoreTo.getTime()
+    )
+      problems.push(`${s.eventId} is under way and the new config moves its window`);
+  }
+  return problems;
 }

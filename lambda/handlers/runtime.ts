@@ -13,6 +13,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { S3DocumentSource, StaticRuntimeSource } from '../adapters/s3-document';
 import type { ScheduleSyncMemo } from '../controller/schedules';
 import { SCHEDULE_CORRELATION } from '../core/payload';
+import type { StackBindings } from '../core/document';
+import { errorMessage } from '../core/errors';
 import { CloudWatchAlarms } from '../adapters/cloudwatch-alarms';
 import { EventBridgeSchedules } from '../adapters/eventbridge-schedules';
 import { SsmAutomationIdentity } from '../adapters/ssm-identity';
@@ -114,10 +116,7 @@ export function runtimeSource(): RuntimeSource {
   source = new S3DocumentSource(traced(new S3Client({ ...sdk })), {
     bucket: requiredEnv('SURGEGUARD_DOCUMENT_BUCKET'),
     key: requiredEnv('SURGEGUARD_DOCUMENT_KEY'),
-    expect: {
-      region: requiredEnv('AWS_REGION'),
-      fleets: requiredEnv('SURGEGUARD_FLEETS').split(','),
-    },
+    expect: { region: requiredEnv('AWS_REGION'), bindings: stackBindings() },
     hash: sha256Hex,
     clock: systemClock,
     log: logLines,
@@ -125,6 +124,15 @@ export function runtimeSource(): RuntimeSource {
     onRejected: () => emfTelemetry.metric('DocumentRejected', 1, 'Count', {}),
   });
   return source;
+}
+
+/** What the stack was deployed for (`SURGEGUARD_BINDINGS`): a document may not point the functions elsewhere. */
+function stackBindings(): StackBindings {
+  try {
+    return JSON.parse(requiredEnv('SURGEGUARD_BINDINGS')) as StackBindings;
+  } catch (err) {
+    throw new Error(`SURGEGUARD_BINDINGS is not the JSON the stack sets: ${errorMessage(err)}`);
+  }
 }
 
 /** Hex SHA-256 of a text: the published document's integrity check. */

@@ -217,6 +217,8 @@ export interface ScheduleSync {
  * list an event's, and sync the group (or one event's part of it) with the schedules wanted.
  */
 export interface SchedulePort {
+  /** What the schedules invoke and as whom, as one string: part of their names (see desiredSchedules). */
+  readonly targets: string;
   list(eventId: string): Promise<ScheduleInfo[]>;
   sync(desired: readonly ScheduleSpec[], onlyEvent?: string): Promise<ScheduleSync>;
 }

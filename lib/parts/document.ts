@@ -15,8 +15,6 @@ export const DOCUMENT_KEY = 'surgeguard/runtime.json';
 export interface ConfigDocumentProps {
   /** The runtime config this region publishes. */
   readonly runtime: RuntimeConfig;
-  /** Recorded as the document's publish time; synth reads no clock. @default the text `cdk deploy` */
-  readonly now?: Date;
   /** Keep the bucket (the documents' history) when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -49,7 +47,8 @@ export class ConfigDocument extends SurgeGuardPart {
     });
     const document = buildDocument(
       props.runtime,
-      { region, publishedAt: props.now?.toISOString() ?? 'cdk deploy', publishedBy: 'cdk deploy' },
+      // No time in it: an unchanged config gives the same document, so a deploy leaves a newer publish alone.
+      { region, publishedAt: 'at cdk deploy', publishedBy: 'cdk deploy' },
       (text) => createHash('sha256').update(text).digest('hex'),
     );
     this.deployment = new s3deploy.BucketDeployment(this, 'Publish', {

@@ -4,6 +4,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { AUTOMATIONS, automationDocumentName } from '../../lambda/core/automations';
+import type { StackBindings } from '../../lambda/core/document';
+import { bindingsOf } from '../../lambda/core/document';
 import type { RuntimeConfig } from '../../lambda/core/runtime-config';
 import type { Controllers } from './controllers';
 import type { ConfigDocument } from './document';
@@ -215,7 +217,7 @@ export class Runbook extends SurgeGuardPart {
       scheduleGroup: props.scheduleGroupName,
       documentBucket: props.document.bucket.bucketName,
       documentKey: props.document.key,
-      fleets: props.runtime.config.fleets.map((f) => f.id),
+      bindings: bindingsOf(props.runtime),
     };
     this.deploymentParameter = new ssm.StringParameter(this, 'Deployment', {
       parameterName: deploymentParameterName(props.namePrefix, stack.region),
@@ -287,8 +289,8 @@ export interface DeploymentInfo {
   /** Where `surgeguard publish` writes the region's document. */
   readonly documentBucket: string;
   readonly documentKey: string;
-  /** The fleets the stack was deployed for: a published document may use no others. */
-  readonly fleets: readonly string[];
+  /** The services and web ACL the stack was deployed for: `surgeguard publish` binds the config to them. */
+  readonly bindings: StackBindings;
 }
 
 /** The SSM parameter a deployment publishes itself in. */

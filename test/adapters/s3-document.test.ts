@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { S3DocumentSource } from '../../lambda/adapters/s3-document';
-import { buildDocument, verifyDocument } from '../../lambda/core/document';
+import { bindingsOf, buildDocument, verifyDocument, withBindings } from '../../lambda/core/document';
 import { silentLog } from '../../lambda/ports';
 import { FakeClock } from '../fakes/clock';
 import { testRuntime } from '../fixtures/runtime';
@@ -11,7 +11,7 @@ import { runtimeForRegion } from '../../lib/runtime-for-region';
 const hash = (t: string) => createHash('sha256').update(t).digest('hex');
 const s3 = mockClient(S3Client);
 const runtime = runtimeForRegion(testRuntime(), 'us-east-1');
-const expect_ = { region: 'us-east-1', fleets: ['use1'] };
+const expect_ = { region: 'us-east-1', bindings: bindingsOf(runtime) };
 const meta = { region: 'us-east-1', publishedAt: '2029-12-01T00:00:00Z', publishedBy: 'test' };
 const good = JSON.stringify(buildDocument(runtime, meta, hash));
 /** What the adapter reads of a GetObject body. */
@@ -59,8 +59,38 @@ describe('verifyDocument', () => {
       JSON.stringify(buildDocument(testRuntime(), meta, hash)),
       /fleets this stack was not deployed for: euw1/,
     ],
+    [
+      'that points a fleet at another service',
+      JSON.stringify(
+        buildDocument(
+          withBindings(runtime, {
+            ...expect_.bindings,
+            fleets: { use1: { cluster: 'prod', service: 'other' } },
+          }),
+          meta,
+          hash,
+        ),
+      ),
+      /fleet use1 scales prod\/other; the stack was deployed for prod\/sfu/,
+    ],
   ])('refuses a document %s', (_what, text, reason) => {
     expect(() => verifyDocument(text, expect_, hash)).toThrow(reason);
+  });
+
+  it('refuses a document that turns on a shield the stack was deployed without', () => {
+    const shielded = {
+      ...runtime,
+      config: {
+        ...runtime.config,
+        shield: {
+          webAcl: { mode: 'managed', name: 'acl', region: 'us-east-1', scope: 'REGIONAL', associate: [] },
+        } as unknown as NonNullable<typeof runtime.config.shield>,
+      },
+    };
+    expect(() => verifyDocument(JSON.stringify(buildDocument(shielded, meta, hash)), expect_, hash)).toThrow(
+      /document has a shield; the stack was deployed without one/,
+    );
+    expect(() => withBindings(shielded, expect_.bindings)).toThrow(/deployed without a web ACL/);
   });
 });
 
@@ -113,6 +143,20 @@ describe('S3DocumentSource', () => {
     s3.on(GetObjectCommand, { VersionId: 'v1' }).resolves({ Body: body(good) as never, VersionId: 'v1' });
     expect((await src.current()).version).toBe('v1');
     expect(rejected).toHaveLength(2);
+  });
+
+  it('refuses a document over the size limit without reading it', async () => {
+    const { src, rejected } = source();
+    const read = jest.fn(async () => good);
+    s3.on(GetObjectCommand, { VersionId: undefined }).resolves({
+      Body: { transformToString: read } as never,
+      ContentLength: 5 * 1024 * 1024,
+      VersionId: 'v9',
+    });
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [] });
+    await expect(src.current()).rejects.toThrow(/no good published document/);
+    expect(rejected[0]).toMatch(/5242880 bytes, over the 4194304-byte limit/);
+    expect(read).not.toHaveBeenCalled();
   });
 
   it('keeps the last good document while S3 cannot be reached, and fails only without one', async () => {

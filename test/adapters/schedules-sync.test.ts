@@ -33,6 +33,20 @@ describe('desiredSchedules', () => {
     expect(desiredSchedules(runtime, RAMP + 2 * 24 * 60 * MIN)).toEqual([]);
   });
 
+  it('stops wanting a restore once Scheduler may have run and deleted it (one interval before its end)', () => {
+    const restore = desiredSchedules(runtime, RAMP - 60 * MIN).find((s) => s.kind === 'restore')!;
+    const end = restore.endDate!.getTime();
+    const every = Number(/rate\((\d+)/.exec(restore.expression)![1]) * MIN;
+    expect(desiredSchedules(runtime, end - every - MIN).some((s) => s.kind === 'restore')).toBe(true);
+    expect(desiredSchedules(runtime, end - every + MIN).some((s) => s.kind === 'restore')).toBe(false);
+  });
+
+  it('gives new names when what the schedules invoke changes (a redeploy replaced a function)', () => {
+    const a = desiredSchedules(runtime, RAMP - 60 * MIN, () => 0, 'arn:fn:1|arn:fn:2|arn:role');
+    const b = desiredSchedules(runtime, RAMP - 60 * MIN, () => 0, 'arn:fn:1b|arn:fn:2|arn:role');
+    expect(a.map((s) => s.name).filter((n) => b.some((x) => x.name === n))).toEqual([]);
+  });
+
   it('keeps a schedule name fixed as time passes, so a sync does not recreate it', () => {
     const a = desiredSchedules(runtime, RAMP - 60 * MIN).find((s) => s.kind === 'restore')!;
     const b = desiredSchedules(runtime, RAMP + 90 * MIN).find((s) => s.kind === 'restore')!;
@@ -114,7 +128,25 @@ describe('syncSchedules (the watch)', () => {
     sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
     sch.on(CreateScheduleCommand).resolves({});
     const r = await syncSchedules({ ...deps, schedules: adapter(), scheduleSync: {} }, RAMP - 60 * MIN);
-    expect(r!.created).toEqual(desiredSchedules(runtime, RAMP - 60 * MIN, () => 30).map((x) => x.name));
+    expect(r!.created).toEqual(
+      desiredSchedules(runtime, RAMP - 60 * MIN, () => 30, adapter().targets).map((x) => x.name),
+    );
+  });
+});
+
+describe('a shift during a watch sync', () => {
+  it('makes the next watch run sync again, so the shifted schedules win', async () => {
+    const { deps, state } = testDeps(RAMP - 60 * MIN, runtime);
+    const memo: { remaining?: number } = {};
+    sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
+    // On-call shifts the event while the watch is creating the old times' schedules.
+    sch.on(CreateScheduleCommand).callsFake(async () => {
+      const s = await state.getEvent('ev');
+      if (s.shiftMinutes === 0) await state.putEvent({ ...s, shiftMinutes: 30 }, s.version);
+      return {};
+    });
+    await syncSchedules({ ...deps, schedules: adapter(), scheduleSync: memo }, RAMP - 60 * MIN);
+    expect(memo.remaining).toBeGreaterThan(0);
   });
 });
 

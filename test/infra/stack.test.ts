@@ -78,7 +78,10 @@ describe('the CDK app', () => {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         SURGEGUARD_DOCUMENT_KEY: 'surgeguard/runtime.json',
         SURGEGUARD_DOCUMENT_BUCKET: { Ref: expect.stringMatching(/Documents/) },
-        SURGEGUARD_FLEETS: 'sfu-euw1',
+        SURGEGUARD_BINDINGS: JSON.stringify({
+          fleets: { 'sfu-euw1': { cluster: 'spaces-prod-euw1', service: 'sfu-audio' } },
+          webAcl: null,
+        }),
       });
     }
   });

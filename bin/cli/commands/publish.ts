@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { loadConfig } from '../../../lambda/adapters/config-file';
 import { AWS_CLIENT_CONFIG } from '../../../lambda/adapters/retry';
 import { deploymentLimitIssues } from '../../../lambda/core/config/deployment-limits';
-import { buildDocument, DocumentRejected, verifyDocument } from '../../../lambda/core/document';
+import type { PublishedDocument } from '../../../lambda/core/document';
+import { buildDocument, DocumentRejected, verifyDocument, withBindings } from '../../../lambda/core/document';
+import { liveEventChanges } from '../../../lambda/core/schedules';
 import { InputError } from '../../../lambda/core/issues';
 import { buildRuntimeConfig } from '../../../lambda/core/runtime-config';
 import { fleetRegions, runtimeForRegion } from '../../../lib/runtime-for-region';
@@ -20,10 +22,44 @@ export interface PublishOptions {
   readonly prefix?: string;
   readonly profile?: string;
   readonly dryRun?: boolean;
+  /** Publish even when it drops or moves an event under way. */
+  readonly force?: boolean;
   readonly json?: boolean;
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** What publishing `next` would do to the events under way in the region's current document (none if unreadable). */
+async function underWay(
+  region: string,
+  credentials: ReturnType<typeof fromNodeProviderChain>,
+  bucket: string,
+  key: string,
+  next: PublishedDocument,
+): Promise<string[]> {
+  let text: string;
+  try {
+    const res = await new S3Client({ region, credentials, ...AWS_CLIENT_CONFIG }).send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
+    text = (await res.Body?.transformToString('utf8')) ?? '';
+  } catch (err) {
+    if ((err as { name?: string }).name === 'NoSuchKey') return [];
+    throw awsError(
+      err,
+      `cannot read the ${region} document now published (s3://${bucket}/${key})`,
+      'nothing was published',
+    );
+  }
+  let current: PublishedDocument;
+  try {
+    current = JSON.parse(text) as PublishedDocument;
+    if (!current.runtime?.config?.events) return [];
+  } catch {
+    return []; // an unreadable document is what the functions refuse too: nothing under way to keep
+  }
+  return liveEventChanges(current.runtime, next.runtime, Date.now());
+}
 
 /**
  * `surgeguard publish`: validates the config, plans it, and writes each region's document (config and plan) as a
@@ -48,19 +84,27 @@ export async function publish(io: CliIo, o: PublishOptions): Promise<void> {
   const prepared = [];
   for (const { region, runtime: slice } of slices) {
     const { name, info } = await readDeployment(region, credentials, o.prefix);
-    if (typeof info.documentBucket !== 'string' || typeof info.documentKey !== 'string' || !info.fleets)
+    if (typeof info.documentBucket !== 'string' || typeof info.documentKey !== 'string' || !info.bindings)
       throw new UserError(
         `parameter ${name} names no document bucket: the ${region} stack predates published documents; cdk deploy it once`,
         EXIT.aws,
       );
-    const text = JSON.stringify(buildDocument(slice, { region, publishedAt, publishedBy: by }, sha256));
+    let text: string;
     try {
-      verifyDocument(text, { region, fleets: info.fleets }, sha256);
+      // The stack's services and web ACL, as cdk deploy binds them (construct props, a name prefix).
+      const bound = withBindings(slice, info.bindings);
+      text = JSON.stringify(buildDocument(bound, { region, publishedAt, publishedBy: by }, sha256));
+      verifyDocument(text, { region, bindings: info.bindings }, sha256);
     } catch (err) {
       if (err instanceof DocumentRejected)
         throw new UserError(`${region}: ${err.message}; nothing was published`);
       throw err;
     }
+    const live = await underWay(region, credentials, info.documentBucket, info.documentKey, JSON.parse(text));
+    if (live.length && !o.force)
+      throw new UserError(
+        `${region}: ${live.join('; ')}. Move a live event with \`surgeguard shift\`, end it with \`surgeguard restore\`, or pass --force; nothing was published`,
+      );
     prepared.push({ region, bucket: info.documentBucket, key: info.documentKey, text, slice });
   }
 

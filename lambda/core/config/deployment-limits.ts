@@ -1,4 +1,4 @@
-import { MAX_DOCUMENT_BYTES } from '../document';
+import { MAX_DOCUMENT_BYTES, bindingsOf } from '../document';
 import type { InputIssue } from '../issues';
 import type { RuntimeConfig } from '../runtime-config';
 import type { YamlSource } from './yaml-source';
@@ -7,9 +7,9 @@ import type { YamlSource } from './yaml-source';
 export const CFN_MAX_RESOURCES = 500;
 /** EventBridge Scheduler's default quota of schedules per account and region. */
 export const SCHEDULER_MAX_SCHEDULES = 1_000_000;
-/** Lambda's limit on a function's environment (keys and values): the stack's fleet ids are one of its variables. */
+/** Lambda's limit on a function's environment (keys and values): the stack's bindings are one of its variables. */
 export const LAMBDA_ENV_MAX_BYTES = 4096;
-/** What the functions' other variables take, at most (ARNs, names), leaving the rest to the fleet ids. */
+/** What the functions' other variables take, at most (ARNs, names), leaving the rest to the bindings. */
 const OTHER_ENV_BYTES = 2048;
 
 /**
@@ -37,8 +37,8 @@ export interface RegionFootprint {
   readonly documentBytes: number;
   /** Prescale and restore schedules the region's events can hold at once. */
   readonly schedules: number;
-  /** Bytes of the fleet-id list in every function's environment. */
-  readonly fleetEnvBytes: number;
+  /** Bytes of the stack's bindings (fleet services, web ACL) in every function's environment. */
+  readonly bindingsEnvBytes: number;
 }
 
 /** The footprint of one region's deployment, from the region's slice of the runtime config. */
@@ -59,7 +59,7 @@ export function regionFootprint(region: string, slice: RuntimeConfig): RegionFoo
     // The document's envelope (format, region, hash, publish time) is a few hundred bytes beside the config.
     documentBytes: new TextEncoder().encode(JSON.stringify(slice)).length + 512,
     schedules: events.length * 2,
-    fleetEnvBytes: new TextEncoder().encode(fleets.map((f) => f.id).join(',')).length,
+    bindingsEnvBytes: new TextEncoder().encode(JSON.stringify(bindingsOf(slice))).length,
   };
 }
 
@@ -104,9 +104,9 @@ export function deploymentLimitIssues(
         `the ${region} events would need ${fp.schedules} prescale and restore schedules; EventBridge Scheduler allows ${SCHEDULER_MAX_SCHEDULES} per account and region by default. Expected fewer events in ${region}`,
       );
     }
-    if (fp.fleetEnvBytes > LAMBDA_ENV_MAX_BYTES - OTHER_ENV_BYTES) {
+    if (fp.bindingsEnvBytes > LAMBDA_ENV_MAX_BYTES - OTHER_ENV_BYTES) {
       issue(
-        `the ${region} fleet ids take ${fp.fleetEnvBytes} bytes of every function's environment; expected at most ${LAMBDA_ENV_MAX_BYTES - OTHER_ENV_BYTES} (Lambda allows ${LAMBDA_ENV_MAX_BYTES} bytes in all). Expected fewer fleets in ${region}, or shorter ids`,
+        `the ${region} fleets' services take ${fp.bindingsEnvBytes} bytes of every function's environment; expected at most ${LAMBDA_ENV_MAX_BYTES - OTHER_ENV_BYTES} (Lambda allows ${LAMBDA_ENV_MAX_BYTES} bytes in all). Expected fewer fleets in ${region}, or shorter ids and names`,
       );
     }
   }
