@@ -73,6 +73,11 @@ export interface LiveCapacity {
   };
   readonly saturatedPeriods: number;
   readonly boundPeriods: number;
+  /**
+   * How far the test's curve overstated the largest saturated size seen (0 to 1), and that size: past it the
+   * corrected curve is an extrapolation from a test already shown wrong by that much. Absent without such evidence.
+   */
+  readonly overstated?: { readonly share: number; readonly tasks: number };
 }
 
 /** Options of the live model. */
@@ -381,8 +386,18 @@ export function liveCapacity(
       retrograde,
       saturatedPeriods: s.bins.reduce((n, b) => n + b.saturatedPeriods, 0),
       boundPeriods: s.bins.reduce((n, b) => n + b.periods - b.saturatedPeriods, 0),
+      ...overstatedBy(prior, s.bins),
     },
   };
+}
+
+/** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */
+function overstatedBy(prior: UslParams, bins: readonly LiveBin[]): Pick<LiveCapacity, 'overstated'> {
+  const sat = bins.filter((b) => b.saturatedPeriods >= 2 && isCapacityEvidence(prior, b));
+  if (!sat.length) return {};
+  const top = sat.reduce((a, b) => (b.tasks > a.tasks ? b : a));
+  const share = 1 - top.saturatedListeners / uslCapacity(prior, top.tasks);
+  return share > 0 ? { overstated: { share, tasks: top.tasks } } : {};
 }
 
 /** Whether a bin's saturated periods measure the fleet's listener capacity (see PLAUSIBLE_SHARE). */

@@ -205,7 +205,13 @@ function assess(input: WatchInput): Base {
     // Clients refused for lack of room retry; each refusal per retry interval is a listener waiting to get in.
     const errors = errorsSeries.problem || input.floodSuspected ? 0 : (latest(errorsSeries.points) ?? 0);
     unmetListeners = (errors / fleet.periodSeconds) * controller.retryIntervalSeconds;
-    const demand = (forecastListeners + unmetListeners) * (1 + input.headroom);
+    let demand = (forecastListeners + unmetListeners) * (1 + input.headroom);
+    // Past the largest size saturation has measured, the corrected curve extrapolates a test already shown to
+    // overstate the fleet: keep that much more headroom there, or each larger size saturates in turn.
+    const over = input.live?.overstated;
+    const firstGuess = tasksFor(sizing, demand);
+    if (over && (!firstGuess.reachable || (firstGuess.tasks ?? 0) > over.tasks))
+      demand = (forecastListeners + unmetListeners) * (1 + input.headroom + over.share);
     const inverse = tasksFor(sizing, demand);
     neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;

@@ -334,6 +334,25 @@ describe('decideWatch with the live capacity model', () => {
   });
   const now = T0 + 5 * MIN;
 
+  it('keeps the margin by which the test overstated the fleet when sizing past the largest saturated size', () => {
+    // Prepare: the same demand, with and without evidence that the test overstated the fleet by 30% at 200 tasks.
+    const at = (over: Partial<LiveCapacity>) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          live: live(over),
+          metrics: { listeners: listenersAt(now, [730_000, 730_000]) },
+        }),
+      ).targetTasks;
+    // Act
+    const plain = at({});
+    const wary = at({ overstated: { share: 0.3, tasks: 200 } });
+    const inside = at({ overstated: { share: 0.3, tasks: 5000 } });
+    // Assess: past the evidence the fleet is sized for 30% more; within it the corrected curve is trusted as is.
+    expect(wary).toBeGreaterThan(plain * 1.2);
+    expect(inside).toBe(plain);
+  });
+
   it('sets the ceiling in the window: the live peak, never below the floor', () => {
     // Prepare / Act
     const d = decideWatch(

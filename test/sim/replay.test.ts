@@ -59,6 +59,17 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.costVsOracle).not.toBeNull();
   });
 
+  it('serves more than the baselines when the forecast is low and the fleet worse than its test', async () => {
+    const [sg, tt, scheduled] = await replay(scenario('forecast-low-fleet-worse'), [
+      'surgeguard',
+      'target-tracking',
+      'scheduled',
+    ]);
+    expect(sg!.figures.servedFraction).toBeGreaterThan(tt!.figures.servedFraction);
+    expect(sg!.figures.servedFraction).toBeGreaterThan(scheduled!.figures.servedFraction + 0.03);
+    expect(sg!.figures.maxTasksPastTruePeak).toBe(0);
+  });
+
   it('arms within four minutes of a join flood and blocks no more than 0.1% of listeners', async () => {
     const ls = scenario('join-flood-200k');
     const [sg, naive] = await replay(ls, ['surgeguard', 'naive-shield']);
