@@ -8,6 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { deploymentParameter } from '../../bin/cli/runbook/deployment';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -85,6 +86,19 @@ describe('the packed library', () => {
     expect(
       readdirSync(join(installed, 'dist', 'lib')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
     ).toEqual([]);
+    // The CLI finds this copy by its prefix: the parameter it reads names the runbook, the document and the
+    // services the construct was given.
+    const template = JSON.parse(readFileSync(join(outdir, 'Audio.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: { Name?: string; Value?: unknown } }>;
+    };
+    const parameter = Object.values(template.Resources).find(
+      (r) =>
+        r.Type === 'AWS::SSM::Parameter' && r.Properties.Name === deploymentParameter('us-east-1', 'Audio'),
+    )!;
+    const value = JSON.stringify(parameter.Properties.Value);
+    for (const key of ['runbookUrl', 'runbookReadUrl', 'documentBucket', 'documentKey', 'bindings'])
+      expect(value).toContain(key);
+    expect(value).toContain('\\"cluster\\":\\"audio\\",\\"service\\":\\"sfu\\"');
     // Each function's asset is the shipped bundle alone; the config is the published document beside them.
     const assets = readdirSync(outdir).filter((d) => d.startsWith('asset.'));
     const bundles = assets.filter((a) => existsSync(join(outdir, a, 'index.mjs')));
