@@ -204,7 +204,12 @@ function assess(input: WatchInput): Base {
     forecastListeners = forecastAt(listenersSeries.points, nowMs, horizon, controller.forecastWindowMinutes);
     // Clients refused for lack of room retry; each refusal per retry interval is a listener waiting to get in.
     const errors = errorsSeries.problem || input.floodSuspected ? 0 : (latest(errorsSeries.points) ?? 0);
-    unmetListeners = (errors / fleet.periodSeconds) * controller.retryIntervalSeconds;
+    // Listeners waiting are counted up to the audience already in or expected, whichever is larger: more refused
+    // joins than that are a flood (before the shield can judge it) or a retry storm, which tasks do not cure.
+    unmetListeners = Math.min(
+      (errors / fleet.periodSeconds) * controller.retryIntervalSeconds,
+      Math.max(listeners, timeline.expectedListeners ?? 0),
+    );
     let demand = (forecastListeners + unmetListeners) * (1 + input.headroom);
     // Past the largest size saturation has measured, the corrected curve extrapolates a test already shown to
     // overstate the fleet: keep that much more headroom there, or each larger size saturates in turn.

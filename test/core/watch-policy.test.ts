@@ -100,6 +100,17 @@ describe('decideWatch (table)', () => {
       { action: 'scale-out', target: (t) => t >= tasksFor(model, (700_000 + 60_000) * 1.3).tasks! },
     ],
     [
+      'refused joins count as waiting listeners only up to the audience in: a storm beyond is no reason to scale',
+      {
+        metrics: {
+          listeners: listenersAt(now, [150_000, 150_000, 150_000]),
+          // 80,000 refused joins a second: 2.4 M "waiting" at a 30 s retry, sixteen times the audience.
+          joinErrorsCapacity: listenersAt(now, [0, 4_800_000, 4_800_000]),
+        },
+      },
+      { action: 'hold', target: (t) => t <= Math.max(400, tasksFor(model, 300_000 * 1.3).tasks!) },
+    ],
+    [
       'missing listener data holds',
       { metrics: {} },
       { action: 'hold', target: 400, reason: /holding: listeners: no datapoints/ },
