@@ -24,6 +24,7 @@ import { comparisonRows } from '../sim/report';
 import { loadScenario } from '../sim/scenario';
 import { WorldFleet } from '../sim/world';
 import { writeGeneratedConfig } from '../test/fixtures/generated-config';
+import { TEST_CLIENTS } from '../test/fixtures/world';
 import { costOfConfig } from './cost';
 
 const ROOT = join(__dirname, '..');
@@ -251,8 +252,8 @@ function cliStartTimes(): string[][] {
   return rows;
 }
 
-async function controllerBench(): Promise<void> {
-  const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
+/** `n` fleets as a config names them, fleet `i` in `regionOf(i)`, each with its own metric dimension. */
+function benchFleets(n: number, regionOf: (i: number) => string) {
   const metrics = {
     namespace: 'B',
     listeners: { metricName: 'Listeners' },
@@ -261,9 +262,9 @@ async function controllerBench(): Promise<void> {
     joinErrorsCapacity: { metricName: 'JoinErrorsCapacity' },
     joinErrorsAuth: { metricName: 'JoinErrorsAuth' },
   };
-  const fleets = Array.from({ length: 20 }, (_, i) => ({
+  return Array.from({ length: n }, (_, i) => ({
     id: `f${i}`,
-    region: regions[i % 3],
+    region: regionOf(i),
     cluster: 'c',
     service: `s${i}`,
     baselineTasks: 10,
@@ -273,6 +274,39 @@ async function controllerBench(): Promise<void> {
     scalingTest: 'x',
     metrics: { ...metrics, dimensions: { Fleet: `f${i}` } },
   }));
+}
+
+/** The capacity model every bench fleet is planned with: a USL fitted to a six-step test. */
+function benchModel() {
+  return fitUsl(
+    [1, 2, 4, 8, 16, 32].map((n) => ({
+      tasks: n,
+      listeners: uslCapacity({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }, n),
+    })),
+  );
+}
+
+/** The replay world's fleets behind the bench's capacity port: each carrying `share` of the audience. */
+function benchWorld(
+  fleets: ReturnType<typeof benchFleets>,
+  model: ReturnType<typeof benchModel>,
+  share: number,
+) {
+  return new Map(
+    fleets.map((f) => [
+      f.id,
+      new WorldFleet(
+        { ...f, share, launchRatePerMinute: 500, scalingTest: 'x' } as never,
+        { ...model, joinsPerTaskPerSecond: 100 },
+        TEST_CLIENTS,
+      ),
+    ]),
+  );
+}
+
+async function controllerBench(): Promise<void> {
+  const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-1'];
+  const fleets = benchFleets(20, (i) => regions[i % 3]!);
   const config = configSchema.parse({
     regions: Object.fromEntries(regions.map((r) => [r, { fargateVcpuQuota: 100000 }])),
     fleets,
@@ -287,12 +321,7 @@ async function controllerBench(): Promise<void> {
       },
     ],
   });
-  const model = fitUsl(
-    [1, 2, 4, 8, 16, 32].map((n) => ({
-      tasks: n,
-      listeners: uslCapacity({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }, n),
-    })),
-  );
+  const model = benchModel();
   const runtime = buildRuntimeConfig(config, Object.fromEntries(fleets.map((f) => [f.id, model])));
   const now = Date.parse('2030-01-01T20:10:00Z');
   const series = (base: number) =>
@@ -329,23 +358,7 @@ async function controllerBench(): Promise<void> {
       return new Map(queries.map((q) => [q.id, series(150_000)]));
     },
   };
-  const world = new Map(
-    fleets.map((f) => [
-      f.id,
-      new WorldFleet(
-        { ...f, share: 0.05, launchRatePerMinute: 500, scalingTest: 'x' } as never,
-        { ...model, joinsPerTaskPerSecond: 100 },
-        {
-          retryBaseSeconds: 2,
-          retryCapSeconds: 60,
-          abandonAfterFailures: 8,
-          listenersPerIp: 3,
-          anonymousFraction: 0,
-          joinRequestsPerListener: 1,
-        },
-      ),
-    ]),
-  );
+  const world = benchWorld(fleets, model, 0.05);
   const clock = new SimClock(now);
   const deps: ControllerDeps = {
     runtime,
@@ -414,26 +427,7 @@ async function tickBudgetBench(): Promise<void> {
     ],
   ];
   for (const n of [20, 50]) {
-    const metrics = {
-      namespace: 'B',
-      listeners: { metricName: 'Listeners' },
-      joinRequests: { metricName: 'JoinRequests' },
-      joinSuccesses: { metricName: 'JoinSuccesses' },
-      joinErrorsCapacity: { metricName: 'JoinErrorsCapacity' },
-      joinErrorsAuth: { metricName: 'JoinErrorsAuth' },
-    };
-    const fleets = Array.from({ length: n }, (_, i) => ({
-      id: `f${i}`,
-      region: 'us-east-1',
-      cluster: 'c',
-      service: `s${i}`,
-      baselineTasks: 10,
-      maxTasks: 5000,
-      vcpuPerTask: 4,
-      startupSeconds: 60,
-      scalingTest: 'x',
-      metrics: { ...metrics, dimensions: { Fleet: `f${i}` } },
-    }));
+    const fleets = benchFleets(n, () => 'us-east-1');
     const perEvent = 10;
     const live = Array.from({ length: n / perEvent }, (_, e) => ({
       id: `live-${e}`,
@@ -458,12 +452,7 @@ async function tickBudgetBench(): Promise<void> {
       fleets,
       events: [...live, ...later],
     });
-    const model = fitUsl(
-      [1, 2, 4, 8, 16, 32].map((k) => ({
-        tasks: k,
-        listeners: uslCapacity({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }, k),
-      })),
-    );
+    const model = benchModel();
     const runtime = buildRuntimeConfig(config, Object.fromEntries(fleets.map((f) => [f.id, model])));
     const now = Date.parse('2030-01-01T20:10:00Z');
     const clock = new SimClock(now);
@@ -491,23 +480,7 @@ async function tickBudgetBench(): Promise<void> {
         return new Map(queries.map((q) => [q.id, series()]));
       },
     };
-    const world = new Map(
-      fleets.map((f) => [
-        f.id,
-        new WorldFleet(
-          { ...f, share: 1 / perEvent, launchRatePerMinute: 500, scalingTest: 'x' } as never,
-          { ...model, joinsPerTaskPerSecond: 100 },
-          {
-            retryBaseSeconds: 2,
-            retryCapSeconds: 60,
-            abandonAfterFailures: 8,
-            listenersPerIp: 3,
-            anonymousFraction: 0,
-            joinRequestsPerListener: 1,
-          },
-        ),
-      ]),
-    );
+    const world = benchWorld(fleets, model, 1 / perEvent);
     const deps: ControllerDeps = {
       runtime,
       clock,
