@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { METRIC_KEYS } from '../lambda/controller/metric-queries';
 import { parseYamlSource } from '../lambda/core/config/yaml-source';
 import { schemaProblems } from '../lambda/core/config/zod-issues';
 import type { InputIssue } from '../lambda/core/issues';
@@ -59,14 +60,8 @@ const attack = z.strictObject({
   anonymousFraction: z.number().min(0).max(1).default(0),
 });
 
-/** The app metrics a `missing` or `stale` fault can hit. */
-export const FAULT_METRICS = [
-  'listeners',
-  'joinRequests',
-  'joinSuccesses',
-  'joinErrorsCapacity',
-  'joinErrorsAuth',
-] as const;
+/** The app metrics a `missing` or `stale` fault can hit: every metric the watch reads. */
+export const FAULT_METRICS = METRIC_KEYS;
 /** The targets each fault kind takes. */
 export const FAULT_TARGETS = {
   missing: FAULT_METRICS,
