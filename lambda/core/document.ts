@@ -80,18 +80,18 @@ export function bindingsOf(runtime: RuntimeConfig): StackBindings {
  * fleets or shield do not fit the stack.
  */
 export function withBindings(runtime: RuntimeConfig, bindings: StackBindings): RuntimeConfig {
-  const foreign = runtime.config.fleets.filter((f) => !bindings.fleets[f.id]);
-  if (foreign.length)
+  const misfit = misfitOf(runtime, bindings);
+  if (misfit.foreign.length)
     throw new DocumentRejected(
-      `fleets this stack was not deployed for: ${foreign.map((f) => f.id).join(', ')} (deploy the stack with them first)`,
+      `fleets this stack was not deployed for: ${misfit.foreign.join(', ')} (deploy the stack with them first)`,
     );
-  const shield = runtime.config.shield;
-  if (Boolean(shield) !== Boolean(bindings.webAcl))
+  if (misfit.shield)
     throw new DocumentRejected(
-      shield
+      misfit.shield === 'extra'
         ? 'the config has a shield, but the stack was deployed without a web ACL (deploy the stack with it first)'
         : 'the stack holds a web ACL, but the config has no shield: a publish cannot turn the shield off (deploy instead)',
     );
+  const shield = runtime.config.shield;
   return {
     ...runtime,
     config: {
@@ -106,6 +106,23 @@ export function withBindings(runtime: RuntimeConfig, bindings: StackBindings): R
           : shield,
     },
   };
+}
+
+/**
+ * Where a runtime config does not fit a stack: fleet ids the stack was not deployed for (or in another region), and
+ * a shield the stack has no web ACL for (`extra`) or a web ACL the config leaves without a shield (`missing`).
+ */
+function misfitOf(
+  runtime: RuntimeConfig,
+  bindings: StackBindings,
+  region?: string,
+): { foreign: string[]; shield?: 'extra' | 'missing' } {
+  const foreign = runtime.config.fleets
+    .filter((f) => !bindings.fleets[f.id] || (region !== undefined && f.region !== region))
+    .map((f) => f.id);
+  const has = Boolean(runtime.config.shield);
+  if (has === Boolean(bindings.webAcl)) return { foreign };
+  return { foreign, shield: has ? 'extra' : 'missing' };
 }
 
 /** What a function expects of a document: its own region, and the stack's bindings. */
@@ -150,10 +167,10 @@ export function verifyDocument(text: string, expect: DocumentExpectation, hash: 
     throw new DocumentRejected((err as Error).message.replace('SURGEGUARD_CONFIG', 'document runtime'));
   }
   const b = expect.bindings;
-  const foreign = runtime.config.fleets.filter((f) => f.region !== expect.region || !b.fleets[f.id]);
-  if (foreign.length)
+  const misfit = misfitOf(runtime, b, expect.region);
+  if (misfit.foreign.length)
     throw new DocumentRejected(
-      `document has fleets this stack was not deployed for: ${foreign.map((f) => f.id).join(', ')} (deploy the stack with them first)`,
+      `document has fleets this stack was not deployed for: ${misfit.foreign.join(', ')} (deploy the stack with them first)`,
     );
   for (const f of runtime.config.fleets) {
     const bound = b.fleets[f.id]!;
@@ -162,13 +179,13 @@ export function verifyDocument(text: string, expect: DocumentExpectation, hash: 
         `document's fleet ${f.id} scales ${f.cluster}/${f.service}; the stack was deployed for ${bound.cluster}/${bound.service}`,
       );
   }
-  const acl = runtime.config.shield?.webAcl;
-  if (Boolean(acl) !== Boolean(b.webAcl))
+  if (misfit.shield)
     throw new DocumentRejected(
-      acl
+      misfit.shield === 'extra'
         ? 'document has a shield; the stack was deployed without one'
         : 'document has no shield; the stack holds one',
     );
+  const acl = runtime.config.shield?.webAcl;
   if (
     acl &&
     b.webAcl &&
