@@ -233,25 +233,28 @@ export async function controllerDeps(): Promise<ControllerDeps> {
   return deps;
 }
 
-let scheduleClient: EventBridgeSchedules | undefined | null;
-/** The schedule group, where the stack names it and the schedules' targets. */
+let scheduleClient: { readonly port?: EventBridgeSchedules } | undefined;
+/** The schedule group, where the stack names it, and the schedules' targets where it names those too. */
 function schedules(): EventBridgeSchedules | undefined {
-  if (scheduleClient !== undefined) return scheduleClient ?? undefined;
-  const group = process.env.SURGEGUARD_SCHEDULE_GROUP;
+  if (scheduleClient) return scheduleClient.port;
   const e = process.env;
-  scheduleClient =
-    group && e.SURGEGUARD_PRESCALE_ARN && e.SURGEGUARD_RESTORE_ARN && e.SURGEGUARD_SCHEDULER_ROLE_ARN
-      ? new EventBridgeSchedules(traced(new SchedulerClient({ ...sdk })), group, {
+  const group = e.SURGEGUARD_SCHEDULE_GROUP;
+  const targets =
+    e.SURGEGUARD_PRESCALE_ARN && e.SURGEGUARD_RESTORE_ARN && e.SURGEGUARD_SCHEDULER_ROLE_ARN
+      ? {
           prescaleArn: e.SURGEGUARD_PRESCALE_ARN,
           restoreArn: e.SURGEGUARD_RESTORE_ARN,
           roleArn: e.SURGEGUARD_SCHEDULER_ROLE_ARN,
           deadLetterArn: e.SURGEGUARD_DEAD_LETTER_ARN,
           input: SCHEDULE_CORRELATION,
-        })
-      : group
-        ? new EventBridgeSchedules(traced(new SchedulerClient({ ...sdk })), group)
-        : null;
-  return scheduleClient ?? undefined;
+        }
+      : undefined;
+  scheduleClient = {
+    port: group
+      ? new EventBridgeSchedules(traced(new SchedulerClient({ ...sdk })), group, targets)
+      : undefined,
+  };
+  return scheduleClient.port;
 }
 
 let alarms: CloudWatchAlarms | undefined;
