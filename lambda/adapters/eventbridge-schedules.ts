@@ -78,7 +78,7 @@ export class EventBridgeSchedules implements SchedulePort {
     );
     const wantedNames = new Set(wanted.map((d) => d.name));
     // Soonest first, so a bounded sync never leaves a near event for the next one.
-    const toCreate = wanted.filter((d) => !existing.has(d.name)).sort((a, b) => fireMs(a) - fireMs(b));
+    const toCreate = wanted.filter((d) => !existing.has(d.name)).sort((a, b) => a.firstRunMs - b.firstRunMs);
     const toDelete = [...existing].filter((n) => !wantedNames.has(n));
     const created: string[] = [];
     const deleted: string[] = [];
@@ -147,9 +147,4 @@ export class EventBridgeSchedules implements SchedulePort {
     } while (token);
     return out;
   }
-}
-
-function fireMs(s: ScheduleSpec): number {
-  const at = /^at\((.+)\)$/.exec(s.expression)?.[1];
-  return at ? Date.parse(`${at}Z`) : (s.startDate?.getTime() ?? 0);
 }

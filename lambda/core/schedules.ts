@@ -67,6 +67,8 @@ export interface ScheduleSpec {
   readonly expression: string;
   /** When a rate schedule starts; omitted once past (Scheduler refuses a start date in the past). */
   readonly startDate?: Date;
+  /** When it first fires (the ramp start, or the restore's first run): a bounded sync makes the soonest first. */
+  readonly firstRunMs: number;
   readonly endDate?: Date;
   readonly description: string;
 }
@@ -94,6 +96,7 @@ export function desiredSchedules(
         eventId: s.eventId,
         kind: 'prescale',
         expression: at,
+        firstRunMs: s.prescaleAt.getTime(),
         description: `SurgeGuard: pre-scale ${s.eventId} at the plan's ramp start`,
       });
     }
@@ -107,6 +110,7 @@ export function desiredSchedules(
       eventId: s.eventId,
       kind: 'restore',
       expression: rate,
+      firstRunMs: s.restoreFrom.getTime(),
       startDate: s.restoreFrom.getTime() > nowMs ? s.restoreFrom : undefined,
       endDate: s.restoreTo,
       description: `SurgeGuard: return ${s.eventId}'s fleets to their recorded settings, a step at a time`,

@@ -79,6 +79,7 @@ describe('EventBridgeSchedules.sync', () => {
       eventId: `e${i}`,
       kind: 'prescale' as const,
       expression: `at(2030-01-01T${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}:00)`,
+      firstRunMs: Date.parse('2030-01-01T00:00:00Z') + i * 60_000,
       description: 'd',
     })).reverse();
     sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
