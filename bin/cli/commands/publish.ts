@@ -32,16 +32,14 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 /** What publishing `next` would do to the events under way in the region's current document (none if unreadable). */
 async function underWay(
   region: string,
-  credentials: ReturnType<typeof fromNodeProviderChain>,
+  s3: S3Client,
   bucket: string,
   key: string,
   next: PublishedDocument,
 ): Promise<string[]> {
   let text: string;
   try {
-    const res = await new S3Client({ region, credentials, ...AWS_CLIENT_CONFIG }).send(
-      new GetObjectCommand({ Bucket: bucket, Key: key }),
-    );
+    const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     text = (await res.Body?.transformToString('utf8')) ?? '';
   } catch (err) {
     if ((err as { name?: string }).name === 'NoSuchKey') return [];
@@ -100,12 +98,13 @@ export async function publish(io: CliIo, o: PublishOptions): Promise<void> {
         throw new UserError(`${region}: ${err.message}; nothing was published`);
       throw err;
     }
-    const live = await underWay(region, credentials, info.documentBucket, info.documentKey, JSON.parse(text));
+    const s3 = new S3Client({ region, credentials, ...AWS_CLIENT_CONFIG });
+    const live = await underWay(region, s3, info.documentBucket, info.documentKey, JSON.parse(text));
     if (live.length && !o.force)
       throw new UserError(
         `${region}: ${live.join('; ')}. Move a live event with \`surgeguard shift\`, end it with \`surgeguard restore\`, or pass --force; nothing was published`,
       );
-    prepared.push({ region, bucket: info.documentBucket, key: info.documentKey, text, slice });
+    prepared.push({ region, s3, bucket: info.documentBucket, key: info.documentKey, text, slice });
   }
 
   const results: { region: string; version?: string; events: number; bytes: number; sha256: string }[] = [];
@@ -121,7 +120,7 @@ export async function publish(io: CliIo, o: PublishOptions): Promise<void> {
       continue;
     }
     try {
-      const res = await new S3Client({ region: p.region, credentials, ...AWS_CLIENT_CONFIG }).send(
+      const res = await p.s3.send(
         new PutObjectCommand({ Bucket: p.bucket, Key: p.key, Body: p.text, ContentType: 'application/json' }),
       );
       results.push({ ...r, version: res.VersionId });
