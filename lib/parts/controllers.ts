@@ -10,7 +10,7 @@ import { eventSchedules } from '../../lambda/core/schedules';
 import type { PlanAnnotationOptions } from '../plan-annotations';
 import { annotatePlanWarnings } from '../plan-annotations';
 import type { FunctionDefaults } from './function';
-import { grantFleetAccess, surgeGuardFunction } from './function';
+import { grantFleetAccess, invokeOnlyRole, surgeGuardFunction } from './function';
 import type { ConfigDocument } from './document';
 import { SurgeGuardPart } from './part';
 import type { Shield } from './shield';
@@ -60,7 +60,6 @@ export class Controllers extends SurgeGuardPart {
 
   constructor(scope: Construct, id: string, props: ControllersProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     const rc = props.runtime;
     // Memory: the watch holds one region's metrics and decides in about a millisecond; 512 MB buys CPU for cold
     // starts (the SDK clients), 256 MB is plenty for the one-shot prescale and restore.
@@ -104,17 +103,12 @@ export class Controllers extends SurgeGuardPart {
     );
 
     this.scheduleGroup = new scheduler.CfnScheduleGroup(this, 'Schedules', { name: props.scheduleGroupName });
-    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: 'SurgeGuard schedules: invoke the controllers, nothing else',
-    });
-    schedulerRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: Object.values(this.functions).map((f) => f.functionArn),
-      }),
+    const schedulerRole = invokeOnlyRole(
+      this,
+      'SchedulerRole',
+      'scheduler.amazonaws.com',
+      'SurgeGuard schedules: invoke the controllers, nothing else',
+      Object.values(this.functions),
     );
     props.state.deadLetterQueue.grantSendMessages(schedulerRole);
     this.schedulerRole = schedulerRole;

@@ -126,6 +126,32 @@ export function surgeGuardFunction(
   });
 }
 
+/**
+ * A role an AWS service assumes, for this account only, that may invoke the given functions and nothing else: what
+ * schedules and SSM Automation documents run as.
+ */
+export function invokeOnlyRole(
+  scope: Construct,
+  id: string,
+  service: string,
+  description: string,
+  functions: readonly lambda.IFunction[],
+): iam.Role {
+  const role = new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal(service, {
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
+    }),
+    description,
+  });
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['lambda:InvokeFunction'],
+      resources: functions.map((f) => f.functionArn),
+    }),
+  );
+  return role;
+}
+
 /** Which calls a function makes, beyond reading state, services and scalable targets. */
 export interface FunctionNeeds {
   /** Changes floors, ceilings or desired counts. */

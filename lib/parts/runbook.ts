@@ -10,7 +10,7 @@ import type { RuntimeConfig } from '../../lambda/core/runtime-config';
 import type { Controllers } from './controllers';
 import type { ConfigDocument } from './document';
 import type { FunctionDefaults } from './function';
-import { grantFleetAccess, surgeGuardFunction } from './function';
+import { grantFleetAccess, invokeOnlyRole, surgeGuardFunction } from './function';
 import { flatten } from './nag-name';
 import { SurgeGuardPart } from './part';
 import type { Shield } from './shield';
@@ -154,17 +154,12 @@ export class Runbook extends SurgeGuardPart {
     );
     // SSM runs the documents' step as this role, which may invoke the automation entry point and nothing else.
     // Whoever starts a document needs iam:PassRole on it (docs/RUNBOOK.md).
-    const automationRole = new iam.Role(this, 'AutomationRole', {
-      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: 'SurgeGuard SSM Automation documents: invoke the runbook automation entry point only',
-    });
-    automationRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.runbookAutomation.functionArn],
-      }),
+    const automationRole = invokeOnlyRole(
+      this,
+      'AutomationRole',
+      'ssm.amazonaws.com',
+      'SurgeGuard SSM Automation documents: invoke the runbook automation entry point only',
+      [this.runbookAutomation],
     );
     this.automationRole = automationRole;
     for (const a of AUTOMATIONS) {
