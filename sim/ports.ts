@@ -36,6 +36,7 @@ export const SIM_METRIC_NAMES: Record<string, AppMetric> = {
   JoinSuccesses: 'joinSuccesses',
   JoinErrorsCapacity: 'joinErrorsCapacity',
   JoinErrorsAuth: 'joinErrorsAuth',
+  CPUUtilization: 'cpu',
 };
 
 /** Per-rule WAF counters the world keeps, by rule name, with the web ACL totals under 'ALL'. */

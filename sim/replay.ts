@@ -125,6 +125,7 @@ export function scenarioConfig(ls: LoadedScenario): Config {
         joinSuccesses: metric('JoinSuccesses'),
         joinErrorsCapacity: metric('JoinErrorsCapacity'),
         joinErrorsAuth: metric('JoinErrorsAuth'),
+        cpu: { metricName: 'CPUUtilization', stat: 'Average' },
       },
     })),
     events: [

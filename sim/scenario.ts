@@ -7,7 +7,7 @@ import { schemaProblems } from '../lambda/core/config/zod-issues';
 import type { InputIssue } from '../lambda/core/issues';
 import { InputError } from '../lambda/core/issues';
 import type { ScalingPoint } from '../lambda/core/scaling-test';
-import { parseScalingTest } from '../lambda/core/scaling-test';
+import { cpuAtCapacityOf, parseScalingTest } from '../lambda/core/scaling-test';
 import type { CapacityModel } from '../lambda/core/usl';
 import { fitUsl } from '../lambda/core/usl';
 import { readText } from '../lambda/adapters/config-file';
@@ -243,7 +243,8 @@ export function loadScenario(file: string): LoadedScenario {
     scenario: s,
     startMs: Date.parse(s.start),
     fleets: fleets.map(({ f, points }) => {
-      const fitted = fitUsl(points);
+      const cpuAtCapacity = cpuAtCapacityOf(points);
+      const fitted = { ...fitUsl(points), ...(cpuAtCapacity === undefined ? {} : { cpuAtCapacity }) };
       return {
         config: f,
         points,

@@ -280,6 +280,8 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       listeners: t.metrics.listeners,
       joinRequests: t.metrics.joinRequests,
       joinErrorsCapacity: t.metrics.joinErrorsCapacity,
+      cpu: t.metrics.cpu,
+      cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
       floodSuspected: t.floodSuspected,
     });
     const { capacity: live, state: liveState } = liveCapacity(prior, updated);
@@ -583,6 +585,7 @@ export function liveSummary(live: LiveCapacity) {
     retrograde: live.retrograde,
     saturatedPeriods: live.saturatedPeriods,
     boundPeriods: live.boundPeriods,
+    cpuEvidence: live.cpuEvidence ?? null,
   };
 }
 

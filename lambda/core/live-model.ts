@@ -20,6 +20,11 @@ export interface LiveObservation {
   readonly listeners: number;
   /** Joins were refused for lack of room while listeners stood still: the fleet was at its capacity. */
   readonly saturated: boolean;
+  /**
+   * The listeners the tasks would carry at the CPU they reach at capacity, from the period's CPU: absent without a
+   * CPU datapoint, a CPU at capacity, or enough load for the ratio to mean anything (see CPU_MIN_SHARE).
+   */
+  readonly cpuImplied?: number;
 }
 
 /** Evidence about one fleet size (a bin about 2.5 % of tasks wide). */
@@ -35,6 +40,10 @@ export interface LiveBin {
   /** Mean listeners carried in saturated periods (0 when none). */
   readonly saturatedListeners: number;
   readonly saturatedPeriods: number;
+  /** Periods with a CPU-implied capacity, and the least and second least of them (absent when none). */
+  readonly cpuPeriods?: number;
+  readonly cpuImpliedLeast?: number;
+  readonly cpuImpliedSecond?: number;
 }
 
 /** What the watch keeps of the live model between ticks, per event and fleet. */
@@ -73,6 +82,11 @@ export interface LiveCapacity {
   };
   readonly saturatedPeriods: number;
   readonly boundPeriods: number;
+  /**
+   * Whether CPU-implied capacities raised the curve: false when saturation showed the fleet full below what its
+   * CPU implied (CPU does not measure this fleet's capacity), absent when there were none.
+   */
+  readonly cpuEvidence?: 'used' | 'contradicted';
   /**
    * How far the test's curve overstated the largest saturated size seen (0 to 1), and that size: past it the
    * corrected curve is an extrapolation from a test already shown wrong by that much. Absent without such evidence.
@@ -129,6 +143,13 @@ const STABLE_TASKS = 1.05;
 /** A saturated bin this much larger carrying this much less is retrograde evidence. */
 const RETRO_TASKS = 1.04;
 const RETRO_LISTENERS = 0.97;
+/**
+ * CPU below this share of the CPU at capacity says little of capacity: a point of noise or of fixed overhead is
+ * multiplied by the ratio.
+ */
+const CPU_MIN_SHARE = 0.25;
+/** A saturated bin this much below its CPU-implied capacity shows CPU is not this fleet's bottleneck. */
+const CPU_CONTRADICTION = 0.9;
 
 /** An empty live model. */
 export function emptyLiveModel(): LiveModelState {
@@ -144,6 +165,10 @@ export interface LiveTick {
   readonly listeners?: Series;
   readonly joinRequests?: Series;
   readonly joinErrorsCapacity?: Series;
+  /** The tasks' average CPU, percent; with `cpuAtCapacity` it gives each period a CPU-implied capacity. */
+  readonly cpu?: Series;
+  /** CPU percent at which a task carries its capacity (from the scaling test or the fleet's config). */
+  readonly cpuAtCapacity?: number;
   /** The shield judges the traffic an attack: capacity errors are the flood's, so nothing counts as saturated. */
   readonly floodSuspected?: boolean;
 }
@@ -188,6 +213,8 @@ export function pairObservations(
   const listeners = usable(input.listeners);
   const errorsAt = byTime(input.joinErrorsCapacity);
   const requestsAt = byTime(input.joinRequests);
+  const cpuAt = byTime(input.cpu);
+  const cpuCap = input.cpuAtCapacity;
   const taken: LiveObservation[] = [];
   let lastMs: number | undefined;
   const oldestCount = input.counts[0]?.t;
@@ -226,7 +253,21 @@ export function pairObservations(
       plausible &&
       standingStill &&
       p.v > 0;
-    taken.push({ atMs: p.t, tasks: saturated ? (lo + hi) / 2 : lo, listeners: p.v, saturated });
+    // CPU is the period's average and the listener datapoint its maximum: the period's mean listeners are about
+    // halfway from the previous datapoint, so only consecutive datapoints give a CPU-implied capacity.
+    const cpu = cpuAt.get(p.t);
+    const consecutive = before !== undefined && before.t === p.t - periodMs;
+    const cpuImplied =
+      cpuCap !== undefined && cpu !== undefined && consecutive && cpu >= CPU_MIN_SHARE * cpuCap && cpu <= 100
+        ? (((before.v + p.v) / 2) * cpuCap) / cpu
+        : undefined;
+    taken.push({
+      atMs: p.t,
+      tasks: saturated ? (lo + hi) / 2 : lo,
+      listeners: p.v,
+      saturated,
+      ...(cpuImplied !== undefined ? { cpuImplied } : {}),
+    });
   });
   return { taken, lastMs };
 }
@@ -265,6 +306,7 @@ function addObservation(
       ? (old?.saturatedListeners ?? 0) + (obs.listeners - (old?.saturatedListeners ?? 0)) / satPeriods
       : (old?.saturatedListeners ?? 0),
     saturatedPeriods: satPeriods,
+    ...withCpu(old, obs.cpuImplied),
   };
   if (i >= 0) out[i] = bin;
   else out.push(bin);
@@ -281,12 +323,32 @@ function addObservation(
   return out.sort((a, b) => a.tasks - b.tasks);
 }
 
+/** A bin's CPU evidence with one more period's implied capacity (the least two kept: one odd datapoint never counts). */
+function withCpu(old: LiveBin | undefined, implied: number | undefined): Partial<LiveBin> {
+  if (implied === undefined)
+    return old?.cpuPeriods
+      ? {
+          cpuPeriods: old.cpuPeriods,
+          cpuImpliedLeast: old.cpuImpliedLeast,
+          cpuImpliedSecond: old.cpuImpliedSecond,
+        }
+      : {};
+  const least = old?.cpuImpliedLeast;
+  return {
+    cpuPeriods: (old?.cpuPeriods ?? 0) + 1,
+    cpuImpliedLeast: least === undefined ? implied : Math.min(least, implied),
+    ...(least === undefined
+      ? {}
+      : { cpuImpliedSecond: Math.min(Math.max(least, implied), old?.cpuImpliedSecond ?? Infinity) }),
+  };
+}
+
 /** The evidence a fit depends on, as a short string: the same evidence gives the same fit. */
 function signatureOf(bins: readonly LiveBin[]): string {
   return bins
     .map(
       (b) =>
-        `${Math.round(b.tasks)}:${Math.round(b.carriedSecond ?? 0)}:${b.saturatedPeriods}:${Math.round(b.saturatedListeners)}`,
+        `${Math.round(b.tasks)}:${Math.round(b.carriedSecond ?? 0)}:${b.saturatedPeriods}:${Math.round(b.saturatedListeners)}:${Math.round(b.cpuImpliedSecond ?? 0)}`,
     )
     .join(',');
 }
@@ -297,6 +359,7 @@ function signatureOf(bins: readonly LiveBin[]): string {
  * when there is no evidence.
  */
 export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslParams {
+  const cpu = cpuEvidenceOf(prior, bins);
   const points: { n: number; x: number; w: number }[] = [];
   const bounds: { n: number; x: number; w: number }[] = [];
   for (const b of bins) {
@@ -308,6 +371,8 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
       });
     // A lower bound needs two periods at the size: the second most it carried, so one odd datapoint never counts.
     if ((b.carriedSecond ?? 0) > 0) bounds.push({ n: b.tasks, x: b.carriedSecond!, w: BOUND_WEIGHT });
+    if (cpu === 'used' && b.saturatedPeriods === 0 && (b.cpuImpliedSecond ?? 0) > 0)
+      bounds.push({ n: b.tasks, x: b.cpuImpliedSecond!, w: BOUND_WEIGHT });
   }
   const uplift = Math.max(1, ...bounds.map((b) => b.x / Math.max(uslCapacity(prior, b.n), 1e-9)));
   // Without a saturated period nothing has shown where the curve turns: the fleet carried at least this much more
@@ -386,6 +451,7 @@ export function liveCapacity(
       retrograde,
       saturatedPeriods: s.bins.reduce((n, b) => n + b.saturatedPeriods, 0),
       boundPeriods: s.bins.reduce((n, b) => n + b.periods - b.saturatedPeriods, 0),
+      ...(cpuEvidenceOf(prior, s.bins) ? { cpuEvidence: cpuEvidenceOf(prior, s.bins) } : {}),
       ...overstatedBy(prior, s.bins),
     },
   };
@@ -398,6 +464,21 @@ function overstatedBy(prior: UslParams, bins: readonly LiveBin[]): Pick<LiveCapa
   const top = sat.reduce((a, b) => (b.tasks > a.tasks ? b : a));
   const share = 1 - top.saturatedListeners / uslCapacity(prior, top.tasks);
   return share > 0 ? { overstated: { share, tasks: top.tasks } } : {};
+}
+
+/**
+ * Whether the bins' CPU-implied capacities may raise the curve: not once a saturated bin carried clearly less than
+ * its CPU implied (the fleet fills up on something other than CPU, so CPU overstates its room).
+ */
+export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): LiveCapacity['cpuEvidence'] {
+  if (!bins.some((b) => (b.cpuPeriods ?? 0) > 0)) return undefined;
+  const contradicted = bins.some(
+    (b) =>
+      isCapacityEvidence(prior, b) &&
+      b.cpuImpliedLeast !== undefined &&
+      b.saturatedListeners < CPU_CONTRADICTION * b.cpuImpliedLeast,
+  );
+  return contradicted ? 'contradicted' : 'used';
 }
 
 /** Whether a bin's saturated periods measure the fleet's listener capacity (see PLAUSIBLE_SHARE). */

@@ -309,7 +309,22 @@ export function analyzeScalingTest(
     warnings.push(warning);
     caveats.push({ code: 'UNTRUSTED_FIT', message: formatIssue(warning) });
   }
+  const cpuAtCapacity = cpuAtCapacityOf(test.points);
+  if (cpuAtCapacity !== undefined) model = { ...model, cpuAtCapacity };
   return { model: caveats.length ? { ...model, caveats } : model, errors, warnings, notes };
+}
+
+/**
+ * The CPU a task runs at when it carries its capacity, as the test measured it: each step is the most listeners
+ * held within the SLO, so its CPU is the CPU at capacity. The least of the steps of at least half the largest
+ * size: those are the sizes nearest an event's, and the least reads the least room from a CPU figure.
+ */
+export function cpuAtCapacityOf(points: readonly ScalingPoint[]): number | undefined {
+  const largest = Math.max(0, ...points.map((p) => p.tasks));
+  const cpus = points
+    .filter((p) => p.tasks >= largest / 2 && p.cpu !== undefined && p.cpu > 0)
+    .map((p) => p.cpu as number);
+  return cpus.length ? Math.min(...cpus) : undefined;
 }
 
 function median(sorted: readonly number[]): number {

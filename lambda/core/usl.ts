@@ -22,6 +22,11 @@ export interface CapacityModel extends UslParams {
   readonly maxTestedTasks: number;
   /** Number of steps in the scaling test. */
   readonly points: number;
+  /**
+   * CPU percent at which a task carries its capacity: the fleet's `cpuAtCapacity`, else the least CPU the test
+   * recorded at its larger steps; absent when neither says. The live model reads capacity from CPU with it.
+   */
+  readonly cpuAtCapacity?: number;
   /** What plans from this model must warn about (steps left out of the fit, a fallback in use); absent when none. */
   readonly caveats?: readonly ModelCaveat[];
   /** Set when the fit was not trusted and the fleet opted into planning its maxTasks instead. */

@@ -18,6 +18,8 @@ export interface FleetMetricsWindow {
   readonly joinSuccesses?: Series;
   readonly joinErrorsCapacity?: Series;
   readonly joinErrorsAuth?: Series;
+  /** The tasks' average CPU percent, when the fleet's config names it. */
+  readonly cpu?: Series;
 }
 
 /** A manual floor set by on-call (`surgeguard scale`); only active ones are passed in. */

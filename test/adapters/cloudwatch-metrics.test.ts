@@ -36,6 +36,37 @@ const fleets = configSchema.shape.fleets.parse(
   })),
 );
 
+describe('metricQueries', () => {
+  it("reads the tasks' CPU when the fleet names it: its own namespace and dimensions, averaged", () => {
+    // Prepare
+    const [withCpu] = configSchema.shape.fleets.parse([
+      {
+        ...fleets[0]!,
+        metrics: {
+          ...metrics,
+          cpu: {
+            namespace: 'AWS/ECS',
+            metricName: 'CPUUtilization',
+            dimensions: { ClusterName: 'c', ServiceName: 'a' },
+          },
+        },
+      },
+    ]);
+    // Act
+    const queries = metricQueries([withCpu!]);
+    // Assess
+    expect(queries.find((q) => q.id === 'f0_cpu')).toEqual({
+      id: 'f0_cpu',
+      namespace: 'AWS/ECS',
+      metricName: 'CPUUtilization',
+      dimensions: { ClusterName: 'c', ServiceName: 'a' },
+      stat: 'Average',
+      periodSeconds: 20,
+    });
+    expect(metricQueries(fleets).some((q) => q.id.endsWith('_cpu'))).toBe(false);
+  });
+});
+
 describe('CloudWatchMetricSource', () => {
   const cw = mockClient(CloudWatchClient);
   beforeEach(() => cw.reset());

@@ -202,6 +202,101 @@ describe('fitLive', () => {
   });
 });
 
+describe('CPU-implied capacity', () => {
+  // Prepare: 1,000 tasks held steady, listeners growing, CPU proportional to the share of capacity in use
+  const truth: UslParams = { lambda: 3000, sigma: 0.0004, kappa: 4e-7 };
+  const cpuAtCapacity = 80;
+  const steady = (tasks: number, loads: number[], cpuScale = 1) => {
+    let state: LiveModelState | undefined;
+    loads.forEach((load, i) => {
+      const now = T0 + (i + 2) * MIN;
+      const listeners = loads.slice(0, i + 1).map((l, k) => ({ t: T0 + k * MIN, v: l }));
+      const cpu = loads
+        .slice(0, i + 1)
+        .map((l, k) => ({ t: T0 + k * MIN, v: (cpuScale * cpuAtCapacity * l) / uslCapacity(truth, tasks) }));
+      for (let s = 0; s < 3; s++)
+        state = updateLiveModel(state, {
+          nowMs: now - 40_000 + s * 20_000,
+          running: tasks,
+          periodSeconds: 60,
+          listeners,
+          cpu,
+          cpuAtCapacity,
+        });
+    });
+    return state!;
+  };
+
+  it('raises the curve to what the fleet would carry at the CPU it reaches at capacity, before it fills', () => {
+    // Act: the fleet runs at about half its room, never refusing a join
+    const state = steady(1000, [700_000, 720_000, 740_000, 760_000, 780_000, 800_000]);
+    const { capacity } = liveCapacity(prior, state);
+    // Assess: the curve at 1,000 tasks is read from CPU (within the period's growth), far above what was carried
+    const atSize = uslCapacity(capacity.params, 1000);
+    expect(atSize).toBeGreaterThan(0.97 * uslCapacity(truth, 1000));
+    expect(atSize).toBeLessThan(1.03 * uslCapacity(truth, 1000));
+    expect(capacity.cpuEvidence).toBe('used');
+    expect(capacity.peakTasks).toBe(prior.peakTasks);
+  });
+
+  it('reads nothing from CPU too low to mean anything, or without a CPU at capacity', () => {
+    const idle = steady(1000, [60_000, 61_000, 62_000, 63_000]);
+    expect(liveCapacity(prior, idle).capacity.cpuEvidence).toBeUndefined();
+    const { taken } = pairObservations({
+      nowMs: T0 + 5 * MIN,
+      periodSeconds: 60,
+      counts: [0, 1, 2, 3, 4, 5].map((m) => ({ t: T0 + m * MIN, v: 1000 })),
+      listeners: [
+        { t: T0 + MIN, v: 800_000 },
+        { t: T0 + 2 * MIN, v: 800_000 },
+      ],
+      cpu: [{ t: T0 + 2 * MIN, v: 40 }],
+    });
+    expect(taken.every((o) => o.cpuImplied === undefined)).toBe(true);
+  });
+
+  it('stops reading capacity from CPU once the fleet filled up below what its CPU implied', () => {
+    // Prepare: CPU evidence says 1,000 tasks carry 2 M; then 1,000 tasks saturate at 1.3 M
+    const cpuBin: LiveBin = {
+      ...bin(1000, 1_000_000, 0, 4),
+      cpuPeriods: 4,
+      cpuImpliedLeast: 2e6,
+      cpuImpliedSecond: 2e6,
+    };
+    const filled: LiveBin = {
+      ...bin(1000, 1_300_000, 3),
+      cpuPeriods: 2,
+      cpuImpliedLeast: 2e6,
+      cpuImpliedSecond: 2e6,
+    };
+    // Act
+    const before = liveCapacity(prior, { bins: [cpuBin], counts: [] }).capacity;
+    const after = liveCapacity(prior, { bins: [filled], counts: [] }).capacity;
+    // Assess
+    expect(before.cpuEvidence).toBe('used');
+    expect(uslCapacity(before.params, 1000)).toBeGreaterThan(1.9e6);
+    expect(after.cpuEvidence).toBe('contradicted');
+    expect(uslCapacity(after.params, 1000)).toBeLessThan(1.4e6);
+  });
+
+  it('never lowers the curve: a CPU that says less room than the test is not taken as a bound', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.2, max: 1, noNaN: true }), (share) => {
+        const low: LiveBin = {
+          ...bin(500, uslCapacity(prior, 500) * share * 0.5, 0, 3),
+          cpuPeriods: 3,
+          cpuImpliedLeast: uslCapacity(prior, 500) * share,
+          cpuImpliedSecond: uslCapacity(prior, 500) * share,
+        };
+        const live = fitLive(prior, [low]);
+        for (const n of [100, 500, 1000])
+          expect(uslCapacity(live, n)).toBeGreaterThanOrEqual(uslCapacity(prior, n) * 0.999);
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
+
 describe('liveCapacity', () => {
   it('puts the ceiling at the best size seen once more tasks carried fewer under saturation', () => {
     const state: LiveModelState = {

@@ -91,6 +91,17 @@ describe('analyzeScalingTest', () => {
     expect(a).toMatchObject({ errors: [], warnings: [], notes: [] });
     expect(a.model?.r2).toBeGreaterThan(0.999);
     expect(a.model?.caveats).toBeUndefined();
+    expect(a.model?.cpuAtCapacity).toBeUndefined();
+  });
+
+  it('takes the CPU at capacity as the least CPU of the steps of at least half the largest size', () => {
+    // Prepare: small steps run cooler (fixed overhead weighs less), and one large step reads lower than the rest
+    const withCpu =
+      'tasks,listeners,cpu\n10,29865,50\n20,59225,55\n40,117320,60\n60,174200,72\n80,230000,68\n120,334800,70\n';
+    // Act
+    const a = analyze(withCpu);
+    // Assess: 60, 80 and 120 tasks count; 10 to 40 do not
+    expect(a.model?.cpuAtCapacity).toBe(68);
   });
 
   it('leaves an outlier out of the fit and reports it at its line', () => {

@@ -31,7 +31,9 @@ const metricRef = z
     metricName: z.string().min(1).describe('CloudWatch metric name'),
     dimensions: dimensions
       .optional()
-      .describe('Dimensions added to (and overriding) the fleet metrics dimensions'),
+      .describe(
+        'Dimensions added to (and overriding) the fleet metrics dimensions; a metric in another namespace has only these',
+      ),
     stat: z
       .enum(['Sum', 'Average', 'Maximum', 'Minimum', 'SampleCount'])
       .optional()
@@ -61,6 +63,11 @@ const fleetMetrics = z
     joinSuccesses: metricRef.describe('Joins that succeeded'),
     joinErrorsCapacity: metricRef.describe('Joins that failed for lack of capacity (5xx, 503)'),
     joinErrorsAuth: metricRef.describe('Joins that failed authentication (4xx, invalid token)'),
+    cpu: metricRef
+      .optional()
+      .describe(
+        "The tasks' average CPU percent (for ECS: namespace AWS/ECS, CPUUtilization, dimensions ClusterName and ServiceName, stat Average); with the CPU at capacity it lets the live model read the fleet's room without waiting for it to fill",
+      ),
   })
   .describe('The CloudWatch metrics that carry listeners, joins and join errors by class');
 
@@ -123,6 +130,14 @@ const fleet = z
       .default('fail')
       .describe(
         'When the scaling test fits poorly (R² < 0.95 after outliers are left out): fail validation, plan as if every task carried the fewest listeners per task the test measured (per-task-floor), or plan maxTasks (max-tasks)',
+      ),
+    cpuAtCapacity: z
+      .number()
+      .gt(0)
+      .max(100)
+      .optional()
+      .describe(
+        "CPU percent at which a task carries its listener capacity; default: the least CPU the scaling test's cpu column shows at its larger steps (none: CPU is not read as capacity)",
       ),
     metrics: fleetMetrics,
   })
