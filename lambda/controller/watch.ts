@@ -282,6 +282,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       joinErrorsCapacity: t.metrics.joinErrorsCapacity,
       cpu: t.metrics.cpu,
       cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
+      lastScaleInMs: state.lastScaleInMs,
       floodSuspected: t.floodSuspected,
     });
     const { capacity: live, state: liveState } = liveCapacity(prior, updated);

@@ -67,7 +67,7 @@ export interface LiveCapacity {
   readonly peakListeners: number | null;
   /** The most tasks worth running now; null when the curve has no peak and nothing was seen to turn down. */
   readonly ceilingTasks: number | null;
-  readonly ceilingReason: 'model-peak' | 'retrograde' | 'no-peak';
+  readonly ceilingReason: 'model-peak' | 'retrograde' | 'no-peak' | 'unexplored';
   /**
    * A size past the ceiling worth trying when demand needs more: the fleet has reached the ceiling and nothing
    * has shown more tasks carrying fewer listeners. Null when probing is not allowed.
@@ -83,10 +83,10 @@ export interface LiveCapacity {
   readonly saturatedPeriods: number;
   readonly boundPeriods: number;
   /**
-   * Whether CPU-implied capacities raised the curve: false when saturation showed the fleet full below what its
-   * CPU implied (CPU does not measure this fleet's capacity), absent when there were none.
+   * How CPU was read as capacity: `used` (as lower bounds), `contradicted` when a saturated size carried clearly
+   * less than its CPU implied (CPU is not what fills this fleet: not read). Absent without CPU evidence.
    */
-  readonly cpuEvidence?: 'used' | 'contradicted';
+  readonly cpuEvidence?: CpuEvidence['kind'];
   /**
    * How far the test's curve overstated the largest saturated size seen (0 to 1), and that size: past it the
    * corrected curve is an extrapolation from a test already shown wrong by that much. Absent without such evidence.
@@ -151,6 +151,9 @@ const CPU_MIN_SHARE = 0.25;
 /** A saturated bin this much below its CPU-implied capacity shows CPU is not this fleet's bottleneck. */
 const CPU_CONTRADICTION = 0.9;
 
+/** How long after a step down tasks may still be draining (an SFU moves the listeners it still has by then). */
+const DRAIN_MS = 10 * 60_000;
+
 /** An empty live model. */
 export function emptyLiveModel(): LiveModelState {
   return { bins: [], counts: [] };
@@ -169,6 +172,11 @@ export interface LiveTick {
   readonly cpu?: Series;
   /** CPU percent at which a task carries its capacity (from the scaling test or the fleet's config). */
   readonly cpuAtCapacity?: number;
+  /**
+   * When the floor last stepped down: for a while after, tasks that carry listeners drain (counted as running, taking
+   * no joins), so running tasks overstate what takes listeners and those periods are no evidence of the curve.
+   */
+  readonly lastScaleInMs?: number;
   /** The shield judges the traffic an attack: capacity errors are the flood's, so nothing counts as saturated. */
   readonly floodSuspected?: boolean;
 }
@@ -229,6 +237,8 @@ export function pairObservations(
     }
     if (newestCount < p.t + periodMs) return;
     lastMs = Math.max(lastMs ?? p.t, p.t);
+    const drained = input.lastScaleInMs;
+    if (drained !== undefined && p.t + periodMs > drained && p.t < drained + DRAIN_MS) return;
     const during = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs).map((c) => c.v);
     if (!during.length) return;
     const lo = Math.min(...during);
@@ -257,8 +267,15 @@ export function pairObservations(
     // halfway from the previous datapoint, so only consecutive datapoints give a CPU-implied capacity.
     const cpu = cpuAt.get(p.t);
     const consecutive = before !== undefined && before.t === p.t - periodMs;
+    // A flood's join handling burns CPU that says nothing of listener room.
     const cpuImplied =
-      cpuCap !== undefined && cpu !== undefined && consecutive && cpu >= CPU_MIN_SHARE * cpuCap && cpu <= 100
+      cpuCap !== undefined &&
+      cpu !== undefined &&
+      consecutive &&
+      !input.floodSuspected &&
+      (requests === undefined || plausible) &&
+      cpu >= CPU_MIN_SHARE * cpuCap &&
+      cpu <= 100
         ? (((before.v + p.v) / 2) * cpuCap) / cpu
         : undefined;
     taken.push({
@@ -363,16 +380,19 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
   const points: { n: number; x: number; w: number }[] = [];
   const bounds: { n: number; x: number; w: number }[] = [];
   for (const b of bins) {
-    if (isCapacityEvidence(prior, b))
+    const measured = measuredPoint(prior, b);
+    if (measured)
       points.push({
         n: b.tasks,
-        x: b.saturatedListeners,
-        w: SATURATED_WEIGHT * Math.min(b.saturatedPeriods, SATURATED_CAP),
+        x: measured.listeners,
+        w: SATURATED_WEIGHT * Math.min(measured.periods, SATURATED_CAP),
       });
     // A lower bound needs two periods at the size: the second most it carried, so one odd datapoint never counts.
     if ((b.carriedSecond ?? 0) > 0) bounds.push({ n: b.tasks, x: b.carriedSecond!, w: BOUND_WEIGHT });
-    if (cpu === 'used' && b.saturatedPeriods === 0 && (b.cpuImpliedSecond ?? 0) > 0)
-      bounds.push({ n: b.tasks, x: b.cpuImpliedSecond!, w: BOUND_WEIGHT });
+    // CPU that says more room than the test's curve only raises it.
+    const implied = cpuCapacityOf(b, cpu);
+    if (!measured && b.saturatedPeriods === 0 && implied)
+      bounds.push({ n: b.tasks, x: implied, w: BOUND_WEIGHT });
   }
   const uplift = Math.max(1, ...bounds.map((b) => b.x / Math.max(uslCapacity(prior, b.n), 1e-9)));
   // Without a saturated period nothing has shown where the curve turns: the fleet carried at least this much more
@@ -430,11 +450,24 @@ export function liveCapacity(
   const retrograde = findRetrograde(prior, s.bins);
   let ceilingTasks: number | null = peak.tasks;
   let ceilingReason: LiveCapacity['ceilingReason'] = peak.tasks === null ? 'no-peak' : 'model-peak';
+  const top = [...s.bins].reverse().find((b) => b.periods >= 2);
+  // A curve refitted to measured points is an extrapolation past the largest size seen: when it puts its peak further
+  // (or finds none) where the test had one, the ceiling goes a probe step past that size, each step earned by the
+  // evidence of the last, never straight to wherever the refit says.
+  const reach = top ? Math.round(top.tasks * (1 + o.probeStep)) : undefined;
+  if (
+    reach !== undefined &&
+    prior.peakTasks !== null &&
+    measuredBins(prior, s.bins).length > 0 &&
+    (peak.tasks === null || peak.tasks > Math.max(reach, prior.peakTasks))
+  ) {
+    ceilingTasks = Math.max(reach, prior.peakTasks);
+    ceilingReason = 'unexplored';
+  }
   if (retrograde) {
     ceilingTasks = Math.round(retrograde.bestTasks);
     ceilingReason = 'retrograde';
   }
-  const top = [...s.bins].reverse().find((b) => b.periods >= 2);
   const probeTasks =
     !retrograde && ceilingTasks !== null && top && top.tasks >= 0.95 * ceilingTasks
       ? Math.max(ceilingTasks + 1, Math.round(top.tasks * (1 + o.probeStep)))
@@ -451,34 +484,63 @@ export function liveCapacity(
       retrograde,
       saturatedPeriods: s.bins.reduce((n, b) => n + b.saturatedPeriods, 0),
       boundPeriods: s.bins.reduce((n, b) => n + b.periods - b.saturatedPeriods, 0),
-      ...(cpuEvidenceOf(prior, s.bins) ? { cpuEvidence: cpuEvidenceOf(prior, s.bins) } : {}),
+      ...cpuSummary(cpuEvidenceOf(prior, s.bins)),
       ...overstatedBy(prior, s.bins),
     },
   };
 }
 
+function cpuSummary(cpu: CpuEvidence | undefined): Pick<LiveCapacity, 'cpuEvidence'> {
+  return cpu ? { cpuEvidence: cpu.kind } : {};
+}
+
 /** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */
 function overstatedBy(prior: UslParams, bins: readonly LiveBin[]): Pick<LiveCapacity, 'overstated'> {
-  const sat = bins.filter((b) => b.saturatedPeriods >= 2 && isCapacityEvidence(prior, b));
+  const sat = measuredBins(prior, bins);
   if (!sat.length) return {};
   const top = sat.reduce((a, b) => (b.tasks > a.tasks ? b : a));
-  const share = 1 - top.saturatedListeners / uslCapacity(prior, top.tasks);
+  const share = 1 - top.listeners / uslCapacity(prior, top.tasks);
   return share > 0 ? { overstated: { share, tasks: top.tasks } } : {};
 }
 
+/** The bins with a measured point of at least two periods, with that point. */
+function measuredBins(prior: UslParams, bins: readonly LiveBin[]): { tasks: number; listeners: number }[] {
+  return bins.flatMap((b) => {
+    const m = measuredPoint(prior, b);
+    return m && m.periods >= 2 ? [{ tasks: b.tasks, listeners: m.listeners }] : [];
+  });
+}
+
+/** How the CPU of a fleet's periods is read as its capacity (see {@link LiveCapacity.cpuEvidence}). */
+export interface CpuEvidence {
+  readonly kind: 'used' | 'contradicted';
+}
+
 /**
- * Whether the bins' CPU-implied capacities may raise the curve: not once a saturated bin carried clearly less than
- * its CPU implied (the fleet fills up on something other than CPU, so CPU overstates its room).
+ * How the bins' CPU-implied capacities are read: as lower bounds, and as points while nothing has saturated, until a
+ * saturated size carries clearly less than its CPU implied (the fleet fills on something other than CPU, so CPU
+ * overstates its room): then not at all.
  */
-export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): LiveCapacity['cpuEvidence'] {
+export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): CpuEvidence | undefined {
   if (!bins.some((b) => (b.cpuPeriods ?? 0) > 0)) return undefined;
-  const contradicted = bins.some(
-    (b) =>
-      isCapacityEvidence(prior, b) &&
-      b.cpuImpliedLeast !== undefined &&
-      b.saturatedListeners < CPU_CONTRADICTION * b.cpuImpliedLeast,
+  const saturated = bins.filter((b) => isCapacityEvidence(prior, b));
+  const contradicted = saturated.some(
+    (b) => b.cpuImpliedLeast !== undefined && b.saturatedListeners < CPU_CONTRADICTION * b.cpuImpliedLeast,
   );
-  return contradicted ? 'contradicted' : 'used';
+  return { kind: contradicted ? 'contradicted' : 'used' };
+}
+
+/** A bin's CPU-implied capacity as the evidence reads it; undefined when there is none or CPU is not read. */
+function cpuCapacityOf(b: LiveBin, cpu: CpuEvidence | undefined): number | undefined {
+  if (!cpu || cpu.kind === 'contradicted') return undefined;
+  return b.cpuImpliedSecond;
+}
+
+/** A bin's measured point on the curve: its saturated periods, when they measure listener capacity. */
+function measuredPoint(prior: UslParams, b: LiveBin): { listeners: number; periods: number } | undefined {
+  return isCapacityEvidence(prior, b)
+    ? { listeners: b.saturatedListeners, periods: b.saturatedPeriods }
+    : undefined;
 }
 
 /** Whether a bin's saturated periods measure the fleet's listener capacity (see PLAUSIBLE_SHARE). */
@@ -488,21 +550,17 @@ function isCapacityEvidence(prior: UslParams, b: LiveBin): boolean {
 
 /** Saturated evidence that more tasks carried fewer listeners: the best size seen and the worse one past it. */
 export function findRetrograde(prior: UslParams, bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
-  const sat = bins.filter((b) => b.saturatedPeriods >= 2 && isCapacityEvidence(prior, b));
+  const sat = measuredBins(prior, bins);
   if (sat.length < 2) return undefined;
-  const best = sat.reduce((a, b) => (b.saturatedListeners > a.saturatedListeners ? b : a));
+  const best = sat.reduce((a, b) => (b.listeners > a.listeners ? b : a));
   const worse = sat
-    .filter(
-      (b) =>
-        b.tasks > best.tasks * RETRO_TASKS &&
-        b.saturatedListeners < best.saturatedListeners * RETRO_LISTENERS,
-    )
+    .filter((b) => b.tasks > best.tasks * RETRO_TASKS && b.listeners < best.listeners * RETRO_LISTENERS)
     .sort((a, b) => a.tasks - b.tasks)[0];
   if (!worse) return undefined;
   return {
     bestTasks: best.tasks,
-    bestListeners: best.saturatedListeners,
+    bestListeners: best.listeners,
     worseTasks: worse.tasks,
-    worseListeners: worse.saturatedListeners,
+    worseListeners: worse.listeners,
   };
 }

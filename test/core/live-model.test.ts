@@ -109,6 +109,22 @@ describe('pairObservations', () => {
     // The launching period is used up; the uncovered one waits for its counts.
     expect(lastMs).toBe(T0 + MIN);
   });
+
+  it('takes no period within ten minutes after a step down: draining tasks count as running but take no joins', () => {
+    // Prepare: a steady 600 tasks, and a step down of the floor at minute 3
+    const listeners = Array.from({ length: 16 }, (_, m) => ({ t: T0 + m * MIN, v: 1_000_000 }));
+    // Act
+    const { taken, lastMs } = pairObservations({
+      nowMs: T0 + 17 * MIN,
+      periodSeconds: 60,
+      counts: counts(T0, T0 + 17 * MIN, () => 600),
+      listeners,
+      lastScaleInMs: T0 + 3 * MIN + 30_000,
+    });
+    // Assess: minutes 3 to 13 are passed over (and not read again), the rest are taken
+    expect(taken.map((o) => (o.atMs - T0) / MIN)).toEqual([0, 1, 2, 14, 15]);
+    expect(lastMs).toBe(T0 + 15 * MIN);
+  });
 });
 
 describe('updateLiveModel', () => {
@@ -340,6 +356,23 @@ describe('liveCapacity', () => {
     const { capacity } = liveCapacity(prior, state);
     expect(capacity.ceilingReason).toBe('model-peak');
     expect(capacity.probeTasks).toBe(Math.round(990 * 1.1));
+  });
+
+  it('goes a probe step at a time past the largest size seen when a refit finds no peak where the test had one', () => {
+    // Prepare: saturated sizes that keep carrying more (drains or noise can make them look so)
+    const state: LiveModelState = {
+      bins: [bin(600, 1_000_000, 3), bin(800, 1_330_000, 3), bin(1000, 1_660_000, 3)],
+      counts: [],
+    };
+    // Act
+    const { capacity } = liveCapacity(prior, state);
+    // Assess: the refit's peak is far out, but the ceiling is 10% past 1,000 tasks
+    expect(capacity.peakTasks === null || capacity.peakTasks > 1100).toBe(true);
+    expect(capacity.ceilingReason).toBe('unexplored');
+    expect(capacity.ceilingTasks).toBe(1100);
+    // Once 1,100 tasks have shown what they carry, the next step opens
+    const next = liveCapacity(prior, { ...state, bins: [...state.bins, bin(1100, 1_800_000, 3)] }).capacity;
+    expect(next.ceilingTasks).toBe(1210);
   });
 
   it('fits once for the same evidence', () => {
