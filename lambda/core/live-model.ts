@@ -57,6 +57,16 @@ export interface LiveModelState {
   readonly lastObservedMs?: number;
   /** The last fit and the evidence it was made from, so a tick with no new evidence does not fit again. */
   readonly fit?: { readonly signature: string; readonly params: UslParams };
+  /** The newest period with a CPU-implied capacity: how much the tasks then running would carry at full CPU. */
+  readonly cpuLatest?: CpuReading;
+}
+
+/** What one period's CPU says the tasks then running would carry at the CPU they reach at capacity. */
+export interface CpuReading {
+  /** Start of the metric period (UTC ms). */
+  readonly atMs: number;
+  readonly tasks: number;
+  readonly implied: number;
 }
 
 /** The live model as the policy uses it. */
@@ -87,6 +97,8 @@ export interface LiveCapacity {
    * less than its CPU implied (CPU is not what fills this fleet: not read). Absent without CPU evidence.
    */
   readonly cpuEvidence?: CpuEvidence['kind'];
+  /** The newest CPU reading, when CPU is read (not contradicted). */
+  readonly cpuLatest?: CpuReading;
   /**
    * How far the test's curve overstated the largest saturated size seen (0 to 1), and that size: past it the
    * corrected curve is an extrapolation from a test already shown wrong by that much. Absent without such evidence.
@@ -196,6 +208,7 @@ export function updateLiveModel(
   const observations = pairObservations({ ...tick, counts: keptCounts, after: prev.lastObservedMs }, o);
   let bins = prev.bins;
   for (const obs of observations.taken) bins = addObservation(bins, obs, o);
+  const newestCpu = observations.taken.filter((x) => x.cpuImplied !== undefined).at(-1);
   const history = new Map((prev.listeners ?? []).map((p) => [p.t, p.v]));
   for (const p of usable(tick.listeners)) history.set(p.t, p.v);
   const listeners = [...history]
@@ -208,6 +221,9 @@ export function updateLiveModel(
     counts: keptCounts,
     listeners,
     lastObservedMs: observations.lastMs ?? prev.lastObservedMs,
+    ...(newestCpu
+      ? { cpuLatest: { atMs: newestCpu.atMs, tasks: newestCpu.tasks, implied: newestCpu.cpuImplied! } }
+      : {}),
   };
 }
 
@@ -485,6 +501,7 @@ export function liveCapacity(
       saturatedPeriods: s.bins.reduce((n, b) => n + b.saturatedPeriods, 0),
       boundPeriods: s.bins.reduce((n, b) => n + b.periods - b.saturatedPeriods, 0),
       ...cpuSummary(cpuEvidenceOf(prior, s.bins)),
+      ...(s.cpuLatest && cpuEvidenceOf(prior, s.bins)?.kind === 'used' ? { cpuLatest: s.cpuLatest } : {}),
       ...overstatedBy(prior, s.bins),
     },
   };

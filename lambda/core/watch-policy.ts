@@ -126,7 +126,7 @@ export interface WatchDecision {
   readonly forecastListeners: number | null;
   /** Listeners estimated to be failing to get in (capacity errors x retry interval). */
   readonly unmetListeners: number;
-  /** Tasks the forecast demand needs with headroom; null without usable data. */
+  /** Tasks the forecast demand needs with headroom (at least what the newest CPU reading says); null without usable data. */
   readonly neededTasks: number | null;
   /** The most tasks allowed now, and what set it. */
   readonly limitTasks: number;
@@ -221,6 +221,13 @@ function assess(input: WatchInput): Base {
       demand = (forecastListeners + unmetListeners) * (1 + input.headroom + over.share);
     const inverse = tasksFor(sizing, demand);
     neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
+    // CPU says how full the tasks are, whatever the curve says: tasks that would carry less than the demand at the
+    // CPU they fill at need at least as many more as the demand is over it (per task; the curve's inverse covers
+    // what growth costs past that). It only adds: a curve that says more is kept.
+    const reading = input.live?.cpuLatest;
+    const wanted = (forecastListeners + unmetListeners) * (1 + input.headroom);
+    if (reading && reading.implied > 0 && nowMs - reading.atMs <= maxAgeMs && wanted > reading.implied)
+      neededTasks = Math.max(neededTasks, Math.ceil((reading.tasks * wanted) / reading.implied));
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
   }
 

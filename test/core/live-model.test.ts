@@ -253,6 +253,9 @@ describe('CPU-implied capacity', () => {
     expect(atSize).toBeLessThan(1.03 * uslCapacity(truth, 1000));
     expect(capacity.cpuEvidence).toBe('used');
     expect(capacity.peakTasks).toBe(prior.peakTasks);
+    // The newest reading is kept for the watch: 1,000 tasks, and what they would carry at full CPU
+    expect(capacity.cpuLatest?.tasks).toBe(1000);
+    expect(capacity.cpuLatest!.implied / uslCapacity(truth, 1000)).toBeCloseTo(1, 1);
   });
 
   it('reads nothing from CPU too low to mean anything, or without a CPU at capacity', () => {
@@ -292,6 +295,13 @@ describe('CPU-implied capacity', () => {
     expect(before.cpuEvidence).toBe('used');
     expect(uslCapacity(before.params, 1000)).toBeGreaterThan(1.9e6);
     expect(after.cpuEvidence).toBe('contradicted');
+    const reading = { atMs: T0, tasks: 1000, implied: 2e6 };
+    expect(
+      liveCapacity(prior, { bins: [filled], counts: [], cpuLatest: reading }).capacity.cpuLatest,
+    ).toBeUndefined();
+    expect(
+      liveCapacity(prior, { bins: [cpuBin], counts: [], cpuLatest: reading }).capacity.cpuLatest,
+    ).toEqual(reading);
     expect(uslCapacity(after.params, 1000)).toBeLessThan(1.4e6);
   });
 

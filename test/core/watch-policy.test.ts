@@ -364,6 +364,29 @@ describe('decideWatch with the live capacity model', () => {
     expect(inside).toBe(plain);
   });
 
+  it('adds tasks when CPU says the running tasks fill below the demand, whatever the curve says', () => {
+    // Prepare: 500 k listeners steady; the curve says 400 tasks carry far more, CPU says 400 tasks fill at 450 k
+    const at = (over: Partial<LiveCapacity>) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          headroom: 0.1,
+          live: live(over),
+          metrics: { listeners: listenersAt(now, [500_000, 500_000]) },
+        }),
+      ).targetTasks;
+    // Act
+    const plain = at({});
+    const hot = at({ cpuLatest: { atMs: now - 2 * MIN, tasks: 400, implied: 450_000 } });
+    const roomy = at({ cpuLatest: { atMs: now - 2 * MIN, tasks: 400, implied: 900_000 } });
+    const stale = at({ cpuLatest: { atMs: now - 30 * MIN, tasks: 400, implied: 450_000 } });
+    // Assess: 550 k wanted (with 10% headroom) over 450 k a 400-task fleet carries: 489 tasks at least
+    expect(plain).toBe(400);
+    expect(hot).toBe(Math.ceil((400 * 550_000) / 450_000));
+    expect(roomy).toBe(plain);
+    expect(stale).toBe(plain);
+  });
+
   it('sets the ceiling in the window: the live peak, never below the floor', () => {
     // Prepare / Act
     const d = decideWatch(
