@@ -57,8 +57,8 @@ export interface LiveModelState {
   readonly lastObservedMs?: number;
   /** The last fit and the evidence it was made from, so a tick with no new evidence does not fit again. */
   readonly fit?: { readonly signature: string; readonly params: UslParams };
-  /** The newest period with a CPU-implied capacity: how much the tasks then running would carry at full CPU. */
-  readonly cpuLatest?: CpuReading;
+  /** The two newest periods with a CPU-implied capacity, oldest first: what the tasks then running would carry. */
+  readonly cpuReadings?: readonly CpuReading[];
 }
 
 /** What one period's CPU says the tasks then running would carry at the CPU they reach at capacity. */
@@ -97,8 +97,11 @@ export interface LiveCapacity {
    * less than its CPU implied (CPU is not what fills this fleet: not read). Absent without CPU evidence.
    */
   readonly cpuEvidence?: CpuEvidence['kind'];
-  /** The newest CPU reading, when CPU is read (not contradicted). */
-  readonly cpuLatest?: CpuReading;
+  /**
+   * The two newest CPU readings, oldest first. Kept even when CPU is not read as room: what the tasks would carry at
+   * full CPU is still a least on the tasks a demand needs.
+   */
+  readonly cpuReadings?: readonly CpuReading[];
   /**
    * How far the test's curve overstated the largest saturated size seen (0 to 1), and that size: past it the
    * corrected curve is an extrapolation from a test already shown wrong by that much. Absent without such evidence.
@@ -160,6 +163,8 @@ const RETRO_LISTENERS = 0.97;
  * multiplied by the ratio.
  */
 const CPU_MIN_SHARE = 0.25;
+/** CPU alone raises the test's curve at a size by at most this factor: past it, let the fleet carry it first. */
+const CPU_MAX_UPLIFT = 1.5;
 /** A saturated bin this much below its CPU-implied capacity shows CPU is not this fleet's bottleneck. */
 const CPU_CONTRADICTION = 0.9;
 
@@ -208,7 +213,12 @@ export function updateLiveModel(
   const observations = pairObservations({ ...tick, counts: keptCounts, after: prev.lastObservedMs }, o);
   let bins = prev.bins;
   for (const obs of observations.taken) bins = addObservation(bins, obs, o);
-  const newestCpu = observations.taken.filter((x) => x.cpuImplied !== undefined).at(-1);
+  const cpuReadings = [
+    ...(prev.cpuReadings ?? []),
+    ...observations.taken
+      .filter((x) => x.cpuImplied !== undefined)
+      .map((x) => ({ atMs: x.atMs, tasks: x.tasks, implied: x.cpuImplied! })),
+  ].slice(-2);
   const history = new Map((prev.listeners ?? []).map((p) => [p.t, p.v]));
   for (const p of usable(tick.listeners)) history.set(p.t, p.v);
   const listeners = [...history]
@@ -221,9 +231,7 @@ export function updateLiveModel(
     counts: keptCounts,
     listeners,
     lastObservedMs: observations.lastMs ?? prev.lastObservedMs,
-    ...(newestCpu
-      ? { cpuLatest: { atMs: newestCpu.atMs, tasks: newestCpu.tasks, implied: newestCpu.cpuImplied! } }
-      : {}),
+    ...(cpuReadings.length ? { cpuReadings } : {}),
   };
 }
 
@@ -279,20 +287,20 @@ export function pairObservations(
       plausible &&
       standingStill &&
       p.v > 0;
-    // CPU is the period's average and the listener datapoint its maximum: the period's mean listeners are about
-    // halfway from the previous datapoint, so only consecutive datapoints give a CPU-implied capacity.
+    // CPU is the period's average and the listener datapoint its maximum, which is its end on a rise and its start
+    // on a fall: the lesser of it and the datapoint before is what the tasks carried all through the period.
     const cpu = cpuAt.get(p.t);
     const consecutive = before !== undefined && before.t === p.t - periodMs;
-    // A flood's join handling burns CPU that says nothing of listener room.
+    // A flood's join handling burns CPU that says nothing of listener room, and without join requests a flood
+    // cannot be told apart. CPU past 100 (EC2) only reads less room, so it is kept.
     const cpuImplied =
       cpuCap !== undefined &&
       cpu !== undefined &&
       consecutive &&
       !input.floodSuspected &&
-      (requests === undefined || plausible) &&
-      cpu >= CPU_MIN_SHARE * cpuCap &&
-      cpu <= 100
-        ? (((before.v + p.v) / 2) * cpuCap) / cpu
+      plausible &&
+      cpu >= CPU_MIN_SHARE * cpuCap
+        ? (Math.min(before.v, p.v) * cpuCap) / cpu
         : undefined;
     taken.push({
       atMs: p.t,
@@ -406,7 +414,7 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
     // A lower bound needs two periods at the size: the second most it carried, so one odd datapoint never counts.
     if ((b.carriedSecond ?? 0) > 0) bounds.push({ n: b.tasks, x: b.carriedSecond!, w: BOUND_WEIGHT });
     // CPU that says more room than the test's curve only raises it.
-    const implied = cpuCapacityOf(b, cpu);
+    const implied = cpuCapacityOf(prior, b, cpu);
     if (!measured && b.saturatedPeriods === 0 && implied)
       bounds.push({ n: b.tasks, x: implied, w: BOUND_WEIGHT });
   }
@@ -501,7 +509,7 @@ export function liveCapacity(
       saturatedPeriods: s.bins.reduce((n, b) => n + b.saturatedPeriods, 0),
       boundPeriods: s.bins.reduce((n, b) => n + b.periods - b.saturatedPeriods, 0),
       ...cpuSummary(cpuEvidenceOf(prior, s.bins)),
-      ...(s.cpuLatest && cpuEvidenceOf(prior, s.bins)?.kind === 'used' ? { cpuLatest: s.cpuLatest } : {}),
+      ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
     },
   };
@@ -540,7 +548,9 @@ export interface CpuEvidence {
  */
 export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): CpuEvidence | undefined {
   if (!bins.some((b) => (b.cpuPeriods ?? 0) > 0)) return undefined;
-  const saturated = bins.filter((b) => isCapacityEvidence(prior, b));
+  // One saturated period is not enough to stop reading CPU: a burst of 503s while listeners stood still can be
+  // anything; two at a size measure it.
+  const saturated = bins.filter((b) => b.saturatedPeriods >= 2 && isCapacityEvidence(prior, b));
   const contradicted = saturated.some(
     (b) => b.cpuImpliedLeast !== undefined && b.saturatedListeners < CPU_CONTRADICTION * b.cpuImpliedLeast,
   );
@@ -548,9 +558,11 @@ export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): CpuEv
 }
 
 /** A bin's CPU-implied capacity as the evidence reads it; undefined when there is none or CPU is not read. */
-function cpuCapacityOf(b: LiveBin, cpu: CpuEvidence | undefined): number | undefined {
-  if (!cpu || cpu.kind === 'contradicted') return undefined;
-  return b.cpuImpliedSecond;
+function cpuCapacityOf(prior: UslParams, b: LiveBin, cpu: CpuEvidence | undefined): number | undefined {
+  if (!cpu || cpu.kind === 'contradicted' || b.cpuImpliedSecond === undefined) return undefined;
+  // The second least ignores one odd low CPU reading only when there are three or more; with two it is the odd one.
+  const implied = (b.cpuPeriods ?? 0) >= 3 ? b.cpuImpliedSecond : (b.cpuImpliedLeast ?? b.cpuImpliedSecond);
+  return Math.min(implied, CPU_MAX_UPLIFT * uslCapacity(prior, b.tasks));
 }
 
 /** A bin's measured point on the curve: its saturated periods, when they measure listener capacity. */

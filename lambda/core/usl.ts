@@ -23,8 +23,8 @@ export interface CapacityModel extends UslParams {
   /** Number of steps in the scaling test. */
   readonly points: number;
   /**
-   * CPU percent at which a task carries its capacity: the fleet's `cpuAtCapacity`, else the least CPU the test
-   * recorded at its larger steps; absent when neither says. The live model reads capacity from CPU with it.
+   * CPU percent at which a task carries its capacity, as the test recorded it: the least CPU of its larger steps;
+   * absent without a cpu column. The fleet's `cpuAtCapacity` overrides it where the watch reads CPU.
    */
   readonly cpuAtCapacity?: number;
   /** What plans from this model must warn about (steps left out of the fit, a fallback in use); absent when none. */

@@ -2,7 +2,7 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { holtForecast } from './forecast';
 import type { PlanStep } from './planner';
 import { stepFloor } from './planner';
-import type { LiveCapacity } from './live-model';
+import type { CpuReading, LiveCapacity } from './live-model';
 import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { UslParams } from './usl';
@@ -158,6 +158,10 @@ export function phaseAt(
 type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'limitBreached' | 'reason'> & {
   readonly dataOk: boolean;
   readonly sizing: UslParams;
+  /** The CPU readings, not the curve, set `neededTasks`. */
+  readonly neededByCpu: boolean;
+  /** Tasks a listener needs by fresh CPU readings, if any. */
+  readonly cpuPerListener?: number;
   /** The least ceiling the capacity curve allows (the live peak, a probe, or the best size seen), and max tasks. */
   readonly ceilingLimit: number;
 };
@@ -198,6 +202,8 @@ function assess(input: WatchInput): Base {
   let forecastListeners: number | null = null;
   let neededTasks: number | null = null;
   let unmetListeners = 0;
+  let neededByCpu = false;
+  let cpuPerListener: number | undefined;
   // Demand the fleet cannot carry even without headroom: only then is a size past the modelled peak worth trying.
   let beyondPeak = false;
   const peak = uslPeak(sizing);
@@ -224,10 +230,22 @@ function assess(input: WatchInput): Base {
     // CPU says how full the tasks are, whatever the curve says: tasks that would carry less than the demand at the
     // CPU they fill at need at least as many more as the demand is over it (per task; the curve's inverse covers
     // what growth costs past that). It only adds: a curve that says more is kept.
-    const reading = input.live?.cpuLatest;
     const wanted = (forecastListeners + unmetListeners) * (1 + input.headroom);
-    if (reading && reading.implied > 0 && nowMs - reading.atMs <= maxAgeMs && wanted > reading.implied)
-      neededTasks = Math.max(neededTasks, Math.ceil((reading.tasks * wanted) / reading.implied));
+    const byCpu = cpuTasks(input.live?.cpuReadings, nowMs, maxAgeMs + periodMs);
+    if (byCpu.perListener !== undefined && Math.ceil(byCpu.perListener * wanted) > neededTasks) {
+      neededTasks = Math.ceil(byCpu.perListener * wanted);
+      neededByCpu = true;
+    }
+    cpuPerListener = byCpu.perListener;
+    // CPU readings that asked for more than the curve, from a CPU metric that then stopped, are missing data, not a
+    // smaller need (readings also stop when the tasks idle below a readable CPU, while the metric still comes).
+    const cpuSeries = cleanSeries(input.metrics.cpu, nowMs, maxAgeMs);
+    if (
+      byCpu.stalePerListener !== undefined &&
+      cpuSeries.problem !== undefined &&
+      Math.ceil(byCpu.stalePerListener * wanted) > neededTasks
+    )
+      anomalies.push('cpu: newest datapoint is stale while it asked for more tasks than the curve');
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
   }
 
@@ -270,7 +288,25 @@ function assess(input: WatchInput): Base {
     anomalies,
     dataOk,
     sizing,
+    neededByCpu,
+    cpuPerListener,
   };
+}
+
+/**
+ * Tasks a listener needs by the two newest CPU readings (the lesser of the two, so one odd reading never buys
+ * tasks), when both are fresh; when they are not, what they said (to hold on, not to act on).
+ */
+function cpuTasks(
+  readings: readonly CpuReading[] | undefined,
+  nowMs: number,
+  maxAgeMs: number,
+): { perListener?: number; stalePerListener?: number } {
+  if (!readings || readings.length < 2 || readings.some((r) => !(r.implied > 0) || !(r.tasks > 0))) return {};
+  const perListener = Math.min(...readings.map((r) => r.tasks / r.implied));
+  return readings.every((r) => nowMs - r.atMs <= maxAgeMs)
+    ? { perListener }
+    : { stalePerListener: perListener };
 }
 
 /**
@@ -302,7 +338,7 @@ function decision(
   limitBreached: boolean,
   reason: string,
 ): WatchDecision {
-  const { dataOk: _ok, sizing: _s, ceilingLimit: _c, ...rest } = base;
+  const { dataOk: _ok, sizing: _s, ceilingLimit: _c, neededByCpu: _n, cpuPerListener: _p, ...rest } = base;
   return { ...rest, action, targetTasks, ceilingTasks, limitBreached, reason };
 }
 
@@ -374,7 +410,7 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
   if (target > current) {
     if (neededTasks !== null && neededTasks + extra >= floor && neededTasks + extra > current) {
       why.push(
-        `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${neededTasks + extra} tasks`,
+        `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${neededTasks + extra} tasks${base.neededByCpu ? ' (by CPU: the running tasks would fill below it)' : ''}`,
       );
     } else if (override && floor === override.tasks && floor > planFloor)
       why.push(`manual floor ${override.tasks}`);
@@ -425,7 +461,12 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   // Past what any size carries with headroom, the modelled peak is still the size that carries the most.
   const sized = inverse.reachable ? inverse.tasks : uslPeak(base.sizing).tasks;
   if (sized === null) return undefined;
-  const need = Math.max(sized + (input.extraTasks ?? 0), floor, input.recordedTasks, 1);
+  // What CPU says the same listeners need, so the next tick does not scale straight back out.
+  const byCpu =
+    base.cpuPerListener === undefined
+      ? 0
+      : Math.ceil(base.cpuPerListener * (recentMax + base.unmetListeners) * (1 + input.headroom));
+  const need = Math.max(sized + (input.extraTasks ?? 0), byCpu, floor, input.recordedTasks, 1);
   const step = Math.max(1, Math.floor(current * f.maxStepShare));
   const target = Math.max(need, current - step);
   if (target >= current) return undefined;
@@ -444,6 +485,7 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
   // After the window: return gradually, and only once listeners allow.
   if (base.phase === 'done') return hold(base, 'at the pre-event floor');
   if (!base.dataOk) return hold(base, `holding: ${base.anomalies[0]}`);
+  const cpuMissing = base.anomalies.find((a) => a.startsWith('cpu:'));
   const stillBusy =
     listeners !== null && listeners > controller.holdShareOfPeak * input.peakListeners && listeners > 0;
   const wantedUp = Math.min(limitTasks, Math.max(neededTasks ?? 0, override?.tasks ?? 0) + extra);
@@ -463,6 +505,7 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
       `${round(listeners)} listeners, above ${Math.round(controller.holdShareOfPeak * 100)}% of the peak ${round(input.peakListeners)}: the event is running late`,
     );
   }
+  if (cpuMissing) return hold(base, `holding: ${cpuMissing}`);
   const intervalMs = input.stepDown.intervalMinutes * 60_000;
   if (input.lastScaleInMs !== undefined && nowMs - input.lastScaleInMs < intervalMs)
     return hold(base, 'waiting for the next step-down');

@@ -364,8 +364,9 @@ describe('decideWatch with the live capacity model', () => {
     expect(inside).toBe(plain);
   });
 
-  it('adds tasks when CPU says the running tasks fill below the demand, whatever the curve says', () => {
-    // Prepare: 500 k listeners steady; the curve says 400 tasks carry far more, CPU says 400 tasks fill at 450 k
+  it('adds tasks when two fresh CPU readings say the running tasks fill below the demand, whatever the curve says', () => {
+    // Prepare: 500 k listeners steady; the curve says 400 tasks carry far more, CPU says they fill at 450 k
+    const reading = (agoMin: number, implied: number) => ({ atMs: now - agoMin * MIN, tasks: 400, implied });
     const at = (over: Partial<LiveCapacity>) =>
       decideWatch(
         input({
@@ -377,14 +378,43 @@ describe('decideWatch with the live capacity model', () => {
       ).targetTasks;
     // Act
     const plain = at({});
-    const hot = at({ cpuLatest: { atMs: now - 2 * MIN, tasks: 400, implied: 450_000 } });
-    const roomy = at({ cpuLatest: { atMs: now - 2 * MIN, tasks: 400, implied: 900_000 } });
-    const stale = at({ cpuLatest: { atMs: now - 30 * MIN, tasks: 400, implied: 450_000 } });
+    const hot = at({ cpuReadings: [reading(3, 450_000), reading(2, 450_000)] });
+    const oneOdd = at({ cpuReadings: [reading(3, 900_000), reading(2, 450_000)] });
+    const single = at({ cpuReadings: [reading(2, 450_000)] });
+    const roomy = at({ cpuReadings: [reading(3, 900_000), reading(2, 900_000)] });
+    const stale = at({ cpuReadings: [reading(31, 450_000), reading(30, 450_000)] });
     // Assess: 550 k wanted (with 10% headroom) over 450 k a 400-task fleet carries: 489 tasks at least
     expect(plain).toBe(400);
     expect(hot).toBe(Math.ceil((400 * 550_000) / 450_000));
+    expect(oneOdd).toBe(plain);
+    expect(single).toBe(plain);
     expect(roomy).toBe(plain);
     expect(stale).toBe(plain);
+  });
+
+  it('holds after the window when CPU readings that asked for more than the curve stop coming', () => {
+    const after = T0 + 200 * MIN;
+    const readings = (agoMin: number) => [
+      { atMs: after - (agoMin + 1) * MIN, tasks: 400, implied: 150_000 },
+      { atMs: after - agoMin * MIN, tasks: 400, implied: 150_000 },
+    ];
+    const decide = (agoMin: number, cpu?: Datapoint[]) =>
+      decideWatch(
+        input({
+          nowMs: after,
+          headroom: 0.1,
+          peakListeners: 1_000_000,
+          live: live({ cpuReadings: readings(agoMin) }),
+          metrics: { listeners: listenersAt(after, [150_000, 150_000]), ...(cpu ? { cpu } : {}) },
+        }),
+      );
+    expect(decide(2).action).toBe('scale-out');
+    const stale = decide(8);
+    expect(stale.action).toBe('hold');
+    expect(stale.reason).toMatch(/cpu: newest datapoint is stale/);
+    // Readings also stop when the tasks idle below a readable CPU: the metric still comes, and that is no hold
+    const idle = decide(8, listenersAt(after, [5, 5]));
+    expect(idle.reason).not.toMatch(/cpu/);
   });
 
   it('sets the ceiling in the window: the live peak, never below the floor', () => {
@@ -493,6 +523,28 @@ describe('decideWatch with the live capacity model', () => {
       },
       listenerHistory: history(t, 300_000),
     };
+
+    it('goes no lower than what two fresh CPU readings say the audience needs', () => {
+      // Prepare: CPU says the 900 running tasks would fill at 340 k: 300 k plus 10% needs 874 of them
+      const reading = (agoMin: number) => ({ atMs: t - agoMin * MIN, tasks: 900, implied: 340_000 });
+      const live: LiveCapacity = {
+        params: model,
+        peakTasks: 1396,
+        peakListeners: 1_500_000,
+        ceilingTasks: 1396,
+        ceilingReason: 'model-peak',
+        probeTasks: null,
+        saturatedPeriods: 0,
+        boundPeriods: 10,
+        cpuReadings: [reading(3), reading(2)],
+      };
+      // Act
+      const d = decideWatch(input({ ...base, live }));
+      // Assess
+      // Assess: a step down, but to what CPU says, not the curve's 675 (a quarter off)
+      expect(d.action).toBe('scale-in');
+      expect(d.targetTasks).toBe(Math.ceil((900 * 330_000) / 340_000));
+    });
 
     it('lowers the floor by at most a step once the audience stayed low for the quiet period', () => {
       const d = decideWatch(input(base));
