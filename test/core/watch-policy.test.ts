@@ -331,18 +331,20 @@ describe('decideWatch (properties)', () => {
   });
 });
 
+/** A live model that agrees with the test's fit, with what a test changes. */
+const live = (over: Partial<LiveCapacity> = {}): LiveCapacity => ({
+  params: model,
+  peakTasks: 1396,
+  peakListeners: 1_500_000,
+  ceilingTasks: 1396,
+  ceilingReason: 'model-peak',
+  probeTasks: null,
+  saturatedPeriods: 0,
+  boundPeriods: 10,
+  ...over,
+});
+
 describe('decideWatch with the live capacity model', () => {
-  const live = (over: Partial<LiveCapacity> = {}): LiveCapacity => ({
-    params: model,
-    peakTasks: 1396,
-    peakListeners: 1_500_000,
-    ceilingTasks: 1396,
-    ceilingReason: 'model-peak',
-    probeTasks: null,
-    saturatedPeriods: 0,
-    boundPeriods: 10,
-    ...over,
-  });
   const now = T0 + 5 * MIN;
 
   it('keeps the margin by which the test overstated the fleet when sizing past the largest saturated size', () => {
@@ -527,19 +529,8 @@ describe('decideWatch with the live capacity model', () => {
     it('goes no lower than what two fresh CPU readings say the audience needs', () => {
       // Prepare: CPU says the 900 running tasks would fill at 340 k: 300 k plus 10% needs 874 of them
       const reading = (agoMin: number) => ({ atMs: t - agoMin * MIN, tasks: 900, implied: 340_000 });
-      const live: LiveCapacity = {
-        params: model,
-        peakTasks: 1396,
-        peakListeners: 1_500_000,
-        ceilingTasks: 1396,
-        ceilingReason: 'model-peak',
-        probeTasks: null,
-        saturatedPeriods: 0,
-        boundPeriods: 10,
-        cpuReadings: [reading(3), reading(2)],
-      };
       // Act
-      const d = decideWatch(input({ ...base, live }));
+      const d = decideWatch(input({ ...base, live: live({ cpuReadings: [reading(3), reading(2)] }) }));
       // Assess
       // Assess: a step down, but to what CPU says, not the curve's 675 (a quarter off)
       expect(d.action).toBe('scale-in');
