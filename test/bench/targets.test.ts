@@ -1,0 +1,63 @@
+import type { ScenarioOutcome } from '../../bench/targets';
+import { targetLines } from '../../bench/targets';
+import type { PolicyFigures } from '../../sim/replay';
+
+const figures = (over: Partial<PolicyFigures> = {}): PolicyFigures => ({
+  servedFraction: 0.9999,
+  peakShortfall: 0,
+  sloBreachMinutes: 0,
+  abandonedListeners: 0,
+  taskHours: 100,
+  costVsOracle: 1.5,
+  wafArmed: false,
+  firstArmSecondsAfterAttackStart: null,
+  wafArmedMinutesWithoutAttack: 0,
+  wafArmedMinutesAfterAttack: 0,
+  legitRequestsBlockedFraction: 0,
+  maxTasksOverCeiling: 0,
+  maxTasksPastTruePeak: 0,
+  floorShortfallMinutes: 0,
+  finalTasksOverBaseline: 0,
+  ...over,
+});
+const outcome = (
+  name: string,
+  over: Partial<PolicyFigures>,
+  oracleServed = 0.9999,
+  faulted = false,
+): ScenarioOutcome => ({
+  name,
+  surgeguard: figures(over),
+  oracleServed,
+  faulted,
+});
+const met = (rows: string[][], start: string) => rows.find((r) => r[0]!.startsWith(start));
+
+describe('targetLines', () => {
+  it('marks every target met when every replay meets it', () => {
+    const rows = targetLines([outcome('spaces-2024-08-12', {}), outcome('fault-x', {}, 0.9999, true)]);
+    expect(rows.slice(1).every((r) => r[2] === 'yes')).toBe(true);
+  });
+
+  it('names each replay that misses a target, with its figure', () => {
+    // Prepare
+    const rows = targetLines([
+      outcome('spaces-2024-08-12', { costVsOracle: 1.96 }),
+      outcome('doubling', { servedFraction: 0.949 }),
+      outcome('worse', { servedFraction: 0.6 }, 0.78),
+      outcome('throttle', { floorShortfallMinutes: 3 }, 0.9999, true),
+      outcome('ceiling', { maxTasksOverCeiling: 12 }),
+    ]);
+    // Assess
+    expect(met(rows, '2024 replay')).toEqual([
+      '2024 replay: served >= 99.9% at <= 1.6x the oracle',
+      '99.99% at 1.96x',
+      'no',
+    ]);
+    expect(met(rows, 'served >= 98%')![1]).toBe('under in: doubling 94.90%');
+    expect(met(rows, 'served >= 0.85x')![1]).toBe('under in: worse 60.00% vs 78.00%');
+    expect(met(rows, 'fault scenarios (1): floorShortfallMinutes')![1]).toBe('missed in: throttle 3.0 min');
+    expect(met(rows, 'no tasks past the ceiling')![1]).toBe('over in: ceiling (12)');
+    expect(met(rows, 'fault scenarios (1): no armed minute')![2]).toBe('yes');
+  });
+});
