@@ -43,9 +43,9 @@ export interface PolicyFigures {
   /** Minutes an attack-triggered arming stayed in effect after the attack stopped (disarm hysteresis + metric delay). */
   wafArmedMinutesAfterAttack: number;
   legitRequestsBlockedFraction: number;
-  /** Most tasks running above the ceiling SurgeGuard decided (MaxCapacity), summed over fleets; null without SurgeGuard. */
+  /** Most tasks taking joins above the ceiling SurgeGuard decided (MaxCapacity), summed over fleets; null without SurgeGuard. */
   maxTasksOverCeiling: number | null;
-  /** Most tasks running past the fleet's true capacity peak (where more tasks carry fewer), summed over fleets. */
+  /** Most tasks taking joins past the fleet's true capacity peak (where more tasks carry fewer), summed over fleets. */
   maxTasksPastTruePeak: number;
   /** Minutes the applied floor (MinCapacity) was below what SurgeGuard had decided, summed over fleets; null without SurgeGuard. */
   floorShortfallMinutes: number | null;
@@ -565,11 +565,13 @@ async function runPolicy(
       else armedWithoutAttackSeconds++;
     }
 
+    // Tasks that take joins: a task draining after a step down (or a lower ceiling) still runs, but carries only
+    // the listeners it had while it empties, and adds nothing to the fleet's capacity curve.
     let overCeiling = 0;
     let pastPeak = 0;
     for (const f of fleetList) {
-      if (usesSurgeGuard) overCeiling += Math.max(0, f.running - capacity.floors.get(f.config.id)!.max);
-      pastPeak += Math.max(0, f.running - (truePeak.get(f.config.id) ?? Infinity));
+      if (usesSurgeGuard) overCeiling += Math.max(0, f.active() - capacity.floors.get(f.config.id)!.max);
+      pastPeak += Math.max(0, f.active() - (truePeak.get(f.config.id) ?? Infinity));
     }
     maxOverCeiling = Math.max(maxOverCeiling, overCeiling);
     maxPastPeak = Math.max(maxPastPeak, pastPeak);

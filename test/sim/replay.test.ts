@@ -53,6 +53,8 @@ describe('SurgeGuard against the baselines', () => {
     expect(tt!.figures.servedFraction).toBeLessThan(0.95);
     expect(sg!.figures.wafArmed).toBe(false);
     expect(sg!.figures.wafArmedMinutesWithoutAttack).toBe(0);
+    // The probe's ceiling comes back down: the tasks above it drain (still running) but none takes joins past it.
+    expect(sg!.figures.maxTasksOverCeiling).toBe(0);
     // The naive shield mistakes the audience for an attack and blocks listeners.
     expect(naive!.figures.wafArmed).toBe(true);
     expect(naive!.figures.legitRequestsBlockedFraction).toBeGreaterThan(0);
