@@ -121,6 +121,20 @@ export function loadConfig(file: string = DEFAULT_CONFIG_PATH): LoadedConfig {
     notes.push(...once(analysis.notes));
     if (analysis.model) models[fleet.id] = analysis.model;
   }
+  // A CPU metric with no CPU at capacity to read it against is read as nothing: say so rather than let it look used.
+  config.fleets.forEach((fleet, i) => {
+    if (
+      fleet.metrics.cpu &&
+      fleet.cpuAtCapacity === undefined &&
+      models[fleet.id]?.cpuAtCapacity === undefined
+    )
+      warnings.push(
+        parsed.source.issueAt(
+          ['fleets', i, 'metrics', 'cpu'],
+          'no CPU at capacity: set cpuAtCapacity on the fleet or add a cpu column to its scaling test; until then the CPU metric is not read',
+        ),
+      );
+  });
   if (issues.length || testIssues.length) throw new InputError([...sortIssues(issues), ...testIssues]);
   return { file, config, scalingTests, models, warnings, notes, source: parsed.source };
 }

@@ -62,6 +62,30 @@ describe('surgeguard validate', () => {
     );
   });
 
+  it('warns, at the field, that a CPU metric with no CPU at capacity is not read; a cpu column or cpuAtCapacity reads it', () => {
+    // Prepare: the fleet names its CPU metric; the test has no cpu column
+    const cpu = '      cpu: { namespace: AWS/ECS, metricName: CPUUtilization }';
+    const config = insertAfter(VALID_CONFIG, 21, cpu);
+    // Act
+    const unread = runCli(['validate', '-c', 'events.yaml'], { cwd: workspace(config) });
+    const withColumn = runCli(['validate', '-c', 'events.yaml'], {
+      cwd: workspace(
+        config,
+        GOOD_CSV.replace('tasks,listeners', 'tasks,listeners,cpu').replace(/\n(\d+,\d+)/g, '\n$1,70'),
+      ),
+    });
+    const withField = runCli(['validate', '-c', 'events.yaml'], {
+      cwd: workspace(insertAfter(config, 14, '    cpuAtCapacity: 80')),
+    });
+    // Assess
+    expect(unread.code).toBe(0);
+    expect(unread.stdout).toMatch(
+      /warning: events\.yaml:22:\d+: fleets\[0\]\.metrics\.cpu: no CPU at capacity/,
+    );
+    expect(withColumn.stdout).not.toMatch(/no CPU at capacity/);
+    expect(withField.stdout).not.toMatch(/no CPU at capacity/);
+  });
+
   it.each([
     [
       'a row with impossible listeners per task',
