@@ -232,18 +232,26 @@ function assess(input: WatchInput): Base {
     // what growth costs past that). It only adds: a curve that says more is kept.
     const wanted = (forecastListeners + unmetListeners) * (1 + input.headroom);
     const byCpu = cpuTasks(input.live?.cpuReadings, nowMs, maxAgeMs + periodMs);
-    if (byCpu.perListener !== undefined && Math.ceil(byCpu.perListener * wanted) > neededTasks) {
-      neededTasks = Math.ceil(byCpu.perListener * wanted);
+    // Readings also stop when the tasks idle below a readable CPU, while the metric still comes; when the metric
+    // itself stopped, what the last readings said of the tasks a listener needs still holds for a while (the fleet
+    // did not change because its metric did): it keeps sizing the fleet up, and what it asked for is kept.
+    const cpuSeries = cleanSeries(input.metrics.cpu, nowMs, maxAgeMs);
+    const lost =
+      byCpu.stalePerListener !== undefined &&
+      cpuSeries.problem !== undefined &&
+      nowMs - (byCpu.newestMs ?? -Infinity) <= CPU_KEEP_MS;
+    const perListener = byCpu.perListener ?? (lost ? byCpu.stalePerListener : undefined);
+    if (perListener !== undefined && Math.ceil(perListener * wanted) > neededTasks) {
+      neededTasks = Math.ceil(perListener * wanted);
       neededByCpu = true;
     }
-    cpuPerListener = byCpu.perListener;
+    cpuPerListener = perListener;
     // CPU readings that asked for more than the curve, from a CPU metric that then stopped, are missing data, not a
-    // smaller need (readings also stop when the tasks idle below a readable CPU, while the metric still comes).
-    const cpuSeries = cleanSeries(input.metrics.cpu, nowMs, maxAgeMs);
+    // smaller need.
     if (
       byCpu.stalePerListener !== undefined &&
       cpuSeries.problem !== undefined &&
-      Math.ceil(byCpu.stalePerListener * wanted) > neededTasks
+      Math.ceil(byCpu.stalePerListener * wanted) >= neededTasks
     )
       anomalies.push('cpu: newest datapoint is stale while it asked for more tasks than the curve');
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
@@ -301,13 +309,17 @@ function cpuTasks(
   readings: readonly CpuReading[] | undefined,
   nowMs: number,
   maxAgeMs: number,
-): { perListener?: number; stalePerListener?: number } {
+): { perListener?: number; stalePerListener?: number; newestMs?: number } {
   if (!readings || readings.length < 2 || readings.some((r) => !(r.implied > 0) || !(r.tasks > 0))) return {};
   const perListener = Math.min(...readings.map((r) => r.tasks / r.implied));
+  const newestMs = Math.max(...readings.map((r) => r.atMs));
   return readings.every((r) => nowMs - r.atMs <= maxAgeMs)
-    ? { perListener }
-    : { stalePerListener: perListener };
+    ? { perListener, newestMs }
+    : { stalePerListener: perListener, newestMs };
 }
+
+/** How long the last CPU readings keep sizing the fleet up after its CPU metric stopped. */
+const CPU_KEEP_MS = 15 * 60_000;
 
 /**
  * Listeners expected at `horizonMs`: the larger of Holt's smoothed trend over the forecast window and the newest

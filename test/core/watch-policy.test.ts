@@ -411,11 +411,15 @@ describe('decideWatch with the live capacity model', () => {
         }),
       );
     expect(decide(2).action).toBe('scale-out');
-    const stale = decide(8);
+    // The metric stopped: its last readings keep sizing the fleet for a quarter of an hour...
+    expect(decide(8).action).toBe('scale-out');
+    expect(decide(8).targetTasks).toBe(decide(2).targetTasks);
+    // ...and after that, what they asked for is held: never a step down on a metric that stopped
+    const stale = decide(20);
     expect(stale.action).toBe('hold');
     expect(stale.reason).toMatch(/cpu: newest datapoint is stale/);
     // Readings also stop when the tasks idle below a readable CPU: the metric still comes, and that is no hold
-    const idle = decide(8, listenersAt(after, [5, 5]));
+    const idle = decide(20, listenersAt(after, [5, 5]));
     expect(idle.reason).not.toMatch(/cpu/);
   });
 
