@@ -1,25 +1,10 @@
 import type { ScenarioOutcome } from '../../bench/targets';
 import { targetLines } from '../../bench/targets';
 import type { PolicyFigures } from '../../sim/replay';
+import { policyFigures } from '../fixtures/figures';
 
-const figures = (over: Partial<PolicyFigures> = {}): PolicyFigures => ({
-  servedFraction: 0.9999,
-  peakShortfall: 0,
-  sloBreachMinutes: 0,
-  abandonedListeners: 0,
-  taskHours: 100,
-  costVsOracle: 1.5,
-  wafArmed: false,
-  firstArmSecondsAfterAttackStart: null,
-  wafArmedMinutesWithoutAttack: 0,
-  wafArmedMinutesAfterAttack: 0,
-  legitRequestsBlockedFraction: 0,
-  maxTasksOverCeiling: 0,
-  maxTasksPastTruePeak: 0,
-  floorShortfallMinutes: 0,
-  finalTasksOverBaseline: 0,
-  ...over,
-});
+const figures = (over: Partial<PolicyFigures> = {}) =>
+  policyFigures({ servedFraction: 0.9999, costVsOracle: 1.5, ...over });
 const outcome = (
   name: string,
   over: Partial<PolicyFigures>,

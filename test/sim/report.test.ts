@@ -11,24 +11,9 @@ import { COLOUR_SCALE, hiddenUnderLead } from '../../sim/report-charts';
 import { headlines, oracleNote, readiness, shortMinutes, verdictMinutes } from '../../sim/report-headlines';
 import type { LoadedScenario } from '../../sim/scenario';
 import type { Frame } from '../../sim/world';
+import { policyFigures } from '../fixtures/figures';
 
-const FIGURES: PolicyFigures = {
-  servedFraction: 1,
-  peakShortfall: 0,
-  sloBreachMinutes: 0,
-  abandonedListeners: 0,
-  taskHours: 100,
-  costVsOracle: 1,
-  wafArmed: false,
-  firstArmSecondsAfterAttackStart: null,
-  wafArmedMinutesWithoutAttack: 0,
-  wafArmedMinutesAfterAttack: 0,
-  legitRequestsBlockedFraction: 0,
-  maxTasksOverCeiling: 0,
-  maxTasksPastTruePeak: 0,
-  floorShortfallMinutes: 0,
-  finalTasksOverBaseline: 0,
-};
+const FIGURES: PolicyFigures = policyFigures();
 
 /** Demand: none until T-10 min, a ramp to 1,000 at T+10, held to T+40, then gone. */
 function demandAt(t: number): number {
