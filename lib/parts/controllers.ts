@@ -10,7 +10,7 @@ import { eventSchedules } from '../../lambda/core/schedules';
 import type { PlanAnnotationOptions } from '../plan-annotations';
 import { annotatePlanWarnings } from '../plan-annotations';
 import type { FunctionDefaults } from './function';
-import { grantFleetAccess, invokeOnlyRole, surgeGuardFunction } from './function';
+import { grantFleetAccess, grantPassRoleTo, invokeOnlyRole, surgeGuardFunction } from './function';
 import type { ConfigDocument } from './document';
 import { SurgeGuardPart } from './part';
 import type { Shield } from './shield';
@@ -177,14 +177,7 @@ export class Controllers extends SurgeGuardPart {
           resourceArns: [this.scheduleArns()],
         }),
       )
-      .combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['iam:PassRole'],
-          resourceArns: [this.schedulerRole.roleArn],
-          conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
-        }),
-      );
+      .combine(grantPassRoleTo(grantee, this.schedulerRole, 'scheduler.amazonaws.com'));
   }
 
   private scheduleArns(): string {

@@ -152,6 +152,16 @@ export function invokeOnlyRole(
   return role;
 }
 
+/** Lets `grantee` pass `role` to the AWS `service` that assumes it, and to no other service. */
+export function grantPassRoleTo(grantee: iam.IGrantable, role: iam.IRole, service: string): iam.Grant {
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['iam:PassRole'],
+    resourceArns: [role.roleArn],
+    conditions: { StringEquals: { 'iam:PassedToService': service } },
+  });
+}
+
 /** Which calls a function makes, beyond reading state, services and scalable targets. */
 export interface FunctionNeeds {
   /** Changes floors, ceilings or desired counts. */

@@ -10,7 +10,7 @@ import type { RuntimeConfig } from '../../lambda/core/runtime-config';
 import type { Controllers } from './controllers';
 import type { ConfigDocument } from './document';
 import type { FunctionDefaults } from './function';
-import { grantFleetAccess, invokeOnlyRole, surgeGuardFunction } from './function';
+import { grantFleetAccess, grantPassRoleTo, invokeOnlyRole, surgeGuardFunction } from './function';
 import { flatten } from './nag-name';
 import { SurgeGuardPart } from './part';
 import type { Shield } from './shield';
@@ -258,14 +258,7 @@ export class Runbook extends SurgeGuardPart {
           resourceArns: documents,
         }),
       )
-      .combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['iam:PassRole'],
-          resourceArns: [this.automationRole.roleArn],
-          conditions: { StringEquals: { 'iam:PassedToService': 'ssm.amazonaws.com' } },
-        }),
-      );
+      .combine(grantPassRoleTo(grantee, this.automationRole, 'ssm.amazonaws.com'));
   }
 }
 
