@@ -96,7 +96,7 @@ export interface LiveCapacity {
    * How CPU was read as capacity: `used` (as lower bounds), `contradicted` when a saturated size carried clearly
    * less than its CPU implied (CPU is not what fills this fleet: not read). Absent without CPU evidence.
    */
-  readonly cpuEvidence?: CpuEvidence['kind'];
+  readonly cpuEvidence?: 'used' | 'contradicted';
   /**
    * The two newest CPU readings, oldest first. Kept even when CPU is not read as room: what the tasks would carry at
    * full CPU is still a least on the tasks a demand needs.
@@ -404,19 +404,17 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
   const points: { n: number; x: number; w: number }[] = [];
   const bounds: { n: number; x: number; w: number }[] = [];
   for (const b of bins) {
-    const measured = measuredPoint(prior, b);
-    if (measured)
+    if (isCapacityEvidence(prior, b))
       points.push({
         n: b.tasks,
-        x: measured.listeners,
-        w: SATURATED_WEIGHT * Math.min(measured.periods, SATURATED_CAP),
+        x: b.saturatedListeners,
+        w: SATURATED_WEIGHT * Math.min(b.saturatedPeriods, SATURATED_CAP),
       });
     // A lower bound needs two periods at the size: the second most it carried, so one odd datapoint never counts.
     if ((b.carriedSecond ?? 0) > 0) bounds.push({ n: b.tasks, x: b.carriedSecond!, w: BOUND_WEIGHT });
     // CPU that says more room than the test's curve only raises it.
     const implied = cpuCapacityOf(prior, b, cpu);
-    if (!measured && b.saturatedPeriods === 0 && implied)
-      bounds.push({ n: b.tasks, x: implied, w: BOUND_WEIGHT });
+    if (b.saturatedPeriods === 0 && implied) bounds.push({ n: b.tasks, x: implied, w: BOUND_WEIGHT });
   }
   const uplift = Math.max(1, ...bounds.map((b) => b.x / Math.max(uslCapacity(prior, b.n), 1e-9)));
   // Without a saturated period nothing has shown where the curve turns: the fleet carried at least this much more
@@ -472,6 +470,7 @@ export function liveCapacity(
   const next: LiveModelState = s.fit?.signature === signature ? s : { ...s, fit: { signature, params } };
   const peak = uslPeak(params);
   const retrograde = findRetrograde(prior, s.bins);
+  const cpuEvidence = cpuEvidenceOf(prior, s.bins);
   let ceilingTasks: number | null = peak.tasks;
   let ceilingReason: LiveCapacity['ceilingReason'] = peak.tasks === null ? 'no-peak' : 'model-peak';
   const top = [...s.bins].reverse().find((b) => b.periods >= 2);
@@ -482,7 +481,7 @@ export function liveCapacity(
   if (
     reach !== undefined &&
     prior.peakTasks !== null &&
-    measuredBins(prior, s.bins).length > 0 &&
+    saturatedBins(prior, s.bins).length > 0 &&
     (peak.tasks === null || peak.tasks > Math.max(reach, prior.peakTasks))
   ) {
     ceilingTasks = Math.max(reach, prior.peakTasks);
@@ -508,45 +507,34 @@ export function liveCapacity(
       retrograde,
       saturatedPeriods: s.bins.reduce((n, b) => n + b.saturatedPeriods, 0),
       boundPeriods: s.bins.reduce((n, b) => n + b.periods - b.saturatedPeriods, 0),
-      ...cpuSummary(cpuEvidenceOf(prior, s.bins)),
+      ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
     },
   };
 }
 
-function cpuSummary(cpu: CpuEvidence | undefined): Pick<LiveCapacity, 'cpuEvidence'> {
-  return cpu ? { cpuEvidence: cpu.kind } : {};
-}
-
 /** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */
 function overstatedBy(prior: UslParams, bins: readonly LiveBin[]): Pick<LiveCapacity, 'overstated'> {
-  const sat = measuredBins(prior, bins);
+  const sat = saturatedBins(prior, bins);
   if (!sat.length) return {};
   const top = sat.reduce((a, b) => (b.tasks > a.tasks ? b : a));
   const share = 1 - top.listeners / uslCapacity(prior, top.tasks);
   return share > 0 ? { overstated: { share, tasks: top.tasks } } : {};
 }
 
-/** The bins with a measured point of at least two periods, with that point. */
-function measuredBins(prior: UslParams, bins: readonly LiveBin[]): { tasks: number; listeners: number }[] {
-  return bins.flatMap((b) => {
-    const m = measuredPoint(prior, b);
-    return m && m.periods >= 2 ? [{ tasks: b.tasks, listeners: m.listeners }] : [];
-  });
-}
-
-/** How the CPU of a fleet's periods is read as its capacity (see {@link LiveCapacity.cpuEvidence}). */
-export interface CpuEvidence {
-  readonly kind: 'used' | 'contradicted';
+/** The bins whose saturated periods (two or more) measured the fleet's listener capacity. */
+function saturatedBins(prior: UslParams, bins: readonly LiveBin[]): { tasks: number; listeners: number }[] {
+  return bins
+    .filter((b) => b.saturatedPeriods >= 2 && isCapacityEvidence(prior, b))
+    .map((b) => ({ tasks: b.tasks, listeners: b.saturatedListeners }));
 }
 
 /**
- * How the bins' CPU-implied capacities are read: as lower bounds, and as points while nothing has saturated, until a
- * saturated size carries clearly less than its CPU implied (the fleet fills on something other than CPU, so CPU
- * overstates its room): then not at all.
+ * How the bins' CPU-implied capacities are read: as lower bounds, until a saturated size carries clearly less than
+ * its CPU implied (the fleet fills on something other than CPU, so CPU overstates its room): then not at all.
  */
-export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): CpuEvidence | undefined {
+export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): LiveCapacity['cpuEvidence'] {
   if (!bins.some((b) => (b.cpuPeriods ?? 0) > 0)) return undefined;
   // One saturated period is not enough to stop reading CPU: a burst of 503s while listeners stood still can be
   // anything; two at a size measure it.
@@ -554,22 +542,15 @@ export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): CpuEv
   const contradicted = saturated.some(
     (b) => b.cpuImpliedLeast !== undefined && b.saturatedListeners < CPU_CONTRADICTION * b.cpuImpliedLeast,
   );
-  return { kind: contradicted ? 'contradicted' : 'used' };
+  return contradicted ? 'contradicted' : 'used';
 }
 
 /** A bin's CPU-implied capacity as the evidence reads it; undefined when there is none or CPU is not read. */
-function cpuCapacityOf(prior: UslParams, b: LiveBin, cpu: CpuEvidence | undefined): number | undefined {
-  if (!cpu || cpu.kind === 'contradicted' || b.cpuImpliedSecond === undefined) return undefined;
+function cpuCapacityOf(prior: UslParams, b: LiveBin, cpu: LiveCapacity['cpuEvidence']): number | undefined {
+  if (cpu !== 'used' || b.cpuImpliedSecond === undefined) return undefined;
   // The second least ignores one odd low CPU reading only when there are three or more; with two it is the odd one.
   const implied = (b.cpuPeriods ?? 0) >= 3 ? b.cpuImpliedSecond : (b.cpuImpliedLeast ?? b.cpuImpliedSecond);
   return Math.min(implied, CPU_MAX_UPLIFT * uslCapacity(prior, b.tasks));
-}
-
-/** A bin's measured point on the curve: its saturated periods, when they measure listener capacity. */
-function measuredPoint(prior: UslParams, b: LiveBin): { listeners: number; periods: number } | undefined {
-  return isCapacityEvidence(prior, b)
-    ? { listeners: b.saturatedListeners, periods: b.saturatedPeriods }
-    : undefined;
 }
 
 /** Whether a bin's saturated periods measure the fleet's listener capacity (see PLAUSIBLE_SHARE). */
@@ -579,7 +560,7 @@ function isCapacityEvidence(prior: UslParams, b: LiveBin): boolean {
 
 /** Saturated evidence that more tasks carried fewer listeners: the best size seen and the worse one past it. */
 export function findRetrograde(prior: UslParams, bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
-  const sat = measuredBins(prior, bins);
+  const sat = saturatedBins(prior, bins);
   if (sat.length < 2) return undefined;
   const best = sat.reduce((a, b) => (b.listeners > a.listeners ? b : a));
   const worse = sat

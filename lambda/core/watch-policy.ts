@@ -162,6 +162,8 @@ type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'lim
   readonly neededByCpu: boolean;
   /** Tasks a listener needs by fresh CPU readings, if any. */
   readonly cpuPerListener?: number;
+  /** The CPU metric stopped after readings that asked for more than the curve: no step down on it. */
+  readonly cpuStopped: boolean;
   /** The least ceiling the capacity curve allows (the live peak, a probe, or the best size seen), and max tasks. */
   readonly ceilingLimit: number;
 };
@@ -203,6 +205,7 @@ function assess(input: WatchInput): Base {
   let neededTasks: number | null = null;
   let unmetListeners = 0;
   let neededByCpu = false;
+  let cpuStopped = false;
   let cpuPerListener: number | undefined;
   // Demand the fleet cannot carry even without headroom: only then is a size past the modelled peak worth trying.
   let beyondPeak = false;
@@ -235,12 +238,11 @@ function assess(input: WatchInput): Base {
     // Readings also stop when the tasks idle below a readable CPU, while the metric still comes; when the metric
     // itself stopped, what the last readings said of the tasks a listener needs still holds for a while (the fleet
     // did not change because its metric did): it keeps sizing the fleet up, and what it asked for is kept.
-    const cpuSeries = cleanSeries(input.metrics.cpu, nowMs, maxAgeMs);
-    const lost =
+    const stopped =
       byCpu.stalePerListener !== undefined &&
-      cpuSeries.problem !== undefined &&
-      nowMs - (byCpu.newestMs ?? -Infinity) <= CPU_KEEP_MS;
-    const perListener = byCpu.perListener ?? (lost ? byCpu.stalePerListener : undefined);
+      cleanSeries(input.metrics.cpu, nowMs, maxAgeMs).problem !== undefined;
+    const kept = stopped && nowMs - (byCpu.newestMs ?? -Infinity) <= CPU_KEEP_MS;
+    const perListener = byCpu.perListener ?? (kept ? byCpu.stalePerListener : undefined);
     if (perListener !== undefined && Math.ceil(perListener * wanted) > neededTasks) {
       neededTasks = Math.ceil(perListener * wanted);
       neededByCpu = true;
@@ -248,12 +250,10 @@ function assess(input: WatchInput): Base {
     cpuPerListener = perListener;
     // CPU readings that asked for more than the curve, from a CPU metric that then stopped, are missing data, not a
     // smaller need.
-    if (
-      byCpu.stalePerListener !== undefined &&
-      cpuSeries.problem !== undefined &&
-      Math.ceil(byCpu.stalePerListener * wanted) >= neededTasks
-    )
-      anomalies.push('cpu: newest datapoint is stale while it asked for more tasks than the curve');
+    if (stopped && Math.ceil(byCpu.stalePerListener! * wanted) >= neededTasks) {
+      cpuStopped = true;
+      anomalies.push(CPU_STOPPED);
+    }
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
   }
 
@@ -297,6 +297,7 @@ function assess(input: WatchInput): Base {
     dataOk,
     sizing,
     neededByCpu,
+    cpuStopped,
     cpuPerListener,
   };
 }
@@ -317,6 +318,9 @@ function cpuTasks(
     ? { perListener, newestMs }
     : { stalePerListener: perListener, newestMs };
 }
+
+/** The anomaly, and the hold's reason, when the CPU metric stopped after asking for more than the curve. */
+const CPU_STOPPED = 'cpu: newest datapoint is stale while it asked for more tasks than the curve';
 
 /** How long the last CPU readings keep sizing the fleet up after its CPU metric stopped. */
 const CPU_KEEP_MS = 15 * 60_000;
@@ -350,7 +354,15 @@ function decision(
   limitBreached: boolean,
   reason: string,
 ): WatchDecision {
-  const { dataOk: _ok, sizing: _s, ceilingLimit: _c, neededByCpu: _n, cpuPerListener: _p, ...rest } = base;
+  const {
+    dataOk: _ok,
+    sizing: _s,
+    ceilingLimit: _c,
+    neededByCpu: _n,
+    cpuStopped: _st,
+    cpuPerListener: _p,
+    ...rest
+  } = base;
   return { ...rest, action, targetTasks, ceilingTasks, limitBreached, reason };
 }
 
@@ -497,7 +509,6 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
   // After the window: return gradually, and only once listeners allow.
   if (base.phase === 'done') return hold(base, 'at the pre-event floor');
   if (!base.dataOk) return hold(base, `holding: ${base.anomalies[0]}`);
-  const cpuMissing = base.anomalies.find((a) => a.startsWith('cpu:'));
   const stillBusy =
     listeners !== null && listeners > controller.holdShareOfPeak * input.peakListeners && listeners > 0;
   const wantedUp = Math.min(limitTasks, Math.max(neededTasks ?? 0, override?.tasks ?? 0) + extra);
@@ -517,7 +528,7 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
       `${round(listeners)} listeners, above ${Math.round(controller.holdShareOfPeak * 100)}% of the peak ${round(input.peakListeners)}: the event is running late`,
     );
   }
-  if (cpuMissing) return hold(base, `holding: ${cpuMissing}`);
+  if (base.cpuStopped) return hold(base, `holding: ${CPU_STOPPED}`);
   const intervalMs = input.stepDown.intervalMinutes * 60_000;
   if (input.lastScaleInMs !== undefined && nowMs - input.lastScaleInMs < intervalMs)
     return hold(base, 'waiting for the next step-down');
