@@ -389,7 +389,7 @@ function signatureOf(bins: readonly LiveBin[]): string {
   return bins
     .map(
       (b) =>
-        `${Math.round(b.tasks)}:${Math.round(b.carriedSecond ?? 0)}:${b.saturatedPeriods}:${Math.round(b.saturatedListeners)}:${Math.round(b.cpuImpliedSecond ?? 0)}`,
+        `${Math.round(b.tasks)}:${Math.round(b.carriedSecond ?? 0)}:${b.saturatedPeriods}:${Math.round(b.saturatedListeners)}:${Math.min(b.cpuPeriods ?? 0, 3)}:${Math.round(b.cpuImpliedLeast ?? 0)}:${Math.round(b.cpuImpliedSecond ?? 0)}`,
     )
     .join(',');
 }

@@ -400,6 +400,23 @@ describe('liveCapacity', () => {
     const again = liveCapacity(prior, first.state);
     expect(again.state).toBe(first.state);
   });
+
+  it('fits again when the CPU reading it uses changes, even if the second least stays', () => {
+    // Prepare: two CPU periods at 800 tasks (the lesser is used); a lower third one leaves the second least as it was
+    const withCpu = (least: number, second: number, periods: number): LiveModelState => ({
+      bins: [
+        { ...bin(800, 700_000, 0, 4), cpuPeriods: periods, cpuImpliedLeast: least, cpuImpliedSecond: second },
+      ],
+      counts: [],
+    });
+    const first = liveCapacity(prior, withCpu(1_500_000, 1_600_000, 2));
+    // Act: the third period reads 1.2 M: now the second least (1.5 M) is used, where the lesser (1.5 M) was
+    const next = liveCapacity(prior, { ...withCpu(1_200_000, 1_500_000, 3), fit: first.state.fit });
+    const lower = liveCapacity(prior, { ...withCpu(1_200_000, 1_600_000, 2), fit: first.state.fit });
+    // Assess: a new least changes what is read with two periods, so the fit is made again
+    expect(uslCapacity(lower.capacity.params, 800)).toBeLessThan(uslCapacity(first.capacity.params, 800));
+    expect(uslCapacity(next.capacity.params, 800)).toBeCloseTo(uslCapacity(first.capacity.params, 800), -3);
+  });
 });
 
 describe('findRetrograde', () => {
