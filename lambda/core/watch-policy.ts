@@ -6,7 +6,7 @@ import type { CpuReading, LiveCapacity } from './live-model';
 import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { UslParams } from './usl';
-import { tasksFor, uslPeak } from './usl';
+import { tasksFor, uslCapacity, uslPeak } from './usl';
 
 /** Where an event stands for one fleet. */
 export type Phase = 'scheduled' | 'prewarming' | 'live' | 'cooling' | 'done';
@@ -160,6 +160,8 @@ type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'lim
   readonly sizing: UslParams;
   /** The CPU readings, not the curve, set `neededTasks`. */
   readonly neededByCpu: boolean;
+  /** Listeners are unreadable: the need comes from joins refused for room, the fleet taken as full. */
+  readonly neededByRefusals: boolean;
   /** Tasks a listener needs by fresh CPU readings, if any. */
   readonly cpuPerListener?: number;
   /** The CPU metric stopped after readings that asked for more than the curve: no step down on it. */
@@ -205,6 +207,7 @@ function assess(input: WatchInput): Base {
   let neededTasks: number | null = null;
   let unmetListeners = 0;
   let neededByCpu = false;
+  let neededByRefusals = false;
   let cpuStopped = false;
   let cpuPerListener: number | undefined;
   // Demand the fleet cannot carry even without headroom: only then is a size past the modelled peak worth trying.
@@ -255,6 +258,20 @@ function assess(input: WatchInput): Base {
       anomalies.push(CPU_STOPPED);
     }
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
+  } else if (!errorsSeries.problem && !input.floodSuspected && input.runningTasks !== undefined) {
+    // Without listeners the fleet is not blind: joins refused for lack of room say it is full, and a full fleet
+    // carries what its curve says at the tasks running. The listeners waiting come on top; only ever more tasks.
+    const errors = latest(errorsSeries.points) ?? 0;
+    if (errors > 0) {
+      const carried = uslCapacity(sizing, input.runningTasks);
+      unmetListeners = Math.min(
+        (errors / fleet.periodSeconds) * controller.retryIntervalSeconds,
+        Math.max(carried, timeline.expectedListeners ?? 0),
+      );
+      const inverse = tasksFor(sizing, (carried + unmetListeners) * (1 + input.headroom));
+      neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
+      neededByRefusals = true;
+    }
   }
 
   const vcpuLimit = Math.floor(input.vcpuAvailable / fleet.vcpuPerTask);
@@ -297,6 +314,7 @@ function assess(input: WatchInput): Base {
     dataOk,
     sizing,
     neededByCpu,
+    neededByRefusals,
     cpuStopped,
     cpuPerListener,
   };
@@ -359,6 +377,7 @@ function decision(
     sizing: _s,
     ceilingLimit: _c,
     neededByCpu: _n,
+    neededByRefusals: _r,
     cpuStopped: _st,
     cpuPerListener: _p,
     ...rest
@@ -386,7 +405,7 @@ function decideBeforeRamp(input: WatchInput, base: Base): WatchDecision {
       early,
       null,
       (neededTasks ?? 0) + extra > limitTasks,
-      `before the ramp, the audience is arriving early: forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${early} tasks`,
+      `before the ramp, the audience is arriving early: ${needWhy(base, early)}`,
     );
   }
   return hold(base, 'before the ramp start');
@@ -433,9 +452,7 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
   if (!base.dataOk) why.push(`holding: ${base.anomalies[0]}`);
   if (target > current) {
     if (neededTasks !== null && neededTasks + extra >= floor && neededTasks + extra > current) {
-      why.push(
-        `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${neededTasks + extra} tasks${base.neededByCpu ? ' (by CPU: the running tasks would fill below it)' : ''}`,
-      );
+      why.push(needWhy(base, neededTasks + extra));
     } else if (override && floor === override.tasks && floor > planFloor)
       why.push(`manual floor ${override.tasks}`);
     else why.push(`plan step ${planFloor}`);
@@ -508,20 +525,13 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
   const extra = input.extraTasks ?? 0;
   // After the window: return gradually, and only once listeners allow.
   if (base.phase === 'done') return hold(base, 'at the pre-event floor');
-  if (!base.dataOk) return hold(base, `holding: ${base.anomalies[0]}`);
-  const stillBusy =
-    listeners !== null && listeners > controller.holdShareOfPeak * input.peakListeners && listeners > 0;
   const wantedUp = Math.min(limitTasks, Math.max(neededTasks ?? 0, override?.tasks ?? 0) + extra);
-  if (wantedUp > current) {
-    return decision(
-      base,
-      'scale-out',
-      wantedUp,
-      null,
-      false,
-      `after the event, the forecast ${round(base.forecastListeners)} listeners still needs ${wantedUp} tasks`,
-    );
-  }
+  if (wantedUp > current)
+    return decision(base, 'scale-out', wantedUp, null, false, `after the event, ${needWhy(base, wantedUp)}`);
+  if (!base.dataOk) return hold(base, `holding: ${base.anomalies[0]}`);
+  // Below one listener is none: averaged series carry float dust, and a peak never seen is no audience to wait for.
+  const stillBusy =
+    listeners !== null && listeners >= 1 && listeners > controller.holdShareOfPeak * input.peakListeners;
   if (stillBusy) {
     return hold(
       base,
@@ -544,6 +554,13 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
     false,
     `stepping down to ${target} (recorded pre-event floor ${input.recordedTasks})`,
   );
+}
+
+/** Why the demand needs `tasks`: the forecast listeners, or (listeners unreadable) the joins refused for room. */
+function needWhy(base: Base, tasks: number): string {
+  if (base.neededByRefusals)
+    return `listeners unreadable, joins refused for room: the full fleet (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks`;
+  return `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks${base.neededByCpu ? ' (by CPU: the running tasks would fill below it)' : ''}`;
 }
 
 function describe(problem: SeriesProblem): string {

@@ -212,6 +212,30 @@ describe('decideWatch (table)', () => {
       const d = decideWatch(input({ nowMs: after, peakListeners: 1_000_000, metrics: {} }));
       expect(d).toMatchObject({ action: 'hold', targetTasks: 400 });
     });
+    it('steps down when the listeners are float dust and no peak was ever seen', () => {
+      // Prepare: an audience never read (peak 0); the series now averages to a hair above zero.
+      const d = decideWatch(
+        input({
+          nowMs: after,
+          peakListeners: 0,
+          metrics: { listeners: listenersAt(after, [4.8e-10, 4.8e-10]) },
+        }),
+      );
+      // Assess: nobody is there to wait for.
+      expect(d).toMatchObject({ action: 'scale-in', targetTasks: 300 });
+    });
+    it('scales out on joins refused for room even when listeners are unreadable', () => {
+      const d = decideWatch(
+        input({
+          nowMs: after,
+          peakListeners: 1e6,
+          runningTasks: 400,
+          metrics: { joinErrorsCapacity: listenersAt(after, [600_000]) },
+        }),
+      );
+      expect(d.action).toBe('scale-out');
+      expect(d.targetTasks).toBeGreaterThan(400);
+    });
     it('stops at the recorded floor', () => {
       const d = decideWatch(
         input({
@@ -222,6 +246,66 @@ describe('decideWatch (table)', () => {
       );
       expect(d).toMatchObject({ phase: 'done', action: 'hold', targetTasks: 200 });
     });
+  });
+});
+
+describe('decideWatch without listeners', () => {
+  const now = T0 - 35 * MIN; // before the ramp: the audience arrives early, unseen
+  const refused = (perMinute: number) => listenersAt(now, [perMinute, perMinute]);
+
+  it('takes a fleet refusing joins for room as full and sizes for it plus those waiting', () => {
+    // Prepare: 40 tasks running, listeners missing, 60 k joins refused a minute.
+    const d = decideWatch(
+      input({
+        nowMs: now,
+        currentTasks: 40,
+        runningTasks: 40,
+        metrics: { joinErrorsCapacity: refused(60_000) },
+      }),
+    );
+    // Assess: more than the running tasks, with the reason naming the evidence.
+    const carried = uslCapacity(model, 40);
+    const waiting = (60_000 / 60) * 30;
+    expect(d.action).toBe('scale-out');
+    expect(d.unmetListeners).toBeCloseTo(waiting);
+    expect(d.targetTasks).toBe(tasksFor(model, (carried + waiting) * 1.3).tasks);
+    expect(d.reason).toMatch(/listeners unreadable, joins refused for room/);
+  });
+
+  it('asks nothing without refusals, during a flood, or without a running count', () => {
+    for (const over of [
+      { metrics: { joinErrorsCapacity: refused(0) }, runningTasks: 40 },
+      { metrics: { joinErrorsCapacity: refused(60_000) }, runningTasks: 40, floodSuspected: true },
+      { metrics: { joinErrorsCapacity: refused(60_000) } },
+      { metrics: {}, runningTasks: 40 },
+    ]) {
+      const d = decideWatch(input({ nowMs: now, currentTasks: 40, ...over }));
+      expect(d).toMatchObject({ action: 'hold', targetTasks: 40, neededTasks: null });
+    }
+  });
+
+  it('never scales in on refusals, inside the window or after it', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -40, max: 240 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 1, max: 1000 }),
+        fc.integer({ min: 0, max: 2_000_000 }),
+        (minute, current, running, errors) => {
+          const nowMs = T0 + minute * MIN;
+          const d = decideWatch(
+            input({
+              nowMs,
+              currentTasks: current,
+              runningTasks: running,
+              peakListeners: 1e6,
+              metrics: { joinErrorsCapacity: listenersAt(nowMs, [errors]) },
+            }),
+          );
+          return d.targetTasks >= current;
+        },
+      ),
+    );
   });
 });
 
