@@ -452,7 +452,10 @@ async function act(
       );
       return { eventId, fleetId, decision, live, result: 'conflict' };
     }
-    throw err;
+    // A store that refuses writes (throttled, down) must not keep capacity from an audience arriving: a raised floor
+    // is safe to apply unrecorded, since every tick takes the floor in place from AWS. Nothing else acts unrecorded.
+    if (!applied || decision.action !== 'scale-out') throw err;
+    return await actUnrecorded(deps, t, decision, live, errorMessage(err));
   }
   if (applied) {
     try {
@@ -507,6 +510,32 @@ async function act(
     ),
   );
   return { eventId, fleetId, decision, live, result };
+}
+
+/**
+ * Raises the floor while the state store refuses the claim: the AWS call goes out, and its record goes to the log
+ * in full (the audit write is tried too, and may fail with the store).
+ */
+async function actUnrecorded(
+  deps: ControllerDeps,
+  t: FleetTick,
+  decision: WatchDecision,
+  live: LiveCapacity,
+  stateError: string,
+): Promise<FleetOutcome> {
+  const eventId = t.live.view.event.id;
+  const fleetId = t.fleet.id;
+  const res = await deps.capacity.applyFloor(addressOf(t.fleet), decision.targetTasks, decision.ceilingTasks);
+  const reason = `state store refused the write (${stateError}): applied unrecorded; ${decision.reason}`;
+  const record = {
+    ...auditOf(deps, t, decision, 'ok', reason, live),
+    kind: 'aws-call' as const,
+    action: t.fleet.scalingMode === 'min-capacity' ? 'RegisterScalableTarget' : 'UpdateService',
+    inputs: { before: res.before, after: res.after, changed: res.changed },
+  };
+  deps.log.warn('floor raised without a state record', { eventId, fleetId, record });
+  await safeAudit(deps, record);
+  return { eventId, fleetId, decision, live, result: 'applied', detail: reason };
 }
 
 /** The fields of a stored fleet state that a follow-up write keeps. */

@@ -195,6 +195,43 @@ describe('watch handler', () => {
     expect([...mins].sort((a, b) => a - b)).toEqual(mins);
   });
 
+  it('raises the floor while the state store refuses writes, with the record in the log', async () => {
+    // Prepare: the watch has run once; then the audience grows fast and every state and audit write is throttled.
+    const { deps, clock, state } = testDeps(RAMP + 20 * MIN, runtime);
+    let audience = 250_000;
+    liveAws(
+      () => audience,
+      () => clock.now(),
+    );
+    await watchTick(deps);
+    const before = (await state.getFleet('ev', 'use1'))!;
+    const throttled = () =>
+      Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    state.putFleet = throttled;
+    state.audit = throttled;
+    const warned: unknown[] = [];
+    deps.log = { ...deps.log, warn: (message, attributes) => warned.push({ message, ...attributes }) };
+    audience = 900_000;
+    clock.advance(MIN);
+    aas.resetHistory();
+    // Act
+    await watchTick(deps);
+    // Assess: AWS got the higher floor; the state still holds the old record; the log has the call.
+    const mins = aas.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input.MinCapacity!);
+    expect(Math.max(...mins)).toBeGreaterThan(before.appliedTasks!);
+    expect((await state.getFleet('ev', 'use1'))?.version).toBe(before.version);
+    expect(warned).toContainEqual(
+      expect.objectContaining({
+        message: 'floor raised without a state record',
+        fleetId: 'use1',
+        record: expect.objectContaining({
+          kind: 'aws-call',
+          reason: expect.stringMatching(/applied unrecorded/),
+        }),
+      }),
+    );
+  });
+
   it('holds when the metrics are missing', async () => {
     const { deps, clock, state } = testDeps(RAMP + 20 * MIN, runtime);
     liveAws(
