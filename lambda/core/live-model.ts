@@ -477,11 +477,20 @@ export function liveCapacity(
   // A curve refitted to measured points is an extrapolation past the largest size seen: when it puts its peak further
   // (or finds none) where the test had one, the ceiling goes a probe step past that size, each step earned by the
   // evidence of the last, never straight to wherever the refit says.
-  const reach = top ? Math.round(top.tasks * (1 + o.probeStep)) : undefined;
+  // A step is earned by the last one carrying more: a saturated size that carried no more than a smaller saturated
+  // size (within the retrograde tolerance) shows that tasks stopped adding room, and no step goes past it.
+  const sat = saturatedBins(prior, s.bins);
+  const topSat = top && sat.find((b) => b.tasks === top.tasks);
+  const gained =
+    !topSat ||
+    !sat.some(
+      (b) => b.tasks * RETRO_TASKS < topSat.tasks && topSat.listeners < b.listeners / RETRO_LISTENERS,
+    );
+  const reach = top ? Math.round(top.tasks * (gained ? 1 + o.probeStep : 1)) : undefined;
   if (
     reach !== undefined &&
     prior.peakTasks !== null &&
-    saturatedBins(prior, s.bins).length > 0 &&
+    sat.length > 0 &&
     (peak.tasks === null || peak.tasks > Math.max(reach, prior.peakTasks))
   ) {
     ceilingTasks = Math.max(reach, prior.peakTasks);
@@ -492,7 +501,13 @@ export function liveCapacity(
     ceilingReason = 'retrograde';
   }
   const probeTasks =
-    !retrograde && ceilingTasks !== null && top && top.tasks >= 0.95 * ceilingTasks
+    gained &&
+    !retrograde &&
+    ceilingTasks !== null &&
+    top &&
+    top.tasks >= 0.95 * ceilingTasks &&
+    // A fleet already a step past the ceiling got there without the curve's leave: no probe goes further.
+    top.tasks <= ceilingTasks * (1 + o.probeStep) + 1
       ? Math.max(ceilingTasks + 1, Math.round(top.tasks * (1 + o.probeStep)))
       : null;
   return {

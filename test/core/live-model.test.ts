@@ -393,6 +393,38 @@ describe('liveCapacity', () => {
     expect(next.ceilingTasks).toBe(1210);
   });
 
+  it('opens no further step once a step carried no more than the size before it', () => {
+    // Prepare: the ceiling opened to 1,100 tasks; saturated there, they carried what 1,000 carried
+    const state: LiveModelState = {
+      bins: [
+        bin(600, 1_000_000, 3),
+        bin(800, 1_330_000, 3),
+        bin(1000, 1_660_000, 3),
+        bin(1100, 1_665_000, 3),
+      ],
+      counts: [],
+    };
+    // Act
+    const { capacity } = liveCapacity(prior, state);
+    // Assess: the ceiling stays at the size reached, and nothing probes past it
+    expect(capacity.ceilingTasks).toBeLessThanOrEqual(1100);
+    expect(capacity.probeTasks).toBeNull();
+  });
+
+  it('offers no probe to a fleet already more than a step past the ceiling', () => {
+    // Prepare: the fleet runs 1,400 tasks (the plan or the service's own policy put them there), the curve peaks at
+    // 1,000 and nothing saturated
+    const state: LiveModelState = {
+      bins: [bin(990, 1_300_000, 0, 4), bin(1400, 1_300_000, 0, 4)],
+      counts: [],
+    };
+    // Act
+    const { capacity } = liveCapacity(prior, state);
+    // Assess
+    expect(capacity.ceilingTasks).toBeLessThan(1400 / 1.1);
+    expect(capacity.probeTasks).toBeNull();
+  });
+
   it('fits once for the same evidence', () => {
     const state: LiveModelState = { bins: [bin(700, 900_000, 3)], counts: [] };
     const first = liveCapacity(prior, state);

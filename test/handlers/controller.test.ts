@@ -7,6 +7,7 @@ import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwat
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runRestore } from '../../lambda/controller/restore';
+import type { ControllerDeps } from '../../lambda/controller/deps';
 import { watchTick } from '../../lambda/controller/watch';
 import { makePrescaleHandler } from '../../lambda/handlers/prescale';
 import { makeRestoreHandler } from '../../lambda/handlers/restore';
@@ -210,12 +211,18 @@ describe('watch handler', () => {
     state.putFleet = throttled;
     state.audit = throttled;
     const warned: unknown[] = [];
-    deps.log = { ...deps.log, warn: (message, attributes) => warned.push({ message, ...attributes }) };
+    const logged: ControllerDeps = {
+      ...deps,
+      log: {
+        ...deps.log,
+        warn: (message: string, attributes?: object) => warned.push({ message, ...attributes }),
+      },
+    };
     audience = 900_000;
     clock.advance(MIN);
     aas.resetHistory();
     // Act
-    await watchTick(deps);
+    await watchTick(logged);
     // Assess: AWS got the higher floor; the state still holds the old record; the log has the call.
     const mins = aas.commandCalls(RegisterScalableTargetCommand).map((c) => c.args[0].input.MinCapacity!);
     expect(Math.max(...mins)).toBeGreaterThan(before.appliedTasks!);
