@@ -78,6 +78,7 @@ export function fleetTimeline(view: EventView, fleetPlan: FleetPlan, shiftMinute
     audienceInMs: startMs + minutes(view.event.arrival.fullByMinutes) + shift,
     midEventMs: (startMs + Date.parse(view.plan.end)) / 2 + shift,
     expectedListeners: forecastOf(view.event).expected * share,
+    endMs: Date.parse(view.plan.end) + shift,
   };
 }
 

@@ -44,6 +44,8 @@ export interface FleetTimeline {
   readonly midEventMs?: number;
   /** The forecast's listeners on this fleet (peak x share, no headroom). */
   readonly expectedListeners?: number;
+  /** The scheduled end (start + duration): an audience gone after it is not coming back. */
+  readonly endMs?: number;
 }
 
 /** How the watch follows a shrinking audience down during the event window. */
@@ -443,6 +445,11 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
     );
   }
 
+  if (input.followAudience && !override && audienceGone(input, base)) {
+    const target = Math.max(input.recordedTasks, (neededTasks ?? 0) + extra);
+    if (target < current)
+      return followed(base, target, Math.max(target, base.ceilingLimit), goneWhy(input, target));
+  }
   const follow = followDown(input, base, floor);
   if (follow) return follow;
 
@@ -539,6 +546,10 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
     );
   }
   if (base.cpuStopped) return hold(base, `holding: ${CPU_STOPPED}`);
+  if (audienceGone(input, base)) {
+    const target = Math.max(input.recordedTasks, wantedUp);
+    if (target < current) return decision(base, 'scale-in', target, null, false, goneWhy(input, target));
+  }
   const intervalMs = input.stepDown.intervalMinutes * 60_000;
   if (input.lastScaleInMs !== undefined && nowMs - input.lastScaleInMs < intervalMs)
     return hold(base, 'waiting for the next step-down');
@@ -561,6 +572,31 @@ function needWhy(base: Base, tasks: number): string {
   if (base.neededByRefusals)
     return `listeners unreadable, joins refused for room: the full fleet (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks`;
   return `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks${base.neededByCpu ? ' (by CPU: the running tasks would fill below it)' : ''}`;
+}
+
+/**
+ * The audience has gone: past the scheduled end, a whole step-down interval of listener datapoints, every one
+ * within what the pre-event floor carries with headroom, with no join refused for room and nothing odd in the
+ * data. Returning at once then drops no one; stepping down gently would only keep an empty fleet.
+ */
+function audienceGone(input: WatchInput, base: Base): boolean {
+  const { nowMs, timeline, stepDown } = input;
+  if (timeline.endMs === undefined || nowMs < timeline.endMs) return false;
+  if (!base.dataOk || base.anomalies.length || base.cpuStopped || base.unmetListeners > 0) return false;
+  const periodMs = input.fleet.periodSeconds * 1000;
+  const from = nowMs - stepDown.intervalMinutes * 60_000;
+  const points = cleanSeries(input.listenerHistory ?? input.metrics.listeners, nowMs, Infinity).points.filter(
+    (p) => p.t >= from - periodMs,
+  );
+  // Missing data is no evidence the audience left: the interval must be covered without a gap.
+  if (!points.length || points[0]!.t > from) return false;
+  if (points.some((p, i) => i > 0 && p.t - points[i - 1]!.t > 2 * periodMs)) return false;
+  const carried = uslCapacity(base.sizing, input.recordedTasks) / (1 + input.headroom);
+  return points.every((p) => p.v <= carried);
+}
+
+function goneWhy(input: WatchInput, target: number): string {
+  return `the audience has gone: under what the pre-event floor carries for ${input.stepDown.intervalMinutes} min after the scheduled end; floor to ${target}`;
 }
 
 function describe(problem: SeriesProblem): string {

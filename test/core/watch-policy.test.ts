@@ -236,6 +236,69 @@ describe('decideWatch (table)', () => {
       expect(d.action).toBe('scale-out');
       expect(d.targetTasks).toBeGreaterThan(400);
     });
+    describe('once the audience has gone', () => {
+      const ended = { ...timeline, endMs: T0 + 120 * MIN };
+      const quiet = (at: number, v = 0, n = 12) =>
+        listenersAt(
+          at,
+          Array.from({ length: n }, () => v),
+        );
+      const carried = uslCapacity(model, 200) / 1.3; // what the recorded floor carries with headroom
+
+      it('returns to the recorded floor at once, not in steps', () => {
+        // Prepare: a step-down interval (10 min) of fresh datapoints under what the recorded floor carries
+        const d = decideWatch(
+          input({
+            nowMs: after,
+            timeline: ended,
+            peakListeners: 1e6,
+            metrics: { listeners: quiet(after, carried * 0.9), joinErrorsCapacity: quiet(after, 0, 2) },
+          }),
+        );
+        // Assess
+        expect(d).toMatchObject({ action: 'scale-in', targetTasks: 200 });
+        expect(d.reason).toMatch(/the audience has gone/);
+      });
+
+      it.each([
+        [
+          'a datapoint above what the recorded floor carries',
+          { listeners: [...quiet(after).slice(1), { t: after - 2 * MIN, v: 1e6 }] },
+        ],
+        ['a gap in the interval', { listeners: quiet(after).filter((_, i) => i < 4 || i > 7) }],
+        ['an interval not yet covered', { listeners: quiet(after, 0, 6) }],
+        [
+          'joins refused for room',
+          { listeners: quiet(after, carried / 2), joinErrorsCapacity: quiet(after, 6000, 2) },
+        ],
+      ])('steps down as before with %s', (_, metrics) => {
+        const d = decideWatch(input({ nowMs: after, timeline: ended, peakListeners: 1e6, metrics }));
+        expect(d.targetTasks).toBeGreaterThan(200);
+        expect(d.reason).not.toMatch(/the audience has gone/);
+      });
+
+      it('waits for the scheduled end inside the window, then lets the floor follow at once', () => {
+        const follow = { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 };
+        const at = (ms: number) =>
+          decideWatch(
+            input({
+              nowMs: ms,
+              timeline: { ...ended, audienceInMs: T0 + 10 * MIN },
+              peakListeners: 1e6,
+              followAudience: follow,
+              metrics: { listeners: quiet(ms), joinErrorsCapacity: quiet(ms, 0, 2) },
+              listenerHistory: quiet(ms, 0, 25),
+            }),
+          );
+        expect(at(T0 + 100 * MIN).reason).not.toMatch(/the audience has gone/);
+        expect(at(T0 + 130 * MIN)).toMatchObject({
+          action: 'scale-in',
+          targetTasks: 200,
+          followingAudience: true,
+        });
+      });
+    });
+
     it('stops at the recorded floor', () => {
       const d = decideWatch(
         input({
