@@ -7,7 +7,7 @@ import { schemaProblems } from '../lambda/core/config/zod-issues';
 import type { InputIssue } from '../lambda/core/issues';
 import { InputError } from '../lambda/core/issues';
 import type { ScalingPoint } from '../lambda/core/scaling-test';
-import { cpuAtCapacityOf, parseScalingTest } from '../lambda/core/scaling-test';
+import { analyzeScalingTest, cpuAtCapacityOf, parseScalingTest } from '../lambda/core/scaling-test';
 import type { CapacityModel } from '../lambda/core/usl';
 import { fitUsl } from '../lambda/core/usl';
 import { readText } from '../lambda/adapters/config-file';
@@ -219,6 +219,8 @@ export function loadScenario(file: string): LoadedScenario {
 
   const fleets = s.fleets.map((f, i) => {
     let points: ScalingPoint[] = [];
+    let lines: readonly number[] = [];
+    let testFile = file;
     if (typeof f.scalingTest === 'string') {
       const path = resolve(dirname(file), f.scalingTest);
       if (!existsSync(path)) {
@@ -232,9 +234,11 @@ export function loadScenario(file: string): LoadedScenario {
         const test = parseScalingTest(readFileSync(path, 'utf8'), f.scalingTest);
         issues.push(...test.issues);
         points = test.points;
+        lines = test.lines;
+        testFile = f.scalingTest;
       }
     } else points = f.scalingTest;
-    return { f, points };
+    return { f, points, lines, testFile };
   });
   if (issues.length) throw new InputError(issues);
 
@@ -242,9 +246,8 @@ export function loadScenario(file: string): LoadedScenario {
     file,
     scenario: s,
     startMs: Date.parse(s.start),
-    fleets: fleets.map(({ f, points }) => {
-      const cpuAtCapacity = cpuAtCapacityOf(points);
-      const fitted = { ...fitUsl(points), ...(cpuAtCapacity === undefined ? {} : { cpuAtCapacity }) };
+    fleets: fleets.map(({ f, points, lines, testFile }) => {
+      const fitted = plannerModel(points, lines, testFile);
       return {
         config: f,
         points,
@@ -274,4 +277,16 @@ export function demandAt(s: Scenario, secondsFromStart: number): number {
     if (m <= m1) return v0 + ((v1 - v0) * (m - m0)) / (m1 - m0);
   }
   return last[1];
+}
+
+/**
+ * The model SurgeGuard plans from, built by the same analysis as a deployed config's (outliers left out of the
+ * fit); a test that analysis would refuse still replays, from the plain fit, so a scenario can show what a
+ * doubtful test costs.
+ */
+function plannerModel(points: readonly ScalingPoint[], lines: readonly number[], file: string): CapacityModel {
+  const analysis = analyzeScalingTest({ points, lines, file });
+  if (analysis.model) return analysis.model;
+  const cpuAtCapacity = cpuAtCapacityOf(points);
+  return { ...fitUsl(points), ...(cpuAtCapacity === undefined ? {} : { cpuAtCapacity }) };
 }

@@ -123,6 +123,23 @@ describe('scenario files', () => {
     expect(errorsOf(text).some((e) => e.startsWith(expected))).toBe(true);
   });
 
+  it('plans from the model a deployed config would: an outlier step is left out of the fit', () => {
+    // Prepare: a clean USL test with one step 60% high, as a noisy load-test run gives
+    const usl = (n: number) => (n * 3000) / (1 + 0.0004 * (n - 1) + 4e-7 * n * (n - 1));
+    const rows = [10, 20, 40, 60, 80, 120, 160, 200, 300]
+      .map((n) => `{ tasks: ${n}, listeners: ${Math.round(usl(n) * (n === 160 ? 1.6 : 1))} }`)
+      .join(', ');
+    const dir = mkdtempSync(join(tmpdir(), 'sg-scn-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, MINIMAL.replace(/scalingTest: \[.*\]/, `scalingTest: [${rows}]`));
+    // Act
+    const fitted = loadScenario(file).fleets[0]!.fitted;
+    // Assess: the curve the other steps give, its peak near the true 1,581 tasks, the outlier noted
+    expect(fitted.peakTasks).toBeGreaterThan(1500);
+    expect(fitted.peakTasks).toBeLessThan(1660);
+    expect(fitted.caveats?.map((c) => c.code)).toContain('OUTLIER');
+  });
+
   it('interpolates demand linearly between points', () => {
     const ls = (() => {
       const dir = mkdtempSync(join(tmpdir(), 'sg-scn-'));
