@@ -284,7 +284,11 @@ export function demandAt(s: Scenario, secondsFromStart: number): number {
  * fit); a test that analysis would refuse still replays, from the plain fit, so a scenario can show what a
  * doubtful test costs.
  */
-function plannerModel(points: readonly ScalingPoint[], lines: readonly number[], file: string): CapacityModel {
+function plannerModel(
+  points: readonly ScalingPoint[],
+  lines: readonly number[],
+  file: string,
+): CapacityModel {
   const analysis = analyzeScalingTest({ points, lines, file });
   if (analysis.model) return analysis.model;
   const cpuAtCapacity = cpuAtCapacityOf(points);
