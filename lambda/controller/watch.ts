@@ -313,6 +313,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
           : undefined,
       listenerHistory: liveState.listeners,
       runningTasks: t.counts?.running,
+      cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
     };
     const decision = await unlessUndrained(deps, t, decideWatch(input));
     return await act(deps, t, { ...state, live: liveState }, decision, peak, confirmed, live);

@@ -106,6 +106,8 @@ export interface WatchInput {
   readonly listenerHistory?: Series;
   /** Tasks running now. */
   readonly runningTasks?: number;
+  /** The CPU a full task runs at: with the CPU metric, it shows an empty fleet when listeners cannot be read. */
+  readonly cpuAtCapacity?: number;
 }
 
 /** What the watch decided for one fleet, and why: the audit record's core. */
@@ -448,7 +450,7 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
   if (input.followAudience && !override && audienceGone(input, base)) {
     const target = Math.max(input.recordedTasks, (neededTasks ?? 0) + extra);
     if (target < current)
-      return followed(base, target, Math.max(target, base.ceilingLimit), goneWhy(input, target));
+      return followed(base, target, Math.max(target, base.ceilingLimit), goneWhy(input, base, target));
   }
   const follow = followDown(input, base, floor);
   if (follow) return follow;
@@ -535,6 +537,11 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
   const wantedUp = Math.min(limitTasks, Math.max(neededTasks ?? 0, override?.tasks ?? 0) + extra);
   if (wantedUp > current)
     return decision(base, 'scale-out', wantedUp, null, false, `after the event, ${needWhy(base, wantedUp)}`);
+  if (audienceGone(input, base)) {
+    const target = Math.max(input.recordedTasks, wantedUp);
+    if (target < current)
+      return decision(base, 'scale-in', target, null, false, goneWhy(input, base, target));
+  }
   if (!base.dataOk) return hold(base, `holding: ${base.anomalies[0]}`);
   // Below one listener is none: averaged series carry float dust, and a peak never seen is no audience to wait for.
   const stillBusy =
@@ -546,10 +553,6 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
     );
   }
   if (base.cpuStopped) return hold(base, `holding: ${CPU_STOPPED}`);
-  if (audienceGone(input, base)) {
-    const target = Math.max(input.recordedTasks, wantedUp);
-    if (target < current) return decision(base, 'scale-in', target, null, false, goneWhy(input, target));
-  }
   const intervalMs = input.stepDown.intervalMinutes * 60_000;
   if (input.lastScaleInMs !== undefined && nowMs - input.lastScaleInMs < intervalMs)
     return hold(base, 'waiting for the next step-down');
@@ -580,23 +583,33 @@ function needWhy(base: Base, tasks: number): string {
  * data. Returning at once then drops no one; stepping down gently would only keep an empty fleet.
  */
 function audienceGone(input: WatchInput, base: Base): boolean {
-  const { nowMs, timeline, stepDown } = input;
+  const { nowMs, timeline } = input;
   if (timeline.endMs === undefined || nowMs < timeline.endMs) return false;
-  if (!base.dataOk || base.anomalies.length || base.cpuStopped || base.unmetListeners > 0) return false;
-  const periodMs = input.fleet.periodSeconds * 1000;
-  const from = nowMs - stepDown.intervalMinutes * 60_000;
-  const points = cleanSeries(input.listenerHistory ?? input.metrics.listeners, nowMs, Infinity).points.filter(
-    (p) => p.t >= from - periodMs,
-  );
-  // Missing data is no evidence the audience left: the interval must be covered without a gap.
-  if (!points.length || points[0]!.t > from) return false;
-  if (points.some((p, i) => i > 0 && p.t - points[i - 1]!.t > 2 * periodMs)) return false;
+  if (base.cpuStopped || base.unmetListeners > 0) return false;
   const carried = uslCapacity(base.sizing, input.recordedTasks) / (1 + input.headroom);
-  return points.every((p) => p.v <= carried);
+  if (base.dataOk && !base.anomalies.length)
+    return coveredWithin(input, input.listenerHistory ?? input.metrics.listeners, carried);
+  // Listeners unreadable and nothing else odd: a fleet's CPU shows it empty as well, at the CPU its running tasks
+  // would show carrying what the pre-event floor carries.
+  const onlyListeners = base.anomalies.length === 1 && base.anomalies[0]!.startsWith('listeners:');
+  if (!onlyListeners || !input.cpuAtCapacity || !input.runningTasks) return false;
+  const full = uslCapacity(base.sizing, input.runningTasks);
+  return full > 0 && coveredWithin(input, input.metrics.cpu, (input.cpuAtCapacity * carried) / full);
 }
 
-function goneWhy(input: WatchInput, target: number): string {
-  return `the audience has gone: under what the pre-event floor carries for ${input.stepDown.intervalMinutes} min after the scheduled end; floor to ${target}`;
+/** A whole step-down interval of datapoints, without a gap, each at most `most`: missing data proves nothing. */
+function coveredWithin(input: WatchInput, series: Series | undefined, most: number): boolean {
+  const periodMs = input.fleet.periodSeconds * 1000;
+  const from = input.nowMs - input.stepDown.intervalMinutes * 60_000;
+  const points = cleanSeries(series, input.nowMs, Infinity).points.filter((p) => p.t >= from - periodMs);
+  if (!points.length || points[0]!.t > from) return false;
+  if (points.some((p, i) => i > 0 && p.t - points[i - 1]!.t > 2 * periodMs)) return false;
+  return points.every((p) => p.v <= most);
+}
+
+function goneWhy(input: WatchInput, base: Base, target: number): string {
+  const by = base.dataOk ? 'listeners' : "listeners unreadable, the fleet's CPU";
+  return `the audience has gone (${by} under what the pre-event floor carries for ${input.stepDown.intervalMinutes} min after the scheduled end): floor to ${target}`;
 }
 
 function describe(problem: SeriesProblem): string {

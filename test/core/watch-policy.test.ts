@@ -277,6 +277,35 @@ describe('decideWatch (table)', () => {
         expect(d.reason).not.toMatch(/the audience has gone/);
       });
 
+      it('with listeners unreadable, takes the fleet for empty only on its CPU', () => {
+        // Prepare: no listener datapoint; refused joins read 0; the CPU of 400 running tasks near idle
+        const blind = (cpu: Datapoint[], over: Partial<WatchInput> = {}) =>
+          decideWatch(
+            input({
+              nowMs: after,
+              timeline: ended,
+              peakListeners: 1e6,
+              runningTasks: 400,
+              cpuAtCapacity: 70,
+              metrics: { joinErrorsCapacity: quiet(after, 0, 2), cpu },
+              ...over,
+            }),
+          );
+        // CPU the running tasks would show carrying what the recorded floor carries
+        const most = (70 * carried) / uslCapacity(model, 400);
+        // Act / Assess
+        expect(blind(quiet(after, most * 0.9))).toMatchObject({ action: 'scale-in', targetTasks: 200 });
+        expect(blind(quiet(after, most * 0.9)).reason).toMatch(/listeners unreadable, the fleet's CPU/);
+        for (const held of [
+          blind(quiet(after, most * 1.5)),
+          blind(quiet(after, 1).filter((_, i) => i < 4 || i > 7)),
+          blind(quiet(after, 1), { cpuAtCapacity: undefined }),
+          blind(quiet(after, 1), { runningTasks: undefined }),
+          blind(quiet(after, 1), { metrics: { cpu: quiet(after, 1) } }),
+        ])
+          expect(held).toMatchObject({ action: 'hold', targetTasks: 400 });
+      });
+
       it('waits for the scheduled end inside the window, then lets the floor follow at once', () => {
         const follow = { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 };
         const at = (ms: number) =>
