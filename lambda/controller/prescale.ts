@@ -43,7 +43,10 @@ export async function runPrescale(deps: ControllerDeps, eventId: string): Promis
       const recordedFloor = floorOf(state.recorded!);
       const timeline = fleetTimeline(view, plan, eventState.shiftMinutes);
       const due = stepFloor(timeline.steps, nowMs, recordedFloor);
-      const applied = state.appliedTasks ?? recordedFloor;
+      // AWS may hold more than state says (a raise applied while the state store refused writes): a plan step
+      // never takes the floor down.
+      const inAws = await deps.capacity.read(addressOf(fleet)).then(floorOf, () => undefined);
+      const applied = Math.max(state.appliedTasks ?? recordedFloor, inAws ?? 0);
       if (due <= applied) {
         await audit({
           kind: 'decision',

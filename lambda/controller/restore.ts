@@ -109,6 +109,11 @@ export async function runRestore(
             vcpuAvailable: Infinity,
             peakListeners: state.peakListeners,
             lastScaleInMs: state.lastScaleInMs,
+            // An on-call floor still in force is kept, whatever the listeners say.
+            override:
+              state.override && state.override.untilMs > nowMs
+                ? { tasks: state.override.tasks, force: state.override.force }
+                : undefined,
           });
           if (decision.action !== 'scale-in' && decision.targetTasks !== target) {
             await audit('restore', `not yet: ${decision.reason}`, 'skipped', {

@@ -441,8 +441,12 @@ async function act(
   // Claim the decision first: a conditional write that fails means another invocation acted on newer state.
   let claimed: FleetState;
   try {
+    // A floor AWS holds above the recorded one (raised while the store refused writes) is the floor from now on, so
+    // nothing that reads state (prescale, restore, the runbook) takes it back down.
+    const inAws = confirmed ? floorOf(confirmed) : undefined;
+    const synced = inAws !== undefined && inAws > (state.appliedTasks ?? 0) ? inAws : state.appliedTasks;
     claimed = await deps.state.putFleet(
-      { ...base, appliedTasks: applied ? decision.targetTasks : state.appliedTasks, appliedCeiling },
+      { ...base, appliedTasks: applied ? decision.targetTasks : synced, appliedCeiling },
       state.version,
     );
   } catch (err) {
@@ -456,7 +460,7 @@ async function act(
     // A store that refuses writes (throttled, down) must not keep capacity from an audience arriving: a raised floor
     // is safe to apply unrecorded, since every tick takes the floor in place from AWS. Nothing else acts unrecorded.
     if (!applied || decision.action !== 'scale-out') throw err;
-    return await actUnrecorded(deps, t, decision, live, errorMessage(err));
+    return await actUnrecorded(deps, t, decision, live, confirmed, errorMessage(err));
   }
   if (applied) {
     try {
@@ -522,11 +526,28 @@ async function actUnrecorded(
   t: FleetTick,
   decision: WatchDecision,
   live: LiveCapacity,
+  confirmed: CapacitySettings | undefined,
   stateError: string,
 ): Promise<FleetOutcome> {
   const eventId = t.live.view.event.id;
   const fleetId = t.fleet.id;
-  const res = await deps.capacity.applyFloor(addressOf(t.fleet), decision.targetTasks, decision.ceilingTasks);
+  // Without the claim nothing orders this write against another invocation's: it only ever raises, the floor and
+  // the ceiling alike, so whichever lands last leaves at least what the other wanted.
+  const now = confirmed ?? (await deps.capacity.read(addressOf(t.fleet)));
+  if (floorOf(now) >= decision.targetTasks)
+    return {
+      eventId,
+      fleetId,
+      decision,
+      live,
+      result: 'unchanged',
+      detail: 'state store refused the write; AWS already holds the floor',
+    };
+  const ceiling =
+    decision.ceilingTasks === null || now.mode !== 'min-capacity'
+      ? decision.ceilingTasks
+      : Math.max(decision.ceilingTasks, now.maxCapacity);
+  const res = await deps.capacity.applyFloor(addressOf(t.fleet), decision.targetTasks, ceiling);
   const reason = `state store refused the write (${stateError}): applied unrecorded; ${decision.reason}`;
   const record = {
     ...auditOf(deps, t, decision, 'ok', reason, live),

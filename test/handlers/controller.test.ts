@@ -121,6 +121,34 @@ describe('prescale handler', () => {
     expect(audit.filter((a) => a.action === 'record-settings')).toHaveLength(2);
   });
 
+  it('never takes down a floor AWS holds above the one state records', async () => {
+    // Prepare: settings recorded before the ramp; then the floor was raised to 2,000 while the state store
+    // refused writes, so state still says the recorded 10
+    const { deps, clock } = testDeps(RAMP - 5 * MIN, runtime);
+    const aws = liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    const handler = makePrescaleHandler(() => deps);
+    await handler({ eventId: 'ev' }, lambdaContext());
+    await new ApplicationAutoScalingClient({ region: 'us-east-1' }).send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/prod/sfu',
+        MinCapacity: 2000,
+        MaxCapacity: 2000,
+      }),
+    );
+    aas.resetHistory();
+    clock.advance(5 * MIN + 5_000);
+    // Act: the plan's first step is due
+    await handler({ eventId: 'ev' }, lambdaContext());
+    // Assess
+    expect(aas).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 0);
+    expect(aws.settings().min).toBe(2000);
+  });
+
   it('in dry-run decides and audits but writes nothing to ECS or Application Auto Scaling', async () => {
     const { deps, clock, state } = testDeps(RAMP + 5_000, runtime);
     liveAws(
