@@ -127,12 +127,15 @@ export interface LiveModelOptions {
   readonly probeStep?: number;
 }
 
+/** The share of join requests refused for room that marks a fleet full (the live model's saturation test). */
+export const SATURATION_ERROR_SHARE = 0.02;
+
 const DEFAULTS = {
   binWidth: 0.025,
   maxBins: 48,
   countsMinutes: 20,
   historyMinutes: 40,
-  saturationErrorShare: 0.02,
+  saturationErrorShare: SATURATION_ERROR_SHARE,
   plateauShare: 0.03,
   probeStep: 0.1,
 } as const;
@@ -477,15 +480,14 @@ export function liveCapacity(
   // A curve refitted to measured points is an extrapolation past the largest size seen: when it puts its peak further
   // (or finds none) where the test had one, the ceiling goes a probe step past that size, each step earned by the
   // evidence of the last, never straight to wherever the refit says.
-  // A step is earned by the last one carrying more: a saturated size that carried no more than a smaller saturated
-  // size (within the retrograde tolerance) shows that tasks stopped adding room, and no step goes past it.
+  // A step is earned by the last one carrying more: once any saturated size carried no more than a smaller saturated
+  // size (within the retrograde tolerance), tasks have stopped adding room, and no step goes further.
   const sat = saturatedBins(prior, s.bins);
-  const topSat = top && sat.find((b) => b.tasks === top.tasks);
-  const gained =
-    !topSat ||
-    !sat.some(
-      (b) => b.tasks * RETRO_TASKS < topSat.tasks && topSat.listeners < b.listeners / RETRO_LISTENERS,
-    );
+  const gained = !sat.some((big) =>
+    sat.some(
+      (small) => small.tasks * RETRO_TASKS < big.tasks && big.listeners < small.listeners / RETRO_LISTENERS,
+    ),
+  );
   const reach = top ? Math.round(top.tasks * (gained ? 1 + o.probeStep : 1)) : undefined;
   if (
     reach !== undefined &&

@@ -3,6 +3,7 @@ import { holtForecast } from './forecast';
 import type { PlanStep } from './planner';
 import { stepFloor } from './planner';
 import type { CpuReading, LiveCapacity } from './live-model';
+import { SATURATION_ERROR_SHARE } from './live-model';
 import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { UslParams } from './usl';
@@ -181,7 +182,8 @@ type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'lim
  * at once to what the forecast demand needs, never past the ceiling the live capacity model allows (more tasks
  * past the peak carry fewer listeners), and holds the plan's floor until the audience is in; after that it follows
  * a shrinking audience down in gentle steps. After the window it steps down towards the recorded pre-event floor,
- * not while listeners are above a share of the peak. Missing or odd listener data holds; it never causes a scale-in.
+ * not while listeners are above a share of the peak, and returns at once once the audience has gone. Missing or odd
+ * data holds; it never causes a scale-in (an emptied fleet is judged on fresh data only).
  */
 export function decideWatch(input: WatchInput): WatchDecision {
   const base = assess(input);
@@ -198,7 +200,7 @@ function assess(input: WatchInput): Base {
   const sizing = input.live?.params ?? input.model;
 
   const periodMs = fleet.periodSeconds * 1000;
-  const maxAgeMs = periodMs + fleet.delaySeconds * 1000 + 2 * controller.tickSeconds * 1000 + periodMs;
+  const maxAgeMs = freshAgeMs(input);
   const anomalies: string[] = [];
   const listenersSeries = cleanSeries(input.metrics.listeners, nowMs, maxAgeMs);
   if (listenersSeries.problem) anomalies.push(`listeners: ${describe(listenersSeries.problem)}`);
@@ -262,12 +264,15 @@ function assess(input: WatchInput): Base {
       anomalies.push(CPU_STOPPED);
     }
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
-  } else if (!errorsSeries.problem && !input.floodSuspected && input.runningTasks !== undefined) {
-    // Without listeners the fleet is not blind: joins refused for lack of room say it is full, and a full fleet
-    // carries what its curve says at the tasks running. The listeners waiting come on top; only ever more tasks.
+  } else if (!errorsSeries.problem && !input.floodSuspected && Number.isFinite(input.runningTasks)) {
+    // Without listeners the fleet is not blind: joins refused for lack of room, at the share that marks a fleet
+    // saturated, say it is full, and a full fleet carries what its curve says at the tasks running. The listeners
+    // waiting come on top; only ever more tasks.
     const errors = latest(errorsSeries.points) ?? 0;
-    if (errors > 0) {
-      const carried = uslCapacity(sizing, input.runningTasks);
+    const requests = cleanSeries(input.metrics.joinRequests, nowMs, maxAgeMs);
+    const asked = requests.problem ? 0 : (latest(requests.points) ?? 0);
+    if (errors > 0 && asked > 0 && errors >= SATURATION_ERROR_SHARE * asked) {
+      const carried = uslCapacity(sizing, input.runningTasks!);
       unmetListeners = Math.min(
         (errors / fleet.periodSeconds) * controller.retryIntervalSeconds,
         Math.max(carried, timeline.expectedListeners ?? 0),
@@ -583,28 +588,54 @@ function needWhy(base: Base, tasks: number): string {
  * data. Returning at once then drops no one; stepping down gently would only keep an empty fleet.
  */
 function audienceGone(input: WatchInput, base: Base): boolean {
-  const { nowMs, timeline } = input;
-  if (timeline.endMs === undefined || nowMs < timeline.endMs) return false;
-  if (base.cpuStopped || base.unmetListeners > 0) return false;
-  const carried = uslCapacity(base.sizing, input.recordedTasks) / (1 + input.headroom);
-  if (base.dataOk && !base.anomalies.length)
+  const { nowMs, timeline, stepDown } = input;
+  // The interval must lie after the scheduled end, so a quiet last stretch of the event itself never counts.
+  const from = nowMs - stepDown.intervalMinutes * 60_000;
+  if (timeline.endMs === undefined || !Number.isFinite(timeline.endMs) || from < timeline.endMs) return false;
+  if (base.cpuStopped || base.unmetListeners > 0 || input.floodSuspected) return false;
+  // No join refused for room at any datapoint of the interval.
+  if (!coveredWithin(input, input.metrics.joinErrorsCapacity, 0)) return false;
+  // Tasks that protect their listeners drain before they stop; others drop whoever is left, so for them the fleet
+  // must be empty, not merely within what the recorded floor carries.
+  const carried = input.followAudience
+    ? uslCapacity(base.sizing, input.recordedTasks) / (1 + input.headroom)
+    : NONE;
+  if (base.dataOk && base.anomalies.length === 0)
     return coveredWithin(input, input.listenerHistory ?? input.metrics.listeners, carried);
-  // Listeners unreadable and nothing else odd: a fleet's CPU shows it empty as well, at the CPU its running tasks
-  // would show carrying what the pre-event floor carries.
+  // Listeners unreadable and nothing else odd: the fleet's CPU shows it empty as well, at the CPU its running tasks
+  // would show carrying what the pre-event floor carries, unless the live model has found CPU misleading. An
+  // overstated CPU at capacity errs by its own share only, within what the recorded floor carries, and the tasks
+  // drain before they stop.
   const onlyListeners = base.anomalies.length === 1 && base.anomalies[0]!.startsWith('listeners:');
-  if (!onlyListeners || !input.cpuAtCapacity || !input.runningTasks) return false;
-  const full = uslCapacity(base.sizing, input.runningTasks);
+  const running = input.runningTasks;
+  if (!onlyListeners || !input.followAudience || input.live?.cpuEvidence === 'contradicted') return false;
+  if (!input.cpuAtCapacity || !running || !Number.isFinite(running)) return false;
+  const full = uslCapacity(base.sizing, running);
   return full > 0 && coveredWithin(input, input.metrics.cpu, (input.cpuAtCapacity * carried) / full);
 }
 
-/** A whole step-down interval of datapoints, without a gap, each at most `most`: missing data proves nothing. */
+/** Below one listener is none (averaged series carry float dust). */
+const NONE = 0.999;
+
+/**
+ * A whole step-down interval of fresh datapoints, at least two and without a gap, each at most `most`: missing,
+ * stale or odd data proves nothing.
+ */
 function coveredWithin(input: WatchInput, series: Series | undefined, most: number): boolean {
   const periodMs = input.fleet.periodSeconds * 1000;
   const from = input.nowMs - input.stepDown.intervalMinutes * 60_000;
-  const points = cleanSeries(series, input.nowMs, Infinity).points.filter((p) => p.t >= from - periodMs);
-  if (!points.length || points[0]!.t > from) return false;
+  const clean = cleanSeries(series, input.nowMs, freshAgeMs(input));
+  if (clean.problem) return false;
+  const points = clean.points.filter((p) => p.t >= from - periodMs);
+  if (points.length < 2 || points[0]!.t > from) return false;
   if (points.some((p, i) => i > 0 && p.t - points[i - 1]!.t > 2 * periodMs)) return false;
   return points.every((p) => p.v <= most);
+}
+
+/** How old the newest datapoint may be and still be read: one period, the metric delay, two ticks and a period. */
+function freshAgeMs(input: WatchInput): number {
+  const periodMs = input.fleet.periodSeconds * 1000;
+  return periodMs + input.fleet.delaySeconds * 1000 + 2 * input.controller.tickSeconds * 1000 + periodMs;
 }
 
 function goneWhy(input: WatchInput, base: Base, target: number): string {

@@ -411,6 +411,25 @@ describe('liveCapacity', () => {
     expect(capacity.probeTasks).toBeNull();
   });
 
+  it('opens no step past a flat one once the fleet has grown past it without saturating', () => {
+    // Prepare: 1,000 and 1,100 tasks saturated carrying the same; then 1,150 tasks ran without refusals
+    const state: LiveModelState = {
+      bins: [
+        bin(600, 1_000_000, 3),
+        bin(800, 1_330_000, 3),
+        bin(1000, 1_660_000, 3),
+        bin(1100, 1_665_000, 3),
+        bin(1150, 1_600_000, 0, 3),
+      ],
+      counts: [],
+    };
+    // Act
+    const { capacity } = liveCapacity(prior, state);
+    // Assess
+    expect(capacity.probeTasks).toBeNull();
+    expect(capacity.ceilingTasks).toBeLessThanOrEqual(1150);
+  });
+
   it('offers no probe to a fleet already more than a step past the ceiling', () => {
     // Prepare: the fleet runs 1,400 tasks (the plan or the service's own policy put them there), the curve peaks at
     // 1,000 and nothing saturated

@@ -230,7 +230,10 @@ describe('decideWatch (table)', () => {
           nowMs: after,
           peakListeners: 1e6,
           runningTasks: 400,
-          metrics: { joinErrorsCapacity: listenersAt(after, [600_000]) },
+          metrics: {
+            joinErrorsCapacity: listenersAt(after, [600_000]),
+            joinRequests: listenersAt(after, [900_000]),
+          },
         }),
       );
       expect(d.action).toBe('scale-out');
@@ -238,76 +241,124 @@ describe('decideWatch (table)', () => {
     });
     describe('once the audience has gone', () => {
       const ended = { ...timeline, endMs: T0 + 120 * MIN };
+      const follow = { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 };
       const quiet = (at: number, v = 0, n = 12) =>
         listenersAt(
           at,
           Array.from({ length: n }, () => v),
         );
       const carried = uslCapacity(model, 200) / 1.3; // what the recorded floor carries with headroom
-
-      it('returns to the recorded floor at once, not in steps', () => {
-        // Prepare: a step-down interval (10 min) of fresh datapoints under what the recorded floor carries
-        const d = decideWatch(
+      const gone = (metrics: WatchInput['metrics'], over: Partial<WatchInput> = {}) =>
+        decideWatch(
           input({
             nowMs: after,
             timeline: ended,
             peakListeners: 1e6,
-            metrics: { listeners: quiet(after, carried * 0.9), joinErrorsCapacity: quiet(after, 0, 2) },
+            followAudience: follow,
+            metrics: { joinErrorsCapacity: quiet(after), ...metrics },
+            ...over,
           }),
         );
+
+      it('returns to the recorded floor at once, not in steps', () => {
+        // Prepare: a step-down interval (10 min) of fresh datapoints under what the recorded floor carries
+        const d = gone({ listeners: quiet(after, carried * 0.9) });
         // Assess
         expect(d).toMatchObject({ action: 'scale-in', targetTasks: 200 });
         expect(d.reason).toMatch(/the audience has gone/);
       });
 
+      it('asks an empty fleet of tasks that do not protect their listeners', () => {
+        expect(gone({ listeners: quiet(after, 0) }, { followAudience: undefined })).toMatchObject({
+          action: 'scale-in',
+          targetTasks: 200,
+        });
+        expect(
+          gone({ listeners: quiet(after, carried * 0.1) }, { followAudience: undefined }).reason,
+        ).not.toMatch(/the audience has gone/);
+      });
+
       it.each([
         [
           'a datapoint above what the recorded floor carries',
-          { listeners: [...quiet(after).slice(1), { t: after - 2 * MIN, v: 1e6 }] },
+          {
+            listeners: [
+              ...quiet(after).slice(0, 5),
+              { t: after - 8 * MIN, v: 1e6 },
+              ...quiet(after).slice(6),
+            ],
+          },
         ],
         ['a gap in the interval', { listeners: quiet(after).filter((_, i) => i < 4 || i > 7) }],
         ['an interval not yet covered', { listeners: quiet(after, 0, 6) }],
         [
-          'joins refused for room',
-          { listeners: quiet(after, carried / 2), joinErrorsCapacity: quiet(after, 6000, 2) },
+          'stale datapoints',
+          {
+            listeners: listenersAt(
+              after - 5 * MIN,
+              Array.from({ length: 12 }, () => 0),
+            ),
+          },
         ],
+        [
+          'a join refused for room inside the interval',
+          {
+            listeners: quiet(after),
+            joinErrorsCapacity: [
+              ...quiet(after).slice(0, 5),
+              { t: after - 8 * MIN, v: 600 },
+              ...quiet(after).slice(6),
+            ],
+          },
+        ],
+        ['refused joins unreadable', { listeners: quiet(after), joinErrorsCapacity: quiet(after, 0, 3) }],
       ])('steps down as before with %s', (_, metrics) => {
-        const d = decideWatch(input({ nowMs: after, timeline: ended, peakListeners: 1e6, metrics }));
+        const d = gone(metrics);
         expect(d.targetTasks).toBeGreaterThan(200);
         expect(d.reason).not.toMatch(/the audience has gone/);
       });
 
-      it('with listeners unreadable, takes the fleet for empty only on its CPU', () => {
+      it('never during a flood, nor for an interval that reaches back before the scheduled end', () => {
+        expect(gone({ listeners: quiet(after) }, { floodSuspected: true }).reason).not.toMatch(/has gone/);
+        const early = T0 + 125 * MIN;
+        const d = gone(
+          { listeners: quiet(early), joinErrorsCapacity: quiet(early) },
+          { nowMs: early, timeline: { ...ended, holdUntilMs: T0 + 100 * MIN } },
+        );
+        expect(d.reason).not.toMatch(/has gone/);
+      });
+
+      it('with listeners unreadable, takes the fleet for empty only on its CPU, unless CPU was shown misleading', () => {
         // Prepare: no listener datapoint; refused joins read 0; the CPU of 400 running tasks near idle
         const blind = (cpu: Datapoint[], over: Partial<WatchInput> = {}) =>
-          decideWatch(
-            input({
-              nowMs: after,
-              timeline: ended,
-              peakListeners: 1e6,
-              runningTasks: 400,
-              cpuAtCapacity: 70,
-              metrics: { joinErrorsCapacity: quiet(after, 0, 2), cpu },
-              ...over,
-            }),
+          gone(
+            { cpu },
+            { runningTasks: 400, cpuAtCapacity: 70, live: live({ cpuEvidence: 'used' }), ...over },
           );
         // CPU the running tasks would show carrying what the recorded floor carries
-        const most = (70 * carried) / uslCapacity(model, 400);
+        const sized = live({ cpuEvidence: 'used' }).params;
+        const most = (70 * uslCapacity(sized, 200)) / 1.3 / uslCapacity(sized, 400);
         // Act / Assess
         expect(blind(quiet(after, most * 0.9))).toMatchObject({ action: 'scale-in', targetTasks: 200 });
         expect(blind(quiet(after, most * 0.9)).reason).toMatch(/listeners unreadable, the fleet's CPU/);
         for (const held of [
           blind(quiet(after, most * 1.5)),
           blind(quiet(after, 1).filter((_, i) => i < 4 || i > 7)),
+          blind(
+            listenersAt(
+              after - 5 * MIN,
+              Array.from({ length: 12 }, () => 1),
+            ),
+          ),
           blind(quiet(after, 1), { cpuAtCapacity: undefined }),
           blind(quiet(after, 1), { runningTasks: undefined }),
-          blind(quiet(after, 1), { metrics: { cpu: quiet(after, 1) } }),
+          blind(quiet(after, 1), { live: live({ cpuEvidence: 'contradicted' }) }),
+          blind(quiet(after, 1), { followAudience: undefined }),
         ])
           expect(held).toMatchObject({ action: 'hold', targetTasks: 400 });
       });
 
       it('waits for the scheduled end inside the window, then lets the floor follow at once', () => {
-        const follow = { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 };
         const at = (ms: number) =>
           decideWatch(
             input({
@@ -315,7 +366,7 @@ describe('decideWatch (table)', () => {
               timeline: { ...ended, audienceInMs: T0 + 10 * MIN },
               peakListeners: 1e6,
               followAudience: follow,
-              metrics: { listeners: quiet(ms), joinErrorsCapacity: quiet(ms, 0, 2) },
+              metrics: { listeners: quiet(ms), joinErrorsCapacity: quiet(ms) },
               listenerHistory: quiet(ms, 0, 25),
             }),
           );
@@ -344,6 +395,7 @@ describe('decideWatch (table)', () => {
 describe('decideWatch without listeners', () => {
   const now = T0 - 35 * MIN; // before the ramp: the audience arrives early, unseen
   const refused = (perMinute: number) => listenersAt(now, [perMinute, perMinute]);
+  const asked = refused(100_000);
 
   it('takes a fleet refusing joins for room as full and sizes for it plus those waiting', () => {
     // Prepare: 40 tasks running, listeners missing, 60 k joins refused a minute.
@@ -352,7 +404,7 @@ describe('decideWatch without listeners', () => {
         nowMs: now,
         currentTasks: 40,
         runningTasks: 40,
-        metrics: { joinErrorsCapacity: refused(60_000) },
+        metrics: { joinErrorsCapacity: refused(60_000), joinRequests: asked },
       }),
     );
     // Assess: more than the running tasks, with the reason naming the evidence.
@@ -364,11 +416,18 @@ describe('decideWatch without listeners', () => {
     expect(d.reason).toMatch(/listeners unreadable, joins refused for room/);
   });
 
-  it('asks nothing without refusals, during a flood, or without a running count', () => {
+  it('asks nothing without refusals at the saturated share, during a flood, or without a running count', () => {
     for (const over of [
-      { metrics: { joinErrorsCapacity: refused(0) }, runningTasks: 40 },
-      { metrics: { joinErrorsCapacity: refused(60_000) }, runningTasks: 40, floodSuspected: true },
-      { metrics: { joinErrorsCapacity: refused(60_000) } },
+      { metrics: { joinErrorsCapacity: refused(0), joinRequests: asked }, runningTasks: 40 },
+      // one hot task refusing a join now and then is not a full fleet
+      { metrics: { joinErrorsCapacity: refused(1_000), joinRequests: asked }, runningTasks: 40 },
+      { metrics: { joinErrorsCapacity: refused(60_000) }, runningTasks: 40 },
+      {
+        metrics: { joinErrorsCapacity: refused(60_000), joinRequests: asked },
+        runningTasks: 40,
+        floodSuspected: true,
+      },
+      { metrics: { joinErrorsCapacity: refused(60_000), joinRequests: asked } },
       { metrics: {}, runningTasks: 40 },
     ]) {
       const d = decideWatch(input({ nowMs: now, currentTasks: 40, ...over }));
@@ -383,15 +442,30 @@ describe('decideWatch without listeners', () => {
         fc.integer({ min: 1, max: 1000 }),
         fc.integer({ min: 1, max: 1000 }),
         fc.integer({ min: 0, max: 2_000_000 }),
-        (minute, current, running, errors) => {
+        fc.boolean(),
+        (minute, current, running, errors, protect) => {
           const nowMs = T0 + minute * MIN;
+          // Past the scheduled end too, where an emptied fleet returns at once: missing listeners never pass for one.
           const d = decideWatch(
             input({
               nowMs,
+              timeline: { ...timeline, endMs: T0 + 120 * MIN },
               currentTasks: current,
               runningTasks: running,
               peakListeners: 1e6,
-              metrics: { joinErrorsCapacity: listenersAt(nowMs, [errors]) },
+              followAudience: protect
+                ? { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 }
+                : undefined,
+              metrics: {
+                joinErrorsCapacity: listenersAt(
+                  nowMs,
+                  Array.from({ length: 12 }, () => errors),
+                ),
+                joinRequests: listenersAt(
+                  nowMs,
+                  Array.from({ length: 12 }, () => 2 * errors + 1),
+                ),
+              },
             }),
           );
           return d.targetTasks >= current;
