@@ -1,5 +1,5 @@
 import type { FleetConfig } from '../core/config/schema';
-import { floorOf } from '../ports';
+import { boundedSettings, floorOf } from '../ports';
 import type { EventState, FleetState, GlobalState, Hold } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
 import type { ControllerDeps } from './deps';
@@ -21,8 +21,20 @@ export async function recordSettings(
   eventId: string,
   fleet: FleetConfig,
   existing: FleetState | undefined,
+  options: {
+    /**
+     * The ramp has started: a floor above `baselineTasks` may be SurgeGuard's own, raised while the state store
+     * refused the record, so the fleet is recorded to return to `baselineTasks` (where the config says it returns).
+     * @default false
+     */
+    readonly late?: boolean;
+  } = {},
 ): Promise<FleetState & { recorded: NonNullable<FleetState['recorded']> }> {
-  const settings = await deps.capacity.read(addressOf(fleet));
+  const read = await deps.capacity.read(addressOf(fleet));
+  const settings =
+    options.late && floorOf(read) > fleet.baselineTasks
+      ? boundedSettings(read, fleet.baselineTasks, null)
+      : read;
   try {
     const saved = await deps.state.putFleet(
       {
@@ -43,7 +55,10 @@ export async function recordSettings(
       actor: deps.actor,
       kind: 'operation',
       action: 'record-settings',
-      reason: 'pre-event capacity settings recorded before any change',
+      reason:
+        settings === read
+          ? 'pre-event capacity settings recorded before any change'
+          : `capacity settings recorded after the ramp start, with the floor at baselineTasks ${fleet.baselineTasks} (AWS held ${floorOf(read)}, possibly raised while the state store refused writes)`,
       inputs: settings,
       result: 'ok',
     });

@@ -259,11 +259,11 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
   const fleetId = t.fleet.id;
   const address = addressOf(t.fleet);
   try {
-    let state = t.prefetched ? t.prefetched.state : await deps.state.getFleet(eventId, fleetId);
-    if (!state?.recorded) state = await recordSettings(deps, eventId, t.fleet, state);
-    const recorded = state.recorded!;
     const fleetPlan = t.live.view.fleets[t.fleetPlanIndex]!.plan;
     const timeline = fleetTimeline(t.live.view, fleetPlan, t.live.state.shiftMinutes);
+    let state = t.prefetched ? t.prefetched.state : await deps.state.getFleet(eventId, fleetId);
+    if (!state?.recorded) state = await recordOrAssume(deps, t, state, t.nowMs >= timeline.rampStartMs);
+    const recorded = state.recorded!;
     // What AWS holds now, not what state says was applied: a write that died half-way is repaired here.
     const confirmed = await readSettings(deps, t, state);
     const current = confirmed ? floorOf(confirmed) : (state.appliedTasks ?? floorOf(recorded));
@@ -558,6 +558,42 @@ async function actUnrecorded(
   deps.log.warn('floor raised without a state record', { eventId, fleetId, record });
   await safeAudit(deps, record);
   return { eventId, fleetId, decision, live, result: 'applied', detail: reason };
+}
+
+/**
+ * Records the fleet's settings, or, when the state store refuses the record (throttled, unavailable), takes what AWS
+ * holds as them for this tick only: the claim that follows fails the same way, so only a raise goes out, unrecorded,
+ * and a store that answers again gets the record at the next tick (at `baselineTasks` once the ramp has started).
+ */
+async function recordOrAssume(
+  deps: ControllerDeps,
+  t: FleetTick,
+  existing: FleetState | undefined,
+  late: boolean,
+): Promise<FleetState> {
+  try {
+    return await recordSettings(deps, t.live.view.event.id, t.fleet, existing, { late });
+  } catch (err) {
+    if ((err as Error).name === 'VersionConflictError') throw err;
+    const settings = await deps.capacity.read(addressOf(t.fleet));
+    deps.log.warn('settings not recorded: the state store refused the write', {
+      eventId: t.live.view.event.id,
+      fleetId: t.fleet.id,
+      settings,
+      error: errorMessage(err),
+    });
+    return {
+      eventId: t.live.view.event.id,
+      fleetId: t.fleet.id,
+      phase: existing?.phase ?? 'prewarming',
+      recorded: settings,
+      appliedTasks: floorOf(settings),
+      peakListeners: existing?.peakListeners ?? 0,
+      override: existing?.override,
+      // No version the store can match: should it answer this tick after all, the claim conflicts and nothing acts.
+      version: -1,
+    };
+  }
 }
 
 /** The fields of a stored fleet state that a follow-up write keeps. */

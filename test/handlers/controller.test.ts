@@ -267,6 +267,35 @@ describe('watch handler', () => {
     );
   });
 
+  it('raises the floor before any record when the store refuses it, then records the fleet to return to its baseline', async () => {
+    // Prepare: the ramp has started, nothing is recorded, and every state write is throttled
+    const { deps, clock, state } = testDeps(RAMP + 20 * MIN, runtime);
+    const aws = liveAws(
+      () => 900_000,
+      () => clock.now(),
+    );
+    const putFleet = state.putFleet.bind(state);
+    const throttled = () =>
+      Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    state.putFleet = throttled;
+    // Act: a tick while the store refuses writes
+    await watchTick(deps);
+    // Assess: the floor went up in AWS with nothing recorded
+    expect(aws.settings().min).toBeGreaterThan(10);
+    expect((await state.getFleet('ev', 'use1'))?.recorded).toBeUndefined();
+    // Act: the store answers again
+    state.putFleet = putFleet;
+    clock.advance(MIN);
+    await watchTick(deps);
+    // Assess: the record says the fleet returns to baselineTasks (10), not to the floor raised meanwhile
+    const recorded = (await state.getFleet('ev', 'use1'))?.recorded;
+    expect(recorded).toMatchObject({ mode: 'min-capacity', minCapacity: 10 });
+    const audit = await state.listAudit({ eventId: 'ev' });
+    expect(audit.find((a) => a.action === 'record-settings' && a.fleetId === 'use1')?.reason).toMatch(
+      /after the ramp start, with the floor at baselineTasks 10/,
+    );
+  });
+
   it('holds when the metrics are missing', async () => {
     const { deps, clock, state } = testDeps(RAMP + 20 * MIN, runtime);
     liveAws(
