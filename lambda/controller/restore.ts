@@ -198,7 +198,8 @@ export const ABOVE_RECORDED_METRIC = 'FleetAboveRecordedAfterDeadline';
 /**
  * Publishes, every run, whether each fleet of the event is above its recorded settings past the restore deadline
  * (0 before it or when back). What AWS reports is what counts, so a paused, held or failed restore shows; a fleet
- * whose settings cannot be read counts as above, so the alarm errs towards telling on-call.
+ * whose settings cannot be read counts as above, and one with nothing recorded is compared with `baselineTasks`, so
+ * the alarm errs towards telling on-call.
  */
 async function reportDeadline(
   deps: ControllerDeps,
@@ -211,7 +212,10 @@ async function reportDeadline(
     if (nowMs >= deadlineMs) {
       try {
         const recorded = (await deps.state.getFleet(view.event.id, fleet.id))?.recorded;
-        if (recorded) above = isAbove(await deps.capacity.read(addressOf(fleet)), recorded) ? 1 : 0;
+        const now = await deps.capacity.read(addressOf(fleet));
+        // Nothing recorded (the state store refused the record while the fleet was raised): the config's baseline is
+        // where the fleet returns.
+        above = (recorded ? isAbove(now, recorded) : floorOf(now) > fleet.baselineTasks) ? 1 : 0;
       } catch (err) {
         deps.log.error('could not tell whether the fleet is back to its recorded settings', {
           eventId: view.event.id,

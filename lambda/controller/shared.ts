@@ -1,5 +1,6 @@
 import type { FleetConfig } from '../core/config/schema';
-import { boundedSettings, floorOf } from '../ports';
+import type { CapacitySettings } from '../ports';
+import { floorOf } from '../ports';
 import type { EventState, FleetState, GlobalState, Hold } from '../ports/state';
 import { VersionConflictError } from '../ports/state';
 import type { ControllerDeps } from './deps';
@@ -23,18 +24,14 @@ export async function recordSettings(
   existing: FleetState | undefined,
   options: {
     /**
-     * The ramp has started: a floor above `baselineTasks` may be SurgeGuard's own, raised while the state store
-     * refused the record, so the fleet is recorded to return to `baselineTasks` (where the config says it returns).
-     * @default false
+     * Settings read earlier, before the state store refused their record: what the fleet held before SurgeGuard
+     * raised it unrecorded, so the record is those, not what AWS holds now.
+     * @default undefined (what AWS holds now is recorded)
      */
-    readonly late?: boolean;
+    readonly readBefore?: CapacitySettings;
   } = {},
 ): Promise<FleetState & { recorded: NonNullable<FleetState['recorded']> }> {
-  const read = await deps.capacity.read(addressOf(fleet));
-  const settings =
-    options.late && floorOf(read) > fleet.baselineTasks
-      ? boundedSettings(read, fleet.baselineTasks, null)
-      : read;
+  const settings = options.readBefore ?? (await deps.capacity.read(addressOf(fleet)));
   try {
     const saved = await deps.state.putFleet(
       {
@@ -55,10 +52,9 @@ export async function recordSettings(
       actor: deps.actor,
       kind: 'operation',
       action: 'record-settings',
-      reason:
-        settings === read
-          ? 'pre-event capacity settings recorded before any change'
-          : `capacity settings recorded after the ramp start, with the floor at baselineTasks ${fleet.baselineTasks} (AWS held ${floorOf(read)}, possibly raised while the state store refused writes)`,
+      reason: options.readBefore
+        ? 'pre-event capacity settings recorded as read before the state store refused their record'
+        : 'pre-event capacity settings recorded before any change',
       inputs: settings,
       result: 'ok',
     });

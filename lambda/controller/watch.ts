@@ -262,7 +262,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
     const fleetPlan = t.live.view.fleets[t.fleetPlanIndex]!.plan;
     const timeline = fleetTimeline(t.live.view, fleetPlan, t.live.state.shiftMinutes);
     let state = t.prefetched ? t.prefetched.state : await deps.state.getFleet(eventId, fleetId);
-    if (!state?.recorded) state = await recordOrAssume(deps, t, state, t.nowMs >= timeline.rampStartMs);
+    if (!state?.recorded) state = await recordOrAssume(deps, t, state);
     const recorded = state.recorded!;
     // What AWS holds now, not what state says was applied: a write that died half-way is repaired here.
     const confirmed = await readSettings(deps, t, state);
@@ -561,21 +561,36 @@ async function actUnrecorded(
 }
 
 /**
+ * Settings read while the state store refused their record, by event and fleet: a warm function records these, the
+ * settings from before any unrecorded raise, once the store answers. A cold start reads AWS again (and so may record
+ * a raised floor); the log has what was read.
+ */
+const readBeforeRecord = new WeakMap<object, Map<string, CapacitySettings>>();
+
+/**
  * Records the fleet's settings, or, when the state store refuses the record (throttled, unavailable), takes what AWS
- * holds as them for this tick only: the claim that follows fails the same way, so only a raise goes out, unrecorded,
- * and a store that answers again gets the record at the next tick (at `baselineTasks` once the ramp has started).
+ * held before any change for them, for this tick only: the claim that follows fails the same way, so only a raise
+ * goes out, unrecorded.
  */
 async function recordOrAssume(
   deps: ControllerDeps,
   t: FleetTick,
   existing: FleetState | undefined,
-  late: boolean,
 ): Promise<FleetState> {
+  const key = `${t.live.view.event.id}/${t.fleet.id}`;
+  // One memory per state store: a replay's policies (and tests) each have their own.
+  let remembered = readBeforeRecord.get(deps.state);
+  if (!remembered) readBeforeRecord.set(deps.state, (remembered = new Map()));
   try {
-    return await recordSettings(deps, t.live.view.event.id, t.fleet, existing, { late });
+    const saved = await recordSettings(deps, t.live.view.event.id, t.fleet, existing, {
+      readBefore: remembered.get(key),
+    });
+    remembered.delete(key);
+    return saved;
   } catch (err) {
     if ((err as Error).name === 'VersionConflictError') throw err;
-    const settings = await deps.capacity.read(addressOf(t.fleet));
+    const settings = remembered.get(key) ?? (await deps.capacity.read(addressOf(t.fleet)));
+    remembered.set(key, settings);
     deps.log.warn('settings not recorded: the state store refused the write', {
       eventId: t.live.view.event.id,
       fleetId: t.fleet.id,

@@ -267,7 +267,7 @@ describe('watch handler', () => {
     );
   });
 
-  it('raises the floor before any record when the store refuses it, then records the fleet to return to its baseline', async () => {
+  it('raises the floor before any record when the store refuses it, then records the settings read before', async () => {
     // Prepare: the ramp has started, nothing is recorded, and every state write is throttled
     const { deps, clock, state } = testDeps(RAMP + 20 * MIN, runtime);
     const aws = liveAws(
@@ -287,12 +287,13 @@ describe('watch handler', () => {
     state.putFleet = putFleet;
     clock.advance(MIN);
     await watchTick(deps);
-    // Assess: the record says the fleet returns to baselineTasks (10), not to the floor raised meanwhile
+    // Assess: the record has the settings read before the raise (MinCapacity 10), not the floor raised meanwhile
+    expect(aws.settings().min).toBeGreaterThan(10);
     const recorded = (await state.getFleet('ev', 'use1'))?.recorded;
-    expect(recorded).toMatchObject({ mode: 'min-capacity', minCapacity: 10 });
+    expect(recorded).toMatchObject({ mode: 'min-capacity', minCapacity: 10, maxCapacity: 50 });
     const audit = await state.listAudit({ eventId: 'ev' });
     expect(audit.find((a) => a.action === 'record-settings' && a.fleetId === 'use1')?.reason).toMatch(
-      /after the ramp start, with the floor at baselineTasks 10/,
+      /as read before the state store refused their record/,
     );
   });
 
@@ -434,6 +435,38 @@ describe('restore', () => {
     clock.ms = HOLD_UNTIL + runtime.config.events[0]!.restoreDeadlineMinutes * MIN + MIN;
     await runRestore(deps, 'ev');
     expect(gauges).toEqual([1, 1]);
+  });
+
+  it('past the deadline, a fleet with nothing recorded is compared with its baseline', async () => {
+    // Prepare: no settings were ever recorded (the store refused them), and AWS holds a raised floor
+    const { deps: base, clock } = testDeps(
+      HOLD_UNTIL + runtime.config.events[0]!.restoreDeadlineMinutes * MIN + MIN,
+      runtime,
+    );
+    const gauges: number[] = [];
+    const deps = {
+      ...base,
+      telemetry: {
+        metric: (name: string, value: number) => void (name.startsWith('FleetAbove') && gauges.push(value)),
+      },
+    };
+    liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    await new ApplicationAutoScalingClient({ region: 'us-east-1' }).send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/prod/sfu',
+        MinCapacity: 500,
+        MaxCapacity: 500,
+      }),
+    );
+    // Act
+    await runRestore(deps, 'ev').catch(() => undefined);
+    // Assess: use1 (baseline 10, floor 500) is above; euw1 (baseline 5, desired 5) is not
+    expect(gauges).toEqual([1, 0]);
   });
 
   it('restores at once when asked to, whatever the listeners', async () => {
