@@ -4,7 +4,7 @@ import { findEvent, fleetTimeline, watchWindow } from '../core/runtime-config';
 import type { FleetMetricsWindow, WatchDecision } from '../core/watch-policy';
 import { decideWatch } from '../core/watch-policy';
 import { uslCapacity } from '../core/usl';
-import type { MetricQuery, ServiceCounts } from '../ports';
+import type { ApplyResult, MetricQuery, ServiceCounts } from '../ports';
 import type { Series } from '../core/series';
 import type { CapacitySettings } from '../ports';
 import { boundedSettings, floorOf, sameSettings } from '../ports';
@@ -473,21 +473,19 @@ async function act(
         { ...base, ...keep(claimed), confirmed: res.after },
         claimed.version,
       );
-      await safeAudit(deps, {
-        ...auditOf(
+      await safeAudit(
+        deps,
+        awsCallOf(
           deps,
           t,
           decision,
-          'ok',
           drift && decision.action === 'hold'
             ? `repairing settings that differ from the decided ones: ${decision.reason}`
             : decision.reason,
           live,
+          res,
         ),
-        kind: 'aws-call',
-        action: t.fleet.scalingMode === 'min-capacity' ? 'RegisterScalableTarget' : 'UpdateService',
-        inputs: { before: res.before, after: res.after, changed: res.changed },
-      });
+      );
     } catch (err) {
       // Undo the claim so the next tick tries again instead of believing the floor is in place.
       await deps.state.putFleet(
@@ -549,12 +547,7 @@ async function actUnrecorded(
       : Math.max(decision.ceilingTasks, now.maxCapacity);
   const res = await deps.capacity.applyFloor(addressOf(t.fleet), decision.targetTasks, ceiling);
   const reason = `state store refused the write (${stateError}): applied unrecorded; ${decision.reason}`;
-  const record = {
-    ...auditOf(deps, t, decision, 'ok', reason, live),
-    kind: 'aws-call' as const,
-    action: t.fleet.scalingMode === 'min-capacity' ? 'RegisterScalableTarget' : 'UpdateService',
-    inputs: { before: res.before, after: res.after, changed: res.changed },
-  };
+  const record = awsCallOf(deps, t, decision, reason, live, res);
   deps.log.warn('floor raised without a state record', { eventId, fleetId, record });
   await safeAudit(deps, record);
   return { eventId, fleetId, decision, live, result: 'applied', detail: reason };
@@ -632,6 +625,23 @@ async function notifyPastPeak(
   } catch (err) {
     deps.log.error('past-peak notification failed', { fleetId: t.fleet.id, error: errorMessage(err) });
   }
+}
+
+/** The audit record of a capacity write the watch made: the API call, what it found and what it left. */
+function awsCallOf(
+  deps: ControllerDeps,
+  t: FleetTick,
+  decision: WatchDecision,
+  reason: string,
+  live: LiveCapacity,
+  res: ApplyResult,
+) {
+  return {
+    ...auditOf(deps, t, decision, 'ok', reason, live),
+    kind: 'aws-call' as const,
+    action: t.fleet.scalingMode === 'min-capacity' ? 'RegisterScalableTarget' : 'UpdateService',
+    inputs: { before: res.before, after: res.after, changed: res.changed },
+  };
 }
 
 function auditOf(
