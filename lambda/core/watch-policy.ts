@@ -499,14 +499,13 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   if (nowMs < (timeline.audienceInMs ?? Infinity)) return undefined;
   if (input.lastScaleInMs !== undefined && nowMs - input.lastScaleInMs < f.intervalMinutes * 60_000)
     return undefined;
-  const quietFrom = nowMs - f.quietMinutes * 60_000;
-  const history = cleanSeries(input.listenerHistory, nowMs, Infinity).points;
   // The history must cover the whole quiet period without a gap: missing data is no evidence the audience left.
   // Nor is a quiet period whose refused joins cannot be read.
-  if (!history.length || history[0]!.t > quietFrom || base.anomalies.length) return undefined;
-  const periodMs = input.fleet.periodSeconds * 1000;
-  const recent = history.filter((p) => p.t >= quietFrom - periodMs);
-  if (recent.some((p, i) => i > 0 && p.t - recent[i - 1]!.t > 2 * periodMs)) return undefined;
+  if (base.anomalies.length) return undefined;
+  const quietFrom = nowMs - f.quietMinutes * 60_000;
+  const history = cleanSeries(input.listenerHistory, nowMs, Infinity).points;
+  const recent = covering(history, quietFrom, input.fleet.periodSeconds * 1000);
+  if (!recent) return undefined;
   const recentMax = Math.max(...recent.map((p) => p.v), base.forecastListeners ?? 0);
   // An audience that never came may still be on its way: until it has, hold the plan through half the event.
   const expected = timeline.expectedListeners ?? 0;
@@ -622,14 +621,25 @@ const NONE = 0.999;
  * stale or odd data proves nothing.
  */
 function coveredWithin(input: WatchInput, series: Series | undefined, most: number): boolean {
-  const periodMs = input.fleet.periodSeconds * 1000;
   const from = input.nowMs - input.stepDown.intervalMinutes * 60_000;
   const clean = cleanSeries(series, input.nowMs, freshAgeMs(input));
   if (clean.problem) return false;
-  const points = clean.points.filter((p) => p.t >= from - periodMs);
-  if (points.length < 2 || points[0]!.t > from) return false;
-  if (points.some((p, i) => i > 0 && p.t - points[i - 1]!.t > 2 * periodMs)) return false;
+  const points = covering(clean.points, from, input.fleet.periodSeconds * 1000);
+  if (!points || points.length < 2 || points[0]!.t > from) return false;
   return points.every((p) => p.v <= most);
+}
+
+/**
+ * The datapoints from one period before `from` on, when they and the datapoint before them cover `from` to the
+ * newest without a gap of more than two periods; undefined otherwise.
+ */
+function covering(points: readonly Datapoint[], from: number, periodMs: number): Datapoint[] | undefined {
+  const recent = points.filter((p) => p.t >= from - periodMs);
+  const before = points.filter((p) => p.t < from - periodMs).at(-1);
+  const span = before ? [before, ...recent] : recent;
+  if (!recent.length || span[0]!.t > from) return undefined;
+  if (span.some((p, i) => i > 0 && p.t - span[i - 1]!.t > 2 * periodMs)) return undefined;
+  return recent;
 }
 
 /** How old the newest datapoint may be and still be read: one period, the metric delay, two ticks and a period. */

@@ -812,6 +812,10 @@ describe('decideWatch with the live capacity model', () => {
         'with a gap inside the quiet period',
         { listenerHistory: history(t, 300_000).filter((_, i) => i < 12 || i > 15) },
       ],
+      [
+        'with a gap across the start of the quiet period',
+        { listenerHistory: [{ t: t - 30 * MIN, v: 300_000 }, ...history(t, 300_000).slice(9)] },
+      ],
       ['when refused joins cannot be read', { metrics: { listeners: listenersAt(t, [300_000, 300_000]) } }],
       ['with missing listener data', { metrics: {} }],
       ['within the interval since the last step', { lastScaleInMs: t - 2 * MIN }],
