@@ -279,7 +279,9 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       periodSeconds: t.fleet.metrics.periodSeconds,
       listeners: t.metrics.listeners,
       joinRequests: t.metrics.joinRequests,
+      joinSuccesses: t.metrics.joinSuccesses,
       joinErrorsCapacity: t.metrics.joinErrorsCapacity,
+      joinErrorsAuth: t.metrics.joinErrorsAuth,
       cpu: t.metrics.cpu,
       cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
       lastScaleInMs: state.lastScaleInMs,
@@ -313,6 +315,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
           : undefined,
       listenerHistory: liveState.listeners,
       runningTasks: t.counts?.running,
+      runningHistory: liveState.counts,
       cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
     };
     const decision = await unlessUndrained(deps, t, decideWatch(input));

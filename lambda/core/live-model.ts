@@ -187,7 +187,10 @@ export interface LiveTick {
   readonly periodSeconds: number;
   readonly listeners?: Series;
   readonly joinRequests?: Series;
+  /** Join outcomes: without join requests, what they add up to is the least the period's attempts were. */
+  readonly joinSuccesses?: Series;
   readonly joinErrorsCapacity?: Series;
+  readonly joinErrorsAuth?: Series;
   /** The tasks' average CPU, percent; with `cpuAtCapacity` it gives each period a CPU-implied capacity. */
   readonly cpu?: Series;
   /** CPU percent at which a task carries its capacity (from the scaling test or the fleet's config). */
@@ -248,6 +251,7 @@ export function pairObservations(
   const listeners = usable(input.listeners);
   const errorsAt = byTime(input.joinErrorsCapacity);
   const requestsAt = byTime(input.joinRequests);
+  const attemptsAt = joinAttempts(input);
   const cpuAt = byTime(input.cpu);
   const cpuCap = input.cpuAtCapacity;
   const taken: LiveObservation[] = [];
@@ -264,8 +268,7 @@ export function pairObservations(
     }
     if (newestCount < p.t + periodMs) return;
     lastMs = Math.max(lastMs ?? p.t, p.t);
-    const drained = input.lastScaleInMs;
-    if (drained !== undefined && p.t + periodMs > drained && p.t < drained + DRAIN_MS) return;
+    if (whileDraining(p.t, periodMs, input.lastScaleInMs)) return;
     const during = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs).map((c) => c.v);
     if (!during.length) return;
     const lo = Math.min(...during);
@@ -278,9 +281,7 @@ export function pairObservations(
       before !== undefined && before.t === p.t - periodMs && p.v <= before.v * (1 + o.plateauShare);
     // Listeners backing off retry a few times a minute; far more requests than that is a flood, whatever the
     // shield has judged yet, and says nothing of the listener capacity.
-    const plausible =
-      requests !== undefined &&
-      requests <= MAX_ATTEMPTS_PER_LISTENER_MINUTE * (input.periodSeconds / 60) * p.v;
+    const plausible = requests !== undefined && !floodLike(requests, p.v, input.periodSeconds);
     const saturated =
       !input.floodSuspected &&
       errors !== undefined &&
@@ -294,14 +295,17 @@ export function pairObservations(
     // on a fall: the lesser of it and the datapoint before is what the tasks carried all through the period.
     const cpu = cpuAt.get(p.t);
     const consecutive = before !== undefined && before.t === p.t - periodMs;
-    // A flood's join handling burns CPU that says nothing of listener room, and without join requests a flood
-    // cannot be told apart. CPU past 100 (EC2) only reads less room, so it is kept.
+    // A flood's join handling burns CPU that says nothing of listener room. Without join requests the join outcomes
+    // still show one (they add up to the least the attempts were): a missing series must not hold back an audience
+    // that outgrows the test. CPU past 100 (EC2) only reads less room, so it is kept.
+    const attempts = attemptsAt.get(p.t);
     const cpuImplied =
       cpuCap !== undefined &&
       cpu !== undefined &&
       consecutive &&
       !input.floodSuspected &&
-      plausible &&
+      attempts !== undefined &&
+      !floodLike(attempts, p.v, input.periodSeconds) &&
       cpu >= CPU_MIN_SHARE * cpuCap
         ? (Math.min(before.v, p.v) * cpuCap) / cpu
         : undefined;
@@ -314,6 +318,37 @@ export function pairObservations(
     });
   });
   return { taken, lastMs };
+}
+
+/**
+ * Whether a metric period overlaps the drain after the floor last stepped down: running tasks then include draining
+ * ones that take no joins, so the period says nothing of what the tasks running carry.
+ */
+export function whileDraining(periodStartMs: number, periodMs: number, lastScaleInMs?: number): boolean {
+  return (
+    lastScaleInMs !== undefined &&
+    periodStartMs + periodMs > lastScaleInMs &&
+    periodStartMs < lastScaleInMs + DRAIN_MS
+  );
+}
+
+/** More join attempts in a period than listeners backing off make: a flood, whatever the shield has judged yet. */
+export function floodLike(attempts: number, listeners: number, periodSeconds: number): boolean {
+  return attempts > MAX_ATTEMPTS_PER_LISTENER_MINUTE * (periodSeconds / 60) * listeners;
+}
+
+/**
+ * Join attempts per period start: the join requests, or where they are missing the sum of the join outcomes
+ * (successes, capacity and auth errors) that have a datapoint then, the least the attempts can have been.
+ */
+export function joinAttempts(
+  tick: Pick<LiveTick, 'joinRequests' | 'joinSuccesses' | 'joinErrorsCapacity' | 'joinErrorsAuth'>,
+): Map<number, number> {
+  const attempts = new Map<number, number>();
+  for (const outcome of [tick.joinSuccesses, tick.joinErrorsCapacity, tick.joinErrorsAuth])
+    for (const p of usable(outcome)) attempts.set(p.t, (attempts.get(p.t) ?? 0) + p.v);
+  for (const p of usable(tick.joinRequests)) attempts.set(p.t, p.v);
+  return attempts;
 }
 
 function usable(series: Series | undefined): Datapoint[] {

@@ -3,7 +3,7 @@ import { holtForecast } from './forecast';
 import type { PlanStep } from './planner';
 import { stepFloor } from './planner';
 import type { CpuReading, LiveCapacity } from './live-model';
-import { SATURATION_ERROR_SHARE } from './live-model';
+import { floodLike, joinAttempts, SATURATION_ERROR_SHARE, whileDraining } from './live-model';
 import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { UslParams } from './usl';
@@ -107,6 +107,8 @@ export interface WatchInput {
   readonly listenerHistory?: Series;
   /** Tasks running now. */
   readonly runningTasks?: number;
+  /** Tasks running at each recent tick (t: when, v: running): what ran through a metric period minutes old. */
+  readonly runningHistory?: Series;
   /** The CPU a full task runs at: with the CPU metric, it shows an empty fleet when listeners cannot be read. */
   readonly cpuAtCapacity?: number;
 }
@@ -167,6 +169,8 @@ type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'lim
   readonly neededByCpu: boolean;
   /** Listeners are unreadable: the need comes from joins refused for room, the fleet taken as full. */
   readonly neededByRefusals: boolean;
+  /** Listeners are unreadable: the need comes from what the fleet's CPU says it carries. */
+  readonly neededByCpuStandIn: boolean;
   /** Tasks a listener needs by fresh CPU readings, if any. */
   readonly cpuPerListener?: number;
   /** The CPU metric stopped after readings that asked for more than the curve: no step down on it. */
@@ -214,14 +218,19 @@ function assess(input: WatchInput): Base {
   let unmetListeners = 0;
   let neededByCpu = false;
   let neededByRefusals = false;
+  let neededByCpuStandIn = false;
   let cpuStopped = false;
   let cpuPerListener: number | undefined;
   // Demand the fleet cannot carry even without headroom: only then is a size past the modelled peak worth trying.
   let beyondPeak = false;
   const peak = uslPeak(sizing);
   if (dataOk && listeners !== null) {
-    const horizon = nowMs + (fleet.startupSeconds + controller.tickSeconds) * 1000;
-    forecastListeners = forecastAt(listenersSeries.points, nowMs, horizon, controller.forecastWindowMinutes);
+    forecastListeners = forecastAt(
+      listenersSeries.points,
+      nowMs,
+      horizonOf(input),
+      controller.forecastWindowMinutes,
+    );
     // Clients refused for lack of room retry; each refusal per retry interval is a listener waiting to get in.
     const errors = errorsSeries.problem || input.floodSuspected ? 0 : (latest(errorsSeries.points) ?? 0);
     // Listeners waiting are counted up to the audience already in or expected, whichever is larger: more refused
@@ -264,10 +273,22 @@ function assess(input: WatchInput): Base {
       anomalies.push(CPU_STOPPED);
     }
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
-  } else if (!errorsSeries.problem && !input.floodSuspected && Number.isFinite(input.runningTasks)) {
-    // Without listeners the fleet is not blind: joins refused for lack of room, at the share that marks a fleet
-    // saturated, say it is full, and a full fleet carries what its curve says at the tasks running. The listeners
-    // waiting come on top; only ever more tasks.
+  } else if (!input.floodSuspected && Number.isFinite(input.runningTasks)) {
+    // Without listeners the fleet is not blind, and what stands in for them only ever adds tasks. The fleet's CPU
+    // says what share of its room the tasks fill, and its rise says where the audience is going: sized like
+    // listeners, from the tasks that ran through each period, not those running now (the newest datapoint is minutes
+    // old, and the tasks launched since would read its CPU as more listeners again).
+    const byCpu = listenersByCpu(input, sizing, maxAgeMs);
+    if (byCpu !== undefined) {
+      const inverse = tasksFor(sizing, byCpu * (1 + input.headroom));
+      neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
+      forecastListeners = byCpu;
+      neededByCpuStandIn = true;
+    }
+  }
+  if (!dataOk && !errorsSeries.problem && !input.floodSuspected && Number.isFinite(input.runningTasks)) {
+    // Joins refused for lack of room, at the share that marks a fleet saturated, say it is full, and a full fleet
+    // carries what its curve says at the tasks running. The listeners waiting come on top.
     const errors = latest(errorsSeries.points) ?? 0;
     const requests = cleanSeries(input.metrics.joinRequests, nowMs, maxAgeMs);
     const asked = requests.problem ? 0 : (latest(requests.points) ?? 0);
@@ -278,8 +299,12 @@ function assess(input: WatchInput): Base {
         Math.max(carried, timeline.expectedListeners ?? 0),
       );
       const inverse = tasksFor(sizing, (carried + unmetListeners) * (1 + input.headroom));
-      neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
-      neededByRefusals = true;
+      const byRefusals = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
+      if (byRefusals > (neededTasks ?? 0)) {
+        neededTasks = byRefusals;
+        neededByRefusals = true;
+        neededByCpuStandIn = false;
+      }
     }
   }
 
@@ -324,6 +349,7 @@ function assess(input: WatchInput): Base {
     sizing,
     neededByCpu,
     neededByRefusals,
+    neededByCpuStandIn,
     cpuStopped,
     cpuPerListener,
   };
@@ -346,11 +372,66 @@ function cpuTasks(
     : { stalePerListener: perListener, newestMs };
 }
 
+/**
+ * Listeners the fleet's CPU says it will carry when tasks launched now are running, with the listener metric
+ * unreadable: each fresh CPU datapoint read as that share of what the tasks then running carry at the CPU they reach
+ * at capacity (the curve, scaled by earlier CPU readings), and extrapolated like listeners. Undefined without the CPU at capacity, with CPU the
+ * live model has found misleading, or with no fresh CPU datapoint whose period the task counts cover outside a drain.
+ */
+function listenersByCpu(input: WatchInput, sizing: UslParams, maxAgeMs: number): number | undefined {
+  const cap = input.cpuAtCapacity;
+  if (!cap || !(cap > 0) || input.live?.cpuEvidence === 'contradicted') return undefined;
+  const cpu = cleanSeries(input.metrics.cpu, input.nowMs, maxAgeMs);
+  if (cpu.problem) return undefined;
+  const periodMs = input.fleet.periodSeconds * 1000;
+  const attempts = joinAttempts(input.metrics);
+  // CPU read beside listeners earlier says how far the curve's room sits from what CPU implies on this fleet (the
+  // lesser of the two readings, so one odd reading never buys tasks); without such readings, the curve is taken.
+  const readings = input.live?.cpuReadings ?? [];
+  const calibrated = readings.length
+    ? Math.min(...readings.map((r) => r.implied / Math.max(uslCapacity(sizing, r.tasks), 1)))
+    : 1;
+  const read = cpu.points.flatMap((p) => {
+    const tasks = whileDraining(p.t, periodMs, input.lastScaleInMs)
+      ? undefined
+      : tasksThrough(input.runningHistory, p.t, periodMs);
+    // Never more than the curve says the tasks carry: CPU past what the test ran at is a full fleet, not more room.
+    const full = tasks ? uslCapacity(sizing, tasks) : 0;
+    const listeners = Math.min(full, (full * calibrated * p.v) / cap);
+    // CPU a flood burns on joins is no audience: a period with more attempts than these listeners make is not read.
+    const tried = attempts.get(p.t);
+    if (!tasks || tried === undefined || floodLike(tried, listeners, input.fleet.periodSeconds)) return [];
+    return [{ t: p.t, v: listeners, tasks }];
+  });
+  const newest = read[read.length - 1];
+  if (!newest || newest.t !== cpu.points[cpu.points.length - 1]!.t) return undefined;
+  // The trend comes from the periods at the newest task count only: across a change of size, the curve's shape and
+  // the joins of listeners moving between tasks move CPU as much as the audience does.
+  let from = read.length - 1;
+  while (from > 0 && read[from - 1]!.tasks === newest.tasks) from--;
+  return forecastAt(read.slice(from), input.nowMs, horizonOf(input), input.controller.forecastWindowMinutes);
+}
+
+/** The fewest tasks running through a metric period, when the tick counts cover it from start to end. */
+function tasksThrough(history: Series | undefined, fromMs: number, periodMs: number): number | undefined {
+  const counts = (history ?? []).filter((c) => Number.isFinite(c.v) && c.v >= 0);
+  if (!counts.some((c) => c.t <= fromMs) || !counts.some((c) => c.t >= fromMs + periodMs)) return undefined;
+  // The count a period starts with is the newest tick at or before it.
+  const before = counts.filter((c) => c.t <= fromMs).reduce((a, b) => (b.t > a.t ? b : a));
+  const during = counts.filter((c) => c.t > fromMs && c.t <= fromMs + periodMs).map((c) => c.v);
+  return Math.min(before.v, ...during);
+}
+
 /** The anomaly, and the hold's reason, when the CPU metric stopped after asking for more than the curve. */
 const CPU_STOPPED = 'cpu: newest datapoint is stale while it asked for more tasks than the curve';
 
 /** How long the last CPU readings keep sizing the fleet up after its CPU metric stopped. */
 const CPU_KEEP_MS = 15 * 60_000;
+
+/** When tasks launched now would be running: now + start-up + one tick (the newest datapoint is older still). */
+function horizonOf(input: WatchInput): number {
+  return input.nowMs + (input.fleet.startupSeconds + input.controller.tickSeconds) * 1000;
+}
 
 /**
  * Listeners expected at `horizonMs`: the larger of Holt's smoothed trend over the forecast window and the newest
@@ -387,6 +468,7 @@ function decision(
     ceilingLimit: _c,
     neededByCpu: _n,
     neededByRefusals: _r,
+    neededByCpuStandIn: _sb,
     cpuStopped: _st,
     cpuPerListener: _p,
     ...rest
@@ -576,6 +658,8 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
 
 /** Why the demand needs `tasks`: the forecast listeners, or (listeners unreadable) the joins refused for room. */
 function needWhy(base: Base, tasks: number): string {
+  if (base.neededByCpuStandIn)
+    return `listeners unreadable, the fleet's CPU shows about ${round(base.forecastListeners)} listeners by the time tasks start: needs ${tasks} tasks`;
   if (base.neededByRefusals)
     return `listeners unreadable, joins refused for room: the full fleet (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks`;
   return `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks${base.neededByCpu ? ' (by CPU: the running tasks would fill below it)' : ''}`;

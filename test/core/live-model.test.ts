@@ -263,8 +263,8 @@ describe('CPU-implied capacity', () => {
   it('reads nothing from CPU too low to mean anything, or without a CPU at capacity', () => {
     const idle = steady(1000, [60_000, 61_000, 62_000, 63_000]);
     expect(liveCapacity(prior, idle).capacity.cpuEvidence).toBeUndefined();
-    // A period that would give a reading with the CPU at capacity known, and none without it, or without join
-    // requests (a flood could not be told apart)
+    // A period that would give a reading with the CPU at capacity known, and none without it, or without any join
+    // series (a flood could not be told apart); without join requests the join outcomes stand in for them
     const period = (over: Partial<Parameters<typeof pairObservations>[0]>) =>
       pairObservations({
         nowMs: T0 + 5 * MIN,
@@ -281,6 +281,16 @@ describe('CPU-implied capacity', () => {
     expect(period({ cpuAtCapacity: 80 })).toBeCloseTo(1_600_000, -3);
     expect(period({})).toBeUndefined();
     expect(period({ cpuAtCapacity: 80, joinRequests: undefined })).toBeUndefined();
+    const outcomes = (authErrors: number) => ({
+      cpuAtCapacity: 80,
+      joinRequests: undefined,
+      joinSuccesses: [{ t: T0 + 2 * MIN, v: 30_000 }],
+      joinErrorsAuth: [{ t: T0 + 2 * MIN, v: authErrors }],
+    });
+    expect(period(outcomes(100))).toBeCloseTo(1_600_000, -3);
+    // 5 M failed logins a minute on 800 k listeners: a flood's CPU, not the audience's
+    expect(period(outcomes(5_000_000))).toBeUndefined();
+    expect(period({ cpuAtCapacity: 80, joinRequests: [{ t: T0 + 2 * MIN, v: 5_000_000 }] })).toBeUndefined();
   });
 
   it('stops reading capacity from CPU once the fleet filled up below what its CPU implied', () => {

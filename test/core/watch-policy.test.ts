@@ -435,6 +435,109 @@ describe('decideWatch without listeners', () => {
     }
   });
 
+  describe('reading the audience from CPU', () => {
+    const cap = 70;
+    // 200 tasks ran through the last ten minutes; CPU rose from half to all of what a full task runs at.
+    const ran = (tasks: number) =>
+      Array.from({ length: 11 }, (_, k) => ({ t: now - (10 - k) * MIN, v: tasks }));
+    const cpu = listenersAt(now, [35, 52.5, 70]);
+    const joins = listenersAt(now, [20_000, 20_000, 20_000]);
+    const blind = (over: Partial<WatchInput>) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          currentTasks: 200,
+          runningTasks: 200,
+          runningHistory: ran(200),
+          cpuAtCapacity: cap,
+          metrics: { cpu, joinRequests: joins },
+          ...over,
+        }),
+      );
+
+    it('sizes a rising audience from the tasks that ran through each period, not those running now', () => {
+      // Prepare: the fleet already launched more since the newest datapoint.
+      const full = uslCapacity(model, 200);
+      // Act
+      const d = blind({ runningTasks: 320 });
+      // Assess: at least what the full 200 carry with headroom, more for the rise, and 320 running changes nothing.
+      expect(d.action).toBe('scale-out');
+      expect(d.targetTasks).toBeGreaterThan(tasksFor(model, full * 1.3).tasks!);
+      expect(d.forecastListeners).toBeGreaterThan(full);
+      expect(blind({ runningTasks: 200 }).targetTasks).toBe(d.targetTasks);
+      expect(d.reason).toMatch(/listeners unreadable, the fleet's CPU shows about/);
+    });
+
+    it('reads nothing from CPU a flood burns, CPU shown misleading, or periods the counts do not cover', () => {
+      const misleading = { cpuEvidence: 'contradicted' } as unknown as LiveCapacity;
+      for (const over of [
+        { metrics: { cpu, joinRequests: listenersAt(now, [1e8, 1e8, 1e8]) } },
+        { metrics: { cpu } },
+        { floodSuspected: true },
+        { live: misleading },
+        { runningHistory: ran(200).slice(-2) },
+        { cpuAtCapacity: undefined },
+        { metrics: { cpu: listenersAt(now - 10 * MIN, [35, 52.5, 70]), joinRequests: joins } },
+      ] satisfies Partial<WatchInput>[]) {
+        expect(blind(over)).toMatchObject({ action: 'hold', targetTasks: 200, neededTasks: null });
+      }
+    });
+
+    it('reads CPU at the rate readings beside listeners showed, and not while tasks drain', () => {
+      // Prepare: readings taken while listeners could be read showed this fleet at half the curve's room at full CPU.
+      const half = {
+        cpuReadings: [
+          { atMs: now - 30 * MIN, tasks: 200, implied: 0.5 * uslCapacity(model, 200) },
+          { atMs: now - 29 * MIN, tasks: 200, implied: 0.5 * uslCapacity(model, 200) },
+        ],
+      } as unknown as LiveCapacity;
+      // Act
+      const scaled = blind({ live: half, metrics: { cpu: listenersAt(now, [70, 70]), joinRequests: joins } });
+      const draining = blind({ lastScaleInMs: now - 3 * MIN });
+      // Assess: half the listeners at the same CPU, so no more than the 200 tasks running; nothing read in a drain.
+      expect(scaled.forecastListeners).toBeCloseTo(0.5 * uslCapacity(model, 200), -2);
+      expect(scaled).toMatchObject({ action: 'hold', targetTasks: 200 });
+      expect(draining).toMatchObject({ action: 'hold', neededTasks: null });
+    });
+
+    it('never scales in on CPU', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: -40, max: 240 }),
+          fc.integer({ min: 1, max: 1000 }),
+          fc.array(fc.double({ min: 0, max: 150, noNaN: true }), { minLength: 1, maxLength: 6 }),
+          fc.integer({ min: 1, max: 1000 }),
+          (minute, current, cpuValues, tasks) => {
+            const nowMs = T0 + minute * MIN;
+            const d = decideWatch(
+              input({
+                nowMs,
+                timeline: { ...timeline, endMs: T0 + 120 * MIN },
+                currentTasks: current,
+                runningTasks: tasks,
+                runningHistory: Array.from({ length: 11 }, (_, k) => ({
+                  t: nowMs - (10 - k) * MIN,
+                  v: tasks,
+                })),
+                cpuAtCapacity: cap,
+                peakListeners: 1e6,
+                followAudience: { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 },
+                metrics: {
+                  cpu: listenersAt(nowMs, cpuValues),
+                  joinRequests: listenersAt(
+                    nowMs,
+                    cpuValues.map(() => 1000),
+                  ),
+                },
+              }),
+            );
+            return d.targetTasks >= current;
+          },
+        ),
+      );
+    });
+  });
+
   it('never scales in on refusals, inside the window or after it', () => {
     fc.assert(
       fc.property(

@@ -72,6 +72,12 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.maxTasksPastTruePeak).toBe(0);
   });
 
+  it('serves an audience it cannot count: with no Listeners datapoint all event, CPU and refused joins size it', async () => {
+    const [sg] = await replay(scenario('fault-no-listeners'), ['surgeguard']);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
+    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
+  });
+
   it('arms within four minutes of a join flood and blocks no more than 0.1% of listeners', async () => {
     const ls = scenario('join-flood-200k');
     const [sg, naive] = await replay(ls, ['surgeguard', 'naive-shield']);
