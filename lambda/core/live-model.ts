@@ -83,6 +83,8 @@ export interface LiveCapacity {
    * has shown more tasks carrying fewer listeners. Null when probing is not allowed.
    */
   readonly probeTasks: number | null;
+  /** The largest size seen (two periods or more) and the listeners it carried (the second most). */
+  readonly largestSeen?: { readonly tasks: number; readonly listeners: number };
   /** Set once more running tasks carried fewer listeners under saturation: the fleet is past its peak. */
   readonly retrograde?: {
     readonly bestTasks: number;
@@ -161,6 +163,8 @@ const STABLE_TASKS = 1.05;
 /** A saturated bin this much larger carrying this much less is retrograde evidence. */
 const RETRO_TASKS = 1.04;
 const RETRO_LISTENERS = 0.97;
+/** A probe step doubles at most this many times (to eight probe steps) as sizes past the test's peak earn it. */
+const MAX_DOUBLINGS = 3;
 /**
  * CPU below this share of the CPU at capacity says little of capacity: a point of noise or of fixed overhead is
  * multiplied by the ratio.
@@ -523,7 +527,21 @@ export function liveCapacity(
       (small) => small.tasks * RETRO_TASKS < big.tasks && big.listeners < small.listeners / RETRO_LISTENERS,
     ),
   );
-  const reach = top ? Math.round(top.tasks * (gained ? 1 + o.probeStep : 1)) : undefined;
+  // Each size past the test's peak that carried more than the test says any size can, and more than every smaller
+  // size did, is evidence the test is wrong there: the next step is twice the last (up to eight times), so a test
+  // far off is outgrown in a few steps.
+  const testMost = prior.peakTasks === null ? Infinity : uslCapacity(prior, prior.peakTasks);
+  const seen = s.bins.filter((b) => b.periods >= 2 && (b.carriedSecond ?? 0) > 0);
+  const earned = seen.filter(
+    (b) =>
+      b.tasks > (prior.peakTasks ?? Infinity) &&
+      b.carriedSecond! > testMost &&
+      seen.every(
+        (small) => small.tasks >= b.tasks || b.carriedSecond! * RETRO_LISTENERS > small.carriedSecond!,
+      ),
+  ).length;
+  const step = o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS);
+  const reach = top ? Math.round(top.tasks * (gained ? 1 + step : 1)) : undefined;
   if (
     reach !== undefined &&
     prior.peakTasks !== null &&
@@ -531,6 +549,12 @@ export function liveCapacity(
     (peak.tasks === null || peak.tasks > Math.max(reach, prior.peakTasks))
   ) {
     ceilingTasks = Math.max(reach, prior.peakTasks);
+    ceilingReason = 'unexplored';
+  }
+  // A size past the test's peak carried more than the test says any size can: the test's peak is no ceiling there,
+  // and the next step past the largest size seen is open (each step earned the same way).
+  if (earned > 0 && gained && reach !== undefined && ceilingTasks !== null && reach > ceilingTasks) {
+    ceilingTasks = reach;
     ceilingReason = 'unexplored';
   }
   if (retrograde) {
@@ -545,7 +569,7 @@ export function liveCapacity(
     top.tasks >= 0.95 * ceilingTasks &&
     // A fleet already a step past the ceiling got there without the curve's leave: no probe goes further.
     top.tasks <= ceilingTasks * (1 + o.probeStep) + 1
-      ? Math.max(ceilingTasks + 1, Math.round(top.tasks * (1 + o.probeStep)))
+      ? Math.max(ceilingTasks + 1, Math.round(top.tasks * (1 + step)))
       : null;
   return {
     state: next,
@@ -562,6 +586,9 @@ export function liveCapacity(
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
+      ...(top && (top.carriedSecond ?? 0) > 0
+        ? { largestSeen: { tasks: top.tasks, listeners: top.carriedSecond! } }
+        : {}),
     },
   };
 }

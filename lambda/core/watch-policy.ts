@@ -223,6 +223,7 @@ function assess(input: WatchInput): Base {
   let cpuPerListener: number | undefined;
   // Demand the fleet cannot carry even without headroom: only then is a size past the modelled peak worth trying.
   let beyondPeak = false;
+  let wantedListeners = 0;
   const peak = uslPeak(sizing);
   if (dataOk && listeners !== null) {
     forecastListeners = forecastAt(
@@ -273,6 +274,7 @@ function assess(input: WatchInput): Base {
       anomalies.push(CPU_STOPPED);
     }
     beyondPeak = !tasksFor(sizing, forecastListeners + unmetListeners).reachable;
+    wantedListeners = wanted;
   } else if (!input.floodSuspected && Number.isFinite(input.runningTasks)) {
     // Without listeners the fleet is not blind, and what stands in for them only ever adds tasks. The fleet's CPU
     // says what share of its room the tasks fill, and its rise says where the audience is going: sized like
@@ -328,6 +330,20 @@ function assess(input: WatchInput): Base {
       // The model cannot size past its peak; the probe is the size to try.
       neededTasks = live.probeTasks;
     } else [limitTasks, limitedBy] = limits.slice(0, 3).reduce((a, b) => (b[0] < a[0] ? b : a));
+  }
+  // Where the fleet has carried clearly more than its test said, the curve past the largest size seen is the test's
+  // shape, already shown wrong there: a straight line from what that size carried per task sizes the fleet instead.
+  // More tasks never carry more each, so it asks the least the demand can need, within the ceiling's step; past the
+  // curve's peak it is the only size there is, and short of it, with no one refused, it caps the curve's ask.
+  const seen = live?.largestSeen;
+  if (
+    seen &&
+    neededTasks !== null &&
+    seen.listeners > PESSIMISTIC_TEST * uslCapacity(input.model, seen.tasks)
+  ) {
+    const linear = Math.max(seen.tasks, Math.ceil((wantedListeners * seen.tasks) / seen.listeners));
+    if (beyondPeak) neededTasks = linear;
+    else if (neededTasks > seen.tasks && unmetListeners === 0) neededTasks = Math.min(neededTasks, linear);
   }
   const curveLimit =
     limitedBy === 'vcpuQuota'
@@ -421,6 +437,9 @@ function tasksThrough(history: Series | undefined, fromMs: number, periodMs: num
   const during = counts.filter((c) => c.t > fromMs && c.t <= fromMs + periodMs).map((c) => c.v);
   return Math.min(before.v, ...during);
 }
+
+/** A size that carried this much more than the test's curve says shows the test too pessimistic to extrapolate. */
+const PESSIMISTIC_TEST = 1.2;
 
 /** The anomaly, and the hold's reason, when the CPU metric stopped after asking for more than the curve. */
 const CPU_STOPPED = 'cpu: newest datapoint is stale while it asked for more tasks than the curve';

@@ -398,9 +398,36 @@ describe('liveCapacity', () => {
     expect(capacity.peakTasks === null || capacity.peakTasks > 1100).toBe(true);
     expect(capacity.ceilingReason).toBe('unexplored');
     expect(capacity.ceilingTasks).toBe(1100);
-    // Once 1,100 tasks have shown what they carry, the next step opens
+    // Once 1,100 tasks have shown what they carry, the next step opens; they carried more than the test says any
+    // size can, and more than 1,000 did, so the step doubles
     const next = liveCapacity(prior, { ...state, bins: [...state.bins, bin(1100, 1_800_000, 3)] }).capacity;
-    expect(next.ceilingTasks).toBe(1210);
+    expect(next.ceilingTasks).toBe(Math.round(1100 * 1.2));
+  });
+
+  it('doubles the step for each size past the test peak that carried more than the test allows, up to eight', () => {
+    // Prepare: a test whose load generators gave out: it says 1,000 tasks are the peak, the fleet carries on linearly
+    const most = uslCapacity(prior, prior.peakTasks!);
+    const sizes = [1100, 1300, 1500, 1700, 1900];
+    const bins = (k: number) => [
+      bin(1000, most, 3),
+      ...sizes.slice(0, k).map((n, i) => bin(n, most * (1.1 + 0.1 * i), 0, 3)),
+    ];
+    // Act
+    const ceilings = [1, 2, 3, 4, 5].map((k) => liveCapacity(prior, { bins: bins(k), counts: [] }).capacity);
+    // Assess
+    expect(ceilings.map((c) => c.ceilingTasks)).toEqual([
+      Math.round(1100 * 1.2),
+      Math.round(1300 * 1.4),
+      Math.round(1500 * 1.8),
+      Math.round(1700 * 1.8),
+      Math.round(1900 * 1.8),
+    ]);
+    // A size that carried no more than a smaller one earns nothing
+    const flat = liveCapacity(prior, {
+      bins: [...bins(1), bin(1300, most * 1.1, 0, 3)],
+      counts: [],
+    }).capacity;
+    expect(flat.ceilingTasks).toBe(Math.round(1300 * 1.2));
   });
 
   it('opens no further step once a step carried no more than the size before it', () => {

@@ -578,6 +578,55 @@ describe('decideWatch without listeners', () => {
   });
 });
 
+describe('decideWatch with a test too pessimistic to extrapolate', () => {
+  // The test's load generators gave out at 200 k: its curve peaks at 120 tasks. The fleet ran 158 tasks carrying
+  // 440 k without a refusal, and the audience is still rising.
+  const capped = { lambda: 3435, sigma: 0, kappa: 6.9e-5 };
+  const now = T0 + 5 * MIN;
+  const rising = listenersAt(now, [400_000, 420_000, 440_000]);
+  const live = (listeners: number, ceilingTasks: number) =>
+    ({
+      params: capped,
+      peakTasks: 120,
+      peakListeners: uslCapacity(capped, 120),
+      ceilingTasks,
+      ceilingReason: 'unexplored',
+      probeTasks: null,
+      saturatedPeriods: 0,
+      boundPeriods: 8,
+      largestSeen: { tasks: 158, listeners },
+    }) as LiveCapacity;
+  const decide = (over: Partial<WatchInput>) =>
+    decideWatch(
+      input({
+        nowMs: now,
+        // the plan held 100 tasks: the watch alone took the fleet to 158
+        timeline: { ...timeline, steps: [{ at: iso(T0 - 30 * MIN), tasks: 100 }] },
+        model: capped,
+        currentTasks: 158,
+        runningTasks: 158,
+        metrics: { listeners: rising },
+        live: live(440_000, 400),
+        ...over,
+      }),
+    );
+
+  it('sizes past the curve in a straight line from what the largest size seen carried per task', () => {
+    // Act
+    const d = decide({});
+    // Assess: what the forecast with headroom needs at 440 k per 158 tasks, within the opened step
+    const wanted = d.forecastListeners! * 1.3;
+    expect(d.action).toBe('scale-out');
+    expect(d.targetTasks).toBe(Math.ceil((wanted * 158) / 440_000));
+    expect(decide({ live: live(440_000, 190) }).targetTasks).toBe(190);
+  });
+
+  it('keeps the curve where the fleet carried what its test said', () => {
+    const d = decide({ model, live: { ...live(440_000, 400), params: model, peakTasks: null } });
+    expect(d.targetTasks).toBe(tasksFor(model, d.forecastListeners! * 1.3).tasks);
+  });
+});
+
 describe('decideWatch (properties)', () => {
   const value = fc.oneof(
     { weight: 8, arbitrary: fc.double({ min: 0, max: 3_000_000, noNaN: true }) },
