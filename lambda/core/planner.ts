@@ -17,6 +17,7 @@ export const PLAN_WARNING_CODES = [
   'FEW_POINTS',
   'POOR_FIT',
   'OUTLIER',
+  'LOAD_LIMITED',
   'UNTRUSTED_FIT',
   'FLAT_HEADROOM',
 ] as const;

@@ -269,10 +269,24 @@ export function analyzeScalingTest(
   }
   if (errors.length) return { errors, warnings, notes };
 
-  const fit = fitUslRobust(steps);
   const caveats: ModelCaveat[] = [];
+  // Steps where the fleet was not full (its CPU fell while the listeners did not grow with it) measured the load
+  // generators, not the fleet: a fit through them reads the generators' limit as the fleet's peak.
+  const limited = loadLimitedFrom(steps, test.points);
+  if (limited !== undefined) {
+    const from = steps[limited]!;
+    const last = steps[steps.length - 1]!;
+    const warning = at(
+      from.line,
+      `from ${fmt(from.tasks)} tasks the steps ran at ${fmt(cpuOf(test.points, from.tasks)!)}% CPU against ${fmt(cpuBelow(steps, test.points, limited))}% at the sizes below, carrying no more per task: the fleet was not full, the load generators were the limit; ${fmt(from.tasks)} to ${fmt(last.tasks)} tasks left out of the fit; re-run those steps with more load`,
+    );
+    warnings.push(warning);
+    caveats.push({ code: 'LOAD_LIMITED', message: formatIssue(warning) });
+  }
+  const fitted = limited === undefined ? steps : steps.slice(0, limited);
+  const fit = fitUslRobust(fitted);
   for (const o of fit.outliers) {
-    const s = steps[o.index] as (typeof steps)[number];
+    const s = fitted[o.index] as (typeof steps)[number];
     const warning = at(
       s.line,
       `${fmt(s.listeners)} listeners at ${fmt(s.tasks)} tasks is far off the ${fmt(o.expected)} the other steps give: left out of the fit as an outlier; check that step or re-run it`,
@@ -309,9 +323,56 @@ export function analyzeScalingTest(
     warnings.push(warning);
     caveats.push({ code: 'UNTRUSTED_FIT', message: formatIssue(warning) });
   }
-  const cpuAtCapacity = cpuAtCapacityOf(test.points);
+  const kept = new Set(fitted.map((s) => s.tasks));
+  const cpuAtCapacity = cpuAtCapacityOf(test.points.filter((p) => kept.has(p.tasks)));
   if (cpuAtCapacity !== undefined) model = { ...model, cpuAtCapacity };
   return { model: caveats.length ? { ...model, caveats } : model, errors, warnings, notes };
+}
+
+/** A step's CPU this much below the steps under it, with no more listeners per task, shows a fleet not full. */
+const LOAD_LIMITED_CPU = 0.85;
+/** Steps a fit keeps at least when the top ones are left out as load-limited. */
+const MIN_STEPS_KEPT = 3;
+
+/** The CPU a test measured at a fleet size (its first row), if it has the column. */
+function cpuOf(points: readonly ScalingPoint[], tasks: number): number | undefined {
+  return points.find((p) => p.tasks === tasks && p.cpu !== undefined && p.cpu > 0)?.cpu;
+}
+
+/** The median CPU of the steps below index `i`. */
+function cpuBelow(
+  steps: readonly { tasks: number; listeners: number }[],
+  points: readonly ScalingPoint[],
+  i: number,
+): number {
+  const cpus = steps
+    .slice(0, i)
+    .map((s) => cpuOf(points, s.tasks))
+    .filter((c): c is number => c !== undefined)
+    .sort((a, b) => a - b);
+  return cpus.length ? median(cpus) : NaN;
+}
+
+/**
+ * The index of the first step from which the load generators, not the fleet, were the limit: its CPU well below
+ * the median of the steps under it while it carried no more per task than the step before. Each step is the most
+ * held within the SLO, so a full fleet runs at least the CPU it ran at smaller sizes; a step that did not fill its
+ * tasks says nothing of their capacity, nor does any larger step the same generators drove. Undefined without the
+ * cpu column, or when fewer than three steps would be left.
+ */
+function loadLimitedFrom(
+  steps: readonly { tasks: number; listeners: number }[],
+  points: readonly ScalingPoint[],
+): number | undefined {
+  for (let i = MIN_STEPS_KEPT; i < steps.length; i++) {
+    const cpu = cpuOf(points, steps[i]!.tasks);
+    const below = cpuBelow(steps, points, i);
+    const prev = steps[i - 1]!;
+    const perTaskFell = steps[i]!.listeners / steps[i]!.tasks <= prev.listeners / prev.tasks;
+    if (cpu !== undefined && Number.isFinite(below) && cpu < LOAD_LIMITED_CPU * below && perTaskFell)
+      return i;
+  }
+  return undefined;
 }
 
 /**

@@ -35,7 +35,7 @@ export interface CapacityModel extends UslParams {
 
 /** Something about how a model was made that every plan from it must say. */
 export interface ModelCaveat {
-  readonly code: 'OUTLIER' | 'UNTRUSTED_FIT';
+  readonly code: 'OUTLIER' | 'LOAD_LIMITED' | 'UNTRUSTED_FIT';
   readonly message: string;
 }
 

@@ -118,6 +118,34 @@ describe('analyzeScalingTest', () => {
     expect(a.model?.caveats).toEqual([{ code: 'OUTLIER', message: a.warnings[0] }]);
   });
 
+  it('leaves out the steps the load generators limited, from the first whose CPU fell, and says so', () => {
+    // Prepare: true to 60 tasks; past that the generators sent 200 k whatever the fleet size, so its CPU fell
+    const capped =
+      'tasks,listeners,cpu\n10,29950,62\n20,59290,63\n40,117640,64\n60,173550,65\n80,200000,52\n120,200000,35\n160,200000,27\n';
+    // Act
+    const a = analyze(capped);
+    // Assess: fitted from the four true steps only, with their CPU, and the reason at the first line left out
+    expect(a.errors).toEqual([]);
+    expect(a.warnings).toEqual([
+      expect.stringMatching(
+        /^a\.csv:6: from 80 tasks the steps ran at 52% CPU against 64% .* the load generators were the limit; 80 to 160 tasks left out/,
+      ),
+    ]);
+    expect(a.model?.caveats).toEqual([{ code: 'LOAD_LIMITED', message: a.warnings[0] }]);
+    expect(a.model?.points).toBe(4);
+    expect(a.model?.peakTasks ?? Infinity).toBeGreaterThan(300);
+    expect(a.model?.cpuAtCapacity).toBe(64);
+  });
+
+  it('keeps a flat top whose CPU stayed up (the fleet was full there), and a test without CPU', () => {
+    const full =
+      'tasks,listeners,cpu\n10,29950,62\n20,59290,63\n40,117640,64\n60,173550,65\n80,200000,66\n120,200000,70\n';
+    expect(analyze(full).warnings).toEqual([]);
+    expect(analyze(full).model?.points).toBe(6);
+    const noCpu = full.replace(/,\d+\n/g, '\n').replace('tasks,listeners,cpu', 'tasks,listeners');
+    expect(analyze(noCpu).warnings).toEqual([]);
+  });
+
   it('rejects a row with far more listeners per task than the first step, at its line', () => {
     const a = analyze(GOOD.replace('40,117320', '40,5000000'));
     expect(a.model).toBeUndefined();

@@ -78,6 +78,12 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 
+  it('outgrows a test its load generators capped: the flat top is left out, and sizes past the peak widen the steps', async () => {
+    const [sg] = await replay(scenario('test-load-capped'), ['surgeguard']);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
+    expect(sg!.figures.maxTasksOverCeiling).toBe(0);
+  });
+
   it('arms within four minutes of a join flood and blocks no more than 0.1% of listeners', async () => {
     const ls = scenario('join-flood-200k');
     const [sg, naive] = await replay(ls, ['surgeguard', 'naive-shield']);
