@@ -545,7 +545,6 @@ export function liveCapacity(
   if (
     reach !== undefined &&
     prior.peakTasks !== null &&
-    sat.length > 0 &&
     (peak.tasks === null || peak.tasks > Math.max(reach, prior.peakTasks))
   ) {
     ceilingTasks = Math.max(reach, prior.peakTasks);

@@ -430,6 +430,20 @@ describe('liveCapacity', () => {
     expect(flat.ceilingTasks).toBe(Math.round(1300 * 1.2));
   });
 
+  it('keeps a ceiling a step past the largest size seen when single saturated periods refit away the peak', () => {
+    // Prepare: each size saturated once only (too little to count as measured), carrying ever more
+    const state: LiveModelState = {
+      bins: [bin(600, 1_000_000, 1, 3), bin(800, 1_330_000, 1, 3), bin(1000, 1_660_000, 1, 3)],
+      counts: [],
+    };
+    // Act
+    const { capacity } = liveCapacity(prior, state);
+    // Assess: whatever the refit says, the service's own policies cannot run the fleet to maxTasks
+    expect(capacity.peakTasks === null || capacity.peakTasks > 1100).toBe(true);
+    expect(capacity.ceilingTasks).not.toBeNull();
+    expect(capacity.ceilingTasks!).toBeLessThanOrEqual(Math.round(1000 * 1.1 * 2));
+  });
+
   it('opens no further step once a step carried no more than the size before it', () => {
     // Prepare: the ceiling opened to 1,100 tasks; saturated there, they carried what 1,000 carried
     const state: LiveModelState = {
