@@ -438,6 +438,9 @@ function tasksThrough(history: Series | undefined, fromMs: number, periodMs: num
   return Math.min(before.v, ...during);
 }
 
+/** Forecast listeners this far above the newest datapoint mean the audience is still growing: no step down. */
+const STILL_GROWING = 0.02;
+
 /** A size that carried this much more than the test's curve says shows the test too pessimistic to extrapolate. */
 const PESSIMISTIC_TEST = 1.2;
 
@@ -603,6 +606,8 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   // The history must cover the whole quiet period without a gap: missing data is no evidence the audience left.
   // Nor is a quiet period whose refused joins cannot be read.
   if (base.anomalies.length) return undefined;
+  // An audience still growing is not shrinking, whatever a forecast that overshot put the floor at.
+  if ((base.forecastListeners ?? 0) > (base.listeners ?? 0) * (1 + STILL_GROWING)) return undefined;
   const quietFrom = nowMs - f.quietMinutes * 60_000;
   const history = cleanSeries(input.listenerHistory, nowMs, Infinity).points;
   const recent = covering(history, quietFrom, input.fleet.periodSeconds * 1000);

@@ -972,6 +972,16 @@ describe('decideWatch with the live capacity model', () => {
       ['with missing listener data', { metrics: {} }],
       ['within the interval since the last step', { lastScaleInMs: t - 2 * MIN }],
       ['when the audience never came, before half-time', { peakListeners: 300_000, nowMs: T0 + 40 * MIN }],
+      [
+        // a forecast that overshot put the floor past what the audience needs, but the audience is still rising
+        'while the audience is still growing',
+        {
+          metrics: {
+            listeners: listenersAt(t, [250_000, 300_000]),
+            joinErrorsCapacity: listenersAt(t, [0, 0]),
+          },
+        },
+      ],
     ])('holds %s', (_name, over) => {
       const d = decideWatch(input({ ...base, ...over }));
       expect(d.targetTasks).toBeGreaterThanOrEqual(900);
