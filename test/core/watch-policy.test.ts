@@ -394,6 +394,30 @@ describe('decideWatch (table)', () => {
 
 describe('decideWatch without listeners', () => {
   const now = T0 - 35 * MIN; // before the ramp: the audience arrives early, unseen
+  /**
+   * One tick at any minute of the event, with listeners unreadable: past the scheduled end too, where an emptied
+   * fleet returns at once, so missing listeners must never pass for one.
+   */
+  const blindTick = (
+    minute: number,
+    current: number,
+    running: number,
+    protect: boolean,
+    over: (nowMs: number) => Partial<WatchInput>,
+  ) => {
+    const nowMs = T0 + minute * MIN;
+    return decideWatch(
+      input({
+        nowMs,
+        timeline: { ...timeline, endMs: T0 + 120 * MIN },
+        currentTasks: current,
+        runningTasks: running,
+        peakListeners: 1e6,
+        followAudience: protect ? { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 } : undefined,
+        ...over(nowMs),
+      }),
+    );
+  };
   const refused = (perMinute: number) => listenersAt(now, [perMinute, perMinute]);
   const asked = refused(100_000);
 
@@ -507,32 +531,18 @@ describe('decideWatch without listeners', () => {
           fc.integer({ min: 1, max: 1000 }),
           fc.array(fc.double({ min: 0, max: 150, noNaN: true }), { minLength: 1, maxLength: 6 }),
           fc.integer({ min: 1, max: 1000 }),
-          (minute, current, cpuValues, tasks) => {
-            const nowMs = T0 + minute * MIN;
-            const d = decideWatch(
-              input({
-                nowMs,
-                timeline: { ...timeline, endMs: T0 + 120 * MIN },
-                currentTasks: current,
-                runningTasks: tasks,
-                runningHistory: Array.from({ length: 11 }, (_, k) => ({
-                  t: nowMs - (10 - k) * MIN,
-                  v: tasks,
-                })),
-                cpuAtCapacity: cap,
-                peakListeners: 1e6,
-                followAudience: { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 },
-                metrics: {
-                  cpu: listenersAt(nowMs, cpuValues),
-                  joinRequests: listenersAt(
-                    nowMs,
-                    cpuValues.map(() => 1000),
-                  ),
-                },
-              }),
-            );
-            return d.targetTasks >= current;
-          },
+          (minute, current, cpuValues, tasks) =>
+            blindTick(minute, current, tasks, true, (nowMs) => ({
+              runningHistory: Array.from({ length: 11 }, (_, k) => ({ t: nowMs - (10 - k) * MIN, v: tasks })),
+              cpuAtCapacity: cap,
+              metrics: {
+                cpu: listenersAt(nowMs, cpuValues),
+                joinRequests: listenersAt(
+                  nowMs,
+                  cpuValues.map(() => 1000),
+                ),
+              },
+            })).targetTasks >= current,
         ),
       );
     });
@@ -546,33 +556,19 @@ describe('decideWatch without listeners', () => {
         fc.integer({ min: 1, max: 1000 }),
         fc.integer({ min: 0, max: 2_000_000 }),
         fc.boolean(),
-        (minute, current, running, errors, protect) => {
-          const nowMs = T0 + minute * MIN;
-          // Past the scheduled end too, where an emptied fleet returns at once: missing listeners never pass for one.
-          const d = decideWatch(
-            input({
-              nowMs,
-              timeline: { ...timeline, endMs: T0 + 120 * MIN },
-              currentTasks: current,
-              runningTasks: running,
-              peakListeners: 1e6,
-              followAudience: protect
-                ? { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 }
-                : undefined,
-              metrics: {
-                joinErrorsCapacity: listenersAt(
-                  nowMs,
-                  Array.from({ length: 12 }, () => errors),
-                ),
-                joinRequests: listenersAt(
-                  nowMs,
-                  Array.from({ length: 12 }, () => 2 * errors + 1),
-                ),
-              },
-            }),
-          );
-          return d.targetTasks >= current;
-        },
+        (minute, current, running, errors, protect) =>
+          blindTick(minute, current, running, protect, (nowMs) => ({
+            metrics: {
+              joinErrorsCapacity: listenersAt(
+                nowMs,
+                Array.from({ length: 12 }, () => errors),
+              ),
+              joinRequests: listenersAt(
+                nowMs,
+                Array.from({ length: 12 }, () => 2 * errors + 1),
+              ),
+            },
+          })).targetTasks >= current,
       ),
     );
   });
