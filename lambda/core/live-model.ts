@@ -531,15 +531,22 @@ export function liveCapacity(
   // size did, is evidence the test is wrong there: the next step is twice the last (up to eight times), so a test
   // far off is outgrown in a few steps.
   const testMost = prior.peakTasks === null ? Infinity : uslCapacity(prior, prior.peakTasks);
+  // Sizes a probe step apart count once each: neighbouring bins are one step's evidence, not several.
   const seen = s.bins.filter((b) => b.periods >= 2 && (b.carriedSecond ?? 0) > 0);
-  const earned = seen.filter(
-    (b) =>
+  let earned = 0;
+  let lastEarned = -Infinity;
+  for (const b of [...seen].sort((x, y) => x.tasks - y.tasks)) {
+    const more =
       b.tasks > (prior.peakTasks ?? Infinity) &&
       b.carriedSecond! > testMost &&
       seen.every(
         (small) => small.tasks >= b.tasks || b.carriedSecond! * RETRO_LISTENERS > small.carriedSecond!,
-      ),
-  ).length;
+      );
+    if (more && b.tasks >= lastEarned * (1 + o.probeStep)) {
+      earned++;
+      lastEarned = b.tasks;
+    }
+  }
   const step = o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS);
   const reach = top ? Math.round(top.tasks * (gained ? 1 + step : 1)) : undefined;
   if (
@@ -586,7 +593,7 @@ export function liveCapacity(
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
       ...(top && (top.carriedSecond ?? 0) > 0
-        ? { largestSeen: { tasks: top.tasks, listeners: top.carriedSecond! } }
+        ? { largestSeen: { tasks: Math.round(top.tasks), listeners: top.carriedSecond! } }
         : {}),
     },
   };

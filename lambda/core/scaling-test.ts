@@ -278,7 +278,7 @@ export function analyzeScalingTest(
     const last = steps[steps.length - 1]!;
     const warning = at(
       from.line,
-      `from ${fmt(from.tasks)} tasks the steps ran at ${fmt(cpuOf(test.points, from.tasks)!)}% CPU against ${fmt(cpuBelow(steps, test.points, limited))}% at the sizes below, carrying no more per task: the fleet was not full, the load generators were the limit; ${fmt(from.tasks)} to ${fmt(last.tasks)} tasks left out of the fit; re-run those steps with more load`,
+      `from ${fmt(from.tasks)} tasks the steps ran at ${fmt(columnAt(test.points, from.tasks, 'cpu')!)}% CPU against ${fmt(medianBelow(steps, test.points, limited, 'cpu'))}% at the sizes below, and the listeners went flat: the fleet was not full, the load generators were the limit; ${fmt(from.tasks)} to ${fmt(last.tasks)} tasks left out of the fit; re-run those steps with more load`,
     );
     warnings.push(warning);
     caveats.push({ code: 'LOAD_LIMITED', message: formatIssue(warning) });
@@ -311,7 +311,7 @@ export function analyzeScalingTest(
     }
     let fallback: string;
     if (mode === 'per-task-floor') {
-      const lowest = steps.reduce((lo, s) => (s.listeners / s.tasks < lo.listeners / lo.tasks ? s : lo));
+      const lowest = fitted.reduce((lo, s) => (s.listeners / s.tasks < lo.listeners / lo.tasks ? s : lo));
       const lambda = lowest.listeners / lowest.tasks;
       fallback = `planned from untrustedFit: per-task-floor instead: every task carries ${fmt(lambda)} listeners, the fewest a task carried in the test (line ${lowest.line}, ${fmt(lowest.tasks)} tasks), with no gain from scale`;
       model = { ...model, lambda, sigma: 0, kappa: 0, peakTasks: null, peakListeners: null };
@@ -329,48 +329,73 @@ export function analyzeScalingTest(
   return { model: caveats.length ? { ...model, caveats } : model, errors, warnings, notes };
 }
 
-/** A step's CPU this much below the steps under it, with no more listeners per task, shows a fleet not full. */
+/** A step's CPU (or join errors, p95) this far below the median of the steps under it: the fleet was not full. */
 const LOAD_LIMITED_CPU = 0.85;
+const LOAD_LIMITED_ERRORS = 0.5;
+const LOAD_LIMITED_P95 = 0.85;
+/** Listeners within this share of the step before count as flat: what a generators' ceiling looks like. */
+const FLAT_LISTENERS = 0.03;
 /** Steps a fit keeps at least when the top ones are left out as load-limited. */
 const MIN_STEPS_KEPT = 3;
 
-/** The CPU a test measured at a fleet size (its first row), if it has the column. */
-function cpuOf(points: readonly ScalingPoint[], tasks: number): number | undefined {
-  return points.find((p) => p.tasks === tasks && p.cpu !== undefined && p.cpu > 0)?.cpu;
+type StepColumn = 'cpu' | 'joinErrorRate' | 'p95JoinMs';
+
+/** What a test measured in one column at a fleet size (its first row with it), if anything. */
+function columnAt(points: readonly ScalingPoint[], tasks: number, column: StepColumn): number | undefined {
+  const v = points.find((p) => p.tasks === tasks && p[column] !== undefined)?.[column];
+  return v !== undefined && v > 0 ? v : undefined;
 }
 
-/** The median CPU of the steps below index `i`. */
-function cpuBelow(
-  steps: readonly { tasks: number; listeners: number }[],
+/** The median of a column over the steps below index `i` (NaN when none has it). */
+function medianBelow(
+  steps: readonly { tasks: number }[],
   points: readonly ScalingPoint[],
   i: number,
+  column: StepColumn,
 ): number {
-  const cpus = steps
+  const values = steps
     .slice(0, i)
-    .map((s) => cpuOf(points, s.tasks))
-    .filter((c): c is number => c !== undefined)
+    .map((s) => columnAt(points, s.tasks, column))
+    .filter((v): v is number => v !== undefined)
     .sort((a, b) => a - b);
-  return cpus.length ? median(cpus) : NaN;
+  return values.length ? median(values) : NaN;
 }
 
 /**
- * The index of the first step from which the load generators, not the fleet, were the limit: its CPU well below
- * the median of the steps under it while it carried no more per task than the step before. Each step is the most
- * held within the SLO, so a full fleet runs at least the CPU it ran at smaller sizes; a step that did not fill its
- * tasks says nothing of their capacity, nor does any larger step the same generators drove. Undefined without the
- * cpu column, or when fewer than three steps would be left.
+ * Whether step `i` ran well inside what the steps below it ran at: CPU below their median by the margin, and, where
+ * the test has them, join errors and p95 too. Each step is the most held within the SLO, so a full fleet runs near
+ * the SLO at every size; a step far inside it, at lower CPU, did not fill its tasks.
+ */
+function notFull(steps: readonly { tasks: number }[], points: readonly ScalingPoint[], i: number): boolean {
+  const tasks = steps[i]!.tasks;
+  const cpu = columnAt(points, tasks, 'cpu');
+  const cpuBelow = medianBelow(steps, points, i, 'cpu');
+  if (cpu === undefined || !Number.isFinite(cpuBelow) || cpu >= LOAD_LIMITED_CPU * cpuBelow) return false;
+  const within = (column: StepColumn, share: number) => {
+    const v = columnAt(points, tasks, column);
+    const ref = medianBelow(steps, points, i, column);
+    return v === undefined || !Number.isFinite(ref) || v < share * ref;
+  };
+  return within('joinErrorRate', LOAD_LIMITED_ERRORS) && within('p95JoinMs', LOAD_LIMITED_P95);
+}
+
+/**
+ * The index of the first step the load generators, not the fleet, limited: the first whose listeners stayed flat
+ * over the step before while it was not full (a fleet at its peak is flat too, but full), and any step just under
+ * it that was not full either. A step that did not fill its tasks says nothing of their capacity, nor does a larger
+ * one the same generators drove. Undefined without the cpu column, or when fewer than three steps would be left.
  */
 function loadLimitedFrom(
   steps: readonly { tasks: number; listeners: number }[],
   points: readonly ScalingPoint[],
 ): number | undefined {
   for (let i = MIN_STEPS_KEPT; i < steps.length; i++) {
-    const cpu = cpuOf(points, steps[i]!.tasks);
-    const below = cpuBelow(steps, points, i);
-    const prev = steps[i - 1]!;
-    const perTaskFell = steps[i]!.listeners / steps[i]!.tasks <= prev.listeners / prev.tasks;
-    if (cpu !== undefined && Number.isFinite(below) && cpu < LOAD_LIMITED_CPU * below && perTaskFell)
-      return i;
+    const flat =
+      Math.abs(steps[i]!.listeners - steps[i - 1]!.listeners) <= FLAT_LISTENERS * steps[i - 1]!.listeners;
+    if (!flat || !notFull(steps, points, i)) continue;
+    let from = i;
+    while (from - 1 >= MIN_STEPS_KEPT && notFull(steps, points, from - 1)) from--;
+    return from;
   }
   return undefined;
 }

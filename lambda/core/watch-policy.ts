@@ -282,7 +282,8 @@ function assess(input: WatchInput): Base {
     // old, and the tasks launched since would read its CPU as more listeners again).
     const byCpu = listenersByCpu(input, sizing, maxAgeMs);
     if (byCpu !== undefined) {
-      const inverse = tasksFor(sizing, byCpu * (1 + input.headroom));
+      wantedListeners = byCpu * (1 + input.headroom);
+      const inverse = tasksFor(sizing, wantedListeners);
       neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
       forecastListeners = byCpu;
       neededByCpuStandIn = true;
@@ -296,14 +297,16 @@ function assess(input: WatchInput): Base {
     const asked = requests.problem ? 0 : (latest(requests.points) ?? 0);
     if (errors > 0 && asked > 0 && errors >= SATURATION_ERROR_SHARE * asked) {
       const carried = uslCapacity(sizing, input.runningTasks!);
-      unmetListeners = Math.min(
+      const waiting = Math.min(
         (errors / fleet.periodSeconds) * controller.retryIntervalSeconds,
         Math.max(carried, timeline.expectedListeners ?? 0),
       );
-      const inverse = tasksFor(sizing, (carried + unmetListeners) * (1 + input.headroom));
+      const inverse = tasksFor(sizing, (carried + waiting) * (1 + input.headroom));
       const byRefusals = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
       if (byRefusals > (neededTasks ?? 0)) {
         neededTasks = byRefusals;
+        unmetListeners = waiting;
+        wantedListeners = (carried + waiting) * (1 + input.headroom);
         neededByRefusals = true;
         neededByCpuStandIn = false;
       }
@@ -341,9 +344,11 @@ function assess(input: WatchInput): Base {
     neededTasks !== null &&
     seen.listeners > PESSIMISTIC_TEST * uslCapacity(input.model, seen.tasks)
   ) {
-    const linear = Math.max(seen.tasks, Math.ceil((wantedListeners * seen.tasks) / seen.listeners));
-    if (beyondPeak) neededTasks = linear;
+    const linear = Math.ceil(Math.max(seen.tasks, (wantedListeners * seen.tasks) / seen.listeners));
+    // What CPU readings ask for still stands: they only ever add.
+    if (beyondPeak) neededTasks = neededByCpu ? Math.max(linear, neededTasks) : linear;
     else if (neededTasks > seen.tasks && unmetListeners === 0) neededTasks = Math.min(neededTasks, linear);
+    if (neededByCpu && neededTasks === linear) neededByCpu = false;
   }
   const curveLimit =
     limitedBy === 'vcpuQuota'
@@ -490,7 +495,7 @@ function decision(
     ceilingLimit: _c,
     neededByCpu: _n,
     neededByRefusals: _r,
-    neededByCpuStandIn: _sb,
+    neededByCpuStandIn: _cs,
     cpuStopped: _st,
     cpuPerListener: _p,
     ...rest

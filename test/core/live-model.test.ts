@@ -428,6 +428,23 @@ describe('liveCapacity', () => {
       counts: [],
     }).capacity;
     expect(flat.ceilingTasks).toBe(Math.round(1300 * 1.2));
+    // Neighbouring sizes (bins 3% apart, each carrying 4% more) are one step's evidence, not three
+    const close = liveCapacity(prior, {
+      bins: [
+        bin(1000, most, 3),
+        bin(1100.4, most * 1.1, 0, 3),
+        bin(1133, most * 1.14, 0, 3),
+        bin(1167, most * 1.19, 0, 3),
+      ],
+      counts: [],
+    }).capacity;
+    expect(close.ceilingTasks).toBe(Math.round(1167 * 1.2));
+    // and the largest size seen is a whole number of tasks
+    const whole = liveCapacity(prior, {
+      bins: [...bins(0), bin(1100.4, most * 1.2, 0, 3)],
+      counts: [],
+    }).capacity;
+    expect(whole.largestSeen?.tasks).toBe(1100);
   });
 
   it('keeps a ceiling a step past the largest size seen when single saturated periods refit away the peak', () => {

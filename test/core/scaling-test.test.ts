@@ -144,6 +144,13 @@ describe('analyzeScalingTest', () => {
     expect(analyze(full).model?.points).toBe(6);
     const noCpu = full.replace(/,\d+\n/g, '\n').replace('tasks,listeners,cpu', 'tasks,listeners');
     expect(analyze(noCpu).warnings).toEqual([]);
+    // A fleet at its peak (not CPU-bound: CPU falls with listeners per task) still ran at the SLO's edge: full
+    const peak =
+      'tasks,listeners,joinErrorRate,cpu\n10,30000,0.002,70\n20,58000,0.002,68\n40,100000,0.002,59\n60,118000,0.002,46\n80,120000,0.002,35\n';
+    expect(analyze(peak).warnings).toEqual([]);
+    expect(analyze(peak.replace('80,120000,0.002,35', '80,120000,0.0004,35')).warnings).toEqual([
+      expect.stringMatching(/^a\.csv:6: from 80 tasks .* the load generators were the limit/),
+    ]);
   });
 
   it('rejects a row with far more listeners per task than the first step, at its line', () => {

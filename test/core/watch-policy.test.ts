@@ -524,15 +524,29 @@ describe('decideWatch without listeners', () => {
       expect(draining).toMatchObject({ action: 'hold', neededTasks: null });
     });
 
-    it('never scales in on CPU', () => {
+    it('sizes the stand-in by a straight line where the fleet carried more than its test said', () => {
+      // Prepare: 150 tasks carried a quarter more than the curve says, and the CPU now shows a rising audience
+      const seen = { tasks: 150, listeners: 1.25 * uslCapacity(model, 150) };
+      const pessimistic = { params: model, ceilingTasks: 2000, largestSeen: seen } as unknown as LiveCapacity;
+      // Act
+      const d = blind({ live: pessimistic });
+      // Assess: what the CPU's listeners need at that rate per task, more than the 200 running, less than the curve
+      const line = Math.ceil((d.forecastListeners! * 1.3 * seen.tasks) / seen.listeners);
+      expect(d.action).toBe('scale-out');
+      expect(d.targetTasks).toBe(line);
+      expect(d.targetTasks).toBeLessThan(blind({}).targetTasks);
+    });
+
+    it('scales in on CPU only to return an emptied fleet after the scheduled end, never on the stand-in', () => {
       fc.assert(
         fc.property(
           fc.integer({ min: -40, max: 240 }),
           fc.integer({ min: 1, max: 1000 }),
-          fc.array(fc.double({ min: 0, max: 150, noNaN: true }), { minLength: 1, maxLength: 6 }),
+          // a whole step-down interval and more of CPU, with no join refused: past the end the emptied-fleet path runs
+          fc.array(fc.double({ min: 0, max: 150, noNaN: true }), { minLength: 1, maxLength: 14 }),
           fc.integer({ min: 1, max: 1000 }),
-          (minute, current, cpuValues, tasks) =>
-            blindTick(minute, current, tasks, true, (nowMs) => ({
+          (minute, current, cpuValues, tasks) => {
+            const d = blindTick(minute, current, tasks, true, (nowMs) => ({
               runningHistory: Array.from({ length: 11 }, (_, k) => ({ t: nowMs - (10 - k) * MIN, v: tasks })),
               cpuAtCapacity: cap,
               metrics: {
@@ -541,8 +555,16 @@ describe('decideWatch without listeners', () => {
                   nowMs,
                   cpuValues.map(() => 1000),
                 ),
+                joinErrorsCapacity: listenersAt(
+                  nowMs,
+                  cpuValues.map(() => 0),
+                ),
               },
-            })).targetTasks >= current,
+            }));
+            if (d.targetTasks >= current) return true;
+            // the one way down: an interval past the end (120) of CPU showing the fleet empty, to the recorded floor
+            return minute >= 130 && d.targetTasks === 200 && /the audience has gone/.test(d.reason);
+          },
         ),
       );
     });
