@@ -461,17 +461,17 @@ describe('liveCapacity', () => {
     expect(capacity.ceilingTasks!).toBeLessThanOrEqual(Math.round(1000 * 1.1 * 2));
   });
 
+  /** Saturated sizes that carried more each step up to 1,000 tasks, and no more at 1,100. */
+  const FLAT_AT_1100 = [
+    bin(600, 1_000_000, 3),
+    bin(800, 1_330_000, 3),
+    bin(1000, 1_660_000, 3),
+    bin(1100, 1_665_000, 3),
+  ];
+
   it('opens no further step once a step carried no more than the size before it', () => {
     // Prepare: the ceiling opened to 1,100 tasks; saturated there, they carried what 1,000 carried
-    const state: LiveModelState = {
-      bins: [
-        bin(600, 1_000_000, 3),
-        bin(800, 1_330_000, 3),
-        bin(1000, 1_660_000, 3),
-        bin(1100, 1_665_000, 3),
-      ],
-      counts: [],
-    };
+    const state: LiveModelState = { bins: FLAT_AT_1100, counts: [] };
     // Act
     const { capacity } = liveCapacity(prior, state);
     // Assess: the ceiling stays at the size reached, and nothing probes past it
@@ -481,16 +481,7 @@ describe('liveCapacity', () => {
 
   it('opens no step past a flat one once the fleet has grown past it without saturating', () => {
     // Prepare: 1,000 and 1,100 tasks saturated carrying the same; then 1,150 tasks ran without refusals
-    const state: LiveModelState = {
-      bins: [
-        bin(600, 1_000_000, 3),
-        bin(800, 1_330_000, 3),
-        bin(1000, 1_660_000, 3),
-        bin(1100, 1_665_000, 3),
-        bin(1150, 1_600_000, 0, 3),
-      ],
-      counts: [],
-    };
+    const state: LiveModelState = { bins: [...FLAT_AT_1100, bin(1150, 1_600_000, 0, 3)], counts: [] };
     // Act
     const { capacity } = liveCapacity(prior, state);
     // Assess

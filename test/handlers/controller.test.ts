@@ -416,15 +416,18 @@ describe('restore', () => {
     expect(released).toEqual(['ev', 'ev']);
   });
 
+  /** The deps with a telemetry that keeps the values of the above-its-settings gauge. */
+  const aboveGauges = <D extends object>(base: D) => {
+    const gauges: number[] = [];
+    const telemetry = {
+      metric: (name: string, value: number) => void (name.startsWith('FleetAbove') && gauges.push(value)),
+    };
+    return { deps: { ...base, telemetry }, gauges };
+  };
+
   it('past the deadline, a fleet the restore could not bring back is reported above its settings', async () => {
     const { deps: base, clock, state } = testDeps(RAMP + 5_000, runtime);
-    const gauges: number[] = [];
-    const deps = {
-      ...base,
-      telemetry: {
-        metric: (name: string, value: number) => void (name.startsWith('FleetAbove') && gauges.push(value)),
-      },
-    };
+    const { deps, gauges } = aboveGauges(base);
     liveAws(
       () => 0,
       () => clock.now(),
@@ -443,13 +446,7 @@ describe('restore', () => {
       HOLD_UNTIL + runtime.config.events[0]!.restoreDeadlineMinutes * MIN + MIN,
       runtime,
     );
-    const gauges: number[] = [];
-    const deps = {
-      ...base,
-      telemetry: {
-        metric: (name: string, value: number) => void (name.startsWith('FleetAbove') && gauges.push(value)),
-      },
-    };
+    const { deps, gauges } = aboveGauges(base);
     liveAws(
       () => 0,
       () => clock.now(),
