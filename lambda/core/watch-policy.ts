@@ -165,12 +165,12 @@ export function phaseAt(
 type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'limitBreached' | 'reason'> & {
   readonly dataOk: boolean;
   readonly sizing: UslParams;
-  /** The CPU readings, not the curve, set `neededTasks`. */
-  readonly neededByCpu: boolean;
-  /** Listeners are unreadable: the need comes from joins refused for room, the fleet taken as full. */
-  readonly neededByRefusals: boolean;
-  /** Listeners are unreadable: the need comes from what the fleet's CPU says it carries. */
-  readonly neededByCpuStandIn: boolean;
+  /**
+   * What set `neededTasks`: the curve's inverse of the forecast, the CPU readings beside listeners (`cpu`), or, with
+   * listeners unreadable, what the fleet's CPU says it carries (`cpuStandIn`) or joins refused for room, the fleet
+   * taken as full (`refusals`).
+   */
+  readonly neededBy: 'curve' | 'cpu' | 'cpuStandIn' | 'refusals';
   /** Tasks a listener needs by fresh CPU readings, if any. */
   readonly cpuPerListener?: number;
   /** The CPU metric stopped after readings that asked for more than the curve: no step down on it. */
@@ -216,9 +216,7 @@ function assess(input: WatchInput): Base {
   let forecastListeners: number | null = null;
   let neededTasks: number | null = null;
   let unmetListeners = 0;
-  let neededByCpu = false;
-  let neededByRefusals = false;
-  let neededByCpuStandIn = false;
+  let neededBy: Base['neededBy'] = 'curve';
   let cpuStopped = false;
   let cpuPerListener: number | undefined;
   // Demand the fleet cannot carry even without headroom: only then is a size past the modelled peak worth trying.
@@ -264,7 +262,7 @@ function assess(input: WatchInput): Base {
     const perListener = byCpu.perListener ?? (kept ? byCpu.stalePerListener : undefined);
     if (perListener !== undefined && Math.ceil(perListener * wanted) > neededTasks) {
       neededTasks = Math.ceil(perListener * wanted);
-      neededByCpu = true;
+      neededBy = 'cpu';
     }
     cpuPerListener = perListener;
     // CPU readings that asked for more than the curve, from a CPU metric that then stopped, are missing data, not a
@@ -286,7 +284,7 @@ function assess(input: WatchInput): Base {
       const inverse = tasksFor(sizing, wantedListeners);
       neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
       forecastListeners = byCpu;
-      neededByCpuStandIn = true;
+      neededBy = 'cpuStandIn';
     }
   }
   if (!dataOk && !errorsSeries.problem && !input.floodSuspected && Number.isFinite(input.runningTasks)) {
@@ -307,8 +305,7 @@ function assess(input: WatchInput): Base {
         neededTasks = byRefusals;
         unmetListeners = waiting;
         wantedListeners = (carried + waiting) * (1 + input.headroom);
-        neededByRefusals = true;
-        neededByCpuStandIn = false;
+        neededBy = 'refusals';
       }
     }
   }
@@ -346,9 +343,9 @@ function assess(input: WatchInput): Base {
   ) {
     const linear = Math.ceil(Math.max(seen.tasks, (wantedListeners * seen.tasks) / seen.listeners));
     // What CPU readings ask for still stands: they only ever add.
-    if (beyondPeak) neededTasks = neededByCpu ? Math.max(linear, neededTasks) : linear;
+    if (beyondPeak) neededTasks = neededBy === 'cpu' ? Math.max(linear, neededTasks) : linear;
     else if (neededTasks > seen.tasks && unmetListeners === 0) neededTasks = Math.min(neededTasks, linear);
-    if (neededByCpu && neededTasks === linear) neededByCpu = false;
+    if (neededBy === 'cpu' && neededTasks === linear) neededBy = 'curve';
   }
   const curveLimit =
     limitedBy === 'vcpuQuota'
@@ -368,9 +365,7 @@ function assess(input: WatchInput): Base {
     anomalies,
     dataOk,
     sizing,
-    neededByCpu,
-    neededByRefusals,
-    neededByCpuStandIn,
+    neededBy,
     cpuStopped,
     cpuPerListener,
   };
@@ -493,9 +488,7 @@ function decision(
     dataOk: _ok,
     sizing: _s,
     ceilingLimit: _c,
-    neededByCpu: _n,
-    neededByRefusals: _r,
-    neededByCpuStandIn: _cs,
+    neededBy: _n,
     cpuStopped: _st,
     cpuPerListener: _p,
     ...rest
@@ -685,13 +678,13 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
   );
 }
 
-/** Why the demand needs `tasks`: the forecast listeners, or (listeners unreadable) the joins refused for room. */
+/** Why the demand needs `tasks`: the forecast listeners, or with listeners unreadable the CPU or refused joins. */
 function needWhy(base: Base, tasks: number): string {
-  if (base.neededByCpuStandIn)
+  if (base.neededBy === 'cpuStandIn')
     return `listeners unreadable, the fleet's CPU shows about ${round(base.forecastListeners)} listeners by the time tasks start: needs ${tasks} tasks`;
-  if (base.neededByRefusals)
+  if (base.neededBy === 'refusals')
     return `listeners unreadable, joins refused for room: the full fleet (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks`;
-  return `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks${base.neededByCpu ? ' (by CPU: the running tasks would fill below it)' : ''}`;
+  return `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks${base.neededBy === 'cpu' ? ' (by CPU: the running tasks would fill below it)' : ''}`;
 }
 
 /**
