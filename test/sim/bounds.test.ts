@@ -3,14 +3,17 @@ import { withPerfectTest } from '../../sim/bounds';
 import { replay } from '../../sim/replay';
 import { loadScenario } from '../../sim/scenario';
 import { uslCapacity } from '../../lambda/core/usl';
+import { CPU_AT_CAPACITY } from '../../sim/world';
 
 describe('a perfect scaling test', () => {
   const ls = loadScenario(join(__dirname, '..', '..', 'scenarios', 'spaces-2024-08-12.yaml'));
 
-  it('gives the planners the true curve, and leaves the world as it was', () => {
+  it('gives the planners the true curve and CPU at capacity, and leaves the world as it was', () => {
     const perfect = withPerfectTest(ls);
     const f = perfect.fleets[0]!;
     expect(uslCapacity(f.fitted, 700)).toBeCloseTo(uslCapacity(f.truth, 700), 6);
+    // and the CPU the world's tasks run at when full, as a test with a cpu column would give
+    expect(f.fitted.cpuAtCapacity).toBe(CPU_AT_CAPACITY);
     expect(f.truth).toEqual(ls.fleets[0]!.truth);
     expect(perfect.scenario).toBe(ls.scenario);
   });
