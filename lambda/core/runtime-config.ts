@@ -76,7 +76,7 @@ export function fleetTimeline(view: EventView, fleetPlan: FleetPlan, shiftMinute
     steps: fleetPlan.steps.map((s) => ({ at: isoUtc(Date.parse(s.at) + shift), tasks: s.tasks })),
     eventTasks: fleetPlan.neededTasks,
     audienceInMs: startMs + minutes(view.event.arrival.fullByMinutes) + shift,
-    midEventMs: (startMs + Date.parse(view.plan.end)) / 2 + shift,
+    startMs: startMs + shift,
     expectedListeners: forecastOf(view.event).expected * share,
     endMs: Date.parse(view.plan.end) + shift,
   };

@@ -41,8 +41,8 @@ export interface FleetTimeline {
   readonly eventTasks: number;
   /** When the audience is expected in (start + arrival.fullByMinutes): the plan's floor holds until then. */
   readonly audienceInMs?: number;
-  /** Half-way through the scheduled event: an audience that never came stops holding the plan then. */
-  readonly midEventMs?: number;
+  /** The scheduled start, shifted: an audience that never came holds the plan to half-time or an hour past it. */
+  readonly startMs?: number;
   /** The forecast's listeners on this fleet (peak x share, no headroom). */
   readonly expectedListeners?: number;
   /** The scheduled end (start + duration): an audience gone after it is not coming back. */
@@ -611,10 +611,10 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const recent = covering(history, quietFrom, input.fleet.periodSeconds * 1000);
   if (!recent) return undefined;
   const recentMax = Math.max(...recent.map((p) => p.v), base.forecastListeners ?? 0);
-  // An audience that never came may still be on its way: until it has, hold the plan through half the event.
+  // An audience that never came may still be on its way: until it has, hold the plan through half the event, and
+  // through the first hour however short the event (the 2024 Space started 40 minutes late), never past its end.
   const expected = timeline.expectedListeners ?? 0;
-  if (input.peakListeners < 0.5 * expected && nowMs < (timeline.midEventMs ?? timeline.holdUntilMs))
-    return undefined;
+  if (input.peakListeners < 0.5 * expected && nowMs < noShowHoldUntil(timeline)) return undefined;
   const inverse = tasksFor(base.sizing, (recentMax + base.unmetListeners) * (1 + input.headroom));
   // Past what any size carries with headroom, the modelled peak is still the size that carries the most.
   const sized = inverse.reachable ? inverse.tasks : uslPeak(base.sizing).tasks;
@@ -634,6 +634,16 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
     Math.max(target, base.ceilingLimit),
     `following the audience down: at most ${round(recentMax)} listeners for ${f.quietMinutes} min need ${need} tasks; floor ${current} to ${target}`,
   );
+}
+
+/** Minutes past the scheduled start an audience that has not come may still be starting late. */
+const LATE_START_MINUTES = 60;
+
+/** Until when the plan holds for an audience that never came (see followDown). */
+function noShowHoldUntil(timeline: FleetTimeline): number {
+  const { startMs, endMs } = timeline;
+  if (startMs === undefined || endMs === undefined) return timeline.holdUntilMs;
+  return Math.min(endMs, Math.max((startMs + endMs) / 2, startMs + LATE_START_MINUTES * 60_000));
 }
 
 function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {

@@ -323,7 +323,7 @@ describe('decideWatch (table)', () => {
         const early = T0 + 125 * MIN;
         const d = gone(
           { listeners: quiet(early), joinErrorsCapacity: quiet(early) },
-          { nowMs: early, timeline: { ...ended, holdUntilMs: T0 + 100 * MIN } },
+          { nowMs: early, timeline: { ...ended, holdUntilMs: T0 + 50 * MIN } },
         );
         expect(d.reason).not.toMatch(/has gone/);
       });
@@ -370,7 +370,7 @@ describe('decideWatch (table)', () => {
               listenerHistory: quiet(ms, 0, 25),
             }),
           );
-        expect(at(T0 + 100 * MIN).reason).not.toMatch(/the audience has gone/);
+        expect(at(T0 + 50 * MIN).reason).not.toMatch(/the audience has gone/);
         expect(at(T0 + 130 * MIN)).toMatchObject({
           action: 'scale-in',
           targetTasks: 200,
@@ -930,7 +930,8 @@ describe('decideWatch with the live capacity model', () => {
     const inWindow = {
       ...timeline,
       audienceInMs: T0 + 10 * MIN,
-      midEventMs: T0 + 60 * MIN,
+      startMs: T0,
+      endMs: T0 + 60 * MIN,
       expectedListeners: 1_000_000,
     };
     const history = (at: number, v: number) =>
@@ -968,6 +969,26 @@ describe('decideWatch with the live capacity model', () => {
       expect(d.reason).toMatch(/following the audience down/);
     });
 
+    it('follows an audience that never came down once the scheduled end has passed', () => {
+      // Prepare: 300 k of the 1 M forecast, five minutes past the scheduled end
+      const at = T0 + 65 * MIN;
+      const late = {
+        ...base,
+        nowMs: at,
+        peakListeners: 300_000,
+        metrics: {
+          listeners: listenersAt(at, [300_000, 300_000]),
+          joinErrorsCapacity: listenersAt(at, [0, 0]),
+        },
+        listenerHistory: history(at, 300_000),
+      };
+      // Act
+      const d = decideWatch(input(late));
+      // Assess
+      expect(d.action).toBe('scale-in');
+      expect(d.targetTasks).toBeLessThan(900);
+    });
+
     it('goes no lower than the recent maximum needs with headroom', () => {
       const d = decideWatch(input({ ...base, currentTasks: 140, recordedTasks: 10 }));
       const need = tasksFor(model, 300_000 * 1.1).tasks!;
@@ -989,7 +1010,20 @@ describe('decideWatch with the live capacity model', () => {
       ['when refused joins cannot be read', { metrics: { listeners: listenersAt(t, [300_000, 300_000]) } }],
       ['with missing listener data', { metrics: {} }],
       ['within the interval since the last step', { lastScaleInMs: t - 2 * MIN }],
-      ['when the audience never came, before half-time', { peakListeners: 300_000, nowMs: T0 + 40 * MIN }],
+      [
+        // events start 40 minutes late: in an hour-long event, past half-time a late audience would meet a fleet
+        // stepped down
+        'when the audience never came, past half-time of a short event but within its first hour',
+        {
+          peakListeners: 300_000,
+          nowMs: T0 + 50 * MIN,
+          metrics: {
+            listeners: listenersAt(T0 + 50 * MIN, [300_000, 300_000]),
+            joinErrorsCapacity: listenersAt(T0 + 50 * MIN, [0, 0]),
+          },
+          listenerHistory: history(T0 + 50 * MIN, 300_000),
+        },
+      ],
       [
         // a forecast that overshot put the floor past what the audience needs, but the audience is still rising
         'while the audience is still growing',

@@ -78,6 +78,12 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 
+  it('holds the plan for an audience 40 minutes late to a one-hour event (half-time was too soon: 90.8%)', async () => {
+    const [sg] = await replay(scenario('late-40-short-event'), ['surgeguard']);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
+    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
+  });
+
   it('outgrows a test its load generators capped: the flat top is left out, and sizes past the peak widen the steps', async () => {
     const [sg] = await replay(scenario('test-load-capped'), ['surgeguard']);
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
