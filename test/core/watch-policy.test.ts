@@ -937,18 +937,22 @@ describe('decideWatch with the live capacity model', () => {
     const history = (at: number, v: number) =>
       Array.from({ length: 20 }, (_, i) => ({ t: at - (21 - i) * MIN, v }));
     const t = T0 + 40 * MIN;
+    // 300 k listeners for the last twenty minutes, none refused, at a time.
+    const quietAt = (at: number) => ({
+      nowMs: at,
+      metrics: {
+        listeners: listenersAt(at, [300_000, 300_000]),
+        joinErrorsCapacity: listenersAt(at, [0, 0]),
+      },
+      listenerHistory: history(at, 300_000),
+    });
     const base = {
-      nowMs: t,
+      ...quietAt(t),
       timeline: inWindow,
       currentTasks: 900,
       peakListeners: 1_000_000,
       followAudience: follow,
       headroom: 0.1,
-      metrics: {
-        listeners: listenersAt(t, [300_000, 300_000]),
-        joinErrorsCapacity: listenersAt(t, [0, 0]),
-      },
-      listenerHistory: history(t, 300_000),
     };
 
     it('goes no lower than what two fresh CPU readings say the audience needs', () => {
@@ -971,17 +975,7 @@ describe('decideWatch with the live capacity model', () => {
 
     it('follows an audience that never came down once the scheduled end has passed', () => {
       // Prepare: 300 k of the 1 M forecast, five minutes past the scheduled end
-      const at = T0 + 65 * MIN;
-      const late = {
-        ...base,
-        nowMs: at,
-        peakListeners: 300_000,
-        metrics: {
-          listeners: listenersAt(at, [300_000, 300_000]),
-          joinErrorsCapacity: listenersAt(at, [0, 0]),
-        },
-        listenerHistory: history(at, 300_000),
-      };
+      const late = { ...base, ...quietAt(T0 + 65 * MIN), peakListeners: 300_000 };
       // Act
       const d = decideWatch(input(late));
       // Assess
@@ -1014,15 +1008,7 @@ describe('decideWatch with the live capacity model', () => {
         // events start 40 minutes late: in an hour-long event, past half-time a late audience would meet a fleet
         // stepped down
         'when the audience never came, past half-time of a short event but within its first hour',
-        {
-          peakListeners: 300_000,
-          nowMs: T0 + 50 * MIN,
-          metrics: {
-            listeners: listenersAt(T0 + 50 * MIN, [300_000, 300_000]),
-            joinErrorsCapacity: listenersAt(T0 + 50 * MIN, [0, 0]),
-          },
-          listenerHistory: history(T0 + 50 * MIN, 300_000),
-        },
+        { ...quietAt(T0 + 50 * MIN), peakListeners: 300_000 },
       ],
       [
         // a forecast that overshot put the floor past what the audience needs, but the audience is still rising
