@@ -44,8 +44,7 @@ export interface Frame {
 
 /** Share of overload a fleet bears before it drops connected listeners. */
 const DROP_MARGIN = 0.05;
-/** CPU at full listener capacity (LiveKit: 3,000 subscribers at 80% CPU). */
-/** The CPU percent a task of the world runs at when it carries its capacity. */
+/** The CPU percent a task of the world runs at when it carries its capacity (LiveKit: 3,000 subscribers at 80%). */
 export const CPU_AT_CAPACITY = 80;
 /** Legitimate joins that fail auth (expired tokens and the like): background noise of the auth-error metric. */
 const LEGIT_AUTH_NOISE = 0.005;

@@ -391,8 +391,9 @@ function cpuTasks(
 /**
  * Listeners the fleet's CPU says it will carry when tasks launched now are running, with the listener metric
  * unreadable: each fresh CPU datapoint read as that share of what the tasks then running carry at the CPU they reach
- * at capacity (the curve, scaled by earlier CPU readings), and extrapolated like listeners. Undefined without the CPU at capacity, with CPU the
- * live model has found misleading, or with no fresh CPU datapoint whose period the task counts cover outside a drain.
+ * at capacity (the curve, scaled by earlier CPU readings), and extrapolated like listeners. Undefined without the CPU
+ * at capacity, with CPU the live model has found misleading, or with no fresh CPU datapoint whose period the task
+ * counts cover outside a drain.
  */
 function listenersByCpu(input: WatchInput, sizing: UslParams, maxAgeMs: number): number | undefined {
   const cap = input.cpuAtCapacity;
