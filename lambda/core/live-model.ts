@@ -517,8 +517,8 @@ export function liveCapacity(
   let ceilingReason: LiveCapacity['ceilingReason'] = peak.tasks === null ? 'no-peak' : 'model-peak';
   const top = [...s.bins].reverse().find((b) => b.periods >= 2);
   // A curve refitted to measured points is an extrapolation past the largest size seen: when it puts its peak further
-  // (or finds none) where the test had one, the ceiling goes a probe step past that size, each step earned by the
-  // evidence of the last, never straight to wherever the refit says.
+  // (or finds none) where the test had one, the ceiling goes a probe step past the largest size that carried more
+  // than every smaller one, each step earned by the evidence of the last, never straight to wherever the refit says.
   // A step is earned by the last one carrying more: once any saturated size carried no more than a smaller saturated
   // size (within the retrograde tolerance), tasks have stopped adding room, and no step goes further.
   const sat = saturatedBins(prior, s.bins);
@@ -548,7 +548,16 @@ export function liveCapacity(
     }
   }
   const step = o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS);
-  const reach = top ? Math.round(top.tasks * (gained ? 1 + step : 1)) : undefined;
+  // Steps go from the largest size that carried more than every smaller size, not from the largest size seen: the
+  // service's own scaling can run the fleet past where tasks stopped adding room, and a ceiling that followed it
+  // would let it run on, a step at a time.
+  const frontier = [...seen]
+    .sort((x, y) => x.tasks - y.tasks)
+    .filter((b, i, all) =>
+      all.slice(0, i).every((small) => b.carriedSecond! * RETRO_LISTENERS > small.carriedSecond!),
+    )
+    .pop();
+  const reach = frontier ? Math.round(frontier.tasks * (gained ? 1 + step : 1)) : undefined;
   if (
     reach !== undefined &&
     prior.peakTasks !== null &&
@@ -572,10 +581,11 @@ export function liveCapacity(
     !retrograde &&
     ceilingTasks !== null &&
     top &&
-    top.tasks >= 0.95 * ceilingTasks &&
+    frontier &&
+    frontier.tasks >= 0.95 * ceilingTasks &&
     // A fleet already a step past the ceiling got there without the curve's leave: no probe goes further.
     top.tasks <= ceilingTasks * (1 + o.probeStep) + 1
-      ? Math.max(ceilingTasks + 1, Math.round(top.tasks * (1 + step)))
+      ? Math.max(ceilingTasks + 1, Math.round(frontier.tasks * (1 + step)))
       : null;
   return {
     state: next,

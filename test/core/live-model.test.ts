@@ -427,7 +427,8 @@ describe('liveCapacity', () => {
       bins: [...bins(1), bin(1300, most * 1.1, 0, 3)],
       counts: [],
     }).capacity;
-    expect(flat.ceilingTasks).toBe(Math.round(1300 * 1.2));
+    // and the step goes from 1,100, the largest size that carried more
+    expect(flat.ceilingTasks).toBe(Math.round(1100 * 1.2));
     // Neighbouring sizes (bins 3% apart, each carrying 4% more) are one step's evidence, not three
     const close = liveCapacity(prior, {
       bins: [
@@ -445,6 +446,25 @@ describe('liveCapacity', () => {
       counts: [],
     }).capacity;
     expect(whole.largestSeen?.tasks).toBe(1100);
+  });
+
+  it('steps from the largest size that carried more, not from the largest size the service ran', () => {
+    // Prepare: 1,100 tasks carried more than the test allows; the service's own scaling then ran the fleet to 1,500
+    // and 2,100 tasks, which carried less (past the true peak, each task runs hotter and the CPU target adds more)
+    const most = uslCapacity(prior, prior.peakTasks!);
+    const bins = [
+      bin(1000, most, 3),
+      bin(1100, most * 1.1, 0, 3),
+      bin(1500, most * 1.05, 0, 3),
+      bin(2100, most * 0.95, 0, 3),
+    ];
+    // Act
+    const { capacity } = liveCapacity(prior, { bins, counts: [] });
+    // Assess: the ceiling is a doubled step past 1,100 (below where the fleet runs: it bounds the service's scaling
+    // there), not a step past 2,100; no probe goes further, and the largest size seen is still reported
+    expect(capacity.ceilingTasks).toBe(Math.round(1100 * 1.2));
+    expect(capacity.probeTasks).toBeNull();
+    expect(capacity.largestSeen?.tasks).toBe(2100);
   });
 
   it('keeps a ceiling a step past the largest size seen when single saturated periods refit away the peak', () => {

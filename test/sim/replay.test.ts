@@ -84,6 +84,14 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 
+  it("keeps the service's own scaling from running the fleet past its peak (it ran 2,570 past, at 3.15x)", async () => {
+    const [sg, oracle] = await replay(scenario('service-scaling-past-peak'), ['surgeguard', 'oracle']);
+    // The ceiling steps from the largest size that carried more, so the CPU target cannot follow its own tasks up.
+    expect(sg!.figures.maxTasksPastTruePeak).toBeLessThan(600);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.95 * oracle!.figures.servedFraction);
+    expect(sg!.figures.costVsOracle!).toBeLessThan(2.5);
+  });
+
   it('outgrows a test its load generators capped: the flat top is left out, and sizes past the peak widen the steps', async () => {
     const [sg] = await replay(scenario('test-load-capped'), ['surgeguard']);
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
