@@ -698,6 +698,7 @@ export function liveSummary(live: LiveCapacity) {
     ceilingTasks: live.ceilingTasks,
     ceilingReason: live.ceilingReason,
     probeTasks: live.probeTasks,
+    probeDownTasks: live.probeDownTasks ?? null,
     retrograde: live.retrograde,
     saturatedPeriods: live.saturatedPeriods,
     boundPeriods: live.boundPeriods,

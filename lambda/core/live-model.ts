@@ -83,6 +83,12 @@ export interface LiveCapacity {
    * has shown more tasks carrying fewer listeners. Null when probing is not allowed.
    */
   readonly probeTasks: number | null;
+  /**
+   * A smaller size worth trying: the largest size measured saturated lies past where the corrected curve peaks, and
+   * no smaller size has been measured saturated yet (if it carries more, that is the retrograde evidence; if not,
+   * no second try). Absent otherwise.
+   */
+  readonly probeDownTasks?: number;
   /** The largest size seen (two periods or more) and the listeners it carried (the second most). */
   readonly largestSeen?: { readonly tasks: number; readonly listeners: number };
   /** Set once more running tasks carried fewer listeners under saturation: the fleet is past its peak. */
@@ -163,6 +169,8 @@ const STABLE_TASKS = 1.05;
 /** A saturated bin this much larger carrying this much less is retrograde evidence. */
 const RETRO_TASKS = 1.04;
 const RETRO_LISTENERS = 0.97;
+/** A probe down goes this share below the largest saturated size: a step sized to reach a peak in a few tries. */
+const PROBE_DOWN_SHARE = 0.2;
 /** A probe step doubles at most this many times (to eight probe steps) as sizes past the test's peak earn it. */
 const MAX_DOUBLINGS = 3;
 /**
@@ -576,6 +584,7 @@ export function liveCapacity(
     ceilingTasks = Math.round(retrograde.bestTasks);
     ceilingReason = 'retrograde';
   }
+
   const probeTasks =
     gained &&
     !retrograde &&
@@ -602,11 +611,38 @@ export function liveCapacity(
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
+      ...(retrograde ? {} : probeDownFrom(sat, s.bins, peak.tasks, o.probeStep)),
       ...(top && (top.carriedSecond ?? 0) > 0
         ? { largestSeen: { tasks: Math.round(top.tasks), listeners: top.carriedSecond! } }
         : {}),
     },
   };
+}
+
+/**
+ * A size a down step below the largest saturated size when the corrected curve peaks more than a probe step below
+ * it (never below that peak), unless a smaller size was measured saturated already: the fleet may be past its peak
+ * with nothing smaller to show it, as when the plan put it there before the audience came.
+ */
+function probeDownFrom(
+  sat: readonly { tasks: number; listeners: number }[],
+  bins: readonly LiveBin[],
+  peakTasks: number | null,
+  probeStep: number,
+): Pick<LiveCapacity, 'probeDownTasks'> {
+  if (!sat.length || peakTasks === null) return {};
+  const top = sat.reduce((a, b) => (b.tasks > a.tasks ? b : a));
+  if (peakTasks >= top.tasks * (1 - probeStep)) return {};
+  // Tried already: a smaller size measured saturated, or carrying as much without saturating.
+  const smaller = (b: { tasks: number }) => b.tasks * RETRO_TASKS < top.tasks;
+  if (sat.some(smaller)) return {};
+  if (
+    bins.some(
+      (b) => smaller(b) && b.periods >= 2 && (b.carriedSecond ?? 0) >= top.listeners * RETRO_LISTENERS,
+    )
+  )
+    return {};
+  return { probeDownTasks: Math.max(Math.round(peakTasks), Math.round(top.tasks * (1 - PROBE_DOWN_SHARE))) };
 }
 
 /** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */

@@ -523,6 +523,41 @@ describe('liveCapacity', () => {
     expect(capacity.probeTasks).toBeNull();
   });
 
+  describe('probe down', () => {
+    // Prepare: the plan put 1,400 tasks in place before anyone came (past the test's peak at 1,000); saturated there,
+    // they carry 60% of what the test says the peak carries
+    const most = uslCapacity(prior, prior.peakTasks!);
+    const past = bin(1400, 0.6 * most, 4);
+
+    it('offers a smaller size when the largest saturated size lies past where the corrected curve peaks', () => {
+      // Act
+      const { capacity } = liveCapacity(prior, { bins: [past], counts: [] });
+      // Assess: a fifth down, never below the corrected curve's peak
+      expect(capacity.peakTasks).not.toBeNull();
+      expect(capacity.peakTasks!).toBeLessThan(1400 * 0.9);
+      expect(capacity.probeDownTasks).toBe(Math.max(Math.round(capacity.peakTasks!), 1120));
+    });
+
+    it('offers no second try once a smaller size was measured, and none with retrograde evidence', () => {
+      // Act
+      const tried = [
+        [past, bin(1120, 0.55 * most, 3)], // saturated, carrying less: not past the peak after all
+        [past, bin(1120, 0.6 * most, 0, 3)], // carried as much without refusals
+        [past, bin(1120, 0.7 * most, 3)], // carried more saturated: the retrograde evidence
+      ].map((bins) => liveCapacity(prior, { bins, counts: [] }).capacity);
+      // Assess
+      for (const c of tried) expect(c.probeDownTasks).toBeUndefined();
+      expect(tried[2]!.retrograde).toMatchObject({ bestTasks: 1120, worseTasks: 1400 });
+    });
+
+    it('offers nothing to a saturated fleet short of the corrected peak, or to one with no saturation', () => {
+      const within = liveCapacity(prior, { bins: [bin(700, uslCapacity(prior, 700), 3)], counts: [] });
+      const unsaturated = liveCapacity(prior, { bins: [bin(1400, 0.6 * most, 0, 4)], counts: [] });
+      expect(within.capacity.probeDownTasks).toBeUndefined();
+      expect(unsaturated.capacity.probeDownTasks).toBeUndefined();
+    });
+  });
+
   it('fits once for the same evidence', () => {
     const state: LiveModelState = { bins: [bin(700, 900_000, 3)], counts: [] };
     const first = liveCapacity(prior, state);

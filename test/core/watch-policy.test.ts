@@ -885,6 +885,31 @@ describe('decideWatch with the live capacity model', () => {
     expect(d.reason).toMatch(/past its scaling peak at 900 tasks.*add a cell/);
   });
 
+  it('tries a smaller size, below the plan if need be, when saturated past where the live curve peaks', () => {
+    // Prepare: the plan put 1,700 tasks in place; saturated there, the corrected curve peaks at 1,100
+    const saturatedPast = (over: Partial<WatchInput>) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          currentTasks: 1700,
+          live: live({ peakTasks: 1100, ceilingTasks: 1100, saturatedPeriods: 8, probeDownTasks: 1360 }),
+          metrics: { listeners: listenersAt(now, [500_000, 500_000]) },
+          followAudience: { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 },
+          ...over,
+        }),
+      );
+    // Act
+    const d = saturatedPast({});
+    const undrained = saturatedPast({ followAudience: undefined });
+    const forced = saturatedPast({ override: { tasks: 1700, force: true } });
+    // Assess: the floor and the ceiling go to the size to try; a fleet whose tasks cannot drain, or on-call's forced
+    // floor, keeps its tasks
+    expect(d).toMatchObject({ action: 'scale-in', targetTasks: 1360, ceilingTasks: 1360 });
+    expect(d.reason).toMatch(/trying 1360 tasks/);
+    expect(undrained.targetTasks).toBe(1700);
+    expect(forced.targetTasks).toBe(1700);
+  });
+
   it('lets a forced manual floor pass the ceiling', () => {
     const d = decideWatch(
       input({

@@ -92,6 +92,12 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.costVsOracle!).toBeLessThan(2.5);
   });
 
+  it('tries fewer tasks when the plan put the fleet past its true peak before anyone came (85.5% before)', async () => {
+    const [sg] = await replay(scenario('plan-past-true-peak'), ['surgeguard']);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
+    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
+  });
+
   it('outgrows a test its load generators capped: the flat top is left out, and sizes past the peak widen the steps', async () => {
     const [sg] = await replay(scenario('test-load-capped'), ['surgeguard']);
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);

@@ -297,6 +297,7 @@ interface StatusData {
         boundPeriods: number;
         cpuEvidence?: 'used' | 'contradicted' | null;
         retrograde?: { bestTasks: number; worseTasks: number };
+        probeDownTasks?: number | null;
       } | null;
       lastDecision: { action: string; reason: string; atMs: number } | null;
       override: { tasks: number; untilMs: number } | null;
@@ -377,7 +378,7 @@ function renderStatus(r: RunbookResponse): string {
       lines.push(
         `  ${f.fleet} capacity: scaling test ${int(t.listenersPerTask)}/task, ${peak(t)}; ` +
           (l
-            ? `live ${int(l.listenersPerTask)}/task, ${peak(l)}, ceiling ${l.ceilingTasks === null ? 'none' : int(l.ceilingTasks)} (${l.ceilingReason}) from ${l.saturatedPeriods} saturated and ${l.boundPeriods} other periods${l.cpuEvidence === 'used' ? ', CPU read as room' : l.cpuEvidence === 'contradicted' ? ', CPU not read (saturated below what it implied)' : ''}${l.retrograde ? `; PAST ITS PEAK at ${int(l.retrograde.worseTasks)} tasks, best ${int(l.retrograde.bestTasks)}: add a cell` : ''}`
+            ? `live ${int(l.listenersPerTask)}/task, ${peak(l)}, ceiling ${l.ceilingTasks === null ? 'none' : int(l.ceilingTasks)} (${l.ceilingReason}) from ${l.saturatedPeriods} saturated and ${l.boundPeriods} other periods${l.cpuEvidence === 'used' ? ', CPU read as room' : l.cpuEvidence === 'contradicted' ? ', CPU not read (saturated below what it implied)' : ''}${l.retrograde ? `; PAST ITS PEAK at ${int(l.retrograde.worseTasks)} tasks, best ${int(l.retrograde.bestTasks)}: add a cell` : ''}${typeof l.probeDownTasks === 'number' ? `; saturated past the live peak: trying ${int(l.probeDownTasks)} tasks` : ''}`
             : 'no live evidence yet'),
       );
     }
