@@ -584,7 +584,6 @@ export function liveCapacity(
     ceilingTasks = Math.round(retrograde.bestTasks);
     ceilingReason = 'retrograde';
   }
-
   const probeTasks =
     gained &&
     !retrograde &&

@@ -556,7 +556,7 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
   }
 
   // Saturated past where the corrected curve peaks, with no smaller size measured (the plan put the fleet there
-  // before anyone came): try a smaller size, above the plan if need be, with tasks draining so no one is dropped. If
+  // before anyone came): try a smaller size, below the plan if need be, with tasks draining so no one is dropped. If
   // it carries more, that is the retrograde evidence and the fleet stays there; if not, there is no second try.
   const down = input.followAudience ? live?.probeDownTasks : undefined;
   if (down !== undefined && base.dataOk && current > down && !override?.force && !input.floodSuspected) {
