@@ -619,9 +619,10 @@ export function liveCapacity(
 }
 
 /**
- * A size a down step below the largest saturated size when the corrected curve peaks more than a probe step below
- * it (never below that peak), unless a smaller size was measured saturated already: the fleet may be past its peak
- * with nothing smaller to show it, as when the plan put it there before the audience came.
+ * A size a down step below the smallest saturated size when no larger saturated size carried more than it and the
+ * corrected curve peaks more than a probe step below it (never below that peak), unless a smaller size carried as
+ * much: the fleet may be past its peak with nothing smaller to show it, as when the plan put it there before the
+ * audience came.
  */
 function probeDownFrom(
   sat: readonly { tasks: number; listeners: number }[],
@@ -630,18 +631,22 @@ function probeDownFrom(
   probeStep: number,
 ): Pick<LiveCapacity, 'probeDownTasks'> {
   if (!sat.length || peakTasks === null) return {};
-  const top = sat.reduce((a, b) => (b.tasks > a.tasks ? b : a));
-  if (peakTasks >= top.tasks * (1 - probeStep)) return {};
-  // Tried already: a smaller size measured saturated, or carrying as much without saturating.
-  const smaller = (b: { tasks: number }) => b.tasks * RETRO_TASKS < top.tasks;
-  if (sat.some(smaller)) return {};
-  if (
-    bins.some(
-      (b) => smaller(b) && b.periods >= 2 && (b.carriedSecond ?? 0) >= top.listeners * RETRO_LISTENERS,
+  const low = sat.reduce((a, b) => (b.tasks < a.tasks ? b : a));
+  // A larger size that carried more shows the fleet short of its peak at `low`.
+  if (sat.some((b) => b.tasks > low.tasks && b.listeners * RETRO_LISTENERS > low.listeners)) return {};
+  if (peakTasks >= low.tasks * (1 - probeStep)) return {};
+  // A smaller size that carried as much without saturating (a probe down that worked, or the way up) is the size to
+  // go to: it has at least that room.
+  const asMuch = bins
+    .filter(
+      (b) =>
+        b.tasks * RETRO_TASKS < low.tasks &&
+        b.periods >= 2 &&
+        (b.carriedSecond ?? 0) >= low.listeners * RETRO_LISTENERS,
     )
-  )
-    return {};
-  return { probeDownTasks: Math.max(Math.round(peakTasks), Math.round(top.tasks * (1 - PROBE_DOWN_SHARE))) };
+    .reduce<LiveBin | undefined>((a, b) => (a === undefined || b.tasks < a.tasks ? b : a), undefined);
+  if (asMuch) return { probeDownTasks: Math.round(asMuch.tasks) };
+  return { probeDownTasks: Math.max(Math.round(peakTasks), Math.round(low.tasks * (1 - PROBE_DOWN_SHARE))) };
 }
 
 /** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */

@@ -321,6 +321,9 @@ function assess(input: WatchInput): Base {
       ? [live.ceilingTasks ?? Infinity, live.ceilingReason === 'retrograde' ? 'retrograde' : 'liveModel']
       : [peak.tasks ?? Infinity, 'uslPeak'],
   ];
+  // While a smaller size is being tried, nothing (the need, the service's own scaling) adds back what it took away.
+  if (live?.probeDownTasks !== undefined && input.followAudience)
+    limits.push([live.probeDownTasks, 'liveModel']);
   let [limitTasks, limitedBy] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
   // The fleet has reached the modelled peak and nothing showed it turning down: try a step past it.
   if (live?.probeTasks && limitedBy === 'liveModel' && beyondPeak) {

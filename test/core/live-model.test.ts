@@ -538,16 +538,28 @@ describe('liveCapacity', () => {
       expect(capacity.probeDownTasks).toBe(Math.max(Math.round(capacity.peakTasks!), 1120));
     });
 
-    it('offers no second try once a smaller size was measured, and none with retrograde evidence', () => {
+    it('offers no second try once a smaller size carried less, and none with retrograde evidence', () => {
       // Act
       const tried = [
         [past, bin(1120, 0.55 * most, 3)], // saturated, carrying less: not past the peak after all
-        [past, bin(1120, 0.6 * most, 0, 3)], // carried as much without refusals
         [past, bin(1120, 0.7 * most, 3)], // carried more saturated: the retrograde evidence
       ].map((bins) => liveCapacity(prior, { bins, counts: [] }).capacity);
       // Assess
       for (const c of tried) expect(c.probeDownTasks).toBeUndefined();
-      expect(tried[2]!.retrograde).toMatchObject({ bestTasks: 1120, worseTasks: 1400 });
+      expect(tried[1]!.retrograde).toMatchObject({ bestTasks: 1120, worseTasks: 1400 });
+    });
+
+    it('goes to the smallest size that carried as much without refusals, and from there a step at a time', () => {
+      // Act: 1,120 and 1,250 tasks carried what 1,400 carried saturated, without refusals (the way up, or a probe)
+      const asMuch = liveCapacity(prior, {
+        bins: [bin(1120, 0.6 * most, 0, 3), bin(1250, 0.6 * most, 0, 3), past],
+        counts: [],
+      }).capacity;
+      // ...and once 1,120 saturated too, carrying as much as 1,400, the next step goes a fifth below it
+      const flat = liveCapacity(prior, { bins: [bin(1120, 0.6 * most, 3), past], counts: [] }).capacity;
+      // Assess
+      expect(asMuch.probeDownTasks).toBe(1120);
+      expect(flat.probeDownTasks).toBe(Math.max(Math.round(flat.peakTasks!), Math.round(1120 * 0.8)));
     });
 
     it('offers nothing to a saturated fleet short of the corrected peak, or to one with no saturation', () => {

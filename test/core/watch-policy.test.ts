@@ -908,6 +908,14 @@ describe('decideWatch with the live capacity model', () => {
     expect(d.reason).toMatch(/trying 1360 tasks/);
     expect(undrained.targetTasks).toBe(1700);
     expect(forced.targetTasks).toBe(1700);
+    // Once there, a need for more does not add the tasks back while the smaller size is tried, even where the
+    // ceiling (a step past the largest size that carried more) is higher
+    const trying = saturatedPast({
+      currentTasks: 1360,
+      live: live({ peakTasks: 1100, ceilingTasks: 2000, saturatedPeriods: 8, probeDownTasks: 1360 }),
+      metrics: { listeners: listenersAt(now, [500_000, 700_000]) },
+    });
+    expect(trying).toMatchObject({ targetTasks: 1360, ceilingTasks: 1360 });
   });
 
   it('lets a forced manual floor pass the ceiling', () => {
@@ -1035,6 +1043,7 @@ describe('decideWatch with the live capacity model', () => {
         'when the audience never came, past half-time of a short event but within its first hour',
         { ...quietAt(T0 + 50 * MIN), peakListeners: 300_000 },
       ],
+
       [
         // a forecast that overshot put the floor past what the audience needs, but the audience is still rising
         'while the audience is still growing',

@@ -88,7 +88,8 @@ describe('SurgeGuard against the baselines', () => {
     const [sg, oracle] = await replay(scenario('service-scaling-past-peak'), ['surgeguard', 'oracle']);
     // The ceiling steps from the largest size that carried more, so the CPU target cannot follow its own tasks up.
     expect(sg!.figures.maxTasksPastTruePeak).toBeLessThan(600);
-    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.95 * oracle!.figures.servedFraction);
+    // and a probe down finds fewer tasks carrying as much (72.8% without it)
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(oracle!.figures.servedFraction);
     expect(sg!.figures.costVsOracle!).toBeLessThan(2.5);
   });
 
