@@ -630,10 +630,10 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const recent = covering(history, quietFrom, input.fleet.periodSeconds * 1000);
   if (!recent) return undefined;
   const recentMax = Math.max(...recent.map((p) => p.v), base.forecastListeners ?? 0);
-  // An audience that never came may still be on its way: until it has, hold the plan through half the event, and
+  // An audience that has not come may still be on its way: until it has, hold the plan through half the event, and
   // through the first hour however short the event (the 2024 Space started 40 minutes late), never past its end.
   const expected = timeline.expectedListeners ?? 0;
-  if (input.peakListeners < 0.5 * expected && nowMs < noShowHoldUntil(timeline)) return undefined;
+  if (input.peakListeners < ARRIVED_SHARE * expected && nowMs < noShowHoldUntil(timeline)) return undefined;
   const inverse = tasksFor(base.sizing, (recentMax + base.unmetListeners) * (1 + input.headroom));
   // Past what any size carries with headroom, the modelled peak is still the size that carries the most.
   const sized = inverse.reachable ? inverse.tasks : uslPeak(base.sizing).tasks;
@@ -654,6 +654,13 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
     `following the audience down: at most ${round(recentMax)} listeners for ${f.quietMinutes} min need ${need} tasks; floor ${current} to ${target}`,
   );
 }
+
+/**
+ * An audience under this share of its forecast has not all come: the rest may still arrive at once (a second wave
+ * when the headliner joins). From three quarters, what is left to come is a third more, which the live headroom and
+ * the reactive path absorb; from half, it doubles the audience faster than late metrics show it.
+ */
+const ARRIVED_SHARE = 0.75;
 
 /** Minutes past the scheduled start an audience that has not come may still be starting late. */
 const LATE_START_MINUTES = 60;

@@ -1043,7 +1043,11 @@ describe('decideWatch with the live capacity model', () => {
         'when the audience never came, past half-time of a short event but within its first hour',
         { ...quietAt(T0 + 50 * MIN), peakListeners: 300_000 },
       ],
-
+      [
+        // two thirds of the forecast came: the rest may come at once when the headliner joins
+        'when under three quarters of the forecast came, within the first hour',
+        { ...quietAt(T0 + 50 * MIN), peakListeners: 700_000 },
+      ],
       [
         // a forecast that overshot put the floor past what the audience needs, but the audience is still rising
         'while the audience is still growing',

@@ -93,6 +93,12 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.costVsOracle!).toBeLessThan(2.5);
   });
 
+  it('holds the plan for a second wave: half the forecast for an hour, then the rest in five minutes (88.1% before)', async () => {
+    const [sg] = await replay(scenario('second-wave'), ['surgeguard']);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
+    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
+  });
+
   it('tries fewer tasks when the plan put the fleet past its true peak before anyone came (85.5% before)', async () => {
     const [sg] = await replay(scenario('plan-past-true-peak'), ['surgeguard']);
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
