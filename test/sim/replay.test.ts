@@ -72,14 +72,25 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.maxTasksPastTruePeak).toBe(0);
   });
 
-  it('serves an audience it cannot count: with no Listeners datapoint all event, CPU and refused joins size it', async () => {
-    const [sg] = await replay(scenario('fault-no-listeners'), ['surgeguard']);
-    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
-    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
-  });
-
-  it('holds the plan for an audience 40 minutes late to a one-hour event (half-time was too soon: 90.8%)', async () => {
-    const [sg] = await replay(scenario('late-40-short-event'), ['surgeguard']);
+  it.each([
+    [
+      'serves an audience it cannot count: with no Listeners datapoint all event, CPU and refused joins size it',
+      'fault-no-listeners',
+    ],
+    [
+      'holds the plan for an audience 40 minutes late to a one-hour event (half-time was too soon: 90.8%)',
+      'late-40-short-event',
+    ],
+    [
+      'holds the plan for a second wave: half the forecast for an hour, then the rest in five minutes (88.1% before)',
+      'second-wave',
+    ],
+    [
+      'tries fewer tasks when the plan put the fleet past its true peak before anyone came (85.5% before)',
+      'plan-past-true-peak',
+    ],
+  ])('%s', async (_what, name) => {
+    const [sg] = await replay(scenario(name), ['surgeguard']);
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
     expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
@@ -91,18 +102,6 @@ describe('SurgeGuard against the baselines', () => {
     // and a probe down finds fewer tasks carrying as much (72.8% without it)
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(oracle!.figures.servedFraction);
     expect(sg!.figures.costVsOracle!).toBeLessThan(2.5);
-  });
-
-  it('holds the plan for a second wave: half the forecast for an hour, then the rest in five minutes (88.1% before)', async () => {
-    const [sg] = await replay(scenario('second-wave'), ['surgeguard']);
-    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
-    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
-  });
-
-  it('tries fewer tasks when the plan put the fleet past its true peak before anyone came (85.5% before)', async () => {
-    const [sg] = await replay(scenario('plan-past-true-peak'), ['surgeguard']);
-    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);
-    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 
   it('outgrows a test its load generators capped: the flat top is left out, and sizes past the peak widen the steps', async () => {
