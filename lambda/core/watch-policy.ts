@@ -623,13 +623,21 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   // The history must cover the whole quiet period without a gap: missing data is no evidence the audience left.
   // Nor is a quiet period whose refused joins cannot be read.
   if (base.anomalies.length) return undefined;
-  // An audience still growing is not shrinking, whatever a forecast that overshot put the floor at.
-  if ((base.forecastListeners ?? 0) > (base.listeners ?? 0) * (1 + STILL_GROWING)) return undefined;
   const quietFrom = nowMs - f.quietMinutes * 60_000;
   const history = cleanSeries(input.listenerHistory, nowMs, Infinity).points;
   const recent = covering(history, quietFrom, input.fleet.periodSeconds * 1000);
   if (!recent) return undefined;
-  const recentMax = Math.max(...recent.map((p) => p.v), base.forecastListeners ?? 0);
+  let recentMax = Math.max(...recent.map((p) => p.v), base.forecastListeners ?? 0);
+  // An audience still growing is not shrinking, whatever a forecast that overshot put the floor at: the floor follows
+  // it down only to what it would need at the scheduled end at its present rate, and only while twice that is still
+  // under the floor (a steeper climb would bring the tasks straight back).
+  if ((base.forecastListeners ?? 0) > (base.listeners ?? 0) * (1 + STILL_GROWING)) {
+    const atEnd = listenersAtEnd(input, base);
+    const endNeed = tasksFor(base.sizing, (atEnd + base.unmetListeners) * (1 + input.headroom));
+    if (!endNeed.reachable || endNeed.tasks === null || endNeed.tasks * GROWTH_MARGIN > current)
+      return undefined;
+    recentMax = Math.max(recentMax, atEnd);
+  }
   // An audience that has not come may still be on its way: until it has, hold the plan through half the event, and
   // through the first hour however short the event (the 2024 Space started 40 minutes late), never past its end.
   const expected = timeline.expectedListeners ?? 0;
@@ -661,6 +669,22 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
  * the reactive path absorb; from half, it doubles the audience faster than late metrics show it.
  */
 const ARRIVED_SHARE = 0.75;
+
+/** A growing audience's floor steps down only while this many times what it would need at the end is under it. */
+const GROWTH_MARGIN = 2;
+
+/**
+ * Listeners at the scheduled end if the audience keeps growing at the rate its forecast shows: the forecast rises
+ * over the start-up, the tick, the metric delay and a period past the newest datapoint.
+ */
+function listenersAtEnd(input: WatchInput, base: Base): number {
+  const forecast = base.forecastListeners ?? 0;
+  const { fleet, controller, timeline } = input;
+  const spanMs =
+    (fleet.startupSeconds + controller.tickSeconds + fleet.delaySeconds + fleet.periodSeconds) * 1000;
+  const perMs = (forecast - (base.listeners ?? 0)) / spanMs;
+  return forecast + perMs * Math.max(0, (timeline.endMs ?? input.nowMs) - horizonOf(input));
+}
 
 /** Minutes past the scheduled start an audience that has not come may still be starting late. */
 const LATE_START_MINUTES = 60;

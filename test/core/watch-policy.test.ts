@@ -1016,6 +1016,27 @@ describe('decideWatch with the live capacity model', () => {
       expect(d.targetTasks).toBeLessThan(900);
     });
 
+    it('follows a slowly growing audience down, to what it would need at the end, while that is far under the floor', () => {
+      // Prepare: 300 k growing 1% a minute, twenty minutes before the scheduled end; and the same growth under a
+      // floor of 250 tasks
+      const slow = {
+        ...base,
+        metrics: {
+          listeners: listenersAt(t, [300_000, 303_000]),
+          joinErrorsCapacity: listenersAt(t, [0, 0]),
+        },
+      };
+      // Act
+      const d = decideWatch(input(slow));
+      const near = decideWatch(input({ ...slow, currentTasks: 250, recordedTasks: 10 }));
+      // Assess: a step down, no lower than the 20 minutes of growth to the end need; near what that needs, held
+      const atEnd = 303_000 + 3_000 * 20;
+      expect(d).toMatchObject({ action: 'scale-in', targetTasks: 900 - Math.floor(900 * 0.25) });
+      expect(d.targetTasks).toBeGreaterThan(tasksFor(model, atEnd * 1.1).tasks!);
+      expect(near.targetTasks).toBe(250);
+      expect(2 * tasksFor(model, atEnd * 1.1).tasks!).toBeGreaterThan(250);
+    });
+
     it('goes no lower than the recent maximum needs with headroom', () => {
       const d = decideWatch(input({ ...base, currentTasks: 140, recordedTasks: 10 }));
       const need = tasksFor(model, 300_000 * 1.1).tasks!;
