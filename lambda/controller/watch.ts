@@ -699,6 +699,7 @@ export function liveSummary(live: LiveCapacity) {
     ceilingReason: live.ceilingReason,
     probeTasks: live.probeTasks,
     probeDownTasks: live.probeDownTasks ?? null,
+    serviceCeilingTasks: live.serviceCeilingTasks ?? null,
     retrograde: live.retrograde,
     saturatedPeriods: live.saturatedPeriods,
     boundPeriods: live.boundPeriods,

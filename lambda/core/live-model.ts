@@ -115,6 +115,12 @@ export interface LiveCapacity {
    * corrected curve is an extrapolation from a test already shown wrong by that much. Absent without such evidence.
    */
   readonly overstated?: { readonly share: number; readonly tasks: number };
+  /**
+   * With no peak modelled (the test's fit and the live one find none), the most the service's own scaling may run:
+   * a probe step past the largest size that carried more than every smaller one, or the test's largest size. It
+   * bounds only what the service adds above SurgeGuard's own target. Absent when a peak is modelled.
+   */
+  readonly serviceCeilingTasks?: number;
 }
 
 /** Options of the live model. */
@@ -611,6 +617,9 @@ export function liveCapacity(
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
       ...(retrograde ? {} : probeDownFrom(sat, s.bins, peak.tasks, o.probeStep)),
+      ...(ceilingTasks === null && prior.peakTasks === null
+        ? { serviceCeilingTasks: Math.max(reach ?? 0, Math.round(prior.maxTestedTasks)) }
+        : {}),
       ...(top && (top.carriedSecond ?? 0) > 0
         ? { largestSeen: { tasks: Math.round(top.tasks), listeners: top.carriedSecond! } }
         : {}),

@@ -354,8 +354,12 @@ function assess(input: WatchInput): Base {
     limitedBy === 'vcpuQuota'
       ? Math.min(fleet.maxTasks, ECS_MAX_TASKS_PER_SERVICE, limits[3]![0])
       : limitTasks;
+  // With no peak modelled, the service's own scaling still stops a step past what has carried more (SurgeGuard's own
+  // target is not bound by it: the ceiling is never under the target).
+  const serviceLimit =
+    live?.serviceCeilingTasks !== undefined ? Math.min(curveLimit, live.serviceCeilingTasks) : curveLimit;
   return {
-    ceilingLimit: limitedBy === 'probe' ? limitTasks : curveLimit,
+    ceilingLimit: limitedBy === 'probe' ? limitTasks : serviceLimit,
     phase,
     currentTasks: current,
     planFloor,

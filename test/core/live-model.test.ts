@@ -467,6 +467,20 @@ describe('liveCapacity', () => {
     expect(capacity.largestSeen?.tasks).toBe(2100);
   });
 
+  it("bounds the service's own scaling a step past what carried more when no peak is modelled at all", () => {
+    // Prepare: a test whose fit has no peak (it grows in a straight line); the fleet carried more up to 1,000 tasks,
+    // then the service's CPU target ran it to 3,000, carrying no more
+    const linear: CapacityModel = { ...prior, sigma: 0, kappa: 0, peakTasks: null, peakListeners: null };
+    const bins = [bin(500, 1_000_000, 0, 3), bin(1000, 1_900_000, 0, 3), bin(3000, 1_800_000, 0, 3)];
+    // Act
+    const { capacity } = liveCapacity(linear, { bins, counts: [] });
+    const peaked = liveCapacity(prior, { bins, counts: [] }).capacity;
+    // Assess: no ceiling for SurgeGuard, but the service's own scaling stops a probe step past 1,000 tasks
+    expect(capacity.ceilingTasks).toBeNull();
+    expect(capacity.serviceCeilingTasks).toBe(1100);
+    expect(peaked.serviceCeilingTasks).toBeUndefined();
+  });
+
   it('keeps a ceiling a step past the largest size seen when single saturated periods refit away the peak', () => {
     // Prepare: each size saturated once only (too little to count as measured), carrying ever more
     const state: LiveModelState = {

@@ -918,6 +918,37 @@ describe('decideWatch with the live capacity model', () => {
     expect(trying).toMatchObject({ targetTasks: 1360, ceilingTasks: 1360 });
   });
 
+  it("with no peak modelled, bounds only the service's own scaling, never SurgeGuard's target", () => {
+    // Prepare: no ceiling, a service bound at 900 tasks
+    const unbounded = live({
+      ceilingTasks: null,
+      ceilingReason: 'no-peak',
+      peakTasks: null,
+      serviceCeilingTasks: 900,
+    });
+    // Act
+    const quiet = decideWatch(
+      input({
+        nowMs: now,
+        currentTasks: 800,
+        live: unbounded,
+        metrics: { listeners: listenersAt(now, [10, 10]) },
+      }),
+    );
+    const surge = decideWatch(
+      input({
+        nowMs: now,
+        currentTasks: 800,
+        live: unbounded,
+        metrics: { listeners: listenersAt(now, [2_000_000, 4_000_000]) },
+      }),
+    );
+    // Assess: MaxCapacity is the bound while SurgeGuard's target is under it, and the target where it is over
+    expect(quiet.ceilingTasks).toBe(900);
+    expect(surge.targetTasks).toBeGreaterThan(900);
+    expect(surge.ceilingTasks).toBe(surge.targetTasks);
+  });
+
   it('lets a forced manual floor pass the ceiling', () => {
     const d = decideWatch(
       input({
