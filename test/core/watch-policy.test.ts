@@ -766,6 +766,11 @@ const live = (over: Partial<LiveCapacity> = {}): LiveCapacity => ({
 
 describe('decideWatch with the live capacity model', () => {
   const now = T0 + 5 * MIN;
+  /** The decision at `now` with this live model, floor and the two newest listener datapoints. */
+  const withListeners = (l: LiveCapacity, currentTasks: number, listeners: number[]) =>
+    decideWatch(
+      input({ nowMs: now, currentTasks, live: l, metrics: { listeners: listenersAt(now, listeners) } }),
+    );
 
   it('keeps the margin by which the test overstated the fleet when sizing past the largest saturated size', () => {
     // Prepare: the same demand, with and without evidence that the test overstated the fleet by 30% at 200 tasks.
@@ -927,22 +932,8 @@ describe('decideWatch with the live capacity model', () => {
       serviceCeilingTasks: 900,
     });
     // Act
-    const quiet = decideWatch(
-      input({
-        nowMs: now,
-        currentTasks: 800,
-        live: unbounded,
-        metrics: { listeners: listenersAt(now, [10, 10]) },
-      }),
-    );
-    const surge = decideWatch(
-      input({
-        nowMs: now,
-        currentTasks: 800,
-        live: unbounded,
-        metrics: { listeners: listenersAt(now, [2_000_000, 4_000_000]) },
-      }),
-    );
+    const quiet = withListeners(unbounded, 800, [10, 10]);
+    const surge = withListeners(unbounded, 800, [2_000_000, 4_000_000]);
     // Assess: MaxCapacity is the bound while SurgeGuard's target is under it, and the target where it is over
     expect(quiet.ceilingTasks).toBe(900);
     expect(surge.targetTasks).toBeGreaterThan(900);
@@ -968,24 +959,10 @@ describe('decideWatch with the live capacity model', () => {
       probeTasks: 1100,
       params: { lambda: 2000, sigma: 0.0005, kappa: 1e-6 },
     });
-    const over = decideWatch(
-      input({
-        nowMs: now,
-        currentTasks: 1000,
-        live: peaked,
-        metrics: { listeners: listenersAt(now, [1_000_000, 1_000_000]) },
-      }),
-    );
+    const over = withListeners(peaked, 1000, [1_000_000, 1_000_000]);
     expect(over.limitedBy).toBe('probe');
     expect(over.targetTasks).toBe(1100);
-    const under = decideWatch(
-      input({
-        nowMs: now,
-        currentTasks: 1000,
-        live: peaked,
-        metrics: { listeners: listenersAt(now, [600_000, 600_000]) },
-      }),
-    );
+    const under = withListeners(peaked, 1000, [600_000, 600_000]);
     expect(under.targetTasks).toBe(1000);
   });
 
