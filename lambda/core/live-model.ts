@@ -84,9 +84,9 @@ export interface LiveCapacity {
    */
   readonly probeTasks: number | null;
   /**
-   * A smaller size worth trying: the largest size measured saturated lies past where the corrected curve peaks, and
-   * no smaller size has been measured saturated yet (if it carries more, that is the retrograde evidence; if not,
-   * no second try). Absent otherwise.
+   * A smaller size worth trying: the smallest size measured saturated lies past where the corrected curve peaks and no
+   * larger one carried more (a fifth below it; or a smaller size that carried as much without refusals). If the
+   * smaller size saturates carrying more, that is the retrograde evidence; if less, no second try. Absent otherwise.
    */
   readonly probeDownTasks?: number;
   /** The largest size seen (two periods or more) and the listeners it carried (the second most). */
@@ -546,16 +546,17 @@ export function liveCapacity(
   // far off is outgrown in a few steps.
   const testMost = prior.peakTasks === null ? Infinity : uslCapacity(prior, prior.peakTasks);
   // Sizes a probe step apart count once each: neighbouring bins are one step's evidence, not several.
-  const seen = s.bins.filter((b) => b.periods >= 2 && (b.carriedSecond ?? 0) > 0);
+  const seen = s.bins
+    .filter((b) => b.periods >= 2 && (b.carriedSecond ?? 0) > 0)
+    .sort((x, y) => x.tasks - y.tasks);
+  const carriedMore = (b: LiveBin) =>
+    seen.every(
+      (small) => small.tasks >= b.tasks || b.carriedSecond! * RETRO_LISTENERS > small.carriedSecond!,
+    );
   let earned = 0;
   let lastEarned = -Infinity;
-  for (const b of [...seen].sort((x, y) => x.tasks - y.tasks)) {
-    const more =
-      b.tasks > (prior.peakTasks ?? Infinity) &&
-      b.carriedSecond! > testMost &&
-      seen.every(
-        (small) => small.tasks >= b.tasks || b.carriedSecond! * RETRO_LISTENERS > small.carriedSecond!,
-      );
+  for (const b of seen) {
+    const more = b.tasks > (prior.peakTasks ?? Infinity) && b.carriedSecond! > testMost && carriedMore(b);
     if (more && b.tasks >= lastEarned * (1 + o.probeStep)) {
       earned++;
       lastEarned = b.tasks;
@@ -565,12 +566,7 @@ export function liveCapacity(
   // Steps go from the largest size that carried more than every smaller size, not from the largest size seen: the
   // service's own scaling can run the fleet past where tasks stopped adding room, and a ceiling that followed it
   // would let it run on, a step at a time.
-  const frontier = [...seen]
-    .sort((x, y) => x.tasks - y.tasks)
-    .filter((b, i, all) =>
-      all.slice(0, i).every((small) => b.carriedSecond! * RETRO_LISTENERS > small.carriedSecond!),
-    )
-    .pop();
+  const frontier = seen.filter(carriedMore).pop();
   const reach = frontier ? Math.round(frontier.tasks * (gained ? 1 + step : 1)) : undefined;
   if (
     reach !== undefined &&
