@@ -86,7 +86,8 @@ export interface LiveCapacity {
   /**
    * A smaller size worth trying: the smallest size measured saturated lies past where the corrected curve peaks and no
    * larger one carried more (a fifth below it; or a smaller size that carried as much without refusals). If the
-   * smaller size saturates carrying more, that is the retrograde evidence; if less, no second try. Absent otherwise.
+   * smaller size saturates carrying more, that is the retrograde evidence, and the next step goes from it while the
+   * corrected curve still peaks below it; if less, no second try. Absent otherwise.
    */
   readonly probeDownTasks?: number;
   /** The largest size seen (two periods or more) and the listeners it carried (the second most). */
@@ -612,7 +613,7 @@ export function liveCapacity(
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
-      ...(retrograde ? {} : probeDownFrom(sat, s.bins, peak.tasks, o.probeStep)),
+      ...probeDownFrom(sat, s.bins, peak.tasks, o.probeStep),
       ...(ceilingTasks === null && prior.peakTasks === null
         ? { serviceCeilingTasks: Math.max(reach ?? 0, Math.round(prior.maxTestedTasks)) }
         : {}),
@@ -655,7 +656,7 @@ function probeDownFrom(
 }
 
 /** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */
-function overstatedBy(prior: UslParams, bins: readonly LiveBin[]): Pick<LiveCapacity, 'overstated'> {
+function overstatedBy(prior: CapacityModel, bins: readonly LiveBin[]): Pick<LiveCapacity, 'overstated'> {
   const sat = saturatedBins(prior, bins);
   if (!sat.length) return {};
   const top = sat.reduce((a, b) => (b.tasks > a.tasks ? b : a));
@@ -664,7 +665,10 @@ function overstatedBy(prior: UslParams, bins: readonly LiveBin[]): Pick<LiveCapa
 }
 
 /** The bins whose saturated periods (two or more) measured the fleet's listener capacity. */
-function saturatedBins(prior: UslParams, bins: readonly LiveBin[]): { tasks: number; listeners: number }[] {
+function saturatedBins(
+  prior: CapacityModel,
+  bins: readonly LiveBin[],
+): { tasks: number; listeners: number }[] {
   return bins
     .filter((b) => b.saturatedPeriods >= 2 && isCapacityEvidence(prior, b))
     .map((b) => ({ tasks: b.tasks, listeners: b.saturatedListeners }));
@@ -674,7 +678,7 @@ function saturatedBins(prior: UslParams, bins: readonly LiveBin[]): { tasks: num
  * How the bins' CPU-implied capacities are read: as lower bounds, until a saturated size carries clearly less than
  * its CPU implied (the fleet fills on something other than CPU, so CPU overstates its room): then not at all.
  */
-export function cpuEvidenceOf(prior: UslParams, bins: readonly LiveBin[]): LiveCapacity['cpuEvidence'] {
+export function cpuEvidenceOf(prior: CapacityModel, bins: readonly LiveBin[]): LiveCapacity['cpuEvidence'] {
   if (!bins.some((b) => (b.cpuPeriods ?? 0) > 0)) return undefined;
   // One saturated period is not enough to stop reading CPU: a burst of 503s while listeners stood still can be
   // anything; two at a size measure it.
@@ -693,13 +697,21 @@ function cpuCapacityOf(prior: UslParams, b: LiveBin, cpu: LiveCapacity['cpuEvide
   return Math.min(implied, CPU_MAX_UPLIFT * uslCapacity(prior, b.tasks));
 }
 
-/** Whether a bin's saturated periods measure the fleet's listener capacity (see PLAUSIBLE_SHARE). */
-function isCapacityEvidence(prior: UslParams, b: LiveBin): boolean {
-  return b.saturatedPeriods > 0 && b.saturatedListeners >= PLAUSIBLE_SHARE * uslCapacity(prior, b.tasks);
+/**
+ * Whether a bin's saturated periods measure the fleet's listener capacity (see PLAUSIBLE_SHARE). Past the largest
+ * size the test measured its curve is an extrapolation, and a fleet there may carry far less (past its true peak):
+ * the share is taken of what the test measured at its largest size, not of where its curve goes.
+ */
+function isCapacityEvidence(prior: CapacityModel, b: LiveBin): boolean {
+  const tested = Math.max(1, prior.maxTestedTasks);
+  return (
+    b.saturatedPeriods > 0 &&
+    b.saturatedListeners >= PLAUSIBLE_SHARE * uslCapacity(prior, Math.min(b.tasks, tested))
+  );
 }
 
 /** Saturated evidence that more tasks carried fewer listeners: the best size seen and the worse one past it. */
-export function findRetrograde(prior: UslParams, bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
+export function findRetrograde(prior: CapacityModel, bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
   const sat = saturatedBins(prior, bins);
   if (sat.length < 2) return undefined;
   const best = sat.reduce((a, b) => (b.listeners > a.listeners ? b : a));

@@ -552,15 +552,21 @@ describe('liveCapacity', () => {
       expect(capacity.probeDownTasks).toBe(Math.max(Math.round(capacity.peakTasks!), 1120));
     });
 
-    it('offers no second try once a smaller size carried less, and none with retrograde evidence', () => {
-      // Act
-      const tried = [
-        [past, bin(1120, 0.55 * most, 3)], // saturated, carrying less: not past the peak after all
-        [past, bin(1120, 0.7 * most, 3)], // carried more saturated: the retrograde evidence
-      ].map((bins) => liveCapacity(prior, { bins, counts: [] }).capacity);
+    it('offers no second try once a smaller size carried less', () => {
+      // Act: saturated at 1,120 carrying less than 1,400 did: not past the peak after all
+      const { capacity } = liveCapacity(prior, { bins: [past, bin(1120, 0.55 * most, 3)], counts: [] });
       // Assess
-      for (const c of tried) expect(c.probeDownTasks).toBeUndefined();
-      expect(tried[1]!.retrograde).toMatchObject({ bestTasks: 1120, worseTasks: 1400 });
+      expect(capacity.probeDownTasks).toBeUndefined();
+    });
+
+    it('steps down again from a smaller size that carried more, while the corrected curve peaks below it', () => {
+      // Act: saturated at 1,120 carrying more than 1,400 did: the retrograde evidence, and the refit peaks lower still
+      const { capacity } = liveCapacity(prior, { bins: [past, bin(1120, 0.7 * most, 3)], counts: [] });
+      // Assess: the ceiling is the best size seen, and the next try a fifth below it (never below the refit peak)
+      expect(capacity.retrograde).toMatchObject({ bestTasks: 1120, worseTasks: 1400 });
+      expect(capacity.ceilingTasks).toBe(1120);
+      expect(capacity.peakTasks!).toBeLessThan(1120 * 0.9);
+      expect(capacity.probeDownTasks).toBe(Math.max(Math.round(capacity.peakTasks!), 896));
     });
 
     it('goes to the smallest size that carried as much without refusals, and from there a step at a time', () => {
@@ -574,6 +580,26 @@ describe('liveCapacity', () => {
       // Assess
       expect(asMuch.probeDownTasks).toBe(1120);
       expect(flat.probeDownTasks).toBe(Math.max(Math.round(flat.peakTasks!), Math.round(1120 * 0.8)));
+    });
+
+    it('reads a size far past the tested range carrying under half the extrapolated curve as capacity, not a flood', () => {
+      // Prepare: a plan ten times the largest tested size; saturated there, the fleet carries under half of what the test's
+      // curve extrapolates to, but more than half of what the test measured at its largest size
+      const carried = 0.52 * uslCapacity(prior, prior.maxTestedTasks);
+      const far = bin(3000, carried, 4);
+      expect(carried / uslCapacity(prior, 3000)).toBeLessThan(0.5);
+      // ...and a size inside the tested range refused joins carrying 40% of the test's curve there (a flood's share)
+      const flood = bin(250, 0.4 * uslCapacity(prior, 250), 4);
+      // Act
+      const farOut = liveCapacity(prior, { bins: [far], counts: [] }).capacity;
+      const inRange = liveCapacity(prior, { bins: [flood], counts: [] }).capacity;
+      // Assess: the far size is evidence (a refit peak below it, a probe down); the flood is only a lower bound
+      expect(farOut.overstated?.tasks).toBe(3000);
+      expect(farOut.probeDownTasks).toBeDefined();
+      expect(farOut.probeDownTasks!).toBeLessThan(3000);
+      expect(inRange.overstated).toBeUndefined();
+      expect(inRange.saturatedPeriods).toBe(4);
+      expect(inRange.params).toEqual(fitLive(prior, [bin(250, 0.4 * uslCapacity(prior, 250), 0, 4)]));
     });
 
     it('offers nothing to a saturated fleet short of the corrected peak, or to one with no saturation', () => {

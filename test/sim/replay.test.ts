@@ -95,6 +95,14 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 
+  it('reads refusals far past the tested range as capacity, not a flood, and tries fewer tasks (73.1% before)', async () => {
+    const [sg, oracle] = await replay(scenario('plan-far-past-tested-range'), ['surgeguard', 'oracle']);
+    // The fleet cannot carry all who come (the oracle serves 93.7%); at least 0.85 of what the oracle serves
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.85 * oracle!.figures.servedFraction);
+    expect(sg!.figures.servedFraction).toBeGreaterThan(0.8);
+    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
+  });
+
   it("keeps the service's own scaling from running the fleet past its peak (it ran 2,570 past, at 3.15x)", async () => {
     const [sg, oracle] = await replay(scenario('service-scaling-past-peak'), ['surgeguard', 'oracle']);
     // The ceiling steps from the largest size that carried more, so the CPU target cannot follow its own tasks up.
