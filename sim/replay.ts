@@ -47,7 +47,7 @@ export interface PolicyFigures {
   maxTasksOverCeiling: number | null;
   /** Most tasks taking joins past the fleet's true capacity peak (where more tasks carry fewer), summed over fleets. */
   maxTasksPastTruePeak: number;
-  /** Minutes the applied floor (MinCapacity) was below what SurgeGuard had decided, summed over fleets; null without SurgeGuard. */
+  /** Minutes in which any fleet's applied floor (MinCapacity) was below what SurgeGuard had decided; null without SurgeGuard. */
   floorShortfallMinutes: number | null;
   /** Tasks asked for above the pre-event floor (baselineTasks) at the replay's end, summed over fleets. */
   finalTasksOverBaseline: number;
@@ -441,11 +441,13 @@ async function runPolicy(
         }
         await watchTick(deps).catch(() => undefined);
         tickMs.push(performance.now() - started);
+        // Minutes of the event, not fleet-minutes: a throttle that holds three fleets short for a minute is a minute.
+        let short = false;
         for (const f of fleetList) {
           const decided = (await memory.getFleet(eventId, f.config.id))?.lastDecision?.targetTasks;
-          if (decided !== undefined && capacity.floors.get(f.config.id)!.min < decided)
-            floorShortfallSeconds += tickSeconds;
+          if (decided !== undefined && capacity.floors.get(f.config.id)!.min < decided) short = true;
         }
+        if (short) floorShortfallSeconds += tickSeconds;
       } else if (now >= window.toMs && now - lastRestore >= 600_000) {
         lastRestore = now;
         await runRestore(deps, eventId).catch(() => undefined);

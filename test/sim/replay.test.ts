@@ -203,3 +203,43 @@ demand:
     expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 });
+
+describe('floorShortfallMinutes', () => {
+  // Prepare: the same audience on one fleet, and split over two fleets like it, with capacity writes refused for
+  // six minutes as the plan ramps
+  const write = (fleets: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-short-'));
+    const file = join(dir, 's.yaml');
+    const fleet = (
+      id: string,
+    ) => `  - { id: ${id}, share: ${1 / fleets}, baselineTasks: 2, maxTasks: 400, vcpuPerTask: 1,
+      startupSeconds: 30, scalingTest: [{ tasks: 1, listeners: 1000 }, { tasks: 40, listeners: 39000 }] }`;
+    writeFileSync(
+      file,
+      `name: throttled
+start: '2030-01-01T00:00:00Z'
+durationMinutes: 30
+forecast: { peakListeners: ${100_000 * fleets} }
+fleets:
+${['a', 'b'].slice(0, fleets).map(fleet).join('\n')}
+demand:
+  - [-10, 0]
+  - [0, ${100_000 * fleets}]
+  - [30, ${100_000 * fleets}]
+faults:
+  - { fromMinute: -30, toMinute: -24, kind: throttle, target: capacity }
+`,
+    );
+    return loadScenario(file);
+  };
+
+  it('counts minutes of the event, not fleet-minutes: two fleets short together are short for as long as one', async () => {
+    // Act
+    const [one] = await replay(write(1), ['surgeguard']);
+    const [two] = await replay(write(2), ['surgeguard']);
+    // Assess
+    expect(one!.figures.floorShortfallMinutes).toBeGreaterThan(0);
+    expect(one!.figures.floorShortfallMinutes).toBeLessThanOrEqual(6);
+    expect(two!.figures.floorShortfallMinutes).toBe(one!.figures.floorShortfallMinutes);
+  });
+});
