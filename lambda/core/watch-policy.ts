@@ -258,7 +258,11 @@ function assess(input: WatchInput): Base {
     const stopped =
       byCpu.stalePerListener !== undefined &&
       cleanSeries(input.metrics.cpu, nowMs, maxAgeMs).problem !== undefined;
-    const kept = stopped && nowMs - (byCpu.newestMs ?? -Infinity) <= CPU_KEEP_MS;
+    // A flood makes CPU periods unreadable (its joins burn CPU no audience fills) while the metric still comes; the
+    // fleet did not change because a flood came, so its last readings keep sizing it up the same way.
+    const kept =
+      (stopped || (input.floodSuspected === true && byCpu.stalePerListener !== undefined)) &&
+      nowMs - (byCpu.newestMs ?? -Infinity) <= CPU_KEEP_MS;
     const perListener = byCpu.perListener ?? (kept ? byCpu.stalePerListener : undefined);
     if (perListener !== undefined && Math.ceil(perListener * wanted) > neededTasks) {
       neededTasks = Math.ceil(perListener * wanted);
@@ -455,7 +459,7 @@ const PESSIMISTIC_TEST = 1.2;
 /** The anomaly, and the hold's reason, when the CPU metric stopped after asking for more than the curve. */
 const CPU_STOPPED = 'cpu: newest datapoint is stale while it asked for more tasks than the curve';
 
-/** How long the last CPU readings keep sizing the fleet up after its CPU metric stopped. */
+/** How long the last CPU readings keep sizing the fleet up after its CPU metric stopped, or a flood made it unreadable. */
 const CPU_KEEP_MS = 15 * 60_000;
 
 /** When tasks launched now would be running: now + start-up + one tick (the newest datapoint is older still). */

@@ -819,6 +819,27 @@ describe('decideWatch with the live capacity model', () => {
     expect(stale).toBe(plain);
   });
 
+  it('keeps the last CPU readings sizing the fleet for a quarter of an hour while a flood makes its CPU unreadable', () => {
+    // Prepare: CPU said 400 tasks carry 450 k, then a flood came: the CPU metric still comes, but no period is read
+    const reading = (agoMin: number) => ({ atMs: now - agoMin * MIN, tasks: 400, implied: 450_000 });
+    const at = (agoMin: number, floodSuspected: boolean) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          headroom: 0.1,
+          floodSuspected,
+          live: live({ cpuReadings: [reading(agoMin + 1), reading(agoMin)] }),
+          metrics: { listeners: listenersAt(now, [500_000, 500_000]), cpu: listenersAt(now, [90, 90]) },
+        }),
+      ).targetTasks;
+    // Act / Assess: as fresh readings would, for 15 minutes of a flood; not without one, nor after
+    const fresh = Math.ceil((400 * 550_000) / 450_000);
+    expect(at(2, false)).toBe(fresh);
+    expect(at(10, true)).toBe(fresh);
+    expect(at(10, false)).toBe(400);
+    expect(at(20, true)).toBe(400);
+  });
+
   it('holds after the window when CPU readings that asked for more than the curve stop coming', () => {
     const after = T0 + 200 * MIN;
     const readings = (agoMin: number) => [
