@@ -84,8 +84,8 @@ export interface LiveCapacity {
    */
   readonly probeTasks: number | null;
   /**
-   * A smaller size worth trying: the smallest size measured saturated lies past where the corrected curve peaks and no
-   * larger one carried more (a fifth below it; or a smaller size that carried as much without refusals). If the
+   * A smaller size worth trying: the smallest size measured saturated lies past where the corrected curve peaks (or,
+   * with no peak, past its knee) and no larger one carried more (a fifth below it; or a smaller size that carried as much without refusals). If the
    * smaller size saturates carrying more, that is the retrograde evidence, and the next step goes from it while the
    * corrected curve still peaks below it; if less, no second try. Absent otherwise.
    */
@@ -613,7 +613,7 @@ export function liveCapacity(
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
-      ...probeDownFrom(sat, s.bins, peak.tasks, o.probeStep),
+      ...probeDownFrom(sat, s.bins, params, o.probeStep),
       ...(ceilingTasks === null && prior.peakTasks === null
         ? { serviceCeilingTasks: Math.max(reach ?? 0, Math.round(prior.maxTestedTasks)) }
         : {}),
@@ -625,21 +625,23 @@ export function liveCapacity(
 }
 
 /**
- * A size a down step below the smallest saturated size when no larger saturated size carried more than it and the
+ * A size a down step below the smallest saturated size when no larger size carried more than it and the
  * corrected curve peaks more than a probe step below it (never below that peak), unless a smaller size carried as
  * much: the fleet may be past its peak with nothing smaller to show it, as when the plan put it there before the
- * audience came.
+ * audience came. A corrected curve with no peak (flat where the fleet saturates) stands in its knee: the fewest tasks
+ * it says carry as much, within the retrograde tolerance, as the smallest saturated size.
  */
 function probeDownFrom(
   sat: readonly { tasks: number; listeners: number }[],
   bins: readonly LiveBin[],
-  peakTasks: number | null,
+  params: UslParams,
   probeStep: number,
 ): Pick<LiveCapacity, 'probeDownTasks'> {
-  if (!sat.length || peakTasks === null) return {};
+  if (!sat.length) return {};
   const low = sat.reduce((a, b) => (b.tasks < a.tasks ? b : a));
-  // A larger size that carried more shows the fleet short of its peak at `low`.
-  if (sat.some((b) => b.tasks > low.tasks && b.listeners * RETRO_LISTENERS > low.listeners)) return {};
+  const peakTasks = uslPeak(params).tasks ?? kneeOf(params, low.tasks);
+  // A larger size that carried more, saturated or not, shows the fleet short of its peak at `low`.
+  if (bins.some((b) => b.tasks > low.tasks && b.carried * RETRO_LISTENERS > low.listeners)) return {};
   if (peakTasks >= low.tasks * (1 - probeStep)) return {};
   // A smaller size that carried as much without saturating (a probe down that worked, or the way up) is the size to
   // go to: it has at least that room.
@@ -653,6 +655,18 @@ function probeDownFrom(
     .reduce<LiveBin | undefined>((a, b) => (a === undefined || b.tasks < a.tasks ? b : a), undefined);
   if (asMuch) return { probeDownTasks: Math.round(asMuch.tasks) };
   return { probeDownTasks: Math.max(Math.round(peakTasks), Math.round(low.tasks * (1 - PROBE_DOWN_SHARE))) };
+}
+
+/** The fewest tasks a curve without a peak says carry RETRO_LISTENERS of what it carries at `tasks`. */
+function kneeOf(params: UslParams, tasks: number): number {
+  const want = RETRO_LISTENERS * uslCapacity(params, tasks);
+  let [lo, hi] = [1, tasks];
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (uslCapacity(params, mid) >= want) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */

@@ -552,6 +552,13 @@ describe('liveCapacity', () => {
       expect(capacity.probeDownTasks).toBe(Math.max(Math.round(capacity.peakTasks!), 1120));
     });
 
+    it('offers nothing when a larger size carried more, even once and without refusals', () => {
+      // Act: on the way up the fleet ran 1,600 tasks for a period, carrying more than 1,400 carried saturated
+      const { capacity } = liveCapacity(prior, { bins: [past, bin(1600, 0.7 * most, 0, 1)], counts: [] });
+      // Assess
+      expect(capacity.probeDownTasks).toBeUndefined();
+    });
+
     it('offers no second try once a smaller size carried less', () => {
       // Act: saturated at 1,120 carrying less than 1,400 did: not past the peak after all
       const { capacity } = liveCapacity(prior, { bins: [past, bin(1120, 0.55 * most, 3)], counts: [] });

@@ -103,6 +103,14 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 
+  it('tries fewer tasks when the refit past the peak is flat, from the knee of that curve (60.6% at 4.3x before)', async () => {
+    const [sg, oracle] = await replay(scenario('plan-past-peak-flat-refit'), ['surgeguard', 'oracle']);
+    // The fleet cannot carry all who come (the oracle serves 85%); at least 0.85 of what the oracle serves
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.85 * oracle!.figures.servedFraction);
+    expect(sg!.figures.costVsOracle!).toBeLessThan(4);
+    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
+  });
+
   it("keeps the service's own scaling from running the fleet past its peak (it ran 2,570 past, at 3.15x)", async () => {
     const [sg, oracle] = await replay(scenario('service-scaling-past-peak'), ['surgeguard', 'oracle']);
     // The ceiling steps from the largest size that carried more, so the CPU target cannot follow its own tasks up.
