@@ -85,9 +85,9 @@ export interface LiveCapacity {
   readonly probeTasks: number | null;
   /**
    * A smaller size worth trying: the smallest size measured saturated lies past where the corrected curve peaks (or,
-   * with no peak, past its knee) and no larger one carried more (a fifth below it; or a smaller size that carried as much without refusals). If the
-   * smaller size saturates carrying more, that is the retrograde evidence, and the next step goes from it while the
-   * corrected curve still peaks below it; if less, no second try. Absent otherwise.
+   * with no peak, past its knee) and no larger size carried more (a fifth below it; or a smaller size that carried as
+   * much without refusals). If the smaller size saturates carrying more, that is the retrograde evidence, and the next
+   * step goes from it while the corrected curve still peaks below it; if less, no second try. Absent otherwise.
    */
   readonly probeDownTasks?: number;
   /** The largest size seen (two periods or more) and the listeners it carried (the second most). */
@@ -639,9 +639,9 @@ function probeDownFrom(
 ): Pick<LiveCapacity, 'probeDownTasks'> {
   if (!sat.length) return {};
   const low = sat.reduce((a, b) => (b.tasks < a.tasks ? b : a));
-  const peakTasks = uslPeak(params).tasks ?? kneeOf(params, low.tasks);
   // A larger size that carried more, saturated or not, shows the fleet short of its peak at `low`.
   if (bins.some((b) => b.tasks > low.tasks && b.carried * RETRO_LISTENERS > low.listeners)) return {};
+  const peakTasks = uslPeak(params).tasks ?? kneeOf(params, low.tasks);
   if (peakTasks >= low.tasks * (1 - probeStep)) return {};
   // A smaller size that carried as much without saturating (a probe down that worked, or the way up) is the size to
   // go to: it has at least that room.
