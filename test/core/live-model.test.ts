@@ -8,7 +8,7 @@ import {
   updateLiveModel,
 } from '../../lambda/core/live-model';
 import type { CapacityModel, UslParams } from '../../lambda/core/usl';
-import { uslCapacity, uslPeak } from '../../lambda/core/usl';
+import { fitUsl, uslCapacity, uslPeak } from '../../lambda/core/usl';
 
 const MIN = 60_000;
 const T0 = Date.parse('2030-06-01T20:00:00Z');
@@ -557,6 +557,31 @@ describe('liveCapacity', () => {
       const { capacity } = liveCapacity(prior, { bins: [past, bin(1600, 0.7 * most, 0, 1)], counts: [] });
       // Assess
       expect(capacity.probeDownTasks).toBeUndefined();
+    });
+
+    it('stands the knee of a flat refit in for its peak', () => {
+      // Prepare: a test to 398 tasks whose fit peaks at ~4,200; the plan ran 2,036 tasks, saturated at 581 k
+      const test = fitUsl(
+        [
+          [10, 14_686],
+          [25, 36_513],
+          [50, 71_308],
+          [100, 140_076],
+          [200, 258_314],
+          [398, 451_162],
+        ].map(([tasks, listeners]) => ({ tasks: tasks!, listeners: listeners! })),
+      );
+      // Act
+      const { capacity } = liveCapacity(test, { bins: [bin(2036, 581_000, 5)], counts: [] });
+      // Assess: the refit has no peak (more tasks, the same listeners); fewer tasks are tried, at most a fifth fewer,
+      // and no fewer than the flat curve says carry within 3% of what 2,036 carry
+      expect(capacity.peakTasks).toBeNull();
+      const down = capacity.probeDownTasks!;
+      expect(down).toBeGreaterThanOrEqual(Math.round(2036 * 0.8));
+      expect(down).toBeLessThan(2036 * 0.9);
+      expect(uslCapacity(capacity.params, down)).toBeGreaterThanOrEqual(
+        0.97 * uslCapacity(capacity.params, 2036),
+      );
     });
 
     it('offers no second try once a smaller size carried less', () => {
