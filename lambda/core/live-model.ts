@@ -1,6 +1,6 @@
 import type { Datapoint, Series } from './series';
 import type { CapacityModel, UslParams } from './usl';
-import { nelderMead, uslCapacity, uslPeak } from './usl';
+import { nelderMead, tasksFor, uslCapacity, uslPeak } from './usl';
 
 /**
  * The live capacity model: what the running event teaches about a fleet's true capacity curve.
@@ -641,7 +641,11 @@ function probeDownFrom(
   const low = sat.reduce((a, b) => (b.tasks < a.tasks ? b : a));
   // A larger size that carried more, saturated or not, shows the fleet short of its peak at `low`.
   if (bins.some((b) => b.tasks > low.tasks && b.carried * RETRO_LISTENERS > low.listeners)) return {};
-  const peakTasks = uslPeak(params).tasks ?? kneeOf(params, low.tasks);
+  // A curve with no peak stands in its knee: the fewest tasks it says carry RETRO_LISTENERS of what `low` carries.
+  const peakTasks =
+    uslPeak(params).tasks ??
+    tasksFor(params, RETRO_LISTENERS * uslCapacity(params, low.tasks)).tasks ??
+    low.tasks;
   if (peakTasks >= low.tasks * (1 - probeStep)) return {};
   // A smaller size that carried as much without saturating (a probe down that worked, or the way up) is the size to
   // go to: it has at least that room.
@@ -655,18 +659,6 @@ function probeDownFrom(
     .reduce<LiveBin | undefined>((a, b) => (a === undefined || b.tasks < a.tasks ? b : a), undefined);
   if (asMuch) return { probeDownTasks: Math.round(asMuch.tasks) };
   return { probeDownTasks: Math.max(Math.round(peakTasks), Math.round(low.tasks * (1 - PROBE_DOWN_SHARE))) };
-}
-
-/** The fewest tasks a curve without a peak says carry RETRO_LISTENERS of what it carries at `tasks`. */
-function kneeOf(params: UslParams, tasks: number): number {
-  const want = RETRO_LISTENERS * uslCapacity(params, tasks);
-  let [lo, hi] = [1, tasks];
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (uslCapacity(params, mid) >= want) hi = mid;
-    else lo = mid;
-  }
-  return hi;
 }
 
 /** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */

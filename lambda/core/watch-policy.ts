@@ -255,13 +255,12 @@ function assess(input: WatchInput): Base {
     // Readings also stop when the tasks idle below a readable CPU, while the metric still comes; when the metric
     // itself stopped, what the last readings said of the tasks a listener needs still holds for a while (the fleet
     // did not change because its metric did): it keeps sizing the fleet up, and what it asked for is kept.
-    const stopped =
-      byCpu.stalePerListener !== undefined &&
-      cleanSeries(input.metrics.cpu, nowMs, maxAgeMs).problem !== undefined;
+    const stale = byCpu.stalePerListener !== undefined;
+    const stopped = stale && cleanSeries(input.metrics.cpu, nowMs, maxAgeMs).problem !== undefined;
     // A flood makes CPU periods unreadable (its joins burn CPU no audience fills) while the metric still comes; the
     // fleet did not change because a flood came, so its last readings keep sizing it up the same way.
     const kept =
-      (stopped || (input.floodSuspected === true && byCpu.stalePerListener !== undefined)) &&
+      (stopped || (stale && input.floodSuspected === true)) &&
       nowMs - (byCpu.newestMs ?? -Infinity) <= CPU_KEEP_MS;
     const perListener = byCpu.perListener ?? (kept ? byCpu.stalePerListener : undefined);
     if (perListener !== undefined && Math.ceil(perListener * wanted) > neededTasks) {
