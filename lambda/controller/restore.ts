@@ -108,6 +108,9 @@ export async function runRestore(
             recordedTasks: target,
             vcpuAvailable: Infinity,
             peakListeners: state.peakListeners,
+            // Steps are a share of the peak's distance to the recorded floor: from the current floor they shrink
+            // each time and never arrive.
+            peakTasks: state.peakAppliedTasks,
             lastScaleInMs: state.lastScaleInMs,
             // An on-call floor still in force is kept, whatever the listeners say.
             override:

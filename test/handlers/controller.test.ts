@@ -351,6 +351,42 @@ describe('restore', () => {
     expect((await state.getFleet('ev', 'use1'))?.phase).toBe('done');
   });
 
+  it('steps down from a peak the watch raised in equal steps, reaching the recorded settings', async () => {
+    // Prepare: the watch raised use1 to 200 tasks during the event (past the plan), then the audience left
+    const { deps, clock, state } = testDeps(RAMP + 5_000, runtime);
+    const aws = liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
+    const s = (await state.getFleet('ev', 'use1'))!;
+    const { version, ...rest } = s;
+    await state.putFleet({ ...rest, appliedTasks: 200, peakAppliedTasks: 200 }, version);
+    await new ApplicationAutoScalingClient({ region: 'us-east-1' }).send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/prod/sfu',
+        MinCapacity: 200,
+        MaxCapacity: 200,
+      }),
+    );
+    const { steps, intervalMinutes } = runtime.config.events[0]!.stepDown;
+    clock.ms = HOLD_UNTIL + MIN;
+    // Act
+    const mins: number[] = [];
+    for (let i = 0; i < steps + 1; i++) {
+      await runRestore(deps, 'ev');
+      mins.push(aws.settings().min);
+      clock.advance(intervalMinutes * MIN);
+    }
+    // Assess: each step takes a 1/steps share of 200 -> 10, so the floor is back within `steps` steps
+    expect(mins.slice(0, steps)).toEqual(
+      Array.from({ length: steps }, (_, i) => Math.max(10, 200 - (i + 1) * Math.ceil(190 / steps))),
+    );
+    expect(mins.at(-1)).toBe(10);
+  });
+
   it('does not step down while the audience is still there', async () => {
     const { deps, clock } = testDeps(RAMP + 5_000, runtime);
     const aws = liveAws(
