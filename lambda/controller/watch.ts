@@ -284,7 +284,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       joinErrorsAuth: t.metrics.joinErrorsAuth,
       cpu: t.metrics.cpu,
       cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
-      lastScaleInMs: state.lastScaleInMs,
+      drainFromMs: state.drainFromMs,
       floodSuspected: t.floodSuspected,
     });
     const { capacity: live, state: liveState } = liveCapacity(prior, updated);
@@ -304,6 +304,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       vcpuAvailable: t.vcpuAvailable,
       peakListeners: peak,
       lastScaleInMs: state.lastScaleInMs,
+      drainFromMs: state.drainFromMs,
       peakTasks: state.peakAppliedTasks,
       floodSuspected: t.floodSuspected,
       override: override ? { tasks: override.tasks, force: override.force } : undefined,
@@ -427,6 +428,10 @@ async function act(
     confirmed,
     retrogradeNotifiedMs: state.retrogradeNotifiedMs,
     lastScaleInMs: applied && decision.action === 'scale-in' ? t.nowMs : state.lastScaleInMs,
+    drainFromMs:
+      applied && decision.action === 'scale-in' && takesTasks(t, state, decision.targetTasks)
+        ? t.nowMs
+        : state.drainFromMs,
     peakAppliedTasks: Math.max(
       state.peakAppliedTasks ?? 0,
       applied ? decision.targetTasks : 0,
@@ -721,4 +726,14 @@ export async function safeAudit(
       error: errorMessage(err),
     });
   }
+}
+
+/**
+ * Whether lowering the floor to `target` stops tasks ECS runs now: only when the floor held the service's desired
+ * count (its own scaling, holding it higher, keeps those tasks) and the new floor is under it. Unknown counts count.
+ */
+function takesTasks(t: FleetTick, state: FleetState, target: number): boolean {
+  const desired = t.counts?.desired;
+  if (desired === undefined) return true;
+  return target < desired && desired <= (state.appliedTasks ?? desired);
 }

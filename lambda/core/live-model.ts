@@ -215,10 +215,11 @@ export interface LiveTick {
   /** CPU percent at which a task carries its capacity (from the scaling test or the fleet's config). */
   readonly cpuAtCapacity?: number;
   /**
-   * When the floor last stepped down: for a while after, tasks that carry listeners drain (counted as running, taking
-   * no joins), so running tasks overstate what takes listeners and those periods are no evidence of the curve.
+   * When a step down last took away tasks ECS was running: for a while after, tasks that carry listeners drain
+   * (counted as running, taking no joins), so running tasks overstate what takes listeners and those periods are no
+   * evidence of the curve.
    */
-  readonly lastScaleInMs?: number;
+  readonly drainFromMs?: number;
   /** The shield judges the traffic an attack: capacity errors are the flood's, so nothing counts as saturated. */
   readonly floodSuspected?: boolean;
 }
@@ -287,7 +288,7 @@ export function pairObservations(
     }
     if (newestCount < p.t + periodMs) return;
     lastMs = Math.max(lastMs ?? p.t, p.t);
-    if (whileDraining(p.t, periodMs, input.lastScaleInMs)) return;
+    if (whileDraining(p.t, periodMs, input.drainFromMs)) return;
     const during = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs).map((c) => c.v);
     if (!during.length) return;
     const lo = Math.min(...during);
@@ -343,11 +344,11 @@ export function pairObservations(
  * Whether a metric period overlaps the drain after the floor last stepped down: running tasks then include draining
  * ones that take no joins, so the period says nothing of what the tasks running carry.
  */
-export function whileDraining(periodStartMs: number, periodMs: number, lastScaleInMs?: number): boolean {
+export function whileDraining(periodStartMs: number, periodMs: number, drainFromMs?: number): boolean {
   return (
-    lastScaleInMs !== undefined &&
-    periodStartMs + periodMs > lastScaleInMs &&
-    periodStartMs < lastScaleInMs + DRAIN_MS
+    drainFromMs !== undefined &&
+    periodStartMs + periodMs > drainFromMs &&
+    periodStartMs < drainFromMs + DRAIN_MS
   );
 }
 

@@ -92,6 +92,8 @@ export interface WatchInput {
   readonly peakListeners: number;
   /** When SurgeGuard last lowered this fleet's floor (following the audience, or cooling), if ever. */
   readonly lastScaleInMs?: number;
+  /** When a step down last took away tasks ECS was running: they drain for a while after (see FleetState). */
+  readonly drainFromMs?: number;
   /** The highest floor applied during this event: step-down sizes come from it. */
   readonly peakTasks?: number;
   /** The shield judges the traffic an attack: capacity errors are the flood's, not listeners waiting. */
@@ -419,7 +421,7 @@ function listenersByCpu(input: WatchInput, sizing: UslParams, maxAgeMs: number):
     ? Math.min(...readings.map((r) => r.implied / Math.max(uslCapacity(sizing, r.tasks), 1)))
     : 1;
   const read = cpu.points.flatMap((p) => {
-    const tasks = whileDraining(p.t, periodMs, input.lastScaleInMs)
+    const tasks = whileDraining(p.t, periodMs, input.drainFromMs)
       ? undefined
       : tasksThrough(input.runningHistory, p.t, periodMs);
     // Never more than the curve says the tasks carry: CPU past what the test ran at is a full fleet, not more room.

@@ -81,6 +81,11 @@ export interface FleetState {
   readonly peakAppliedTasks?: number;
   readonly peakListeners: number;
   readonly lastScaleInMs?: number;
+  /**
+   * When a step down last took away tasks ECS was running (they drain for a while): a step down under a service
+   * whose own scaling holds it above the floor takes none away, and its periods still measure the fleet.
+   */
+  readonly drainFromMs?: number;
   readonly lastDecision?: LastDecision;
   readonly override?: Override;
   readonly version: number;

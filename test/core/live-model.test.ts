@@ -119,7 +119,7 @@ describe('pairObservations', () => {
       periodSeconds: 60,
       counts: counts(T0, T0 + 17 * MIN, () => 600),
       listeners,
-      lastScaleInMs: T0 + 3 * MIN + 30_000,
+      drainFromMs: T0 + 3 * MIN + 30_000,
     });
     // Assess: minutes 3 to 13 are passed over (and not read again), the rest are taken
     expect(taken.map((o) => (o.atMs - T0) / MIN)).toEqual([0, 1, 2, 14, 15]);

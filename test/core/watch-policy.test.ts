@@ -517,7 +517,7 @@ describe('decideWatch without listeners', () => {
       } as unknown as LiveCapacity;
       // Act
       const scaled = blind({ live: half, metrics: { cpu: listenersAt(now, [70, 70]), joinRequests: joins } });
-      const draining = blind({ lastScaleInMs: now - 3 * MIN });
+      const draining = blind({ drainFromMs: now - 3 * MIN });
       // Assess: half the listeners at the same CPU, so no more than the 200 tasks running; nothing read in a drain.
       expect(scaled.forecastListeners).toBeCloseTo(0.5 * uslCapacity(model, 200), -2);
       expect(scaled).toMatchObject({ action: 'hold', targetTasks: 200 });

@@ -519,12 +519,21 @@ describe('following the audience down', () => {
 
   /** Ticks once a minute from the ramp to 70 minutes into the event (past the hour an audience that never came may
    * still be starting late), an audience of 100 k on use1 throughout. */
-  async function run(protecting: boolean | undefined) {
+  async function run(protecting: boolean | undefined, heldAbove = 0) {
     const { deps, clock, state } = testDeps(RAMP, runtime);
-    liveAws(
+    const aws = liveAws(
       () => 100_000,
       () => clock.now(),
     );
+    // The service's own scaling may hold use1's desired count above the floor SurgeGuard sets.
+    ecs.on(DescribeServicesCommand).callsFake((input: { services: string[] }) => ({
+      services: input.services.map((s) => ({
+        serviceName: s,
+        desiredCount: s === 'sfu-eu' ? aws.settings().desired : aws.settings().min + heldAbove,
+        runningCount: 0,
+        pendingCount: 0,
+      })),
+    }));
     const withGuard = { ...deps, drain: { protecting: async () => protecting } };
     for (let t = RAMP; t <= START + 70 * MIN; t += MIN) {
       clock.ms = t;
@@ -535,8 +544,20 @@ describe('following the audience down', () => {
       .map((c) => c.args[0].input.MinCapacity)
       .filter((m): m is number => m !== undefined);
     const audit = await state.listAudit({ eventId: 'ev' });
-    return { mins, audit };
+    return { mins, audit, use1State: await state.getFleet('ev', 'use1') };
   }
+
+  it('counts a step down as a drain only when it takes away tasks the service runs', async () => {
+    // Act: the floor holds the service's desired count, then the service's own scaling holds it 500 above
+    const binding = await run(true);
+    const held = await run(true, 500);
+    // Assess: both stepped down; only the first stopped tasks (whose periods the live model then skips)
+    expect(binding.use1State?.lastScaleInMs).toBeDefined();
+    expect(binding.use1State?.drainFromMs).toBe(binding.use1State?.lastScaleInMs);
+    expect(held.mins.at(-1)!).toBeLessThan(use1.neededTasks);
+    expect(held.use1State?.lastScaleInMs).toBeDefined();
+    expect(held.use1State?.drainFromMs).toBeUndefined();
+  });
 
   it('lowers the floor once the audience stayed below it, when the tasks protect their listeners', async () => {
     const { mins } = await run(true);
