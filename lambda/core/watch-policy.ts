@@ -674,10 +674,10 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
 
 /**
  * An audience under this share of its forecast has not all come: the rest may still arrive at once (a second wave
- * when the headliner joins). Any share short of all of it: from three quarters, a second wave of 2.3 times the first
- * (a forecast too low that came in steps) met a fleet trimmed to the first and served 60%; held, 86%.
+ * when the headliner joins). From three quarters, what is left to come is a third more, which the live headroom and
+ * the reactive path absorb; from half, it doubles the audience faster than late metrics show it.
  */
-const ARRIVED_SHARE = 1;
+const ARRIVED_SHARE = 0.75;
 
 /** A growing audience's floor steps down only while this many times what it would need at the end is under it. */
 const GROWTH_MARGIN = 2;

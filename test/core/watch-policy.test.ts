@@ -1099,11 +1099,6 @@ describe('decideWatch with the live capacity model', () => {
         { ...quietAt(T0 + 50 * MIN), peakListeners: 700_000 },
       ],
       [
-        // nine tenths came and stayed: a second wave may still bring the rest (and more) at once
-        'when under all of the forecast came, within the first hour',
-        { ...quietAt(T0 + 50 * MIN), peakListeners: 900_000 },
-      ],
-      [
         // a forecast that overshot put the floor past what the audience needs, but the audience is still rising
         'while the audience is still growing',
         {
