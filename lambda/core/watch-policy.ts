@@ -648,9 +648,16 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
     recentMax = Math.max(recentMax, atEnd);
   }
   // An audience that has not come may still be on its way: until it has, hold the plan through half the event, and
-  // through the first hour however short the event (the 2024 Space started 40 minutes late), never past its end.
+  // through the first hour however short the event (the 2024 Space started 40 minutes late), never past its end;
+  // but only up to where the live curve peaks.
   const expected = timeline.expectedListeners ?? 0;
-  if (input.peakListeners < ARRIVED_SHARE * expected && nowMs < noShowHoldUntil(timeline)) return undefined;
+  let heldAt = 0;
+  if (input.peakListeners < ARRIVED_SHARE * expected && nowMs < noShowHoldUntil(timeline)) {
+    // Tasks past where the live curve peaks carry fewer listeners, not more: holding them keeps no room for anyone.
+    const livePeak = input.live?.peakTasks;
+    if (livePeak === null || livePeak === undefined || current <= livePeak) return undefined;
+    heldAt = livePeak;
+  }
   const inverse = tasksFor(base.sizing, (recentMax + base.unmetListeners) * (1 + input.headroom));
   // Past what any size carries with headroom, the modelled peak is still the size that carries the most.
   const sized = inverse.reachable ? inverse.tasks : uslPeak(base.sizing).tasks;
@@ -660,7 +667,7 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
     base.cpuPerListener === undefined
       ? 0
       : Math.ceil(base.cpuPerListener * (recentMax + base.unmetListeners) * (1 + input.headroom));
-  const need = Math.max(sized + (input.extraTasks ?? 0), byCpu, floor, input.recordedTasks, 1);
+  const need = Math.max(sized + (input.extraTasks ?? 0), byCpu, floor, input.recordedTasks, heldAt, 1);
   const step = Math.max(1, Math.floor(current * f.maxStepShare));
   const target = Math.max(need, current - step);
   if (target >= current) return undefined;
@@ -674,10 +681,10 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
 
 /**
  * An audience under this share of its forecast has not all come: the rest may still arrive at once (a second wave
- * when the headliner joins). From three quarters, what is left to come is a third more, which the live headroom and
- * the reactive path absorb; from half, it doubles the audience faster than late metrics show it.
+ * when the headliner joins). Any share short of all of it: from three quarters, a second wave of 2.3 times the first
+ * (a forecast too low that came in steps) met a fleet trimmed to the first and served 60%; held, 86%.
  */
-const ARRIVED_SHARE = 0.75;
+const ARRIVED_SHARE = 1;
 
 /** A growing audience's floor steps down only while this many times what it would need at the end is under it. */
 const GROWTH_MARGIN = 2;

@@ -1066,6 +1066,20 @@ describe('decideWatch with the live capacity model', () => {
       expect(2 * tasksFor(model, atEnd * 1.1).tasks!).toBeGreaterThan(250);
     });
 
+    it('while the audience may still come, steps down only what stands past where the live curve peaks', () => {
+      // Prepare: 300 k of a 1 M forecast within the first hour (the plan holds), on 900 tasks; the live curve peaks at
+      // 800, then at 600
+      const waiting = { ...base, ...quietAt(T0 + 50 * MIN), peakListeners: 300_000 };
+      // Act
+      const past = decideWatch(input({ ...waiting, live: live({ peakTasks: 800 }) }));
+      const farPast = decideWatch(input({ ...waiting, live: live({ peakTasks: 600 }) }));
+      const short = decideWatch(input({ ...waiting, live: live({ peakTasks: 950 }) }));
+      // Assess: down to the peak, by at most a step; at or under the peak, held
+      expect(past).toMatchObject({ action: 'scale-in', targetTasks: 800 });
+      expect(farPast).toMatchObject({ action: 'scale-in', targetTasks: 900 - Math.floor(900 * 0.25) });
+      expect(short.targetTasks).toBe(900);
+    });
+
     it('goes no lower than the recent maximum needs with headroom', () => {
       const d = decideWatch(input({ ...base, currentTasks: 140, recordedTasks: 10 }));
       const need = tasksFor(model, 300_000 * 1.1).tasks!;
@@ -1097,6 +1111,11 @@ describe('decideWatch with the live capacity model', () => {
         // two thirds of the forecast came: the rest may come at once when the headliner joins
         'when under three quarters of the forecast came, within the first hour',
         { ...quietAt(T0 + 50 * MIN), peakListeners: 700_000 },
+      ],
+      [
+        // nine tenths came and stayed: a second wave may still bring the rest (and more) at once
+        'when under all of the forecast came, within the first hour',
+        { ...quietAt(T0 + 50 * MIN), peakListeners: 900_000 },
       ],
       [
         // a forecast that overshot put the floor past what the audience needs, but the audience is still rising
