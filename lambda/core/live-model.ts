@@ -341,7 +341,7 @@ export function pairObservations(
 }
 
 /**
- * Whether a metric period overlaps the drain after the floor last stepped down: running tasks then include draining
+ * Whether a metric period overlaps the drain after a step down took tasks away: running tasks then include draining
  * ones that take no joins, so the period says nothing of what the tasks running carry.
  */
 export function whileDraining(periodStartMs: number, periodMs: number, drainFromMs?: number): boolean {
