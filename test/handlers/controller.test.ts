@@ -70,6 +70,19 @@ function liveAws(listeners: (nowMs: number) => number, clockNow: () => number) {
   return { settings: () => ({ min, max, desired }) };
 }
 
+/** Sets use1's scalable target to `tasks` (MinCapacity and MaxCapacity) behind SurgeGuard's back, through AWS. */
+async function holdUse1At(tasks: number): Promise<void> {
+  await new ApplicationAutoScalingClient({ region: 'us-east-1' }).send(
+    new RegisterScalableTargetCommand({
+      ServiceNamespace: 'ecs',
+      ScalableDimension: 'ecs:service:DesiredCount',
+      ResourceId: 'service/prod/sfu',
+      MinCapacity: tasks,
+      MaxCapacity: tasks,
+    }),
+  );
+}
+
 beforeEach(() => {
   aas.reset();
   ecs.reset();
@@ -131,15 +144,7 @@ describe('prescale handler', () => {
     );
     const handler = makePrescaleHandler(() => deps);
     await handler({ eventId: 'ev' }, lambdaContext());
-    await new ApplicationAutoScalingClient({ region: 'us-east-1' }).send(
-      new RegisterScalableTargetCommand({
-        ServiceNamespace: 'ecs',
-        ScalableDimension: 'ecs:service:DesiredCount',
-        ResourceId: 'service/prod/sfu',
-        MinCapacity: 2000,
-        MaxCapacity: 2000,
-      }),
-    );
+    await holdUse1At(2000);
     aas.resetHistory();
     clock.advance(5 * MIN + 5_000);
     // Act: the plan's first step is due
@@ -362,15 +367,7 @@ describe('restore', () => {
     const s = (await state.getFleet('ev', 'use1'))!;
     const { version, ...rest } = s;
     await state.putFleet({ ...rest, appliedTasks: 200, peakAppliedTasks: 200 }, version);
-    await new ApplicationAutoScalingClient({ region: 'us-east-1' }).send(
-      new RegisterScalableTargetCommand({
-        ServiceNamespace: 'ecs',
-        ScalableDimension: 'ecs:service:DesiredCount',
-        ResourceId: 'service/prod/sfu',
-        MinCapacity: 200,
-        MaxCapacity: 200,
-      }),
-    );
+    await holdUse1At(200);
     const { steps, intervalMinutes } = runtime.config.events[0]!.stepDown;
     clock.ms = HOLD_UNTIL + MIN;
     // Act
@@ -487,15 +484,7 @@ describe('restore', () => {
       () => 0,
       () => clock.now(),
     );
-    await new ApplicationAutoScalingClient({ region: 'us-east-1' }).send(
-      new RegisterScalableTargetCommand({
-        ServiceNamespace: 'ecs',
-        ScalableDimension: 'ecs:service:DesiredCount',
-        ResourceId: 'service/prod/sfu',
-        MinCapacity: 500,
-        MaxCapacity: 500,
-      }),
-    );
+    await holdUse1At(500);
     // Act
     await runRestore(deps, 'ev').catch(() => undefined);
     // Assess: use1 (baseline 10, floor 500) is above; euw1 (baseline 5, desired 5) is not
