@@ -658,6 +658,9 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
     if (livePeak === null || livePeak === undefined || current <= livePeak) return undefined;
     heldAt = livePeak;
   }
+  const seen = recentMax;
+  const room = roomToGrow(input, recent);
+  recentMax = Math.max(recentMax, Math.max(...recent.map((p) => p.v)) + room);
   const inverse = tasksFor(base.sizing, (recentMax + base.unmetListeners) * (1 + input.headroom));
   // Past what any size carries with headroom, the modelled peak is still the size that carries the most.
   const sized = inverse.reachable ? inverse.tasks : uslPeak(base.sizing).tasks;
@@ -675,7 +678,7 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
     base,
     target,
     Math.max(target, base.ceilingLimit),
-    `following the audience down: at most ${round(recentMax)} listeners for ${f.quietMinutes} min need ${need} tasks; floor ${current} to ${target}`,
+    `following the audience down: at most ${round(seen)} listeners for ${f.quietMinutes} min${room > 0 ? ` and room for ${round(room)} more of the forecast` : ''} need ${need} tasks; floor ${current} to ${target}`,
   );
 }
 
@@ -686,6 +689,33 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
  */
 const ARRIVED_SHARE = 1;
 
+/**
+ * The fastest an audience is taken to grow: it doubles within this many minutes (issue #12's surge), faster than the
+ * watch can follow, so a floor that follows an audience down keeps room for that growth.
+ */
+const DOUBLING_MINUTES = 5;
+
+/**
+ * The room for more listeners a floor that follows an audience down keeps, while part of the forecast has not come and the event
+ * is on: the rest may still come at once (a headliner joins late), and the watch sees growth and has tasks running only
+ * a reaction later (period, delay, tick, start-up: about four minutes at one-minute datapoints 90 s late). So the room
+ * is what a doubling within {@link DOUBLING_MINUTES} adds over that reaction, never more than what has not come.
+ * Without it, an audience at two fifths of its forecast, followed down past half-time, doubled within five minutes
+ * onto the trimmed fleet: 93%; with it, 100%. An audience that came and left keeps no room: it was here.
+ */
+function roomToGrow(input: WatchInput, recent: readonly { v: number }[]): number {
+  const notCome = Math.max(0, (input.timeline.expectedListeners ?? 0) - input.peakListeners);
+  if (notCome <= 0 || input.nowMs >= (input.timeline.endMs ?? Infinity)) return 0;
+  const growth = reactionMs(input) / (DOUBLING_MINUTES * 60_000);
+  return Math.min(Math.max(...recent.map((p) => p.v)) * growth, notCome);
+}
+
+/** How long after listeners change the watch has tasks running for them: a period, the delay, a tick, start-up. */
+function reactionMs(input: WatchInput): number {
+  const { fleet, controller } = input;
+  return (fleet.startupSeconds + controller.tickSeconds + fleet.delaySeconds + fleet.periodSeconds) * 1000;
+}
+
 /** A growing audience's floor steps down only while this many times what it would need at the end is under it. */
 const GROWTH_MARGIN = 2;
 
@@ -695,10 +725,8 @@ const GROWTH_MARGIN = 2;
  */
 function listenersAtEnd(input: WatchInput, base: Base): number {
   const forecast = base.forecastListeners ?? 0;
-  const { fleet, controller, timeline } = input;
-  const spanMs =
-    (fleet.startupSeconds + controller.tickSeconds + fleet.delaySeconds + fleet.periodSeconds) * 1000;
-  const perMs = (forecast - (base.listeners ?? 0)) / spanMs;
+  const { timeline } = input;
+  const perMs = (forecast - (base.listeners ?? 0)) / reactionMs(input);
   return forecast + perMs * Math.max(0, (timeline.endMs ?? input.nowMs) - horizonOf(input));
 }
 

@@ -1080,6 +1080,38 @@ describe('decideWatch with the live capacity model', () => {
       expect(short.targetTasks).toBe(900);
     });
 
+    it('keeps room for an audience short of its forecast to double within five minutes, as far as the rest of it', () => {
+      // Prepare: two hours into a three-hour event (past the hold for an audience still to come), 300 k listeners for
+      // the last twenty minutes; the watch has tasks running 215 s after listeners change (60 s period, 60 s delay,
+      // 20 s tick, 75 s start-up), in which an audience doubling within five minutes grows by 215/300 of itself
+      const long = { ...inWindow, endMs: T0 + 180 * MIN, holdUntilMs: T0 + 200 * MIN };
+      const at = T0 + 120 * MIN;
+      const withRoom = tasksFor(model, (300_000 + (300_000 * 215) / 300) * 1.1).tasks!;
+      const short = {
+        ...base,
+        ...quietAt(at),
+        timeline: long,
+        currentTasks: withRoom + 10,
+        recordedTasks: 10,
+        peakListeners: 300_000,
+      };
+      // Act
+      const notCome = decideWatch(input(short));
+      const mostCame = decideWatch(input({ ...short, peakListeners: 980_000 }));
+      const allCame = decideWatch(input({ ...short, peakListeners: 1_000_000 }));
+      const afterEnd = decideWatch(input({ ...short, ...quietAt(T0 + 185 * MIN) }));
+      // Assess: 700 k have not come: room for 215 k; 20 k have not come: room for them; all came, or the event is
+      // over: none
+      expect(notCome).toMatchObject({ action: 'scale-in', targetTasks: withRoom });
+      expect(notCome.reason).toMatch(/room for 215,000 more of the forecast/);
+      const stepTo = (tasks: number) =>
+        Math.max(tasks, short.currentTasks - Math.floor(short.currentTasks * follow.maxStepShare));
+      expect(mostCame.targetTasks).toBe(stepTo(tasksFor(model, 320_000 * 1.1).tasks!));
+      expect(mostCame.targetTasks).toBeLessThan(withRoom);
+      expect(allCame.targetTasks).toBe(stepTo(tasksFor(model, 300_000 * 1.1).tasks!));
+      expect(afterEnd.targetTasks).toBe(allCame.targetTasks);
+    });
+
     it('goes no lower than the recent maximum needs with headroom', () => {
       const d = decideWatch(input({ ...base, currentTasks: 140, recordedTasks: 10 }));
       const need = tasksFor(model, 300_000 * 1.1).tasks!;

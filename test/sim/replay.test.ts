@@ -86,6 +86,10 @@ describe('SurgeGuard against the baselines', () => {
       'second-wave',
     ],
     [
+      'keeps room for an audience at two fifths of its forecast to double late in the event (96.2% before)',
+      'late-doubling-under-forecast',
+    ],
+    [
       'tries fewer tasks when the plan put the fleet past its true peak before anyone came (85.5% before)',
       'plan-past-true-peak',
     ],
