@@ -10,6 +10,9 @@ module.exports = {
   // middy 6 ships ESM only: let ts-jest turn it into CommonJS like our own code.
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  // One temporary directory per run, removed at its end (see test/global/tmpdir.js).
+  globalSetup: '<rootDir>/test/global/setup.js',
+  globalTeardown: '<rootDir>/test/global/teardown.js',
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
