@@ -35,7 +35,7 @@ function acknowledge(sg: SurgeGuard): void {
     wildcard(
       role,
       '*',
-      'application-autoscaling:DescribeScalableTargets, cloudwatch:GetMetricData, (runbook) scheduler:ListSchedules and (active tracing) xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; every other action is scoped to configured ARNs.',
+      'application-autoscaling:DescribeScalableTargets and DescribeScheduledActions, cloudwatch:GetMetricData, (runbook) scheduler:ListSchedules and (active tracing) xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; every other action is scoped to configured ARNs.',
     );
     for (const cluster of sg.clusters)
       wildcard(
@@ -46,7 +46,7 @@ function acknowledge(sg: SurgeGuard): void {
     wildcard(
       role,
       arn('application-autoscaling', account, 'scalable-target/*'),
-      'Scalable target ids are assigned by Application Auto Scaling and unknown at synth; scoped to this account and region, and the function only registers the ECS services of the config.',
+      "Scalable target ids are assigned by Application Auto Scaling and unknown at synth; scoped to this account and region and, by the service-namespace and scalable-dimension conditions, to ECS services' desired counts: the function registers floors and schedules plan steps only on the ECS services of the config.",
     );
     for (const path of ['regional', 'global']) {
       wildcard(

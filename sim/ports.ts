@@ -1,6 +1,7 @@
 import type { Series } from '../lambda/core/series';
 import type {
   ApplyResult,
+  BackstopSync,
   CapacityActuator,
   CapacitySettings,
   Clock,
@@ -13,6 +14,7 @@ import type {
   WafSwitch,
 } from '../lambda/ports';
 import { boundedSettings, sameSettings } from '../lambda/ports';
+import type { BackstopAction } from '../lambda/core/backstop';
 import type { FaultPlan } from './faults';
 import { activeFault } from './faults';
 import type { FaultTarget } from './scenario';
@@ -172,6 +174,37 @@ export class SimCapacity implements CapacityActuator {
     if (settings.mode === 'min-capacity')
       this.floors.set(fleet.fleetId, { min: settings.minCapacity, max: settings.maxCapacity });
     return { changed: true, before, after: settings };
+  }
+
+  /** Scheduled actions of each fleet's scalable target, by name. */
+  readonly scheduled = new Map<string, Map<string, BackstopAction>>();
+
+  async syncBackstop(
+    fleet: FleetAddress,
+    prefix: string,
+    actions: readonly BackstopAction[],
+  ): Promise<BackstopSync> {
+    let mine = this.scheduled.get(fleet.fleetId);
+    if (!mine) this.scheduled.set(fleet.fleetId, (mine = new Map()));
+    const wanted = new Map(actions.map((a) => [a.name, a]));
+    const deleted = [...mine.keys()].filter((n) => n.startsWith(prefix) && !wanted.has(n));
+    for (const n of deleted) mine.delete(n);
+    const put = actions.filter((a) => {
+      const h = mine.get(a.name);
+      return !h || h.atMs !== a.atMs || h.minCapacity !== a.minCapacity || h.maxCapacity !== a.maxCapacity;
+    });
+    for (const a of put) mine.set(a.name, a);
+    return { put: put.map((a) => a.name), deleted };
+  }
+
+  /** What Application Auto Scaling does on its own: runs the scheduled actions due by `nowMs`, once each. */
+  runScheduled(nowMs: number): void {
+    for (const [fleetId, actions] of this.scheduled)
+      for (const [name, a] of actions) {
+        if (a.atMs > nowMs) continue;
+        this.floors.set(fleetId, { min: a.minCapacity, max: a.maxCapacity });
+        actions.delete(name);
+      }
   }
 }
 

@@ -430,6 +430,8 @@ async function runPolicy(
     const rel = beginRel + t;
     clock.ms = ls.startMs + rel * 1000;
 
+    // Application Auto Scaling runs the scheduled actions SurgeGuard left with it, whatever SurgeGuard can do then.
+    if (usesSurgeGuard) capacity.runScheduled(clock.ms);
     // Controllers act at their ticks.
     if (usesSurgeGuard && rel % tickSeconds === 0) {
       const now = clock.ms;

@@ -1,7 +1,16 @@
-import type { ApplyResult, CapacityActuator, CapacitySettings, FleetAddress, ServiceCounts } from '../ports';
+import type {
+  ApplyResult,
+  BackstopSync,
+  CapacityActuator,
+  CapacitySettings,
+  FleetAddress,
+  ServiceCounts,
+} from '../ports';
+import type { BackstopAction } from '../core/backstop';
 import { boundedSettings, sameSettings } from '../ports';
 import type { EcsServiceAdapter } from './ecs-service';
 import type { ScalableTargetAdapter } from './scalable-target';
+import { atExpression } from './scalable-target';
 
 /**
  * Moves a fleet's floor and ceiling the way its config says: `min-capacity` sets the scalable target's MinCapacity
@@ -45,6 +54,46 @@ export class FleetCapacityActuator implements CapacityActuator {
       );
     }
     return this.write(fleet, before, settings);
+  }
+
+  /**
+   * Scheduled actions exist only for scalable targets: a `desired-count` fleet has no backstop, and one asked of it
+   * is refused.
+   */
+  async syncBackstop(
+    fleet: FleetAddress,
+    prefix: string,
+    actions: readonly BackstopAction[],
+  ): Promise<BackstopSync> {
+    if (fleet.mode !== 'min-capacity') {
+      if (actions.length)
+        throw new Error(`fleet ${fleet.fleetId} has no scalable target to schedule steps on`);
+      return { put: [], deleted: [] };
+    }
+    const existing = await this.targets.scheduledActions(fleet, prefix);
+    const wanted = new Map(actions.map((a) => [a.name, a]));
+    const have = new Map(existing.map((a) => [a.name, a]));
+    const deleted: string[] = [];
+    const put: string[] = [];
+    // Deletes first: an action left over from an older plan (or a shift) must not fire in between.
+    for (const a of existing) {
+      if (wanted.has(a.name)) continue;
+      await this.targets.deleteScheduledAction(fleet, a.name);
+      deleted.push(a.name);
+    }
+    for (const a of actions) {
+      const h = have.get(a.name);
+      if (
+        h &&
+        h.schedule === atExpression(a.atMs) &&
+        h.minCapacity === a.minCapacity &&
+        h.maxCapacity === a.maxCapacity
+      )
+        continue;
+      await this.targets.putScheduledAction(fleet, a);
+      put.push(a.name);
+    }
+    return { put, deleted };
   }
 
   private async write(

@@ -1,5 +1,8 @@
 import {
+  DeleteScheduledActionCommand,
   DescribeScalableTargetsCommand,
+  DescribeScheduledActionsCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import type {
@@ -7,6 +10,21 @@ import type {
   RegisterScalableTargetCommandInput,
 } from '@aws-sdk/client-application-auto-scaling';
 import type { FleetAddress } from '../ports';
+import type { BackstopAction } from '../core/backstop';
+
+/** A scheduled action of a scalable target, as the backstop compares them. */
+export interface ScheduledFloor {
+  readonly name: string;
+  /** The schedule expression, `at(yyyy-mm-ddThh:mm:ss)` in UTC for the backstop's. */
+  readonly schedule: string;
+  readonly minCapacity?: number;
+  readonly maxCapacity?: number;
+}
+
+/** The one-time schedule expression of an instant, in UTC (the scheduled action's default time zone). */
+export function atExpression(atMs: number): string {
+  return `at(${new Date(atMs).toISOString().slice(0, 19)})`;
+}
 
 /** The Application Auto Scaling calls the adapter makes. */
 export type AppAutoScalingSend = Pick<ApplicationAutoScalingClient, 'send'>;
@@ -59,6 +77,63 @@ export class ScalableTargetAdapter {
   /** Suspends or resumes the target's dynamic scale-out; its range and other suspensions are left as they are. */
   async suspendScaleOut(fleet: FleetAddress, suspended: boolean): Promise<void> {
     await this.register(fleet, { SuspendedState: { DynamicScalingOutSuspended: suspended } });
+  }
+
+  /** The target's scheduled actions whose names start with `prefix`, every page. */
+  async scheduledActions(fleet: FleetAddress, prefix: string): Promise<ScheduledFloor[]> {
+    const out: ScheduledFloor[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.clientFor(fleet.region).send(
+        new DescribeScheduledActionsCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: ecsResourceId(fleet),
+          NextToken: token,
+        }),
+      );
+      for (const a of res?.ScheduledActions ?? []) {
+        if (!a.ScheduledActionName?.startsWith(prefix)) continue;
+        out.push({
+          name: a.ScheduledActionName,
+          schedule: a.Schedule ?? '',
+          minCapacity: a.ScalableTargetAction?.MinCapacity,
+          maxCapacity: a.ScalableTargetAction?.MaxCapacity,
+        });
+      }
+      token = res?.NextToken;
+    } while (token);
+    return out;
+  }
+
+  /** Creates or replaces a one-time scheduled action that sets MinCapacity and MaxCapacity at its instant. */
+  async putScheduledAction(fleet: FleetAddress, action: BackstopAction): Promise<void> {
+    await this.clientFor(fleet.region).send(
+      new PutScheduledActionCommand({
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: ecsResourceId(fleet),
+        ScheduledActionName: action.name,
+        Schedule: atExpression(action.atMs),
+        ScalableTargetAction: { MinCapacity: action.minCapacity, MaxCapacity: action.maxCapacity },
+      }),
+    );
+  }
+
+  /** Deletes a scheduled action; one already gone counts as deleted. */
+  async deleteScheduledAction(fleet: FleetAddress, name: string): Promise<void> {
+    try {
+      await this.clientFor(fleet.region).send(
+        new DeleteScheduledActionCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: ecsResourceId(fleet),
+          ScheduledActionName: name,
+        }),
+      );
+    } catch (err) {
+      if ((err as Error).name !== 'ObjectNotFoundException') throw err;
+    }
   }
 
   private async register(

@@ -9,6 +9,7 @@ import type { ControllerDeps, FleetOutcome } from './deps';
 import { PartialFailureError, addressOf, policyFleet } from './deps';
 import { UnknownEventError } from './prescale';
 import { activeHold } from './shared';
+import { clearBackstop } from './backstop';
 import { liveEvents, readMetrics, safeAudit } from './watch';
 
 /** Options of a restore. */
@@ -152,6 +153,8 @@ export async function runRestore(
         outcomes.push({ eventId, fleetId: fleet.id, result: blockedBy });
         continue;
       }
+      // No plan step still scheduled with AWS may raise the floor once the fleet is on its way back.
+      await clearBackstop(deps, eventId, fleet, nowMs);
       const done = target <= floorOf(recorded);
       const res = done
         ? await deps.capacity.restore(addressOf(fleet), recorded)

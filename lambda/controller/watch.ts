@@ -18,6 +18,7 @@ import { PartialFailureError, addressOf, policyFleet } from './deps';
 import { metricQueries, windowsOf } from './metric-queries';
 import { activeHold, recordSettings } from './shared';
 import { MAX_SHIFT_MINUTES, syncSchedules } from './schedules';
+import { syncBackstop } from './backstop';
 
 /** An event the watch looks after now, with its state. */
 interface LiveEvent {
@@ -320,7 +321,21 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
     };
     const decision = await unlessUndrained(deps, t, decideWatch(input));
-    return await act(deps, t, { ...state, live: liveState }, decision, peak, confirmed, live);
+    const outcome = await act(deps, t, { ...state, live: liveState }, decision, peak, confirmed, live);
+    await syncBackstop(deps, {
+      nowMs: t.nowMs,
+      eventId,
+      fleet: t.fleet,
+      steps: timeline.steps,
+      confirmed,
+      appliedTasks: outcome.result === 'applied' ? decision.targetTasks : undefined,
+      ceiling: decision.ceilingTasks,
+      acting:
+        t.global.mode === 'active' &&
+        !activeHold(t.global, t.live.state, t.nowMs) &&
+        !(override && override.force),
+    });
+    return outcome;
   } catch (err) {
     const detail = errorMessage(err);
     deps.log.error('fleet decision failed', { eventId, fleetId, region: address.region, error: detail });

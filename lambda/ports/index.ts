@@ -5,6 +5,7 @@
 import type { Series } from '../core/series';
 import type { RuntimeConfig } from '../core/runtime-config';
 import type { ScheduleSpec } from '../core/schedules';
+import type { BackstopAction } from '../core/backstop';
 
 /** Time, injected so the core and the handlers never read a clock of their own. */
 export interface Clock {
@@ -126,6 +127,22 @@ export interface CapacityActuator {
   applyFloor(fleet: FleetAddress, tasks: number, ceiling?: number | null): Promise<ApplyResult>;
   /** Puts back exactly the recorded settings. */
   restore(fleet: FleetAddress, settings: CapacitySettings): Promise<ApplyResult>;
+  /**
+   * Makes the fleet's scheduled actions under `prefix` exactly `actions` (put what is missing or different, delete
+   * the rest), so AWS applies the plan's steps itself. Absent where the fleet's API has no scheduled actions.
+   * @default none: the watch alone applies the plan
+   */
+  syncBackstop?(
+    fleet: FleetAddress,
+    prefix: string,
+    actions: readonly BackstopAction[],
+  ): Promise<BackstopSync>;
+}
+
+/** What a backstop sync changed: scheduled action names put and deleted. */
+export interface BackstopSync {
+  readonly put: readonly string[];
+  readonly deleted: readonly string[];
 }
 
 /**

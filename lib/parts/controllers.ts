@@ -87,11 +87,14 @@ export class Controllers extends SurgeGuardPart {
       fns[name] = surgeGuardFunction(this, name, spec, 1, props.environment, props.functionDefaults);
     }
     this.functions = fns;
-    const act = { scale: true, metrics: true, waf: true, publish: true, write: true };
+    const act = { scale: true, metrics: true, waf: true, publish: true, write: true, backstop: true };
     grantFleetAccess(
       this,
       [
-        [fns.prescale, { scale: true, metrics: false, waf: false, publish: false, write: true }],
+        [
+          fns.prescale,
+          { scale: true, metrics: false, waf: false, publish: false, write: true, backstop: false },
+        ],
         [fns.watch, act],
         // Restore reads listeners and releases the shield when the last event ends.
         [fns.restore, act],

@@ -174,6 +174,8 @@ export interface FunctionNeeds {
   readonly publish: boolean;
   /** Writes state and audit records. */
   readonly write: boolean;
+  /** Keeps the plan's steps to come scheduled with Application Auto Scaling (the backstop), and clears them. */
+  readonly backstop: boolean;
 }
 
 /**
@@ -236,19 +238,31 @@ export function grantFleetAccess(
         }),
       );
     }
-    // DescribeScalableTargets has no resource-level permissions.
+    // DescribeScalableTargets and DescribeScheduledActions have no resource-level permissions.
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: ['application-autoscaling:DescribeScalableTargets'],
+        actions: needs.backstop
+          ? [
+              'application-autoscaling:DescribeScalableTargets',
+              'application-autoscaling:DescribeScheduledActions',
+            ]
+          : ['application-autoscaling:DescribeScalableTargets'],
         resources: ['*'],
       }),
     );
     // Scalable-target ids are assigned by AWS, not known at synth: the conditions keep RegisterScalableTarget
-    // (floors, ceilings, SuspendedState) to ECS services' desired counts, never another namespace's targets.
+    // (floors, ceilings, SuspendedState) and the backstop's scheduled actions to ECS services' desired counts, never
+    // another namespace's targets.
     if (needs.scale)
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['application-autoscaling:RegisterScalableTarget'],
+          actions: needs.backstop
+            ? [
+                'application-autoscaling:RegisterScalableTarget',
+                'application-autoscaling:PutScheduledAction',
+                'application-autoscaling:DeleteScheduledAction',
+              ]
+            : ['application-autoscaling:RegisterScalableTarget'],
           resources: [
             stack.formatArn({
               service: 'application-autoscaling',

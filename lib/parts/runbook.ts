@@ -108,13 +108,16 @@ export class Runbook extends SurgeGuardPart {
       runbookEnv,
       props.functionDefaults,
     );
-    const act = { scale: true, metrics: true, waf: true, publish: true, write: true };
+    const act = { scale: true, metrics: true, waf: true, publish: true, write: true, backstop: true };
     grantFleetAccess(
       this,
       [
         [this.runbook, act],
         [this.runbookAutomation, act],
-        [this.runbookRead, { scale: false, metrics: true, waf: false, publish: false, write: false }],
+        [
+          this.runbookRead,
+          { scale: false, metrics: true, waf: false, publish: false, write: false, backstop: false },
+        ],
       ],
       rc.config.fleets,
       props.state,

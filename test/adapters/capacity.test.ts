@@ -1,6 +1,9 @@
 import {
   ApplicationAutoScalingClient,
+  DeleteScheduledActionCommand,
   DescribeScalableTargetsCommand,
+  DescribeScheduledActionsCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
@@ -213,5 +216,103 @@ describe('FleetCapacityActuator', () => {
     });
     expect(counts.get('f11')).toEqual({ running: 2, pending: 1, desired: 3 });
     expect(counts.get('other')).toEqual({ running: 2, pending: 1, desired: 3 });
+  });
+
+  describe('the backstop (plan steps as scheduled actions)', () => {
+    const step = (name: string, atMs: number, min: number, max = 600) => ({
+      name: `surgeguard-ev-${name}`,
+      atMs,
+      minCapacity: min,
+      maxCapacity: max,
+    });
+    const AT = Date.parse('2030-01-01T00:10:00Z');
+
+    it('puts the missing and changed steps and deletes the rest of its own, leaving other actions alone', async () => {
+      // Prepare: one step as wanted, one with an old size, one from an older plan, and the team's own action,
+      // over two pages
+      aas
+        .on(DescribeScheduledActionsCommand)
+        .resolvesOnce({
+          ScheduledActions: [
+            {
+              ScheduledActionName: 'surgeguard-ev-a',
+              Schedule: 'at(2030-01-01T00:10:00)',
+              ScalableTargetAction: { MinCapacity: 100, MaxCapacity: 600 },
+            },
+            { ScheduledActionName: 'nightly-scale-down', Schedule: 'cron(0 2 * * ? *)' },
+          ] as never,
+          NextToken: 'p2',
+        })
+        .resolvesOnce({
+          ScheduledActions: [
+            {
+              ScheduledActionName: 'surgeguard-ev-b',
+              Schedule: 'at(2030-01-01T00:15:00)',
+              ScalableTargetAction: { MinCapacity: 150, MaxCapacity: 600 },
+            },
+            { ScheduledActionName: 'surgeguard-ev-old', Schedule: 'at(2030-01-01T00:05:00)' },
+          ] as never,
+        });
+      aas.on(DeleteScheduledActionCommand).resolves({});
+      aas.on(PutScheduledActionCommand).resolves({});
+      // Act
+      const res = await actuator.syncBackstop(minFleet, 'surgeguard-ev-', [
+        step('a', AT, 100),
+        step('b', AT + 5 * 60_000, 200),
+        step('c', AT + 10 * 60_000, 300),
+      ]);
+      // Assess
+      expect(res).toEqual({ put: ['surgeguard-ev-b', 'surgeguard-ev-c'], deleted: ['surgeguard-ev-old'] });
+      expect(aas).toHaveReceivedCommandWith(DescribeScheduledActionsCommand, {
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/prod/sfu',
+        NextToken: 'p2',
+      });
+      expect(aas).toHaveReceivedCommandTimes(DeleteScheduledActionCommand, 1);
+      expect(aas).toHaveReceivedCommandWith(DeleteScheduledActionCommand, {
+        ResourceId: 'service/prod/sfu',
+        ScheduledActionName: 'surgeguard-ev-old',
+      });
+      expect(aas).toHaveReceivedCommandWith(PutScheduledActionCommand, {
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/prod/sfu',
+        ScheduledActionName: 'surgeguard-ev-c',
+        Schedule: 'at(2030-01-01T00:20:00)',
+        ScalableTargetAction: { MinCapacity: 300, MaxCapacity: 600 },
+      });
+      // Deletes go first: an action of an older plan never fires between the calls.
+      const order = aas.calls().map((c) => c.args[0].constructor.name);
+      expect(order.indexOf('DeleteScheduledActionCommand')).toBeLessThan(
+        order.indexOf('PutScheduledActionCommand'),
+      );
+    });
+
+    it('takes an action AWS already removed as deleted', async () => {
+      aas.on(DescribeScheduledActionsCommand).resolves({
+        ScheduledActions: [
+          { ScheduledActionName: 'surgeguard-ev-a', Schedule: 'at(2030-01-01T00:10:00)' },
+        ] as never,
+      });
+      aas
+        .on(DeleteScheduledActionCommand)
+        .rejects(Object.assign(new Error('gone'), { name: 'ObjectNotFoundException' }));
+      await expect(actuator.syncBackstop(minFleet, 'surgeguard-ev-', [])).resolves.toEqual({
+        put: [],
+        deleted: ['surgeguard-ev-a'],
+      });
+    });
+
+    it('refuses steps for a desired-count fleet, which has no scalable target to hold them', async () => {
+      await expect(
+        actuator.syncBackstop(desiredFleet, 'surgeguard-ev-', [step('a', AT, 100)]),
+      ).rejects.toThrow(/no scalable target/);
+      await expect(actuator.syncBackstop(desiredFleet, 'surgeguard-ev-', [])).resolves.toEqual({
+        put: [],
+        deleted: [],
+      });
+      expect(aas).not.toHaveReceivedCommand(DescribeScheduledActionsCommand);
+    });
   });
 });

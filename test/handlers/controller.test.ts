@@ -1,6 +1,9 @@
 import {
   ApplicationAutoScalingClient,
+  DeleteScheduledActionCommand,
   DescribeScalableTargetsCommand,
+  DescribeScheduledActionsCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -561,5 +564,119 @@ describe('following the audience down', () => {
     const { mins, audit } = await run(protecting);
     expect(Math.min(...mins.slice(mins.indexOf(use1.neededTasks)))).toBe(use1.neededTasks);
     expect(audit.some((a) => /not following the audience down/.test(a.reason))).toBe(true);
+  });
+});
+
+describe('the backstop: plan steps scheduled with Application Auto Scaling', () => {
+  /** Application Auto Scaling's scheduled actions on use1's target, as AWS would keep them. */
+  function scheduledActions() {
+    const actions = new Map<string, { schedule: string; min?: number; max?: number }>();
+    aas.on(DescribeScheduledActionsCommand).callsFake(() => ({
+      ScheduledActions: [...actions].map(([name, a]) => ({
+        ScheduledActionName: name,
+        Schedule: a.schedule,
+        ScalableTargetAction: { MinCapacity: a.min, MaxCapacity: a.max },
+      })),
+    }));
+    aas
+      .on(PutScheduledActionCommand)
+      .callsFake(
+        (input: {
+          ScheduledActionName: string;
+          Schedule: string;
+          ScalableTargetAction: { MinCapacity: number; MaxCapacity: number };
+        }) => {
+          actions.set(input.ScheduledActionName, {
+            schedule: input.Schedule,
+            min: input.ScalableTargetAction.MinCapacity,
+            max: input.ScalableTargetAction.MaxCapacity,
+          });
+          return {};
+        },
+      );
+    aas.on(DeleteScheduledActionCommand).callsFake((input: { ScheduledActionName: string }) => {
+      actions.delete(input.ScheduledActionName);
+      return {};
+    });
+    return actions;
+  }
+
+  it('schedules the steps to come once the window opens, without repeating the calls each tick', async () => {
+    // Prepare: the window is open, the ramp still ahead
+    const { deps, state } = testDeps(RAMP - 10 * MIN, runtime);
+    liveAws(
+      () => 0,
+      () => RAMP - 10 * MIN,
+    );
+    const actions = scheduledActions();
+    // Act
+    await watchTick(deps);
+    await watchTick(deps);
+    // Assess: every step of use1's plan that raises its floor is with AWS, named for the event and the instant;
+    // the plan's steps down are not (AWS would lower the floor without the watch's look at the listeners)
+    const steps = use1.steps.filter(
+      (st, i) => st.tasks > Math.max(10, ...use1.steps.slice(0, i).map((x) => x.tasks)),
+    );
+    expect(steps.length).toBeLessThan(use1.steps.length);
+    expect([...actions.values()].map((a) => a.min)).toEqual(steps.map((st) => st.tasks));
+    expect([...actions.values()][0]!.schedule).toBe(`at(${steps[0]!.at.slice(0, 19)})`);
+    expect([...actions.keys()].every((n) => n.startsWith('surgeguard-ev-'))).toBe(true);
+    expect(aas).toHaveReceivedCommandTimes(DescribeScheduledActionsCommand, 1);
+    const audit = await state.listAudit({ eventId: 'ev' });
+    expect(audit.find((r) => r.action === 'PutScheduledAction')?.fleetId).toBe('use1');
+    // The desired-count fleet has no scalable target: nothing is scheduled for it.
+    expect(
+      aas
+        .commandCalls(PutScheduledActionCommand)
+        .every((c) => c.args[0].input.ResourceId === 'service/prod/sfu'),
+    ).toBe(true);
+  });
+
+  it('takes the steps back when automation is paused, and restore leaves none behind', async () => {
+    // Prepare
+    const { deps, clock, state } = testDeps(RAMP - 10 * MIN, runtime);
+    liveAws(
+      () => 0,
+      () => clock.now(),
+    );
+    const actions = scheduledActions();
+    await watchTick(deps);
+    expect(actions.size).toBeGreaterThan(0);
+    // Act: paused, the watch empties the backstop
+    const g = await state.getGlobal();
+    await state.putGlobal({ ...g, mode: 'paused' }, g.version);
+    clock.advance(20_000);
+    await watchTick(deps);
+    // Assess
+    expect(actions.size).toBe(0);
+    // Act: active again, then a restore by hand before the event
+    const g2 = await state.getGlobal();
+    await state.putGlobal({ ...g2, mode: 'active' }, g2.version);
+    clock.advance(20_000);
+    await watchTick(deps);
+    expect(actions.size).toBeGreaterThan(0);
+    await runRestore(deps, 'ev', { immediate: true });
+    // Assess
+    expect(actions.size).toBe(0);
+  });
+
+  it('a refused sync costs nothing but a retry: the floor decision still goes out', async () => {
+    // Prepare: Application Auto Scaling refuses scheduled actions
+    const { deps, state } = testDeps(RAMP + 2 * MIN, runtime);
+    const aws = liveAws(
+      () => 0,
+      () => RAMP + 2 * MIN,
+    );
+    aas
+      .on(DescribeScheduledActionsCommand)
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    const failed: string[] = [];
+    const watched = { ...deps, telemetry: { metric: (name: string) => void failed.push(name) } };
+    // Act
+    await watchTick(watched);
+    // Assess
+    expect(aws.settings().min).toBe((await state.getFleet('ev', 'use1'))!.appliedTasks);
+    expect(aws.settings().min).toBeGreaterThan(10);
+    expect(failed).toContain('BackstopSyncFailed');
   });
 });

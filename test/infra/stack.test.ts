@@ -227,11 +227,25 @@ describe('IAM and alarms', () => {
   const { use1 } = synth();
   const us = Template.fromStack(use1);
 
-  it('lets RegisterScalableTarget reach only ECS services desired counts', () => {
+  it('lets RegisterScalableTarget and the scheduled actions reach only ECS services desired counts', () => {
     const register = Object.values(us.findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
-      .filter((s) => [s.Action].flat().includes('application-autoscaling:RegisterScalableTarget'));
+      .filter((s) =>
+        [s.Action]
+          .flat()
+          .some((a) =>
+            /^application-autoscaling:(RegisterScalableTarget|PutScheduledAction|DeleteScheduledAction)$/.test(
+              a,
+            ),
+          ),
+      );
     expect(register.length).toBeGreaterThan(0);
+    expect(register.flatMap((s) => [s.Action].flat())).toEqual(
+      expect.arrayContaining([
+        'application-autoscaling:PutScheduledAction',
+        'application-autoscaling:DeleteScheduledAction',
+      ]),
+    );
     for (const s of register)
       expect(s.Condition).toEqual({
         StringEquals: {
@@ -246,12 +260,15 @@ describe('IAM and alarms', () => {
     expect(prescale).toEqual(
       expect.arrayContaining(['application-autoscaling:RegisterScalableTarget', 'ecs:UpdateService']),
     );
-    expect(prescale.filter((a) => /^(wafv2|sns|kms|cloudwatch):/.test(a))).toEqual([]);
+    expect(prescale.filter((a) => /^(wafv2|sns|kms|cloudwatch):|ScheduledAction/.test(a))).toEqual([]);
     for (const role of [/^SurgeGuardWatchRole/, /^SurgeGuardRestoreRole/])
       expect(actionsOf(statementsOf(us, role))).toEqual(
         expect.arrayContaining([
           'application-autoscaling:DescribeScalableTargets',
           'application-autoscaling:RegisterScalableTarget',
+          'application-autoscaling:PutScheduledAction',
+          'application-autoscaling:DeleteScheduledAction',
+          'application-autoscaling:DescribeScheduledActions',
           'wafv2:UpdateWebACL',
           'cloudwatch:GetMetricData',
         ]),
@@ -259,7 +276,7 @@ describe('IAM and alarms', () => {
     const read = actionsOf(statementsOf(us, /^SurgeGuardRunbookreadRole/));
     expect(read).toEqual(expect.arrayContaining(['dynamodb:Query', 'ecs:DescribeServices']));
     const writes =
-      /UpdateService|RegisterScalableTarget|PutItem|UpdateWebACL|UpdateSchedule|PassRole|Publish/;
+      /UpdateService|RegisterScalableTarget|ScheduledAction|PutItem|UpdateWebACL|UpdateSchedule|PassRole|Publish/;
     expect(read.filter((a) => writes.test(a))).toEqual([]);
     expect(actionsOf(statementsOf(us, /^SurgeGuardRunbookRole/))).not.toContain('ssm:GetAutomationExecution');
     expect(actionsOf(statementsOf(us, /^SurgeGuardRunbookautomationRole/))).toContain(

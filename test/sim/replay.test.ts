@@ -217,9 +217,9 @@ demand:
 });
 
 describe('floorShortfallMinutes', () => {
-  // Prepare: the same audience on one fleet, and split over two fleets like it, with capacity writes refused for
-  // six minutes as the plan ramps
-  const write = (fleets: number) => {
+  // Prepare: the same audience on one fleet, and split over two fleets like it, with capacity writes refused from
+  // before the watch window (so no plan step could be scheduled with AWS ahead) to six minutes into the ramp
+  const write = (fleets: number, throttleFrom = -90) => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-short-'));
     const file = join(dir, 's.yaml');
     const fleet = (
@@ -239,11 +239,20 @@ demand:
   - [0, ${100_000 * fleets}]
   - [30, ${100_000 * fleets}]
 faults:
-  - { fromMinute: -30, toMinute: -24, kind: throttle, target: capacity }
+  - { fromMinute: ${throttleFrom}, toMinute: -24, kind: throttle, target: capacity }
 `,
     );
     return loadScenario(file);
   };
+
+  it('is 0 when the writes are refused only after the watch scheduled the plan steps with AWS', async () => {
+    // Act: the throttle starts after the window opened, before the ramp
+    const [run] = await replay(write(1, -30), ['surgeguard']);
+    const [unscheduled] = await replay(write(1), ['surgeguard']);
+    // Assess: AWS raised the floor at each step itself; without the backstop the same steps were short
+    expect(run!.figures.floorShortfallMinutes).toBe(0);
+    expect(unscheduled!.figures.floorShortfallMinutes).toBeGreaterThan(0);
+  });
 
   it('counts minutes of the event, not fleet-minutes: two fleets short together are short for as long as one', async () => {
     // Act
