@@ -16,6 +16,7 @@ import { switchWaf } from './waf-overrides';
 import type { ControllerDeps } from './deps';
 import { addressOf } from './deps';
 import { runRestore } from './restore';
+import { clearBackstop } from './backstop';
 import { liveSummary, readMetrics } from './watch';
 
 /** The on-call operations, one per `surgeguard` runbook command. */
@@ -286,6 +287,10 @@ export async function runOperation(
         fail(
           `--minutes: ${view.event.id} would move ${total} minutes in all, more than 1440 either way; publish the new times instead (surgeguard publish)`,
         );
+      // Plan steps left with Application Auto Scaling would fire at the old times, and a shift out of the window
+      // leaves no watch to take them back: they go first (a refusal stops the shift, nothing changed), and the watch
+      // schedules the moved steps at its next tick in the window.
+      for (const { fleet } of view.fleets) await clearBackstop(deps, view.event.id, fleet, now);
       await deps.state.putEvent(
         { ...s, shiftMinutes: total },
         s.version,

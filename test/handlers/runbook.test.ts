@@ -1,6 +1,8 @@
 import {
   ApplicationAutoScalingClient,
+  DeleteScheduledActionCommand,
   DescribeScalableTargetsCommand,
+  DescribeScheduledActionsCommand,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -264,6 +266,45 @@ describe('runbook handler', () => {
       /schedules not moved yet \(AccessDeniedException: denied\): the watch moves them within 10 minutes/,
     );
     expect((await state.getEvent('ev')).shiftMinutes).toBe(15);
+  });
+
+  it('takes back the plan steps left with Application Auto Scaling before it moves the event', async () => {
+    // Prepare: the watch left the ramp step with AWS, and the team has a scheduled action of its own
+    const { call, state } = setup(RAMP - 10 * MIN);
+    sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
+    sch.on(CreateScheduleCommand).resolves({});
+    aas.on(DescribeScheduledActionsCommand).resolves({
+      ScheduledActions: [
+        { ScheduledActionName: 'surgeguard-ev-20300102T003300', Schedule: 'at(2030-01-02T00:33:00)' },
+        { ScheduledActionName: 'nightly', Schedule: 'cron(0 2 * * ? *)' },
+      ] as never,
+    });
+    aas.on(DeleteScheduledActionCommand).resolves({});
+    // Act: the event moves two hours later, out of the watch window
+    const r = await call({ op: 'shift', eventId: 'ev', minutes: 120, reason: 'host is late' });
+    // Assess: the step at the old time is gone, the team's action stays, the shift is recorded
+    expect(r.ok).toBe(true);
+    expect(aas).toHaveReceivedCommandTimes(DeleteScheduledActionCommand, 1);
+    expect(aas).toHaveReceivedCommandWith(DeleteScheduledActionCommand, {
+      ScheduledActionName: 'surgeguard-ev-20300102T003300',
+    });
+    expect((await state.getEvent('ev')).shiftMinutes).toBe(120);
+  });
+
+  it('does not move the event while the plan steps left with AWS cannot be taken back', async () => {
+    const { call, state } = setup(RAMP - 10 * MIN);
+    aas.on(DescribeScheduledActionsCommand).resolves({
+      ScheduledActions: [
+        { ScheduledActionName: 'surgeguard-ev-20300102T003300', Schedule: 'at(2030-01-02T00:33:00)' },
+      ] as never,
+    });
+    aas
+      .on(DeleteScheduledActionCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const r = await call({ op: 'shift', eventId: 'ev', minutes: 120, reason: 'r' });
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/Rate exceeded/);
+    expect((await state.getEvent('ev')).shiftMinutes).toBe(0);
   });
 
   it('refuses a shift that would move the event more than a day in all', async () => {
