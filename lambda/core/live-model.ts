@@ -187,6 +187,11 @@ const MAX_DOUBLINGS = 3;
 const CPU_MIN_SHARE = 0.25;
 /** CPU alone raises the test's curve at a size by at most this factor: past it, let the fleet carry it first. */
 const CPU_MAX_UPLIFT = 1.5;
+/**
+ * Bounds past the test's peak raise its whole curve by at most this factor: more is the peak's place, not the
+ * per-task capacity, that the test got wrong (see unsaturatedFit).
+ */
+const PAST_PEAK_MAX_UPLIFT = 1.5;
 /** A saturated bin this much below its CPU-implied capacity shows CPU is not this fleet's bottleneck. */
 const CPU_CONTRADICTION = 0.9;
 
@@ -457,7 +462,7 @@ function signatureOf(bins: readonly LiveBin[]): string {
  * saturated bins as points, other bins as lower bounds the curve may not fall below. Returns the prior unchanged
  * when there is no evidence.
  */
-export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslParams {
+export function fitLive(prior: CapacityModel, bins: readonly LiveBin[], audience?: number): UslParams {
   const cpu = cpuEvidenceOf(prior, bins);
   const points: { n: number; x: number; w: number }[] = [];
   const bounds: { n: number; x: number; w: number }[] = [];
@@ -474,10 +479,8 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
     const implied = cpuCapacityOf(prior, b, cpu);
     if (b.saturatedPeriods === 0 && implied) bounds.push({ n: b.tasks, x: implied, w: BOUND_WEIGHT });
   }
-  const uplift = Math.max(1, ...bounds.map((b) => b.x / Math.max(uslCapacity(prior, b.n), 1e-9)));
-  // Without a saturated period nothing has shown where the curve turns: the fleet carried at least this much more
-  // than the test said, so the whole curve is raised by that share (its shape, and its peak, stay the test's).
-  if (points.length === 0) return { lambda: prior.lambda * uplift, sigma: prior.sigma, kappa: prior.kappa };
+  // Without a saturated period nothing has shown where the curve turns: see unsaturatedFit.
+  if (points.length === 0) return unsaturatedFit(prior, bounds, audience);
   // The prior over the range the test measured, and more weakly over its extrapolation to past its peak.
   const tested = Math.max(1, prior.maxTestedTasks);
   const reach = Math.max(tested, ...bins.map((b) => b.tasks), 1.5 * (prior.peakTasks ?? tested));
@@ -515,6 +518,55 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[]): UslPara
   return decode(nelderMead(objective, start, 1500, 1e-6));
 }
 
+/**
+ * The curve from lower bounds alone (see fitLive). The fleet carried at least this much more than the test said, so
+ * the whole curve is raised by that share (its shape, and its peak, stay the test's). Past the test's peak that
+ * reading breaks down: the test's curve falls there, so a size far past it that carried more than the curve allows
+ * multiplies the whole curve, and a handful of tasks are credited with what a hundred carried. When bounds past the
+ * peak would raise the curve more than {@link PAST_PEAK_MAX_UPLIFT}, they are read as the peak's place instead: the
+ * curve raised only by the bounds up to the peak, its contention (sigma and kappa, together) lowered just enough to
+ * carry the rest (a straight line through the most demanding one when even none falls short). Of the two readings,
+ * the one that asks for more tasks for the audience now (the newest listener datapoint, else the most listeners
+ * seen) is taken: nothing has shown the other, and the floor follows the audience down by it.
+ */
+function unsaturatedFit(
+  prior: CapacityModel,
+  bounds: readonly { n: number; x: number }[],
+  audience?: number,
+): UslParams {
+  const upliftOf = (bs: readonly { n: number; x: number }[]) =>
+    Math.max(1, ...bs.map((b) => b.x / Math.max(uslCapacity(prior, b.n), 1e-9)));
+  const whole = { lambda: prior.lambda * upliftOf(bounds), sigma: prior.sigma, kappa: prior.kappa };
+  const peakTasks = prior.peakTasks ?? Infinity;
+  const past = bounds.filter((b) => b.n > peakTasks);
+  if (!past.length || whole.lambda <= prior.lambda * PAST_PEAK_MAX_UPLIFT) return whole;
+  const raised = {
+    lambda: prior.lambda * upliftOf(bounds.filter((b) => b.n <= peakTasks)),
+    sigma: prior.sigma,
+    kappa: prior.kappa,
+  };
+  const carries = (p: UslParams) => past.every((b) => uslCapacity(p, b.n) >= b.x * (1 - 1e-9));
+  const scaled = (f: number) => ({ lambda: raised.lambda, sigma: raised.sigma * f, kappa: raised.kappa * f });
+  let flattened: UslParams;
+  if (carries(raised)) flattened = raised;
+  else if (!carries(scaled(0)))
+    flattened = { lambda: Math.max(raised.lambda, ...past.map((b) => b.x / b.n)), sigma: 0, kappa: 0 };
+  else {
+    // Capacity at a size only falls as contention rises: the largest share that still carries every bound.
+    let lo = 0;
+    let hi = 1;
+    for (let i = 0; i < 40; i++) {
+      const mid = (lo + hi) / 2;
+      if (carries(scaled(mid))) lo = mid;
+      else hi = mid;
+    }
+    flattened = scaled(lo);
+  }
+  const now = audience !== undefined && audience > 0 ? audience : Math.max(...bounds.map((b) => b.x));
+  const need = (p: UslParams) => tasksFor(p, now).tasks ?? Infinity;
+  return need(flattened) > need(whole) ? flattened : whole;
+}
+
 /** The live model's view for the policy: the corrected curve, its peak, the ceiling and any probe. */
 export function liveCapacity(
   prior: CapacityModel,
@@ -523,8 +575,10 @@ export function liveCapacity(
 ): { capacity: LiveCapacity; state: LiveModelState } {
   const o = { ...DEFAULTS, ...options };
   const s = state ?? emptyLiveModel();
-  const signature = signatureOf(s.bins);
-  const params = s.fit?.signature === signature ? s.fit.params : fitLive(prior, s.bins);
+  // Without saturated evidence the fit reads the audience now (see unsaturatedFit): a 1% move of it is a new fit.
+  const audience = s.bins.some((b) => b.saturatedPeriods > 0) ? undefined : s.listeners?.at(-1)?.v;
+  const signature = `${signatureOf(s.bins)}${audience === undefined ? '' : `|${Math.round(Math.log(Math.max(audience, 1)) * 100)}`}`;
+  const params = s.fit?.signature === signature ? s.fit.params : fitLive(prior, s.bins, audience);
   const next: LiveModelState = s.fit?.signature === signature ? s : { ...s, fit: { signature, params } };
   const peak = uslPeak(params);
   const retrograde = findRetrograde(prior, s.bins);

@@ -8,7 +8,7 @@ import {
   updateLiveModel,
 } from '../../lambda/core/live-model';
 import type { CapacityModel, UslParams } from '../../lambda/core/usl';
-import { fitUsl, uslCapacity, uslPeak } from '../../lambda/core/usl';
+import { fitUsl, tasksFor, uslCapacity, uslPeak } from '../../lambda/core/usl';
 
 const MIN = 60_000;
 const T0 = Date.parse('2030-06-01T20:00:00Z');
@@ -157,6 +157,35 @@ describe('fitLive', () => {
     const carried = uslCapacity(prior, 800) * 1.3;
     const live = fitLive(prior, [bin(800, carried, 0, 5)]);
     expect(uslCapacity(live, 800)).toBeCloseTo(carried, 0);
+    expect(uslPeak(live).tasks).toBe(prior.peakTasks);
+  });
+
+  it('reads a fleet carrying more far past a spurious test peak as a peak further out, not as more per task', () => {
+    // Prepare: a test run to 10 tasks whose noise bends its fit to a peak at 36 tasks; the fleet then ran 104 tasks
+    // carrying 194 k without a refusal, over 8 times what the fit gives 104 tasks
+    const short: CapacityModel = {
+      lambda: 2045,
+      sigma: 0,
+      kappa: 0.000786,
+      ...peakOf({ lambda: 2045, sigma: 0, kappa: 0.000786 }),
+      r2: 0.99,
+      maxTestedTasks: 10,
+      points: 7,
+    };
+    expect(short.peakTasks).toBe(36);
+    // Act
+    const live = fitLive(short, [bin(104, 194_000, 0, 5)]);
+    // Assess: 104 tasks carry what they carried, and 194 k still needs most of them, not a dozen
+    expect(uslCapacity(live, 104)).toBeGreaterThanOrEqual(194_000 * 0.999);
+    expect(tasksFor(live, 194_000).tasks).toBeGreaterThan(90);
+    expect(live.lambda).toBeLessThanOrEqual(short.lambda * 1.5);
+    expect(uslPeak(live).tasks ?? Infinity).toBeGreaterThan(104);
+  });
+
+  it('raises the whole curve a little past the test peak, where carrying more is per-task capacity', () => {
+    const carried = uslCapacity(prior, 1100) * 1.2;
+    const live = fitLive(prior, [bin(1100, carried, 0, 5)]);
+    expect(live.lambda).toBeCloseTo(prior.lambda * 1.2, 6);
     expect(uslPeak(live).tasks).toBe(prior.peakTasks);
   });
 

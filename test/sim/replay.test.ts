@@ -99,6 +99,16 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.finalTasksOverBaseline).toBe(0);
   });
 
+  it('never follows an audience down to the dozen tasks a spurious test peak credits with it (7 minutes under the SLO before)', async () => {
+    // Act
+    const [sg] = await replay(scenario('short-test-spurious-peak'), ['surgeguard']);
+    // Assess: no minute under the join SLO, and the floor never below what the true curve needs for the audience
+    expect(sg!.figures.sloBreachMinutes).toBe(0);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.9999);
+    const inWindow = sg!.decisions.filter((d) => d.t > 20 * 60 && d.t < 150 * 60);
+    expect(Math.min(...inWindow.map((d) => d.targetTasks))).toBeGreaterThanOrEqual(65);
+  });
+
   it('reads refusals far past the tested range as capacity, not a flood, and tries fewer tasks (73.1% before)', async () => {
     const [sg, oracle] = await replay(scenario('plan-far-past-tested-range'), ['surgeguard', 'oracle']);
     // The fleet cannot carry all who come (the oracle serves 93.7%); at least 0.85 of what the oracle serves
