@@ -4,7 +4,7 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
 import type { CapacityModel } from './usl';
-import { MIN_TRUSTED_R2, tasksFor, uslCapacity } from './usl';
+import { MIN_TRUSTED_R2, tasksFor } from './usl';
 
 /** Stable codes of plan warnings, for scripts, alarms and `plan --strict --allow CODE`. */
 export const PLAN_WARNING_CODES = [
@@ -293,12 +293,7 @@ function flatHeadroomWarning(model: CapacityModel, sized: Sized, headroom: numbe
   };
 }
 
-/**
- * Fits each region's fleets into its vCPU quota. Each fleet carries only its own share of the audience, so a vCPU
- * serves the most listeners in the fleet that carries a listener on the least: the quota above the baselines goes
- * to the fleets in that order, each its whole need, and the first that no longer fits gets what is left (the rest
- * keep their baselines). Cut evenly instead, every fleet would refuse joins.
- */
+/** Shrinks the above-baseline part of each region's fleets proportionally so the region fits its vCPU quota. */
 function capToVcpuQuota(sized: Sized[], config: Config): void {
   const regions = new Set(sized.map((s) => s.fleet.region));
   for (const region of regions) {
@@ -307,28 +302,20 @@ function capToVcpuQuota(sized: Sized[], config: Config): void {
     const baselineVcpu = config.fleets
       .filter((f) => f.region === region)
       .reduce((sum, f) => sum + f.baselineTasks * f.vcpuPerTask, 0);
-    const extraOf = (s: Sized) => (s.target - s.fleet.baselineTasks) * s.fleet.vcpuPerTask;
-    const extraVcpu = inRegion.reduce((sum, s) => sum + extraOf(s), 0);
+    const extraVcpu = inRegion.reduce(
+      (sum, s) => sum + (s.target - s.fleet.baselineTasks) * s.fleet.vcpuPerTask,
+      0,
+    );
     const wanted = baselineVcpu + extraVcpu;
     if (wanted <= quota || extraVcpu === 0) continue;
-    const vcpuPerListener = (s: Sized) =>
-      (s.target * s.fleet.vcpuPerTask) / Math.max(uslCapacity(s.model, s.target), 1e-9);
-    let left = Math.max(0, quota - baselineVcpu);
-    const order = [...inRegion].sort(
-      (a, b) => vcpuPerListener(a) - vcpuPerListener(b) || a.fleet.id.localeCompare(b.fleet.id),
-    );
-    for (const s of order) {
+    const factor = Math.max(0, quota - baselineVcpu) / extraVcpu;
+    for (const s of inRegion) {
       const before = s.target;
-      const extra = extraOf(s);
-      if (extra <= left) {
-        left -= extra;
-        continue;
-      }
-      s.target = s.fleet.baselineTasks + Math.floor(left / s.fleet.vcpuPerTask);
-      left -= (s.target - s.fleet.baselineTasks) * s.fleet.vcpuPerTask;
+      const extra = s.target - s.fleet.baselineTasks;
+      s.target = s.fleet.baselineTasks + Math.floor(extra * factor);
       s.warnings.push({
         code: 'VCPU_QUOTA',
-        message: `the event needs ${wanted.toLocaleString('en-US')} vCPU in ${region} but the Fargate quota is ${quota.toLocaleString('en-US')}: capped at ${s.target.toLocaleString('en-US')} of ${before.toLocaleString('en-US')} tasks (the quota goes first to the region's fleets that carry a listener on the least vCPU); request a quota increase (L-3032A538) to at least ${Math.ceil(wanted).toLocaleString('en-US')} vCPU`,
+        message: `the event needs ${wanted.toLocaleString('en-US')} vCPU in ${region} but the Fargate quota is ${quota.toLocaleString('en-US')}: capped at ${s.target.toLocaleString('en-US')} of ${before.toLocaleString('en-US')} tasks; request a quota increase (L-3032A538) to at least ${Math.ceil(wanted).toLocaleString('en-US')} vCPU`,
       });
     }
   }

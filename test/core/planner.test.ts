@@ -200,58 +200,6 @@ describe('planEvent properties', () => {
     );
   });
 
-  it('gives a short vCPU quota first to the fleets that carry a listener on the least vCPU', () => {
-    // Prepare: two fleets share the region and the audience evenly; one carries 3,000 listeners on 1 vCPU a task,
-    // the other 700 on 4, and the quota holds less than both need
-    const fleet = (id: string, vcpuPerTask: number) => ({
-      id,
-      region: 'us-east-1',
-      cluster: 'c',
-      service: id,
-      baselineTasks: 5,
-      maxTasks: 5000,
-      vcpuPerTask,
-      startupSeconds: 60,
-      scalingTest: 'x.csv',
-      metrics,
-    });
-    const config = configSchema.parse({
-      regions: { 'us-east-1': { fargateVcpuQuota: 1200 } },
-      fleets: [fleet('cheap', 1), fleet('dear', 4)],
-      events: [
-        {
-          id: 'e1',
-          title: 'E',
-          start: '2030-06-01T20:00:00Z',
-          durationMinutes: 60,
-          expectedPeakListeners: 600_000,
-          headroom: 0,
-          fleets: [
-            { fleet: 'cheap', share: 0.5 },
-            { fleet: 'dear', share: 0.5 },
-          ],
-        },
-      ],
-    });
-    const models = { cheap: model(3000, 0, 0, 1000), dear: model(700, 0, 0, 1000) };
-    // Act
-    const plan = planEvent(config.events[0]!, config, models);
-    // Assess: the cheap fleet has all it needs (100 tasks), the dear one the rest of the quota, and no vCPU is idle
-    const [cheap, dear] = plan.fleets;
-    expect(cheap!.neededTasks).toBe(100);
-    expect(cheap!.warnings.map((w) => w.code)).not.toContain('VCPU_QUOTA');
-    expect(dear!.neededTasks).toBe(5 + Math.floor((1200 - 5 - 20 - 95) / 4));
-    expect(dear!.warnings.map((w) => w.code)).toContain('VCPU_QUOTA');
-    // More listeners carried than cutting both by the same share would.
-    const carried =
-      uslCapacity(models.cheap, cheap!.neededTasks) + uslCapacity(models.dear, dear!.neededTasks);
-    const even = (1200 - 25) / (95 + (429 - 5) * 4);
-    const evenCarried =
-      uslCapacity(models.cheap, 5 + Math.floor(95 * even)) +
-      uslCapacity(models.dear, 5 + Math.floor((429 - 5) * even));
-    expect(carried).toBeGreaterThan(evenCarried);
-  });
-
   it('is deterministic', () => {
     fc.assert(
       fc.property(caseArb, (c) => {
