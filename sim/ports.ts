@@ -197,6 +197,12 @@ export class SimCapacity implements CapacityActuator {
     return { put: put.map((a) => a.name), deleted };
   }
 
+  async readBackstop(fleet: FleetAddress, prefix: string): Promise<BackstopAction[]> {
+    return [...(this.scheduled.get(fleet.fleetId)?.values() ?? [])]
+      .filter((a) => a.name.startsWith(prefix))
+      .sort((x, y) => x.atMs - y.atMs);
+  }
+
   /** What Application Auto Scaling does on its own: runs the scheduled actions due by `nowMs`, once each. */
   runScheduled(nowMs: number): void {
     for (const [fleetId, actions] of this.scheduled)

@@ -96,6 +96,22 @@ export class FleetCapacityActuator implements CapacityActuator {
     return { put, deleted };
   }
 
+  async readBackstop(fleet: FleetAddress, prefix: string): Promise<BackstopAction[]> {
+    if (fleet.mode !== 'min-capacity') return [];
+    const found = await this.targets.scheduledActions(fleet, prefix);
+    return found
+      .map((a) => {
+        const at = /^at\((.+)\)$/.exec(a.schedule)?.[1];
+        return {
+          name: a.name,
+          atMs: at ? Date.parse(`${at}Z`) : NaN,
+          minCapacity: a.minCapacity ?? 0,
+          maxCapacity: a.maxCapacity ?? 0,
+        };
+      })
+      .sort((x, y) => x.atMs - y.atMs);
+  }
+
   private async write(
     fleet: FleetAddress,
     before: CapacitySettings,

@@ -17,6 +17,7 @@ import type { ControllerDeps } from './deps';
 import { addressOf } from './deps';
 import { runRestore } from './restore';
 import { clearBackstop } from './backstop';
+import { backstopPrefix } from '../core/backstop';
 import { liveSummary, readMetrics } from './watch';
 
 /** The on-call operations, one per `surgeguard` runbook command. */
@@ -441,6 +442,16 @@ async function status(deps: RunbookDeps, now: number, only?: EventView) {
       const listeners = windows.get(fleet.id)?.listeners?.at(-1)?.v;
       const prior = rc.models[fleet.id]!;
       const live = fs?.live ? liveCapacity(prior, fs.live).capacity : undefined;
+      // What AWS will apply by itself (the backstop): null when it cannot be read.
+      const scheduled =
+        fleet.scalingMode === 'min-capacity' && deps.capacity.readBackstop
+          ? await deps.capacity
+              .readBackstop(addressOf(fleet), backstopPrefix(view.event.id))
+              .then((as) =>
+                as.map((a) => ({ at: iso(a.atMs), minCapacity: a.minCapacity, maxCapacity: a.maxCapacity })),
+              )
+              .catch(() => null)
+          : [];
       fleetStatus.push({
         fleet: fleet.id,
         phase: phaseAt(timeline, now, fs?.appliedTasks ?? recorded, recorded),
@@ -454,6 +465,7 @@ async function status(deps: RunbookDeps, now: number, only?: EventView) {
         capacityListeners: c ? Math.round(uslCapacity(live?.params ?? prior, c.running)) : null,
         ceilingTasks: fs?.appliedCeiling ?? null,
         confirmed: fs?.confirmed ?? null,
+        scheduledSteps: scheduled,
         testModel: {
           listenersPerTask: prior.lambda,
           sigma: prior.sigma,

@@ -137,6 +137,8 @@ export interface CapacityActuator {
     prefix: string,
     actions: readonly BackstopAction[],
   ): Promise<BackstopSync>;
+  /** The fleet's scheduled actions under `prefix`, soonest first (status). @default none: nothing is scheduled */
+  readBackstop?(fleet: FleetAddress, prefix: string): Promise<BackstopAction[]>;
 }
 
 /** What a backstop sync changed: scheduled action names put and deleted. */

@@ -174,7 +174,10 @@ export interface FunctionNeeds {
   readonly publish: boolean;
   /** Writes state and audit records. */
   readonly write: boolean;
-  /** Keeps the plan's steps to come scheduled with Application Auto Scaling (the backstop), and clears them. */
+  /**
+   * Reads the plan's steps scheduled with Application Auto Scaling (the backstop) and, with `scale`, keeps them in step
+   * with the plan and clears them.
+   */
   readonly backstop: boolean;
 }
 

@@ -116,7 +116,7 @@ export class Runbook extends SurgeGuardPart {
         [this.runbookAutomation, act],
         [
           this.runbookRead,
-          { scale: false, metrics: true, waf: false, publish: false, write: false, backstop: false },
+          { scale: false, metrics: true, waf: false, publish: false, write: false, backstop: true },
         ],
       ],
       rc.config.fleets,

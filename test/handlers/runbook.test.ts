@@ -381,6 +381,38 @@ describe('runbook handler', () => {
     expect((a.data as { action: string }[]).some((r) => r.action === 'pause')).toBe(true);
   });
 
+  it('shows the plan steps AWS applies by itself, and says when they cannot be read', async () => {
+    // Prepare: the watch left the ramp step with Application Auto Scaling
+    const { call } = setup(RAMP - 10 * MIN);
+    aas.on(DescribeScheduledActionsCommand).resolves({
+      ScheduledActions: [
+        {
+          ScheduledActionName: 'surgeguard-ev-20300102T003300',
+          Schedule: 'at(2030-01-02T00:33:00)',
+          ScalableTargetAction: { MinCapacity: 112, MaxCapacity: 500 },
+        },
+        { ScheduledActionName: 'nightly', Schedule: 'cron(0 2 * * ? *)' },
+      ] as never,
+    });
+    // Act
+    const steps = async () =>
+      (
+        (await call({ op: 'status', eventId: 'ev' })).data as {
+          events: { fleets: { fleet: string; scheduledSteps: unknown }[] }[];
+        }
+      ).events[0]!.fleets.map((f) => [f.fleet, f.scheduledSteps]);
+    // Assess: the min-capacity fleet's step, none for the desired-count one (no scalable target to hold any)
+    expect(await steps()).toEqual([
+      ['use1', [{ at: '2030-01-02T00:33:00Z', minCapacity: 112, maxCapacity: 500 }]],
+      ['euw1', []],
+    ]);
+    aas.on(DescribeScheduledActionsCommand).rejects(new Error('AccessDenied'));
+    expect(await steps()).toEqual([
+      ['use1', null],
+      ['euw1', []],
+    ]);
+  });
+
   it('takes the caller and the request from SSM: a running execution of its own documents, used once', async () => {
     const { automation, executions, state } = setup();
     const alice = 'arn:aws:sts::123456789012:assumed-role/Responder/alice';

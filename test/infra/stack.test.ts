@@ -274,9 +274,15 @@ describe('IAM and alarms', () => {
         ]),
       );
     const read = actionsOf(statementsOf(us, /^SurgeGuardRunbookreadRole/));
-    expect(read).toEqual(expect.arrayContaining(['dynamodb:Query', 'ecs:DescribeServices']));
+    expect(read).toEqual(
+      expect.arrayContaining([
+        'dynamodb:Query',
+        'ecs:DescribeServices',
+        'application-autoscaling:DescribeScheduledActions',
+      ]),
+    );
     const writes =
-      /UpdateService|RegisterScalableTarget|ScheduledAction|PutItem|UpdateWebACL|UpdateSchedule|PassRole|Publish/;
+      /UpdateService|RegisterScalableTarget|PutScheduledAction|DeleteScheduledAction|PutItem|UpdateWebACL|UpdateSchedule|PassRole|Publish/;
     expect(read.filter((a) => writes.test(a))).toEqual([]);
     expect(actionsOf(statementsOf(us, /^SurgeGuardRunbookRole/))).not.toContain('ssm:GetAutomationExecution');
     expect(actionsOf(statementsOf(us, /^SurgeGuardRunbookautomationRole/))).toContain(

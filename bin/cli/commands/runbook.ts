@@ -286,6 +286,8 @@ interface StatusData {
       listeners: number | null;
       capacityListeners: number | null;
       ceilingTasks: number | null;
+      /** The plan steps left with Application Auto Scaling; null when they could not be read. */
+      scheduledSteps?: { at: string; minCapacity: number }[] | null;
       testModel: { listenersPerTask: number; peakTasks: number | null; peakListeners: number | null };
       liveModel: {
         listenersPerTask: number;
@@ -380,6 +382,12 @@ function renderStatus(r: RunbookResponse): string {
           (l
             ? `live ${int(l.listenersPerTask)}/task, ${peak(l)}, ceiling ${l.ceilingTasks === null ? 'none' : int(l.ceilingTasks)} (${l.ceilingReason}) from ${l.saturatedPeriods} saturated and ${l.boundPeriods} other periods${l.cpuEvidence === 'used' ? ', CPU read as room' : l.cpuEvidence === 'contradicted' ? ', CPU not read (saturated below what it implied)' : ''}${l.retrograde ? `; PAST ITS PEAK at ${int(l.retrograde.worseTasks)} tasks, best ${int(l.retrograde.bestTasks)}: add a cell` : ''}${typeof l.probeDownTasks === 'number' ? `; saturated past the live peak: trying ${int(l.probeDownTasks)} tasks` : ''}`
             : 'no live evidence yet'),
+      );
+    }
+    for (const f of e.fleets) {
+      if (f.scheduledSteps === undefined || (f.scheduledSteps?.length ?? 0) === 0) continue;
+      lines.push(
+        `  ${f.fleet} steps AWS applies by itself: ${f.scheduledSteps === null ? 'could not be read' : f.scheduledSteps.map((s) => `${int(s.minCapacity)} at ${s.at}`).join(', ')}`,
       );
     }
     const warnings = [...new Set(e.fleets.flatMap((f) => f.warnings.map((w) => `${f.fleet} ${w.code}`)))];
