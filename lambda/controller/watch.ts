@@ -295,6 +295,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       nowMs: t.nowMs,
       timeline,
       model: prior,
+      testedTasks: prior.maxTestedTasks,
       headroom: event.liveHeadroom,
       fleet: policyFleet(t.fleet),
       controller: deps.runtime.config.controller,

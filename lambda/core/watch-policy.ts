@@ -65,6 +65,12 @@ export interface WatchInput {
   readonly timeline: FleetTimeline;
   /** The scaling test's fit. */
   readonly model: UslParams;
+  /**
+   * The largest fleet size the scaling test measured: with no peak modelled, the watch grows the fleet at most
+   * {@link NO_PEAK_REACH} times past it, or past the largest size seen carrying listeners, whichever is larger.
+   * @default none: no such bound
+   */
+  readonly testedTasks?: number;
   /** Extra capacity over the demand the watch sees (0.1 = 10 %). */
   readonly headroom: number;
   readonly fleet: {
@@ -326,6 +332,17 @@ function assess(input: WatchInput): Base {
       ? [live.ceilingTasks ?? Infinity, live.ceilingReason === 'retrograde' ? 'retrograde' : 'liveModel']
       : [peak.tasks ?? Infinity, 'uslPeak'],
   ];
+  // With no peak modelled anywhere, a size far past anything measured (the test's largest, the largest the fleet has
+  // carried listeners at, the plan) is a leap into the unknown: the fleet grows there in steps it has seen carry.
+  if (
+    live &&
+    live.ceilingTasks === null &&
+    input.testedTasks !== undefined &&
+    uslPeak(input.model).tasks === null
+  ) {
+    const measured = Math.max(input.testedTasks, live.largestSeen?.tasks ?? 0);
+    limits.push([Math.max(planFloor, Math.round(NO_PEAK_REACH * measured)), 'liveModel']);
+  }
   // While a smaller size is being tried, nothing (the need, the service's own scaling) adds back what it took away.
   if (live?.probeDownTasks !== undefined && input.followAudience)
     limits.push([live.probeDownTasks, 'liveModel']);
@@ -467,6 +484,13 @@ const CPU_KEEP_MS = 15 * 60_000;
 function horizonOf(input: WatchInput): number {
   return input.nowMs + (input.fleet.startupSeconds + input.controller.tickSeconds) * 1000;
 }
+
+/**
+ * With no peak modelled, how far past the largest size measured (by the test, or seen carrying listeners) the watch
+ * grows a fleet at once: a fleet whose curve turns past its test (a contention the test was too small to show) would
+ * otherwise be sent thousands of tasks past its peak by one extrapolated surge.
+ */
+export const NO_PEAK_REACH = 2;
 
 /**
  * Listeners expected at `horizonMs`: the larger of Holt's smoothed trend over the forecast window and the newest

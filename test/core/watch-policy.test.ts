@@ -944,6 +944,37 @@ describe('decideWatch with the live capacity model', () => {
     expect(trying).toMatchObject({ targetTasks: 1360, ceilingTasks: 1360 });
   });
 
+  it('with no peak modelled, grows the fleet at most twice past the largest size measured, never under the plan', () => {
+    // Prepare: a test that ran to 150 tasks and finds no peak; the fleet has carried listeners at 300 tasks; a surge
+    // extrapolated over a long metric delay asks for thousands
+    const noPeak = { lambda: 3000, sigma: 0.0005, kappa: 0 };
+    const unbounded = live({ ceilingTasks: null, ceilingReason: 'no-peak', peakTasks: null, params: noPeak });
+    const surge = (over: Partial<WatchInput>) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          model: noPeak,
+          currentTasks: 300,
+          live: { ...unbounded, largestSeen: { tasks: 300, listeners: 600_000 } },
+          metrics: { listeners: listenersAt(now, [2_000_000, 4_000_000]) },
+          ...over,
+        }),
+      );
+    // Act
+    const bounded = surge({ testedTasks: 150 });
+    const before = surge({});
+    const planAbove = surge({
+      testedTasks: 150,
+      live: { ...unbounded, largestSeen: { tasks: 150, listeners: 300_000 } },
+      currentTasks: 400,
+    });
+    // Assess
+    expect(bounded).toMatchObject({ targetTasks: 600, limitedBy: 'liveModel' });
+    expect(before.targetTasks).toBe(2000);
+    // Twice 150 is under the plan's 400: the plan holds
+    expect(planAbove.targetTasks).toBe(400);
+  });
+
   it("with no peak modelled, bounds only the service's own scaling, never SurgeGuard's target", () => {
     // Prepare: no ceiling, a service bound at 900 tasks
     const unbounded = live({
