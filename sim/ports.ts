@@ -15,6 +15,7 @@ import type {
 } from '../lambda/ports';
 import { boundedSettings, sameSettings } from '../lambda/ports';
 import type { BackstopAction } from '../lambda/core/backstop';
+import { backstopChanges } from '../lambda/core/backstop';
 import type { FaultPlan } from './faults';
 import { activeFault } from './faults';
 import type { FaultTarget } from './scenario';
@@ -186,13 +187,8 @@ export class SimCapacity implements CapacityActuator {
   ): Promise<BackstopSync> {
     let mine = this.scheduled.get(fleet.fleetId);
     if (!mine) this.scheduled.set(fleet.fleetId, (mine = new Map()));
-    const wanted = new Map(actions.map((a) => [a.name, a]));
-    const deleted = [...mine.keys()].filter((n) => n.startsWith(prefix) && !wanted.has(n));
+    const { put, deleted } = backstopChanges(await this.readBackstop(fleet, prefix), actions);
     for (const n of deleted) mine.delete(n);
-    const put = actions.filter((a) => {
-      const h = mine.get(a.name);
-      return !h || h.atMs !== a.atMs || h.minCapacity !== a.minCapacity || h.maxCapacity !== a.maxCapacity;
-    });
     for (const a of put) mine.set(a.name, a);
     return { put: put.map((a) => a.name), deleted };
   }

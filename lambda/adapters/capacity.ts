@@ -7,10 +7,11 @@ import type {
   ServiceCounts,
 } from '../ports';
 import type { BackstopAction } from '../core/backstop';
+import { backstopChanges } from '../core/backstop';
 import { boundedSettings, sameSettings } from '../ports';
 import type { EcsServiceAdapter } from './ecs-service';
 import type { ScalableTargetAdapter } from './scalable-target';
-import { atExpression } from './scalable-target';
+import { instantOf } from './scalable-target';
 
 /**
  * Moves a fleet's floor and ceiling the way its config says: `min-capacity` sets the scalable target's MinCapacity
@@ -70,45 +71,23 @@ export class FleetCapacityActuator implements CapacityActuator {
         throw new Error(`fleet ${fleet.fleetId} has no scalable target to schedule steps on`);
       return { put: [], deleted: [] };
     }
-    const existing = await this.targets.scheduledActions(fleet, prefix);
-    const wanted = new Map(actions.map((a) => [a.name, a]));
-    const have = new Map(existing.map((a) => [a.name, a]));
-    const deleted: string[] = [];
-    const put: string[] = [];
+    const { put, deleted } = backstopChanges(await this.readBackstop(fleet, prefix), actions);
     // Deletes first: an action left over from an older plan (or a shift) must not fire in between.
-    for (const a of existing) {
-      if (wanted.has(a.name)) continue;
-      await this.targets.deleteScheduledAction(fleet, a.name);
-      deleted.push(a.name);
-    }
-    for (const a of actions) {
-      const h = have.get(a.name);
-      if (
-        h &&
-        h.schedule === atExpression(a.atMs) &&
-        h.minCapacity === a.minCapacity &&
-        h.maxCapacity === a.maxCapacity
-      )
-        continue;
-      await this.targets.putScheduledAction(fleet, a);
-      put.push(a.name);
-    }
-    return { put, deleted };
+    for (const name of deleted) await this.targets.deleteScheduledAction(fleet, name);
+    for (const a of put) await this.targets.putScheduledAction(fleet, a);
+    return { put: put.map((a) => a.name), deleted };
   }
 
   async readBackstop(fleet: FleetAddress, prefix: string): Promise<BackstopAction[]> {
     if (fleet.mode !== 'min-capacity') return [];
     const found = await this.targets.scheduledActions(fleet, prefix);
     return found
-      .map((a) => {
-        const at = /^at\((.+)\)$/.exec(a.schedule)?.[1];
-        return {
-          name: a.name,
-          atMs: at ? Date.parse(`${at}Z`) : NaN,
-          minCapacity: a.minCapacity ?? 0,
-          maxCapacity: a.maxCapacity ?? 0,
-        };
-      })
+      .map((a) => ({
+        name: a.name,
+        atMs: instantOf(a.schedule),
+        minCapacity: a.minCapacity ?? 0,
+        maxCapacity: a.maxCapacity ?? 0,
+      }))
       .sort((x, y) => x.atMs - y.atMs);
   }
 

@@ -26,6 +26,12 @@ export function atExpression(atMs: number): string {
   return `at(${new Date(atMs).toISOString().slice(0, 19)})`;
 }
 
+/** The instant of a one-time schedule expression (see atExpression); NaN for any other schedule. */
+export function instantOf(schedule: string): number {
+  const at = /^at\((.+)\)$/.exec(schedule)?.[1];
+  return at ? Date.parse(`${at}Z`) : NaN;
+}
+
 /** The Application Auto Scaling calls the adapter makes. */
 export type AppAutoScalingSend = Pick<ApplicationAutoScalingClient, 'send'>;
 

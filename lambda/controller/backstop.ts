@@ -9,6 +9,7 @@ import { floorOf } from '../ports';
 import type { ControllerDeps } from './deps';
 import { addressOf } from './deps';
 import { SCHEDULE_SYNC_MINUTES } from './schedules';
+import { safeAudit } from './watch';
 
 /** What the watch knows of a fleet at a tick, to keep its backstop in step. */
 export interface BackstopTick {
@@ -93,29 +94,25 @@ async function send(
 ): Promise<void> {
   const res = await deps.capacity.syncBackstop!(addressOf(fleet), backstopPrefix(eventId), actions);
   if (!res.put.length && !res.deleted.length) return;
-  await deps.state
-    .audit({
-      atMs: nowMs,
-      eventId,
-      fleetId: fleet.id,
-      actor: deps.actor,
-      kind: 'aws-call',
-      action: 'PutScheduledAction',
-      reason: actions.length
-        ? 'plan steps to come scheduled with Application Auto Scaling: AWS applies them should SurgeGuard be unable to write then'
-        : 'plan steps to come no longer scheduled with Application Auto Scaling',
-      inputs: {
-        put: res.put,
-        deleted: res.deleted,
-        steps: actions.map((a) => ({
-          at: new Date(a.atMs).toISOString(),
-          minCapacity: a.minCapacity,
-          maxCapacity: a.maxCapacity,
-        })),
-      },
-      result: 'ok',
-    })
-    .catch((err: unknown) =>
-      deps.log.error('audit write failed', { eventId, fleetId: fleet.id, error: errorMessage(err) }),
-    );
+  await safeAudit(deps, {
+    atMs: nowMs,
+    eventId,
+    fleetId: fleet.id,
+    actor: deps.actor,
+    kind: 'aws-call',
+    action: 'PutScheduledAction',
+    reason: actions.length
+      ? 'plan steps to come scheduled with Application Auto Scaling: AWS applies them should SurgeGuard be unable to write then'
+      : 'plan steps to come no longer scheduled with Application Auto Scaling',
+    inputs: {
+      put: res.put,
+      deleted: res.deleted,
+      steps: actions.map((a) => ({
+        at: new Date(a.atMs).toISOString(),
+        minCapacity: a.minCapacity,
+        maxCapacity: a.maxCapacity,
+      })),
+    },
+    result: 'ok',
+  });
 }

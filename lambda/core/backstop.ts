@@ -63,6 +63,25 @@ export function backstopActions(input: BackstopInput): BackstopAction[] {
   return out;
 }
 
+/**
+ * What makes a scalable target's backstop actions (`existing`, all under the event's prefix) exactly `wanted`: the
+ * names to delete (not wanted) and the actions to put (missing, or at another instant or size).
+ */
+export function backstopChanges(
+  existing: readonly BackstopAction[],
+  wanted: readonly BackstopAction[],
+): { put: BackstopAction[]; deleted: string[] } {
+  const names = new Set(wanted.map((a) => a.name));
+  const have = new Map(existing.map((a) => [a.name, a]));
+  return {
+    deleted: existing.filter((a) => !names.has(a.name)).map((a) => a.name),
+    put: wanted.filter((a) => {
+      const h = have.get(a.name);
+      return !h || h.atMs !== a.atMs || h.minCapacity !== a.minCapacity || h.maxCapacity !== a.maxCapacity;
+    }),
+  };
+}
+
 /** A key that changes whenever the backstop does: the watch syncs AWS only when it changes (or now and then). */
 export function backstopKey(actions: readonly BackstopAction[]): string {
   return actions.map((a) => `${a.name}:${a.minCapacity}:${a.maxCapacity}`).join(',');

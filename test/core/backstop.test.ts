@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { BACKSTOP_LEAD_MS, backstopActions, backstopKey, backstopPrefix } from '../../lambda/core/backstop';
+import {
+  BACKSTOP_LEAD_MS,
+  backstopActions,
+  backstopChanges,
+  backstopKey,
+  backstopPrefix,
+} from '../../lambda/core/backstop';
 import type { BackstopInput } from '../../lambda/core/backstop';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -76,5 +82,20 @@ describe('backstopActions', () => {
         },
       ),
     );
+  });
+});
+
+describe('backstopChanges', () => {
+  it('deletes what is not wanted and puts what is missing or moved or resized, nothing that is already there', () => {
+    // Prepare
+    const [a, b, c] = backstopActions(base);
+    const existing = [a!, { ...b!, minCapacity: 150 }, { ...c!, name: 'surgeguard-ev-old' }];
+    // Act
+    const { put, deleted } = backstopChanges(existing, [a!, b!, c!]);
+    // Assess
+    expect(deleted).toEqual(['surgeguard-ev-old']);
+    expect(put.map((x) => x.name)).toEqual([b!.name, c!.name]);
+    expect(backstopChanges([a!, b!, c!], [a!, b!, c!])).toEqual({ put: [], deleted: [] });
+    expect(backstopChanges([{ ...a!, atMs: a!.atMs + 60_000 }], [a!]).put).toEqual([a]);
   });
 });
