@@ -9,6 +9,7 @@ import {
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { FleetCapacityActuator } from '../../lambda/adapters/capacity';
+import { TEAMS_OWN, scheduledAction } from '../fixtures/scheduled-actions';
 import { EcsServiceAdapter } from '../../lambda/adapters/ecs-service';
 import { ScalableTargetAdapter } from '../../lambda/adapters/scalable-target';
 import type { FleetAddress } from '../../lambda/ports';
@@ -234,24 +235,16 @@ describe('FleetCapacityActuator', () => {
         .on(DescribeScheduledActionsCommand)
         .resolvesOnce({
           ScheduledActions: [
-            {
-              ScheduledActionName: 'surgeguard-ev-a',
-              Schedule: 'at(2030-01-01T00:10:00)',
-              ScalableTargetAction: { MinCapacity: 100, MaxCapacity: 600 },
-            },
-            { ScheduledActionName: 'nightly-scale-down', Schedule: 'cron(0 2 * * ? *)' },
-          ] as never,
+            scheduledAction('surgeguard-ev-a', 'at(2030-01-01T00:10:00)', 100, 600),
+            TEAMS_OWN,
+          ],
           NextToken: 'p2',
         })
         .resolvesOnce({
           ScheduledActions: [
-            {
-              ScheduledActionName: 'surgeguard-ev-b',
-              Schedule: 'at(2030-01-01T00:15:00)',
-              ScalableTargetAction: { MinCapacity: 150, MaxCapacity: 600 },
-            },
-            { ScheduledActionName: 'surgeguard-ev-old', Schedule: 'at(2030-01-01T00:05:00)' },
-          ] as never,
+            scheduledAction('surgeguard-ev-b', 'at(2030-01-01T00:15:00)', 150, 600),
+            scheduledAction('surgeguard-ev-old', 'at(2030-01-01T00:05:00)'),
+          ],
         });
       aas.on(DeleteScheduledActionCommand).resolves({});
       aas.on(PutScheduledActionCommand).resolves({});
@@ -291,9 +284,7 @@ describe('FleetCapacityActuator', () => {
 
     it('takes an action AWS already removed as deleted', async () => {
       aas.on(DescribeScheduledActionsCommand).resolves({
-        ScheduledActions: [
-          { ScheduledActionName: 'surgeguard-ev-a', Schedule: 'at(2030-01-01T00:10:00)' },
-        ] as never,
+        ScheduledActions: [scheduledAction('surgeguard-ev-a', 'at(2030-01-01T00:10:00)')],
       });
       aas
         .on(DeleteScheduledActionCommand)

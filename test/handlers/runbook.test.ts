@@ -25,6 +25,7 @@ import { READ_OPERATIONS } from '../../lambda/controller/runbook';
 import type { AutomationExecution } from '../../lambda/handlers/runbook';
 import { makeRunbookAutomationHandler, makeRunbookUrlHandler } from '../../lambda/handlers/runbook';
 import { RUNTIME_CONFIG_TEXT, lambdaContext, testDeps, testRuntime } from '../fixtures/runtime';
+import { TEAMS_OWN, scheduledAction } from '../fixtures/scheduled-actions';
 
 const aas = mockClient(ApplicationAutoScalingClient);
 const ecs = mockClient(ECSClient);
@@ -35,6 +36,9 @@ const plan = runtime.plan.events[0]!;
 const RAMP = Date.parse(plan.fleets[0]!.rampStart);
 const MIN = 60_000;
 const ONCALL = 'arn:aws:iam::123456789012:user/oncall';
+/** The ramp step of `ev` as the watch leaves it with Application Auto Scaling. */
+const rampStep = (min?: number, max?: number) =>
+  scheduledAction('surgeguard-ev-20300102T003300', 'at(2030-01-02T00:33:00)', min, max);
 
 function setup(nowMs = RAMP + 10 * MIN) {
   const t = testDeps(nowMs, runtime);
@@ -274,10 +278,7 @@ describe('runbook handler', () => {
     sch.on(ListSchedulesCommand).resolves({ Schedules: [] });
     sch.on(CreateScheduleCommand).resolves({});
     aas.on(DescribeScheduledActionsCommand).resolves({
-      ScheduledActions: [
-        { ScheduledActionName: 'surgeguard-ev-20300102T003300', Schedule: 'at(2030-01-02T00:33:00)' },
-        { ScheduledActionName: 'nightly', Schedule: 'cron(0 2 * * ? *)' },
-      ] as never,
+      ScheduledActions: [rampStep(), TEAMS_OWN],
     });
     aas.on(DeleteScheduledActionCommand).resolves({});
     // Act: the event moves two hours later, out of the watch window
@@ -294,9 +295,7 @@ describe('runbook handler', () => {
   it('does not move the event while the plan steps left with AWS cannot be taken back', async () => {
     const { call, state } = setup(RAMP - 10 * MIN);
     aas.on(DescribeScheduledActionsCommand).resolves({
-      ScheduledActions: [
-        { ScheduledActionName: 'surgeguard-ev-20300102T003300', Schedule: 'at(2030-01-02T00:33:00)' },
-      ] as never,
+      ScheduledActions: [rampStep()],
     });
     aas
       .on(DeleteScheduledActionCommand)
@@ -385,14 +384,7 @@ describe('runbook handler', () => {
     // Prepare: the watch left the ramp step with Application Auto Scaling
     const { call } = setup(RAMP - 10 * MIN);
     aas.on(DescribeScheduledActionsCommand).resolves({
-      ScheduledActions: [
-        {
-          ScheduledActionName: 'surgeguard-ev-20300102T003300',
-          Schedule: 'at(2030-01-02T00:33:00)',
-          ScalableTargetAction: { MinCapacity: 112, MaxCapacity: 500 },
-        },
-        { ScheduledActionName: 'nightly', Schedule: 'cron(0 2 * * ? *)' },
-      ] as never,
+      ScheduledActions: [rampStep(112, 500), TEAMS_OWN],
     });
     // Act
     const steps = async () =>
