@@ -618,11 +618,24 @@ export function liveCapacity(
       lastEarned = b.tasks;
     }
   }
-  const step = o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS);
   // Steps go from the largest size that carried more than every smaller size, not from the largest size seen: the
   // service's own scaling can run the fleet past where tasks stopped adding room, and a ceiling that followed it
   // would let it run on, a step at a time.
   const frontier = seen.filter(carriedMore).pop();
+  const maxStep = o.probeStep * 2 ** MAX_DOUBLINGS;
+  // A step is also as long as the frontier's own evidence allows: no fleet the law describes peaks before
+  // peakFloorOf says, so a size carrying near its linear share is far from its peak, however few steps it earned.
+  const step = Math.min(
+    maxStep,
+    Math.max(
+      o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS),
+      frontier
+        ? peakFloorOf(Math.max(prior.lambda, params.lambda), frontier.tasks, frontier.carriedSecond!) /
+            frontier.tasks -
+            1
+        : 0,
+    ),
+  );
   const reach = frontier ? Math.round(frontier.tasks * (gained ? 1 + step : 1)) : undefined;
   if (
     reach !== undefined &&
@@ -677,6 +690,19 @@ export function liveCapacity(
         : {}),
     },
   };
+}
+
+/**
+ * The fewest tasks at which a fleet the law describes, carrying `listeners` on `tasks` with at most `lambda` a task
+ * alone, can peak. Its contention D = lambda*N/X - 1 is sigma*(N-1) + kappa*N*(N-1), and the peak sqrt((1-sigma)/kappa)
+ * is nearest with all of D read as coherency (sigma 0): sqrt(N*(N-1)/D). Listeners carried are at most the room, so
+ * a size not yet full only lowers the bound; the larger lambda of the test and the refit lowers it too.
+ */
+export function peakFloorOf(lambda: number, tasks: number, listeners: number): number {
+  if (tasks <= 1 || listeners <= 0 || lambda <= 0) return tasks;
+  const contention = (lambda * tasks) / listeners - 1;
+  if (contention <= 0) return Infinity;
+  return Math.max(tasks, Math.sqrt((tasks * (tasks - 1)) / contention));
 }
 
 /**

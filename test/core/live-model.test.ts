@@ -5,6 +5,7 @@ import {
   fitLive,
   liveCapacity,
   pairObservations,
+  peakFloorOf,
   updateLiveModel,
 } from '../../lambda/core/live-model';
 import type { CapacityModel, UslParams } from '../../lambda/core/usl';
@@ -423,10 +424,11 @@ describe('liveCapacity', () => {
     };
     // Act
     const { capacity } = liveCapacity(prior, state);
-    // Assess: the refit's peak is far out, but the ceiling is 10% past 1,000 tasks
-    expect(capacity.peakTasks === null || capacity.peakTasks > 1100).toBe(true);
+    // Assess: the refit's peak is far out, but the ceiling is a step past 1,000 tasks: the least peak 1,000 tasks
+    // carrying 1.66 M of the 3 M they would carry alone allow (sqrt(1000 * 999 / 0.807), 11% past them)
+    expect(capacity.peakTasks === null || capacity.peakTasks > 1112).toBe(true);
     expect(capacity.ceilingReason).toBe('unexplored');
-    expect(capacity.ceilingTasks).toBe(1100);
+    expect(capacity.ceilingTasks).toBe(1112);
     // Once 1,100 tasks have shown what they carry, the next step opens; they carried more than the test says any
     // size can, and more than 1,000 did, so the step doubles
     const next = liveCapacity(prior, { ...state, bins: [...state.bins, bin(1100, 1_800_000, 3)] }).capacity;
@@ -477,6 +479,20 @@ describe('liveCapacity', () => {
     expect(whole.largestSeen?.tasks).toBe(1100);
   });
 
+  it('steps as far as the largest size that carried more shows room, when that is further than the steps earned', () => {
+    // Prepare: the test's fit peaks at 1,000 tasks; 1,100 tasks carried 90% of what they would carry alone
+    const most = uslCapacity(prior, prior.peakTasks!);
+    const bins = [bin(1000, most, 3), bin(1100, 0.9 * 3000 * 1100, 0, 3)];
+    // Act
+    const { capacity } = liveCapacity(prior, { bins, counts: [] });
+    // Assess: no fleet the law describes peaks before three times 1,100 tasks carrying that, so the step is the
+    // longest there is (eight probe steps), not the doubled one a single earned size gives
+    expect(capacity.ceilingTasks).toBe(Math.round(1100 * 1.8));
+    // A size carrying less of its linear share shows less room: the earned step stands
+    const weak = liveCapacity(prior, { bins: [bin(1000, most, 3), bin(1100, most * 1.1, 0, 3)], counts: [] });
+    expect(weak.capacity.ceilingTasks).toBe(Math.round(1100 * 1.2));
+  });
+
   it('steps from the largest size that carried more, not from the largest size the service ran', () => {
     // Prepare: 1,100 tasks carried more than the test allows; the service's own scaling then ran the fleet to 1,500
     // and 2,100 tasks, which carried less (past the true peak, each task runs hotter and the CPU target adds more)
@@ -504,9 +520,10 @@ describe('liveCapacity', () => {
     // Act
     const { capacity } = liveCapacity(linear, { bins, counts: [] });
     const peaked = liveCapacity(prior, { bins, counts: [] }).capacity;
-    // Assess: no ceiling for SurgeGuard, but the service's own scaling stops a probe step past 1,000 tasks
+    // Assess: no ceiling for SurgeGuard, but the service's own scaling stops a step past 1,000 tasks: at the least
+    // peak 1,000 tasks carrying 1.9 M of the 3 M they would carry alone allow (sqrt(1000 * 999 / 0.579))
     expect(capacity.ceilingTasks).toBeNull();
-    expect(capacity.serviceCeilingTasks).toBe(1100);
+    expect(capacity.serviceCeilingTasks).toBe(1314);
     expect(peaked.serviceCeilingTasks).toBeUndefined();
   });
 
@@ -694,6 +711,43 @@ describe('liveCapacity', () => {
     // Assess: a new least changes what is read with two periods, so the fit is made again
     expect(uslCapacity(lower.capacity.params, 800)).toBeLessThan(uslCapacity(first.capacity.params, 800));
     expect(uslCapacity(next.capacity.params, 800)).toBeCloseTo(uslCapacity(first.capacity.params, 800), -3);
+  });
+});
+
+describe('peakFloorOf', () => {
+  it.each([
+    // tasks, listeners carried, least peak
+    [1000, 3_000_000, Infinity], // all of their linear share: no contention seen
+    [1000, 1_500_000, 1000], // half: D = 1, a fleet at its peak can carry that
+    [1000, 2_400_000, 1998], // 80%: D = 0.25, the peak at least (nearly) twice as far
+    [1, 3000, 1], // one task says nothing of contention
+  ])(
+    '%d tasks carrying %d of 3,000 a task alone peak at %d tasks at the least',
+    (tasks, listeners, least) => {
+      expect(Math.floor(peakFloorOf(3000, tasks, listeners))).toBe(least === Infinity ? Infinity : least);
+    },
+  );
+
+  it('is never past the peak of any curve the law gives that carries as much', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 100, max: 5000, noNaN: true }),
+        fc.double({ min: 0, max: 0.01, noNaN: true }),
+        fc.double({ min: 1e-8, max: 1e-4, noNaN: true }),
+        fc.integer({ min: 2, max: 5000 }),
+        fc.double({ min: 1, max: 1.5, noNaN: true }),
+        (lambda, sigma, kappa, tasks, lambdaOver) => {
+          // Prepare: the fleet's true curve; the bound is given at least its lambda (the test may overstate it)
+          const curve = { lambda, sigma, kappa };
+          const truePeak = Math.sqrt((1 - sigma) / kappa);
+          // Act
+          const floor = peakFloorOf(lambda * lambdaOver, tasks, uslCapacity(curve, tasks));
+          // Assess
+          expect(floor).toBeLessThanOrEqual(Math.max(tasks, truePeak) * (1 + 1e-9));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 
