@@ -695,7 +695,10 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
     base.cpuPerListener === undefined
       ? 0
       : Math.ceil(base.cpuPerListener * (recentMax + base.unmetListeners) * (1 + input.headroom));
-  const need = Math.max(sized + (input.extraTasks ?? 0), byCpu, floor, input.recordedTasks, heldAt, 1);
+  // Nor below what the same tick's demand asks for (the curve's headroom past the largest size saturation measured,
+  // a straight line from what the largest size carried, CPU): a step under it is a step the next tick takes back.
+  const asked = Math.min(base.neededTasks + (input.extraTasks ?? 0), base.limitTasks);
+  const need = Math.max(sized + (input.extraTasks ?? 0), byCpu, asked, floor, input.recordedTasks, heldAt, 1);
   const step = Math.max(1, Math.floor(current * f.maxStepShare));
   const target = Math.max(need, current - step);
   if (target >= current) return undefined;

@@ -1059,6 +1059,20 @@ describe('decideWatch with the live capacity model', () => {
       expect(d.targetTasks).toBe(Math.ceil((900 * 330_000) / 340_000));
     });
 
+    it('steps down no lower than what the same demand asks for, so the next tick does not scale straight back out', () => {
+      // Prepare: saturation showed the test overstating the fleet by 40% at 100 tasks: past them the demand is sized
+      // with that much more headroom
+      const wary = live({ overstated: { share: 0.4, tasks: 100 } });
+      const small = { ...base, live: wary, currentTasks: 200, recordedTasks: 10 };
+      // Act: the step down, then the next tick (too soon for another step down) at the size it left
+      const down = decideWatch(input(small));
+      const next = decideWatch(input({ ...small, currentTasks: down.targetTasks, lastScaleInMs: t }));
+      // Assess
+      expect(down.action).toBe('scale-in');
+      expect(next.action).toBe('hold');
+      expect(next.targetTasks).toBe(down.targetTasks);
+    });
+
     it('lowers the floor by at most a step once the audience stayed low for the quiet period', () => {
       const d = decideWatch(input(base));
       expect(d.action).toBe('scale-in');
