@@ -96,11 +96,25 @@ export function tasksFor(p: UslParams, listeners: number): { tasks: number | nul
 }
 
 /**
+ * Whether terms that cut the squared error by `gain`, leaving `rest` over `df` degrees of freedom, are real: an F test
+ * at 95% of two terms, whose quantile has a closed form, (df/2)(0.05^(-2/df) - 1).
+ */
+function significant(gain: number, rest: number, df: number): boolean {
+  return gain / 2 > ((df / 2) * (0.05 ** (-2 / df) - 1) * rest) / df;
+}
+
+/**
  * Least-squares fit of the USL to scaling-test points with non-negative sigma and kappa.
  * For fixed sigma and kappa the best lambda has a closed form, so the search runs over two parameters only
  * (variable projection), from a coarse grid and then Nelder-Mead.
  */
-export function fitUsl(points: readonly ScalingPoint[]): CapacityModel {
+export function fitUsl(
+  points: readonly ScalingPoint[],
+  options: {
+    /** Keep the law's bend only where the steps show it (else a straight line). @default true */
+    readonly onlyShownBend?: boolean;
+  } = {},
+): CapacityModel {
   if (points.length === 0) throw new RangeError('fitUsl needs at least one point');
   const ns = points.map((p) => p.tasks);
   const xMax = Math.max(...points.map((p) => p.listeners)) || 1;
@@ -128,15 +142,14 @@ export function fitUsl(points: readonly ScalingPoint[]): CapacityModel {
     return { lambda, sse };
   };
 
-  let best = { u: 0, v: 0 };
-  if (distinct >= 2) {
-    const freeKappa = distinct >= 3;
+  // The best fit with the terms given free: sigma alone (Amdahl's law) or sigma and kappa (the whole law).
+  const search = (freeKappa: boolean) => {
+    let best = { u: 0, v: 0, sse: evaluate(0, 0).sse };
     const grid = [0, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
     const seeds: { u: number; v: number; sse: number }[] = [];
     for (const u of grid)
       for (const v of freeKappa ? grid : [0]) seeds.push({ u, v, sse: evaluate(u, v).sse });
     seeds.sort((p, q) => p.sse - q.sse);
-    let bestSse = Infinity;
     for (const seed of seeds.slice(0, 4)) {
       // Squares keep the parameters non-negative while letting the search reach exactly zero.
       const objective = freeKappa
@@ -145,14 +158,27 @@ export function fitUsl(points: readonly ScalingPoint[]): CapacityModel {
       const start = freeKappa ? [Math.sqrt(seed.u), Math.sqrt(seed.v)] : [Math.sqrt(seed.u)];
       const x = nelderMead(objective, start);
       const sse = objective(x);
-      if (sse < bestSse) {
-        bestSse = sse;
+      if (sse < best.sse) {
         const u = (x[0] ?? 0) ** 2;
         const v = freeKappa ? (x[1] ?? 0) ** 2 : 0;
-        best = { u: u < NEGLIGIBLE ? 0 : u, v: v < NEGLIGIBLE ? 0 : v };
+        best = { u: u < NEGLIGIBLE ? 0 : u, v: v < NEGLIGIBLE ? 0 : v, sse };
       }
     }
-  }
+    return best;
+  };
+  const n = points.length;
+  const linear = { u: 0, v: 0, sse: evaluate(0, 0).sse };
+  const whole = distinct >= 3 ? search(true) : distinct >= 2 ? search(false) : linear;
+  // The curve bends only where the test's steps show a bend: the law's fit must beat a straight line by more than
+  // their scatter explains. Otherwise its bend is noise, and a peak drawn from it is one the test never came near: a
+  // test stopped at 10 tasks whose last step sits 3% low would put the fleet's peak at 33 tasks.
+  const df = n - 3;
+  const bent =
+    options.onlyShownBend === false ||
+    df < 1 ||
+    whole.sse <= 1e-12 ||
+    significant(linear.sse - whole.sse, whole.sse, df);
+  const best = bent ? whole : linear;
   const { sigma, kappa } = params(best.u, best.v);
   const { lambda: lambdaNorm, sse } = evaluate(best.u, best.v);
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
@@ -206,7 +232,9 @@ export function fitUslRobust(points: readonly ScalingPoint[]): { model: Capacity
     for (const i of kept) {
       const rest = kept.filter((k) => k !== i).map((k) => points[k] as ScalingPoint);
       if (new Set(rest.map((p) => p.tasks)).size < 3) continue;
-      const m = fitUsl(rest);
+      // The whole law, bend and all: a step is an outlier against the curve the others draw, not against a straight
+      // line a few steps cannot tell from it.
+      const m = fitUsl(rest, { onlyShownBend: false });
       const point = points[i] as ScalingPoint;
       const error = Math.abs(logError(point, m));
       const spread = Math.sqrt(rest.reduce((s, p) => s + logError(p, m) ** 2, 0) / rest.length);

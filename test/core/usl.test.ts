@@ -53,6 +53,46 @@ describe('fitUsl', () => {
     expect(m.peakTasks).toBeLessThan(1400);
   });
 
+  it('draws no bend the steps do not show: a short test a few percent noisy is a straight line, with no peak', () => {
+    // Prepare: a test stopped at 10 tasks, its steps within 5% of 1,550 a task; its last step sits 3% low, which the
+    // whole law reads as a peak at 33 tasks
+    const short = [
+      [1, 1498],
+      [2, 3222],
+      [4, 6039],
+      [5, 7587],
+      [7, 11474],
+      [9, 13714],
+      [10, 14625],
+    ].map(([tasks, listeners]) => ({ tasks: tasks!, listeners: listeners! }));
+    // Act
+    const m = fitUsl(short);
+    const whole = fitUsl(short, { onlyShownBend: false });
+    // Assess
+    expect(whole.peakTasks).toBe(33);
+    expect(m).toMatchObject({ sigma: 0, kappa: 0, peakTasks: null, peakListeners: null });
+    expect(m.lambda).toBeGreaterThan(1400);
+    expect(m.lambda).toBeLessThan(1600);
+  });
+
+  it('keeps a bend the steps show beyond their scatter, noisy as they are (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -0.02, max: 0.02, noNaN: true }), { minLength: 8, maxLength: 8 }),
+        (noise) => {
+          // Prepare: a test that reaches 60% of the way to its peak of 1,000 tasks, each step off by up to 2%
+          const p = { lambda: 3000, sigma: 0, kappa: 1e-6 };
+          const points = sizes([10, 25, 50, 100, 200, 300, 450, 600], p, (i) => noise[i] ?? 0);
+          // Act
+          const m = fitUsl(points);
+          // Assess
+          expect(m.peakTasks).not.toBeNull();
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('never returns negative parameters, even for super-linear data', () => {
     const m = fitUsl([1, 2, 4, 8].map((n) => ({ tasks: n, listeners: 100 * n ** 1.2 })));
     expect(m.sigma).toBe(0);
