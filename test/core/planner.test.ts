@@ -271,6 +271,23 @@ describe('planEvent warnings', () => {
     expect(codes(c, m)).toEqual(expected);
   });
 
+  it('says when the extrapolation is a straight line because the test showed no bend', () => {
+    // Prepare: the same need from a bent curve and from a straight line, both measured to 200 tasks
+    const { config } = build({ ...base, peak: 700_000 });
+    const message = (m: CapacityModel) =>
+      planEvent(config.events[0]!, config, { f1: m }).fleets[0]!.warnings.find(
+        (w) => w.code === 'EXTRAPOLATION',
+      )?.message;
+    // Act
+    const straight = message(model(3000, 0, 0));
+    const bent = message(model(3000, 0.0005, 1e-6));
+    // Assess
+    expect(straight).toMatch(
+      /no bend beyond their scatter, so it is a straight line of 3,000 listeners a task/,
+    );
+    expect(bent).not.toMatch(/no bend/);
+  });
+
   it("carries the model's caveats (outliers, fallbacks) into the plan's warnings", () => {
     const outlier = { code: 'OUTLIER' as const, message: 'a.csv:3: 30,000 listeners at 20 tasks is far off' };
     const { config } = build(base);
