@@ -630,7 +630,11 @@ export function liveCapacity(
     Math.max(
       o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS),
       frontier
-        ? peakFloorOf(Math.max(prior.lambda, params.lambda), frontier.tasks, frontier.carriedSecond!) /
+        ? peakFloorOf(
+            Math.max(prior.lambda, prior.bendNotShown ? (prior.bestPerTask ?? 0) : 0, params.lambda),
+            frontier.tasks,
+            frontier.carriedSecond!,
+          ) /
             frontier.tasks -
             1
         : 0,
@@ -696,10 +700,13 @@ export function liveCapacity(
  * The fewest tasks at which a fleet the law describes, carrying `listeners` on `tasks` with at most `lambda` a task
  * alone, can peak. Its contention D = lambda*N/X - 1 is sigma*(N-1) + kappa*N*(N-1), and the peak sqrt((1-sigma)/kappa)
  * is nearest with all of D read as coherency (sigma 0): sqrt(N*(N-1)/D). Listeners carried are at most the room, so
- * a size not yet full only lowers the bound; the larger lambda of the test and the refit lowers it too.
+ * a size not yet full only lowers the bound; so does a larger lambda (the watch gives it the larger of the test's fit
+ * and the refit, and for a straight-line test the most a task carried at any step: a line's lambda is an average).
  */
 export function peakFloorOf(lambda: number, tasks: number, listeners: number): number {
-  if (tasks <= 1 || listeners <= 0 || lambda <= 0) return tasks;
+  // Odd input (NaN, infinite) bounds nothing: only a measured absence of contention opens all the way.
+  if (!(tasks > 1 && listeners > 0 && lambda > 0 && Number.isFinite(listeners) && Number.isFinite(lambda)))
+    return tasks;
   const contention = (lambda * tasks) / listeners - 1;
   if (contention <= 0) return Infinity;
   return Math.max(tasks, Math.sqrt((tasks * (tasks - 1)) / contention));

@@ -263,7 +263,7 @@ function sizeFleet(
   else if (raw > model.maxTestedTasks) {
     warnings.push({
       code: 'EXTRAPOLATION',
-      message: `needs ${fmt(raw)} tasks but the scaling test went only to ${fmt(model.maxTestedTasks)}: the model is extrapolated${model.sigma === 0 && model.kappa === 0 && model.points >= 4 ? ` (its steps show no bend beyond their scatter, so it is a straight line of ${fmt(model.lambda)} listeners a task: the contention larger fleets meet is unmeasured, and the watch corrects it only once the fleet fills)` : ''}; run a scaling test at ${fmt(raw)} tasks before the event`,
+      message: `needs ${fmt(raw)} tasks but the scaling test went only to ${fmt(model.maxTestedTasks)}: the model is extrapolated${model.bendNotShown ? ` (its steps show no bend beyond their scatter, so it is a straight line of ${fmt(model.lambda)} listeners a task: the contention larger fleets meet is unmeasured, and the watch corrects it only once the fleet fills)` : ''}; run a scaling test at ${fmt(raw)} tasks before the event`,
     });
   }
   if (raw > ECS_MAX_TASKS_PER_SERVICE) {

@@ -31,6 +31,10 @@ export interface CapacityModel extends UslParams {
   readonly caveats?: readonly ModelCaveat[];
   /** Set when the fit was not trusted and the fleet opted into planning its maxTasks instead. */
   readonly fallback?: 'max-tasks';
+  /** Set when the test's steps showed no bend beyond their scatter, so the model is the straight line through them. */
+  readonly bendNotShown?: true;
+  /** Most listeners per task any step of the test carried: a least on what one task carries alone (a line's λ is an average). */
+  readonly bestPerTask?: number;
 }
 
 /** Something about how a model was made that every plan from it must say. */
@@ -95,16 +99,14 @@ export function tasksFor(p: UslParams, listeners: number): { tasks: number | nul
   return { tasks: n, reachable: true };
 }
 
-/**
- * Whether terms that cut the squared error by `gain`, leaving `rest` over `df` degrees of freedom, are real: an F test
- * at 95% of two terms, whose quantile has a closed form, (df/2)(0.05^(-2/df) - 1).
- */
-function significant(gain: number, rest: number, df: number): boolean {
-  return gain / 2 > ((df / 2) * (0.05 ** (-2 / df) - 1) * rest) / df;
+/** The 95% quantile of the F distribution with 2 and `df` degrees of freedom (closed form: (df/2)(0.05^(-2/df) - 1)). */
+export function fQuantile95Of2(df: number): number {
+  return (df / 2) * (0.05 ** (-2 / df) - 1);
 }
 
 /**
- * Least-squares fit of the USL to scaling-test points with non-negative sigma and kappa.
+ * Least-squares fit of the USL to scaling-test points with non-negative sigma and kappa, or the straight line through
+ * them when their bend is no more than their scatter explains.
  * For fixed sigma and kappa the best lambda has a closed form, so the search runs over two parameters only
  * (variable projection), from a coarse grid and then Nelder-Mead.
  */
@@ -172,27 +174,35 @@ export function fitUsl(
   // The curve bends only where the test's steps show a bend: the law's fit must beat a straight line by more than
   // their scatter explains. Otherwise its bend is noise, and a peak drawn from it is one the test never came near: a
   // test stopped at 10 tasks whose last step sits 3% low would put the fleet's peak at 33 tasks.
+  // The F test of the bend's two terms (sigma and kappa) needs them both free and a degree of freedom left over: with
+  // fewer than three sizes, or three steps, there is no scatter to judge by, and the fit stands as it is.
   const df = n - 3;
+  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
+  const sst = xs.reduce((s, x) => s + (x - mean) ** 2, 0);
+  const r2Of = (sse: number) => (sst > 0 ? 1 - sse / sst : sse < 1e-12 ? 1 : 0);
   const bent =
     options.onlyShownBend === false ||
+    distinct < 3 ||
     df < 1 ||
     whole.sse <= 1e-12 ||
-    significant(linear.sse - whole.sse, whole.sse, df);
+    (linear.sse - whole.sse) / 2 > (fQuantile95Of2(df) * whole.sse) / df ||
+    // Steps too scattered to trust a straight line through them either are judged on the law's fit, as before.
+    (r2Of(linear.sse) < MIN_TRUSTED_R2 && r2Of(whole.sse) >= MIN_TRUSTED_R2);
   const best = bent ? whole : linear;
   const { sigma, kappa } = params(best.u, best.v);
   const { lambda: lambdaNorm, sse } = evaluate(best.u, best.v);
-  const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
-  const sst = xs.reduce((s, x) => s + (x - mean) ** 2, 0);
-  const r2 = sst > 0 ? 1 - sse / sst : sse < 1e-12 ? 1 : 0;
   const model: UslParams = { lambda: lambdaNorm * xMax, sigma, kappa };
   const peak = uslPeak(model);
+  const bestPerTask = Math.max(...points.map((p) => (p.tasks > 0 ? p.listeners / p.tasks : 0)));
   return {
     ...model,
     peakTasks: peak.tasks,
     peakListeners: peak.listeners,
-    r2,
+    r2: r2Of(sse),
     maxTestedTasks: nMax,
     points: points.length,
+    ...(bent ? {} : { bendNotShown: true as const }),
+    ...(bestPerTask > 0 ? { bestPerTask } : {}),
   };
 }
 

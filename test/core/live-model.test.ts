@@ -416,7 +416,7 @@ describe('liveCapacity', () => {
     expect(capacity.probeTasks).toBe(Math.round(990 * 1.1));
   });
 
-  it('goes a probe step at a time past the largest size seen when a refit finds no peak where the test had one', () => {
+  it('goes a step at a time past the largest size seen, as long as its evidence allows, when a refit finds no peak where the test had one', () => {
     // Prepare: saturated sizes that keep carrying more (drains or noise can make them look so)
     const state: LiveModelState = {
       bins: [bin(600, 1_000_000, 3), bin(800, 1_330_000, 3), bin(1000, 1_660_000, 3)],
@@ -491,6 +491,27 @@ describe('liveCapacity', () => {
     // A size carrying less of its linear share shows less room: the earned step stands
     const weak = liveCapacity(prior, { bins: [bin(1000, most, 3), bin(1100, most * 1.1, 0, 3)], counts: [] });
     expect(weak.capacity.ceilingTasks).toBe(Math.round(1100 * 1.2));
+  });
+
+  it("reads a straight-line test's contention from the most a step carried a task, not from the line's average", () => {
+    // Prepare: a straight-line test (no peak) of 3,000 a task on average; 500 and then 1,000 tasks carried 3,200 and
+    // 3,100 a task, above that average
+    const line: CapacityModel = {
+      ...prior,
+      sigma: 0,
+      kappa: 0,
+      peakTasks: null,
+      peakListeners: null,
+      bendNotShown: true,
+    };
+    const bins = [bin(500, 1_600_000, 0, 3), bin(1000, 3_100_000, 0, 3)];
+    // Act
+    const average = liveCapacity(line, { bins, counts: [] }).capacity;
+    const most = liveCapacity({ ...line, bestPerTask: 6000 }, { bins, counts: [] }).capacity;
+    // Assess: against the average 1,000 tasks show no contention at all and the step is the longest; a step of the
+    // test carried 6,000 a task, so 3,100 is half of that, and the bound (1,034 tasks) is under the first probe step
+    expect(average.serviceCeilingTasks).toBe(Math.round(1000 * 1.8));
+    expect(most.serviceCeilingTasks).toBe(Math.round(1000 * 1.1));
   });
 
   it('steps from the largest size that carried more, not from the largest size the service ran', () => {
@@ -721,6 +742,8 @@ describe('peakFloorOf', () => {
     [1000, 1_500_000, 1000], // half: D = 1, a fleet at its peak can carry that
     [1000, 2_400_000, 1998], // 80%: D = 0.25, the peak at least (nearly) twice as far
     [1, 3000, 1], // one task says nothing of contention
+    [1000, NaN, 1000], // nor does an odd reading
+    [1000, Infinity, 1000],
   ])(
     '%d tasks carrying %d of 3,000 a task alone peak at %d tasks at the least',
     (tasks, listeners, least) => {

@@ -272,19 +272,22 @@ describe('planEvent warnings', () => {
   });
 
   it('says when the extrapolation is a straight line because the test showed no bend', () => {
-    // Prepare: the same need from a bent curve and from a straight line, both measured to 200 tasks
+    // Prepare: the same need from a bent curve, from a straight line the fit chose, and from a straight line that is
+    // a fallback (per-task-floor), all measured to 200 tasks
     const { config } = build({ ...base, peak: 700_000 });
     const message = (m: CapacityModel) =>
       planEvent(config.events[0]!, config, { f1: m }).fleets[0]!.warnings.find(
         (w) => w.code === 'EXTRAPOLATION',
       )?.message;
     // Act
-    const straight = message(model(3000, 0, 0));
+    const straight = message({ ...model(3000, 0, 0), bendNotShown: true });
+    const fallback = message(model(3000, 0, 0));
     const bent = message(model(3000, 0.0005, 1e-6));
     // Assess
     expect(straight).toMatch(
       /no bend beyond their scatter, so it is a straight line of 3,000 listeners a task/,
     );
+    expect(fallback).not.toMatch(/no bend/);
     expect(bent).not.toMatch(/no bend/);
   });
 

@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { fitUsl, fitUslRobust, tasksFor, uslCapacity, uslPeak } from '../../lambda/core/usl';
+import {
+  MIN_TRUSTED_R2,
+  fQuantile95Of2,
+  fitUsl,
+  fitUslRobust,
+  tasksFor,
+  uslCapacity,
+  uslPeak,
+} from '../../lambda/core/usl';
 
 const sizes = (
   ns: number[],
@@ -70,9 +78,37 @@ describe('fitUsl', () => {
     const whole = fitUsl(short, { onlyShownBend: false });
     // Assess
     expect(whole.peakTasks).toBe(33);
-    expect(m).toMatchObject({ sigma: 0, kappa: 0, peakTasks: null, peakListeners: null });
+    expect(m).toMatchObject({ sigma: 0, kappa: 0, peakTasks: null, peakListeners: null, bendNotShown: true });
     expect(m.lambda).toBeGreaterThan(1400);
     expect(m.lambda).toBeLessThan(1600);
+    // The line's lambda is an average of the steps; the most a step carried a task is kept beside it
+    expect(m.bestPerTask).toBeCloseTo(1639.1, 1);
+    expect(whole.bendNotShown).toBeUndefined();
+  });
+
+  it.each([
+    // df, the 95% quantile of F(2, df) from the published tables
+    [1, 199.5],
+    [2, 19.0],
+    [4, 6.944],
+    [10, 4.103],
+    [30, 3.316],
+  ])('judges the bend at the 95%% quantile of F(2, %d) (%d)', (df, quantile) => {
+    expect(fQuantile95Of2(df)).toBeCloseTo(quantile, quantile > 100 ? 0 : 2);
+  });
+
+  it('keeps the bend of steps too scattered for a straight line to pass the trust check', () => {
+    // Prepare: steps 9% either side of a bending curve: the law fits them with R² 0.953, a straight line with 0.893,
+    // and the bend is within their scatter
+    const p = { lambda: 3000, sigma: 0, kappa: 1e-6 };
+    const points = sizes([100, 200, 300, 400, 500, 600, 700], p, (i) => (i % 2 ? -0.09 : 0.09));
+    // Act
+    const m = fitUsl(points);
+    const whole = fitUsl(points, { onlyShownBend: false });
+    // Assess: a test the law's fit let through is not failed for the straight line's R²
+    expect(whole.r2).toBeGreaterThanOrEqual(MIN_TRUSTED_R2);
+    expect(m.r2).toBe(whole.r2);
+    expect(m.bendNotShown).toBeUndefined();
   });
 
   it('keeps a bend the steps show beyond their scatter, noisy as they are (property)', () => {
