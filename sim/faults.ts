@@ -115,8 +115,8 @@ export class FaultyWafSwitch implements WafSwitch {
 const CAPACITY_READS = new Set<PropertyKey>(['read', 'counts', 'readBackstop']);
 
 /**
- * Wraps any capacity actuator so that every write method (every function but `read`, `counts` and `readBackstop`, whatever the
- * actuator names them) is faulted in the scenario's windows: under `throttle`/`capacity` the write throws a
+ * Wraps any capacity actuator so that every write method (every function but the reads in CAPACITY_READS, whatever
+ * the actuator names them) is faulted in the scenario's windows: under `throttle`/`capacity` the write throws a
  * ThrottlingException and is not applied; under `lost-write`/`capacity` the write is applied and then throws, as
  * when the answer is lost. Other properties (and the reads) pass through unchanged.
  */

@@ -622,23 +622,15 @@ export function liveCapacity(
   // service's own scaling can run the fleet past where tasks stopped adding room, and a ceiling that followed it
   // would let it run on, a step at a time.
   const frontier = seen.filter(carriedMore).pop();
-  const maxStep = o.probeStep * 2 ** MAX_DOUBLINGS;
   // A step is also as long as the frontier's own evidence allows: no fleet the law describes peaks before
   // peakFloorOf says, so a size carrying near its linear share is far from its peak, however few steps it earned.
+  const alone = Math.max(prior.lambda, prior.bendNotShown ? (prior.bestPerTask ?? 0) : 0, params.lambda);
+  const evidenced = frontier
+    ? peakFloorOf(alone, frontier.tasks, frontier.carriedSecond!) / frontier.tasks - 1
+    : 0;
   const step = Math.min(
-    maxStep,
-    Math.max(
-      o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS),
-      frontier
-        ? peakFloorOf(
-            Math.max(prior.lambda, prior.bendNotShown ? (prior.bestPerTask ?? 0) : 0, params.lambda),
-            frontier.tasks,
-            frontier.carriedSecond!,
-          ) /
-            frontier.tasks -
-            1
-        : 0,
-    ),
+    o.probeStep * 2 ** MAX_DOUBLINGS,
+    Math.max(o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS), evidenced),
   );
   const reach = frontier ? Math.round(frontier.tasks * (gained ? 1 + step : 1)) : undefined;
   if (

@@ -144,9 +144,10 @@ export function fitUsl(
     return { lambda, sse };
   };
 
+  const linear = { u: 0, v: 0, sse: evaluate(0, 0).sse };
   // The best fit with the terms given free: sigma alone (Amdahl's law) or sigma and kappa (the whole law).
   const search = (freeKappa: boolean) => {
-    let best = { u: 0, v: 0, sse: evaluate(0, 0).sse };
+    let best = linear;
     const grid = [0, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
     const seeds: { u: number; v: number; sse: number }[] = [];
     for (const u of grid)
@@ -169,7 +170,6 @@ export function fitUsl(
     return best;
   };
   const n = points.length;
-  const linear = { u: 0, v: 0, sse: evaluate(0, 0).sse };
   const whole = distinct >= 3 ? search(true) : distinct >= 2 ? search(false) : linear;
   // The curve bends only where the test's steps show a bend: the law's fit must beat a straight line by more than
   // their scatter explains. Otherwise its bend is noise, and a peak drawn from it is one the test never came near: a
