@@ -4,7 +4,7 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
 import type { CapacityModel } from './usl';
-import { MIN_TRUSTED_R2, tasksFor } from './usl';
+import { MIN_TRUSTED_R2, tasksFor, tasksToHold } from './usl';
 
 /** Stable codes of plan warnings, for scripts, alarms and `plan --strict --allow CODE`. */
 export const PLAN_WARNING_CODES = [
@@ -234,7 +234,15 @@ function sizeFleet(
   const inverse = tasksFor(model, listeners);
   let raw: number;
   if (inverse.reachable && inverse.tasks !== null) raw = inverse.tasks;
-  else {
+  else if (model.peakNotPlaced && model.peakTasks !== null && model.peakListeners !== null) {
+    // The steps stop short of a peak they cannot place: holding the fleet at it would hold it at a guess, maybe far
+    // under the forecast. The watch comes back to a smaller size if the fleet carries less there.
+    raw = tasksToHold(model, listeners, model.maxTestedTasks) ?? model.peakTasks;
+    warnings.push({
+      code: 'BEYOND_USL_PEAK',
+      message: `needs ${fmt(listeners)} listeners but the fit peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks, past the test's largest step (${fmt(model.maxTestedTasks)} tasks), where a curve with no peak fits the steps as well: planned ${fmt(raw)} tasks on a straight line through that step; run a scaling test past ${fmt(model.peakTasks)} tasks, or split the audience across fleets (cells)`,
+    });
+  } else {
     // Beyond the peak more tasks carry fewer listeners; without a peak more tasks still help a little.
     raw = inverse.tasks ?? fleet.maxTasks;
     const cells = model.peakListeners ? Math.ceil(listeners / model.peakListeners) : 2;

@@ -35,6 +35,11 @@ export interface CapacityModel extends UslParams {
   readonly bendNotShown?: true;
   /** Most listeners per task any step of the test carried: a least on what one task carries alone (a line's λ is an average). */
   readonly bestPerTask?: number;
+  /**
+   * Set when the peak lies past the largest step and a curve with no peak (Amdahl's) fits the steps within their
+   * scatter: the bend is shown, but not where it turns down, so the peak is a guess the steps cannot place.
+   */
+  readonly peakNotPlaced?: true;
 }
 
 /** Something about how a model was made that every plan from it must say. */
@@ -97,6 +102,18 @@ export function tasksFor(p: UslParams, listeners: number): { tasks: number | nul
     else return { tasks: peak.tasks, reachable: false };
   }
   return { tasks: n, reachable: true };
+}
+
+/**
+ * Tasks to hold for `listeners`: the fewest that carry them; past the peak, the peak (more tasks carry fewer), unless
+ * the peak is one the test's steps cannot place (see {@link CapacityModel.peakNotPlaced}): then the straight line
+ * through the largest step, `placedTo` tasks, as a team would size from its test, and never under the peak.
+ */
+export function tasksToHold(p: UslParams, listeners: number, placedTo?: number): number | null {
+  const inverse = tasksFor(p, listeners);
+  if (inverse.reachable || inverse.tasks === null || placedTo === undefined) return inverse.tasks;
+  const perTask = uslCapacity(p, placedTo) / placedTo;
+  return perTask > 0 ? Math.max(inverse.tasks, Math.ceil(listeners / perTask)) : inverse.tasks;
 }
 
 /** The 95% quantile of the F distribution with 2 and `df` degrees of freedom (closed form: (df/2)(0.05^(-2/df) - 1)). */
@@ -193,6 +210,15 @@ export function fitUsl(
   const { lambda: lambdaNorm, sse } = evaluate(best.u, best.v);
   const model: UslParams = { lambda: lambdaNorm * xMax, sigma, kappa };
   const peak = uslPeak(model);
+  // Where the steps stop short of the peak, they may show contention yet say nothing of where it turns capacity down:
+  // if the best curve without a peak (sigma alone) is inside the same 95% region as the bend's test uses, the steps
+  // cannot tell a peak there from none.
+  const judged = bent && options.onlyShownBend !== false && distinct >= 3 && df >= 1 && whole.sse > 1e-12;
+  const peakNotPlaced =
+    judged &&
+    peak.tasks !== null &&
+    peak.tasks > nMax &&
+    (search(false).sse - whole.sse) / 2 <= (fQuantile95Of2(df) * whole.sse) / df;
   const bestPerTask = Math.max(...points.map((p) => (p.tasks > 0 ? p.listeners / p.tasks : 0)));
   return {
     ...model,
@@ -202,6 +228,7 @@ export function fitUsl(
     maxTestedTasks: nMax,
     points: points.length,
     ...(bent ? {} : { bendNotShown: true as const }),
+    ...(peakNotPlaced ? { peakNotPlaced: true as const } : {}),
     ...(bestPerTask > 0 ? { bestPerTask } : {}),
   };
 }

@@ -6,8 +6,8 @@ import type { CpuReading, LiveCapacity } from './live-model';
 import { floodLike, joinAttempts, SATURATION_ERROR_SHARE, whileDraining } from './live-model';
 import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
-import type { UslParams } from './usl';
-import { tasksFor, uslCapacity, uslPeak } from './usl';
+import type { CapacityModel, UslParams } from './usl';
+import { tasksFor, tasksToHold, uslCapacity, uslPeak } from './usl';
 
 /** Where an event stands for one fleet. */
 export type Phase = 'scheduled' | 'prewarming' | 'live' | 'cooling' | 'done';
@@ -63,8 +63,8 @@ export interface FollowAudience {
 export interface WatchInput {
   readonly nowMs: number;
   readonly timeline: FleetTimeline;
-  /** The scaling test's fit. */
-  readonly model: UslParams;
+  /** The scaling test's fit (and whether its steps place its peak). */
+  readonly model: UslParams & Pick<CapacityModel, 'peakNotPlaced'>;
   /**
    * The largest fleet size the scaling test measured: with no peak modelled, the watch grows the fleet at most
    * {@link NO_PEAK_REACH} times past it, or past the largest size seen carrying listeners, whichever is larger.
@@ -329,7 +329,10 @@ function assess(input: WatchInput): Base {
     [vcpuLimit, 'vcpuQuota'],
     // Past the capacity curve's peak, more tasks carry fewer listeners: the answer is more fleets, not more tasks.
     live
-      ? [live.ceilingTasks ?? Infinity, live.ceilingReason === 'retrograde' ? 'retrograde' : 'liveModel']
+      ? [
+          liveCeiling(input, live, planFloor),
+          live.ceilingReason === 'retrograde' ? 'retrograde' : 'liveModel',
+        ]
       : [peak.tasks ?? Infinity, 'uslPeak'],
   ];
   // With no peak modelled anywhere, a size far past anything measured (the test's largest, the largest the fleet has
@@ -559,6 +562,26 @@ function decideBeforeRamp(input: WatchInput, base: Base): WatchDecision {
   return hold(base, 'before the ramp start');
 }
 
+/**
+ * The live model's ceiling, or the plan's floor where the plan went past a peak its test could not place (nothing
+ * measured says the fleet turns down there; a retrograde size measured does).
+ */
+function liveCeiling(input: WatchInput, live: LiveCapacity, planFloor: number): number {
+  const ceiling = live.ceilingTasks ?? Infinity;
+  return peakPlaced(input) ? ceiling : Math.max(ceiling, planFloor);
+}
+
+/**
+ * Whether the curve's peak is one to hold the fleet under: the test's steps place it, or the fleet measured the curve
+ * (refusals at a size it ran, or more tasks carrying fewer).
+ */
+function peakPlaced(input: WatchInput): boolean {
+  const live = input.live;
+  return (
+    !input.model.peakNotPlaced || (live?.saturatedPeriods ?? 0) > 0 || live?.ceilingReason === 'retrograde'
+  );
+}
+
 function decideInWindow(input: WatchInput, base: Base): WatchDecision {
   const { timeline, override, live } = input;
   const { neededTasks, limitTasks, limitedBy, planFloor, currentTasks: current } = base;
@@ -680,15 +703,19 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   if (input.peakListeners < ARRIVED_SHARE * expected && nowMs < noShowHoldUntil(timeline)) {
     // Tasks past where the live curve peaks carry fewer listeners, not more: holding them keeps no room for anyone.
     const livePeak = input.live?.peakTasks;
-    if (livePeak === null || livePeak === undefined || current <= livePeak) return undefined;
+    if (livePeak === null || livePeak === undefined || current <= livePeak || !peakPlaced(input))
+      return undefined;
     heldAt = livePeak;
   }
   const seen = recentMax;
   const room = roomToGrow(input, audience);
   recentMax = Math.max(recentMax, audience + room);
-  const inverse = tasksFor(base.sizing, (recentMax + base.unmetListeners) * (1 + input.headroom));
-  // Past what any size carries with headroom, the modelled peak is still the size that carries the most.
-  const sized = inverse.reachable ? inverse.tasks : uslPeak(base.sizing).tasks;
+  // Past what any size carries with headroom, the modelled peak is still the size that carries the most (if placed).
+  const sized = tasksToHold(
+    base.sizing,
+    (recentMax + base.unmetListeners) * (1 + input.headroom),
+    peakPlaced(input) ? undefined : input.testedTasks,
+  );
   if (sized === null) return undefined;
   // What CPU says the same listeners need, so the next tick does not scale straight back out.
   const byCpu =

@@ -291,6 +291,27 @@ describe('planEvent warnings', () => {
     expect(bent).not.toMatch(/no bend/);
   });
 
+  it('plans past a peak the test could not place, on a straight line through its largest step', () => {
+    // Prepare: a need of twice the most a curve peaking at 1,000 tasks and 1.5 M listeners carries, measured to 100
+    // tasks (2,971 a task there); once placed by the steps, once not
+    const { config } = build({ ...base, peak: 3_000_000 });
+    const plan = (m: CapacityModel) => planEvent(config.events[0]!, config, { f1: m }).fleets[0]!;
+    const curve = model(3000, 0, 1e-6, 100);
+    // Act
+    const placed = plan(curve);
+    const unplaced = plan({ ...curve, peakNotPlaced: true });
+    // Assess: held at the placed peak; past the unplaced one, as far as the line needs, and the warning says why
+    const line = Math.ceil(unplaced.listeners / (uslCapacity(curve, 100) / 100));
+    expect(placed.neededTasks).toBe(1000);
+    expect(line).toBeGreaterThan(1200);
+    expect(unplaced.neededTasks).toBe(line);
+    expect(unplaced.warnings.find((w) => w.code === 'BEYOND_USL_PEAK')?.message).toMatch(
+      new RegExp(
+        `a curve with no peak fits the steps as well: planned ${line.toLocaleString('en-US')} tasks`,
+      ),
+    );
+  });
+
   it("carries the model's caveats (outliers, fallbacks) into the plan's warnings", () => {
     const outlier = { code: 'OUTLIER' as const, message: 'a.csv:3: 30,000 listeners at 20 tasks is far off' };
     const { config } = build(base);

@@ -5,6 +5,7 @@ import {
   fitUsl,
   fitUslRobust,
   tasksFor,
+  tasksToHold,
   uslCapacity,
   uslPeak,
 } from '../../lambda/core/usl';
@@ -84,6 +85,57 @@ describe('fitUsl', () => {
     // The line's lambda is an average of the steps; the most a step carried a task is kept beside it
     expect(m.bestPerTask).toBeCloseTo(1639.1, 1);
     expect(whole.bendNotShown).toBeUndefined();
+  });
+
+  it('says when the steps show a bend but cannot place its peak: a curve with no peak fits them as well', () => {
+    // Prepare: a test stopped at 60 tasks whose last two steps sit low: the law puts a peak at 149 tasks, 2.5 times
+    // past the largest step; sigma alone (no peak) fits within the steps' scatter
+    const short = [
+      [3, 3885],
+      [6, 7774],
+      [12, 17620],
+      [21, 30082],
+      [30, 43950],
+      [42, 61835],
+      [51, 71610],
+      [60, 77827],
+    ].map(([tasks, listeners]) => ({ tasks: tasks!, listeners: listeners! }));
+    // Act
+    const m = fitUsl(short);
+    // Assess: the bend stands (a straight line misses it), its peak is flagged as a guess
+    expect(m.bendNotShown).toBeUndefined();
+    expect(m.peakTasks).toBeGreaterThan(120);
+    expect(m.peakTasks).toBeLessThan(180);
+    expect(m.peakNotPlaced).toBe(true);
+  });
+
+  it('places a peak the steps come near, noisy as they are (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -0.01, max: 0.01, noNaN: true }), { minLength: 8, maxLength: 8 }),
+        (noise) => {
+          // Prepare: a test that reaches 60% of the way to its peak of 1,000 tasks, each step off by up to 1%
+          const p = { lambda: 3000, sigma: 0, kappa: 1e-6 };
+          const points = sizes([10, 25, 50, 100, 200, 300, 450, 600], p, (i) => noise[i] ?? 0);
+          // Act / Assess
+          expect(fitUsl(points).peakNotPlaced).toBeUndefined();
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it.each([
+    // listeners, the straight line's largest step (none: the peak is placed), tasks to hold
+    [1_000_000, undefined, 382], // reachable: the curve's inverse
+    [2_000_000, undefined, 1000], // past the peak: the peak
+    [2_000_000, 100, 1000], // past an unplaced peak, a line under the peak: still the peak
+    [4_000_000, 100, 1347], // past an unplaced peak: the line through the 100-task step
+  ])('holds %d listeners (line through %s) on %d tasks', (listeners, placedTo, expected) => {
+    // Prepare: a curve peaking at 1,000 tasks and 1.5 M listeners, 2,971 a task at 100 tasks
+    const p = { lambda: 3000, sigma: 0, kappa: 1e-6 };
+    // Act / Assess
+    expect(tasksToHold(p, listeners, placedTo)).toBe(expected);
   });
 
   it.each([

@@ -879,6 +879,26 @@ describe('decideWatch with the live capacity model', () => {
     expect(d.ceilingTasks!).toBeGreaterThanOrEqual(d.targetTasks);
   });
 
+  it("lets the plan's floor pass a live ceiling only where the test could not place its peak", () => {
+    // Prepare: the plan holds 400 tasks, the fleet runs 250; the live model's ceiling is the test's peak, 300
+    const at = (m: WatchInput['model']) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          model: m,
+          currentTasks: 250,
+          live: live({ ceilingTasks: 300, peakTasks: 300 }),
+          metrics: { listeners: listenersAt(now, [200_000, 200_000]) },
+        }),
+      );
+    // Act
+    const placed = at(model);
+    const unplaced = at({ ...model, peakNotPlaced: true });
+    // Assess: a placed peak caps the plan; a peak the steps cannot place does not
+    expect(placed).toMatchObject({ targetTasks: 300, ceilingTasks: 300, limitBreached: true });
+    expect(unplaced).toMatchObject({ targetTasks: 400, ceilingTasks: 400, limitBreached: false });
+  });
+
   it('leaves the ceiling alone before the ramp and after the window', () => {
     for (const t of [T0 - 31 * MIN, T0 + 151 * MIN]) {
       const d = decideWatch(
@@ -1123,6 +1143,30 @@ describe('decideWatch with the live capacity model', () => {
       expect(past).toMatchObject({ action: 'scale-in', targetTasks: 800 });
       expect(farPast).toMatchObject({ action: 'scale-in', targetTasks: 900 - Math.floor(900 * 0.25) });
       expect(short.targetTasks).toBe(900);
+    });
+
+    it('holds the plan past a live peak the test could not place, until a size measured shows the fleet turning down', () => {
+      // Prepare: the same audience still to come, the live curve peaking at 600 tasks, but the test's steps stopped
+      // short of a peak a curve without one fits as well (the plan went past it on purpose)
+      const waiting = { ...base, ...quietAt(T0 + 50 * MIN), peakListeners: 300_000 };
+      const unplaced = { ...model, peakNotPlaced: true as const };
+      // Act
+      const guess = decideWatch(input({ ...waiting, model: unplaced, live: live({ peakTasks: 600 }) }));
+      const measured = decideWatch(
+        input({
+          ...waiting,
+          model: unplaced,
+          live: live({
+            peakTasks: 600,
+            ceilingTasks: 700,
+            ceilingReason: 'retrograde',
+            retrograde: { bestTasks: 700, bestListeners: 320_000, worseTasks: 900, worseListeners: 300_000 },
+          }),
+        }),
+      );
+      // Assess: held at the plan's 900; once more tasks carried fewer, back to the best size seen
+      expect(guess.targetTasks).toBe(900);
+      expect(measured).toMatchObject({ action: 'scale-in', targetTasks: 700 });
     });
 
     it('keeps room for an audience short of its forecast to double within five minutes, as far as the rest of it', () => {

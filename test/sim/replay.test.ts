@@ -112,6 +112,18 @@ describe('SurgeGuard against the baselines', () => {
     expect(Math.min(...inWindow.map((d) => d.targetTasks))).toBeGreaterThanOrEqual(65);
   });
 
+  it('holds the fleet past a peak its test could not place when the audience comes faster than the metrics (47.5% before)', async () => {
+    // Act
+    const [sg] = await replay(scenario('test-short-of-unplaced-peak'), ['surgeguard']);
+    // Assess: 600 k within two minutes of doors open, metrics five minutes late: only the plan can hold them, and it
+    // holds the straight line through the test's largest step, not the 145 tasks of a peak the steps cannot place
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.999);
+    expect(sg!.figures.maxTasksOverCeiling).toBe(0);
+    expect(sg!.figures.finalTasksOverBaseline).toBe(0);
+    const before = sg!.decisions.filter((d) => d.t <= 0);
+    expect(Math.max(...before.map((d) => d.targetTasks))).toBeGreaterThan(900);
+  });
+
   it('reads refusals far past the tested range as capacity, not a flood, and tries fewer tasks (73.1% before)', async () => {
     const [sg, oracle] = await replay(scenario('plan-far-past-tested-range'), ['surgeguard', 'oracle']);
     // The fleet cannot carry all who come (the oracle serves 93.7%); at least 0.85 of what the oracle serves
