@@ -57,3 +57,8 @@ export function table(rows: string[][], indent = ''): string {
     )
     .join('\n');
 }
+
+/** What the test says of its peak's place, after the peak: nothing where its steps place it. */
+export function peakPlace(m: { peakNotPlaced?: boolean }): string {
+  return m.peakNotPlaced ? ' (not placed: a curve with no peak fits the test as well)' : '';
+}

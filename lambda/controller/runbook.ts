@@ -472,6 +472,7 @@ async function status(deps: RunbookDeps, now: number, only?: EventView) {
           kappa: prior.kappa,
           peakTasks: prior.peakTasks,
           peakListeners: prior.peakListeners === null ? null : Math.round(prior.peakListeners),
+          ...(prior.peakNotPlaced ? { peakNotPlaced: true } : {}),
         },
         liveModel: live ? liveSummary(live) : null,
         recorded: fs?.recorded ?? null,

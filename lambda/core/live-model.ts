@@ -101,6 +101,8 @@ export interface LiveCapacity {
   };
   readonly saturatedPeriods: number;
   readonly boundPeriods: number;
+  /** Sizes whose saturation measured the fleet's capacity (two saturated periods or more that count); absent: none. */
+  readonly measuredSizes?: number;
   /**
    * How CPU was read as capacity: `used` (as lower bounds), `contradicted` when a saturated size carried clearly
    * less than its CPU implied (CPU is not what fills this fleet: not read). Absent without CPU evidence.
@@ -674,6 +676,7 @@ export function liveCapacity(
       retrograde,
       saturatedPeriods: s.bins.reduce((n, b) => n + b.saturatedPeriods, 0),
       boundPeriods: s.bins.reduce((n, b) => n + b.periods - b.saturatedPeriods, 0),
+      ...(sat.length ? { measuredSizes: sat.length } : {}),
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),

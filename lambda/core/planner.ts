@@ -46,6 +46,8 @@ export interface ModelSummary {
   readonly peakListeners: number | null;
   readonly r2: number;
   readonly maxTestedTasks: number;
+  /** Set when the test's steps cannot place the peak (a curve with no peak fits them as well). */
+  readonly peakNotPlaced?: true;
 }
 
 /** The pre-scale plan of one fleet for one event. */
@@ -240,7 +242,7 @@ function sizeFleet(
     raw = tasksToHold(model, listeners, model.maxTestedTasks) ?? model.peakTasks;
     warnings.push({
       code: 'BEYOND_USL_PEAK',
-      message: `needs ${fmt(listeners)} listeners but the fit peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks, past the test's largest step (${fmt(model.maxTestedTasks)} tasks), where a curve with no peak fits the steps as well: planned ${fmt(raw)} tasks on a straight line through that step; run a scaling test past ${fmt(model.peakTasks)} tasks, or split the audience across fleets (cells)`,
+      message: `needs ${fmt(listeners)} listeners but the fit peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks, past the test's largest step (${fmt(model.maxTestedTasks)} tasks), where a curve with no peak fits the steps as well: planned ${fmt(raw)} tasks, ${raw === model.peakTasks ? 'the fitted peak (the straight line through that step needs no more)' : 'on a straight line through that step'}; run a scaling test past ${fmt(model.peakTasks)} tasks, or split the audience across fleets (cells)`,
     });
   } else {
     // Beyond the peak more tasks carry fewer listeners; without a peak more tasks still help a little.
@@ -338,5 +340,6 @@ function summarize(m: CapacityModel): ModelSummary {
     peakListeners: m.peakListeners,
     r2: m.r2,
     maxTestedTasks: m.maxTestedTasks,
+    ...(m.peakNotPlaced ? { peakNotPlaced: true as const } : {}),
   };
 }

@@ -310,6 +310,9 @@ export function analyzeScalingTest(
       return { errors, warnings, notes };
     }
     let fallback: string;
+    // A fallback replaces the fit: what the fit said of its peak's place no longer describes the model.
+    const { peakNotPlaced: _notPlaced, ...curve } = model;
+    model = curve;
     if (mode === 'per-task-floor') {
       const lowest = fitted.reduce((lo, s) => (s.listeners / s.tasks < lo.listeners / lo.tasks ? s : lo));
       const lambda = lowest.listeners / lowest.tasks;

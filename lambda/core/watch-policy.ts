@@ -351,7 +351,8 @@ function assess(input: WatchInput): Base {
     limits.push([live.probeDownTasks, 'liveModel']);
   let [limitTasks, limitedBy] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
   // The fleet has reached the modelled peak and nothing showed it turning down: try a step past it.
-  if (live?.probeTasks && limitedBy === 'liveModel' && beyondPeak) {
+  // (A plan held past a peak its test could not pin is already past where a probe from the peak would go.)
+  if (live?.probeTasks && live.probeTasks > limitTasks && limitedBy === 'liveModel' && beyondPeak) {
     const others = Math.min(...limits.slice(0, 3).map((l) => l[0]));
     if (live.probeTasks <= others) {
       [limitTasks, limitedBy] = [live.probeTasks, 'probe'];
@@ -572,14 +573,12 @@ function liveCeiling(input: WatchInput, live: LiveCapacity, planFloor: number): 
 }
 
 /**
- * Whether the curve's peak is one to hold the fleet under: the test's steps place it, or the fleet measured the curve
- * (refusals at a size it ran, or more tasks carrying fewer).
+ * Whether the curve's peak is one to hold the fleet under: the test's steps place it, or the fleet measured its curve
+ * (saturation at a size it ran, or more tasks carrying fewer).
  */
 function peakPlaced(input: WatchInput): boolean {
   const live = input.live;
-  return (
-    !input.model.peakNotPlaced || (live?.saturatedPeriods ?? 0) > 0 || live?.ceilingReason === 'retrograde'
-  );
+  return !input.model.peakNotPlaced || (live?.measuredSizes ?? 0) > 0 || live?.ceilingReason === 'retrograde';
 }
 
 function decideInWindow(input: WatchInput, base: Base): WatchDecision {

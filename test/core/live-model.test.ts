@@ -698,6 +698,9 @@ describe('liveCapacity', () => {
       expect(farOut.probeDownTasks!).toBeLessThan(3000);
       expect(inRange.overstated).toBeUndefined();
       expect(inRange.saturatedPeriods).toBe(4);
+      // ...so it measured one size, and the flood none
+      expect(farOut.measuredSizes).toBe(1);
+      expect(inRange.measuredSizes).toBeUndefined();
       expect(inRange.params).toEqual(fitLive(prior, [bin(250, 0.4 * uslCapacity(prior, 250), 0, 4)]));
     });
 

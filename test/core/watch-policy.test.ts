@@ -899,6 +899,28 @@ describe('decideWatch with the live capacity model', () => {
     expect(unplaced).toMatchObject({ targetTasks: 400, ceilingTasks: 400, limitBreached: false });
   });
 
+  it('never lets a probe from the fitted peak clip a plan held past a peak the test could not place', () => {
+    // Prepare: the plan holds 400; the live curve peaks at 300 tasks and 450 k, 600 k listeners are past it, and a
+    // probe a step past the peak would try 330
+    const d = decideWatch(
+      input({
+        nowMs: now,
+        model: { ...model, peakNotPlaced: true },
+        currentTasks: 250,
+        live: live({
+          params: { lambda: 3000, sigma: 0, kappa: 1 / 90_000 },
+          peakTasks: 300,
+          ceilingTasks: 300,
+          probeTasks: 330,
+        }),
+        metrics: { listeners: listenersAt(now, [600_000, 600_000]) },
+      }),
+    );
+    // Assess
+    expect(d.targetTasks).toBe(400);
+    expect(d.limitedBy).not.toBe('probe');
+  });
+
   it('leaves the ceiling alone before the ramp and after the window', () => {
     for (const t of [T0 - 31 * MIN, T0 + 151 * MIN]) {
       const d = decideWatch(
@@ -1164,9 +1186,35 @@ describe('decideWatch with the live capacity model', () => {
           }),
         }),
       );
-      // Assess: held at the plan's 900; once more tasks carried fewer, back to the best size seen
+      const saturated = decideWatch(
+        input({ ...waiting, model: unplaced, live: live({ peakTasks: 800, measuredSizes: 1 }) }),
+      );
+      // Assess: held at the plan's 900; once more tasks carried fewer, back to the best size seen; once saturation
+      // measured the curve, down to where it peaks
       expect(guess.targetTasks).toBe(900);
       expect(measured).toMatchObject({ action: 'scale-in', targetTasks: 700 });
+      expect(saturated).toMatchObject({ action: 'scale-in', targetTasks: 800 });
+    });
+
+    it('past a fitted peak the test could not place, sizes the audience on the straight line through its largest step', () => {
+      // Prepare: the live curve peaks at 100 tasks and 151 k, short of 300 k and 10% headroom; the test ran to 50
+      // tasks (2,410 a task there)
+      const params = { lambda: 3000, sigma: 0, kappa: 1e-4 };
+      const small = {
+        ...base,
+        currentTasks: 160,
+        recordedTasks: 10,
+        testedTasks: 50,
+        live: live({ params, peakTasks: 100, ceilingTasks: 100 }),
+      };
+      // Act
+      const placed = decideWatch(input(small));
+      const unplaced = decideWatch(input({ ...small, model: { ...model, peakNotPlaced: true } }));
+      // Assess: a step down by a quarter either way, but no lower than the line's 137 tasks where the peak is a guess
+      const line = Math.ceil(330_000 / (uslCapacity(params, 50) / 50));
+      expect(line).toBe(137);
+      expect(placed).toMatchObject({ action: 'scale-in', targetTasks: 120 });
+      expect(unplaced).toMatchObject({ action: 'scale-in', targetTasks: line });
     });
 
     it('keeps room for an audience short of its forecast to double within five minutes, as far as the rest of it', () => {

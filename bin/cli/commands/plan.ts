@@ -1,7 +1,7 @@
 import { loadConfig } from '../../../lambda/adapters/config-file';
 import type { EventPlan, Plan, PlanWarningCode } from '../../../lambda/core/planner';
 import { planAll } from '../../../lambda/core/planner';
-import { duration, int, sig, table } from '../format';
+import { duration, int, peakPlace, sig, table } from '../format';
 import type { CliIo } from '../io';
 import { EXIT, UserError } from '../io';
 
@@ -71,9 +71,10 @@ function renderEvent(e: EventPlan, now: number): string {
   ];
   for (const f of e.fleets) {
     const m = f.model;
+    const place = peakPlace(m);
     const peak =
       m.peakTasks !== null && m.peakListeners !== null
-        ? `peak ${int(m.peakListeners)} listeners at ${int(m.peakTasks)} tasks`
+        ? `peak ${int(m.peakListeners)} listeners at ${int(m.peakTasks)} tasks${place}`
         : m.peakListeners !== null
           ? `approaches ${int(m.peakListeners)} listeners, no peak`
           : 'no peak';

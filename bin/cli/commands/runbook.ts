@@ -4,7 +4,7 @@ import { eventStartMs } from '../../../lambda/core/config/event-time';
 import { InputError, formatIssue } from '../../../lambda/core/issues';
 import type { RunbookResponse } from '../../../lambda/controller/runbook';
 import type { AuditRecord } from '../../../lambda/ports/state';
-import { int, table } from '../format';
+import { int, peakPlace, table } from '../format';
 import type { CliIo } from '../io';
 import { EXIT, UserError } from '../io';
 import { parseAt } from '../runbook/at';
@@ -288,7 +288,12 @@ interface StatusData {
       ceilingTasks: number | null;
       /** The plan steps left with Application Auto Scaling; null when they could not be read. */
       scheduledSteps?: { at: string; minCapacity: number }[] | null;
-      testModel: { listenersPerTask: number; peakTasks: number | null; peakListeners: number | null };
+      testModel: {
+        listenersPerTask: number;
+        peakTasks: number | null;
+        peakListeners: number | null;
+        peakNotPlaced?: boolean;
+      };
       liveModel: {
         listenersPerTask: number;
         peakTasks: number | null;
@@ -377,8 +382,9 @@ function renderStatus(r: RunbookResponse): string {
       const peak = (m: { peakTasks: number | null; peakListeners: number | null }) =>
         m.peakTasks === null ? 'no peak' : `peak ${int(m.peakListeners ?? 0)} at ${int(m.peakTasks)} tasks`;
       const l = f.liveModel;
+      const place = peakPlace(t);
       lines.push(
-        `  ${f.fleet} capacity: scaling test ${int(t.listenersPerTask)}/task, ${peak(t)}; ` +
+        `  ${f.fleet} capacity: scaling test ${int(t.listenersPerTask)}/task, ${peak(t)}${place}; ` +
           (l
             ? `live ${int(l.listenersPerTask)}/task, ${peak(l)}, ceiling ${l.ceilingTasks === null ? 'none' : int(l.ceilingTasks)} (${l.ceilingReason}) from ${l.saturatedPeriods} saturated and ${l.boundPeriods} other periods${l.cpuEvidence === 'used' ? ', CPU read as room' : l.cpuEvidence === 'contradicted' ? ', CPU not read (saturated below what it implied)' : ''}${l.retrograde ? `; PAST ITS PEAK at ${int(l.retrograde.worseTasks)} tasks, best ${int(l.retrograde.bestTasks)}: add a cell` : ''}${typeof l.probeDownTasks === 'number' ? `; saturated past the live peak: trying ${int(l.probeDownTasks)} tasks` : ''}`
             : 'no live evidence yet'),
