@@ -351,7 +351,7 @@ function assess(input: WatchInput): Base {
     limits.push([live.probeDownTasks, 'liveModel']);
   let [limitTasks, limitedBy] = limits.reduce((a, b) => (b[0] < a[0] ? b : a));
   // The fleet has reached the modelled peak and nothing showed it turning down: try a step past it.
-  // (A plan held past a peak its test could not pin is already past where a probe from the peak would go.)
+  // (A plan held past a peak its test could not place is already past where a probe from the peak would go.)
   if (live?.probeTasks && live.probeTasks > limitTasks && limitedBy === 'liveModel' && beyondPeak) {
     const others = Math.min(...limits.slice(0, 3).map((l) => l[0]));
     if (live.probeTasks <= others) {
@@ -564,8 +564,8 @@ function decideBeforeRamp(input: WatchInput, base: Base): WatchDecision {
 }
 
 /**
- * The live model's ceiling, or the plan's floor where the plan went past a peak its test could not place (nothing
- * measured says the fleet turns down there; a retrograde size measured does).
+ * The live model's ceiling, or the plan's floor where the plan went past a peak its test could not place, until the
+ * fleet measures its curve (see peakPlaced).
  */
 function liveCeiling(input: WatchInput, live: LiveCapacity, planFloor: number): number {
   const ceiling = live.ceilingTasks ?? Infinity;
