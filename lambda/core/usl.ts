@@ -197,12 +197,12 @@ export function fitUsl(
   const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
   const sst = xs.reduce((s, x) => s + (x - mean) ** 2, 0);
   const r2Of = (sse: number) => (sst > 0 ? 1 - sse / sst : sse < 1e-12 ? 1 : 0);
+  const judged = options.onlyShownBend !== false && distinct >= 3 && df >= 1 && whole.sse > 1e-12;
+  // A curve with this squared error is inside the 95% region around the law's fit: the steps cannot tell it apart.
+  const withinScatter = (sse: number) => (sse - whole.sse) / 2 <= (fQuantile95Of2(df) * whole.sse) / df;
   const bent =
-    options.onlyShownBend === false ||
-    distinct < 3 ||
-    df < 1 ||
-    whole.sse <= 1e-12 ||
-    (linear.sse - whole.sse) / 2 > (fQuantile95Of2(df) * whole.sse) / df ||
+    !judged ||
+    !withinScatter(linear.sse) ||
     // Steps too scattered to trust a straight line through them either are judged on the law's fit, as before.
     (r2Of(linear.sse) < MIN_TRUSTED_R2 && r2Of(whole.sse) >= MIN_TRUSTED_R2);
   const best = bent ? whole : linear;
@@ -213,12 +213,8 @@ export function fitUsl(
   // Where the steps stop short of the peak, they may show contention yet say nothing of where it turns capacity down:
   // if the best curve without a peak (sigma alone) is inside the same 95% region as the bend's test uses, the steps
   // cannot tell a peak there from none.
-  const judged = bent && options.onlyShownBend !== false && distinct >= 3 && df >= 1 && whole.sse > 1e-12;
   const peakNotPlaced =
-    judged &&
-    peak.tasks !== null &&
-    peak.tasks > nMax &&
-    (search(false).sse - whole.sse) / 2 <= (fQuantile95Of2(df) * whole.sse) / df;
+    judged && bent && peak.tasks !== null && peak.tasks > nMax && withinScatter(search(false).sse);
   const bestPerTask = Math.max(...points.map((p) => (p.tasks > 0 ? p.listeners / p.tasks : 0)));
   return {
     ...model,

@@ -698,12 +698,12 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   // through the first hour however short the event (the 2024 Space started 40 minutes late), never past its end;
   // but only up to where the live curve peaks.
   const expected = timeline.expectedListeners ?? 0;
+  const placed = peakPlaced(input);
   let heldAt = 0;
   if (input.peakListeners < ARRIVED_SHARE * expected && nowMs < noShowHoldUntil(timeline)) {
     // Tasks past where the live curve peaks carry fewer listeners, not more: holding them keeps no room for anyone.
     const livePeak = input.live?.peakTasks;
-    if (livePeak === null || livePeak === undefined || current <= livePeak || !peakPlaced(input))
-      return undefined;
+    if (livePeak === null || livePeak === undefined || current <= livePeak || !placed) return undefined;
     heldAt = livePeak;
   }
   const seen = recentMax;
@@ -713,7 +713,7 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const sized = tasksToHold(
     base.sizing,
     (recentMax + base.unmetListeners) * (1 + input.headroom),
-    peakPlaced(input) ? undefined : input.testedTasks,
+    placed ? undefined : input.testedTasks,
   );
   if (sized === null) return undefined;
   // What CPU says the same listeners need, so the next tick does not scale straight back out.
