@@ -10,6 +10,9 @@ import {
   uslPeak,
 } from '../../lambda/core/usl';
 
+/** Scaling-test steps from [tasks, listeners] pairs. */
+const steps = (pairs: [number, number][]) => pairs.map(([tasks, listeners]) => ({ tasks, listeners }));
+
 const sizes = (
   ns: number[],
   p: { lambda: number; sigma: number; kappa: number },
@@ -65,7 +68,7 @@ describe('fitUsl', () => {
   it('draws no bend the steps do not show: a short test a few percent noisy is a straight line, with no peak', () => {
     // Prepare: a test stopped at 10 tasks, its steps within 5% of 1,550 a task; its last step sits 3% low, which the
     // whole law reads as a peak at 33 tasks
-    const short = [
+    const short = steps([
       [1, 1498],
       [2, 3222],
       [4, 6039],
@@ -73,7 +76,7 @@ describe('fitUsl', () => {
       [7, 11474],
       [9, 13714],
       [10, 14625],
-    ].map(([tasks, listeners]) => ({ tasks: tasks!, listeners: listeners! }));
+    ]);
     // Act
     const m = fitUsl(short);
     const whole = fitUsl(short, { onlyShownBend: false });
@@ -90,7 +93,7 @@ describe('fitUsl', () => {
   it('says when the steps show a bend but cannot place its peak: a curve with no peak fits them as well', () => {
     // Prepare: a test stopped at 60 tasks whose last two steps sit low: the law puts a peak at 149 tasks, 2.5 times
     // past the largest step; sigma alone (no peak) fits within the steps' scatter
-    const short = [
+    const short = steps([
       [3, 3885],
       [6, 7774],
       [12, 17620],
@@ -99,7 +102,7 @@ describe('fitUsl', () => {
       [42, 61835],
       [51, 71610],
       [60, 77827],
-    ].map(([tasks, listeners]) => ({ tasks: tasks!, listeners: listeners! }));
+    ]);
     // Act
     const m = fitUsl(short);
     // Assess: the bend stands (a straight line misses it), its peak is flagged as a guess
