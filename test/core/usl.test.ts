@@ -19,6 +19,10 @@ const sizes = (
   noise: (i: number) => number = () => 0,
 ) => ns.map((n, i) => ({ tasks: n, listeners: uslCapacity(p, n) * (1 + noise(i)) }));
 
+/** A test that reaches 60% of the way to its peak of 1,000 tasks, each step off by its share of `noise`. */
+const sixtyPercentOfPeak = (noise: number[]) =>
+  sizes([10, 25, 50, 100, 200, 300, 450, 600], { lambda: 3000, sigma: 0, kappa: 1e-6 }, (i) => noise[i] ?? 0);
+
 describe('fitUsl', () => {
   it.each([
     {
@@ -117,9 +121,8 @@ describe('fitUsl', () => {
       fc.property(
         fc.array(fc.double({ min: -0.01, max: 0.01, noNaN: true }), { minLength: 8, maxLength: 8 }),
         (noise) => {
-          // Prepare: a test that reaches 60% of the way to its peak of 1,000 tasks, each step off by up to 1%
-          const p = { lambda: 3000, sigma: 0, kappa: 1e-6 };
-          const points = sizes([10, 25, 50, 100, 200, 300, 450, 600], p, (i) => noise[i] ?? 0);
+          // Prepare: each step off by up to 1%
+          const points = sixtyPercentOfPeak(noise);
           // Act
           const m = fitUsl(points);
           // Assess: a peak a curve without one cannot match
@@ -173,9 +176,8 @@ describe('fitUsl', () => {
       fc.property(
         fc.array(fc.double({ min: -0.02, max: 0.02, noNaN: true }), { minLength: 8, maxLength: 8 }),
         (noise) => {
-          // Prepare: a test that reaches 60% of the way to its peak of 1,000 tasks, each step off by up to 2%
-          const p = { lambda: 3000, sigma: 0, kappa: 1e-6 };
-          const points = sizes([10, 25, 50, 100, 200, 300, 450, 600], p, (i) => noise[i] ?? 0);
+          // Prepare: each step off by up to 2%
+          const points = sixtyPercentOfPeak(noise);
           // Act
           const m = fitUsl(points);
           // Assess
