@@ -4,7 +4,7 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
 import type { CapacityModel } from './usl';
-import { MIN_TRUSTED_R2, tasksFor, tasksToHold } from './usl';
+import { MIN_TRUSTED_R2, plannedCapacity, tasksFor, tasksToHold } from './usl';
 
 /** Stable codes of plan warnings, for scripts, alarms and `plan --strict --allow CODE`. */
 export const PLAN_WARNING_CODES = [
@@ -199,6 +199,8 @@ export function floorAt(plan: FleetPlan, atMs: number): number {
 interface Sized {
   fleet: FleetConfig;
   model: CapacityModel;
+  /** The forecast's share for the fleet, before headroom. */
+  forecastListeners: number;
   listeners: number;
   target: number;
   warnings: PlanWarning[];
@@ -289,7 +291,7 @@ function sizeFleet(
     });
   }
   const target = Math.max(fleet.baselineTasks, Math.min(raw, fleet.maxTasks));
-  return { fleet, model, listeners, target, warnings };
+  return { fleet, model, forecastListeners, listeners, target, warnings };
 }
 
 /** What a flat headroom costs: the event states no forecast error, so the plan adds the same share whatever the risk. */
@@ -303,7 +305,12 @@ function flatHeadroomWarning(model: CapacityModel, sized: Sized, headroom: numbe
   };
 }
 
-/** Shrinks the above-baseline part of each region's fleets proportionally so the region fits its vCPU quota. */
+/**
+ * Fits each region's fleets into its vCPU quota: the vCPU over the region's baselines goes, a step at a time, where it
+ * adds the most listeners the audience is likely to bring (see {@link shareVcpu}); what no forecast asks for is shared
+ * in proportion to what each fleet still asks. A share in proportion to the asks alone would let a fleet whose plan
+ * sits on the flat of its curve (a need past the most it can carry) take vCPU that another fleet turns into listeners.
+ */
 function capToVcpuQuota(sized: Sized[], config: Config): void {
   const regions = new Set(sized.map((s) => s.fleet.region));
   for (const region of regions) {
@@ -318,17 +325,69 @@ function capToVcpuQuota(sized: Sized[], config: Config): void {
     );
     const wanted = baselineVcpu + extraVcpu;
     if (wanted <= quota || extraVcpu === 0) continue;
-    const factor = Math.max(0, quota - baselineVcpu) / extraVcpu;
-    for (const s of inRegion) {
+    const granted = shareVcpu(inRegion, Math.max(0, quota - baselineVcpu));
+    inRegion.forEach((s, i) => {
       const before = s.target;
-      const extra = s.target - s.fleet.baselineTasks;
-      s.target = s.fleet.baselineTasks + Math.floor(extra * factor);
+      s.target = granted[i]!;
       s.warnings.push({
         code: 'VCPU_QUOTA',
-        message: `the event needs ${wanted.toLocaleString('en-US')} vCPU in ${region} but the Fargate quota is ${quota.toLocaleString('en-US')}: capped at ${s.target.toLocaleString('en-US')} of ${before.toLocaleString('en-US')} tasks; request a quota increase (L-3032A538) to at least ${Math.ceil(wanted).toLocaleString('en-US')} vCPU`,
+        message: `the event needs ${wanted.toLocaleString('en-US')} vCPU in ${region} but the Fargate quota is ${quota.toLocaleString('en-US')}: capped at ${s.target.toLocaleString('en-US')} of ${before.toLocaleString('en-US')} tasks (the quota goes first where a vCPU carries the most listeners the forecast expects); request a quota increase (L-3032A538) to at least ${Math.ceil(wanted).toLocaleString('en-US')} vCPU`,
       });
-    }
+    });
   }
+}
+
+/** Steps of the greedy share per fleet: fine enough to follow a curve, few enough for hundreds of fleets. */
+const SHARE_STEPS = 200;
+
+/** The standard normal quantile at 0.9: the upper forecast is read as the audience's 90th percentile. */
+const Z90 = 1.2816;
+
+/**
+ * Tasks for each fleet within `budget` vCPU over their baselines. A step's worth is the listeners it adds times the
+ * chance the audience comes that far (normal between the forecast and its upper bound, read as the 50th and 90th
+ * percentiles): capacity under the forecast before headroom, and headroom where a vCPU carries the most.
+ */
+function shareVcpu(fleets: readonly Sized[], budget: number): number[] {
+  const tasks = fleets.map((s) => s.fleet.baselineTasks);
+  const likely = (s: Sized, listeners: number): number => {
+    const spread = (s.listeners - s.forecastListeners) / Z90;
+    if (spread <= 0) return listeners < s.forecastListeners ? 1 : 0;
+    return normalTail((listeners - s.forecastListeners) / spread);
+  };
+  let left = budget;
+  for (;;) {
+    let best = -1;
+    let bestWorth = 0;
+    let bestStep = 0;
+    fleets.forEach((s, i) => {
+      const room = Math.min(s.target - tasks[i]!, Math.floor(left / s.fleet.vcpuPerTask));
+      if (room <= 0) return;
+      const step = Math.min(room, Math.max(1, Math.ceil((s.target - s.fleet.baselineTasks) / SHARE_STEPS)));
+      const from = plannedCapacity(s.model, tasks[i]!);
+      const to = plannedCapacity(s.model, tasks[i]! + step);
+      const worth = ((to - from) * likely(s, (from + to) / 2)) / (step * s.fleet.vcpuPerTask);
+      if (worth > bestWorth) [best, bestWorth, bestStep] = [i, worth, step];
+    });
+    if (best < 0) break;
+    tasks[best]! += bestStep;
+    left -= bestStep * fleets[best]!.fleet.vcpuPerTask;
+  }
+  // Tasks no listener asks for by the model (a fleet planned at its maxTasks, say) share what is left, as asked.
+  const asked = fleets.reduce((sum, s, i) => sum + (s.target - tasks[i]!) * s.fleet.vcpuPerTask, 0);
+  const factor = asked > 0 ? Math.min(1, left / asked) : 0;
+  return fleets.map((s, i) => tasks[i]! + Math.floor((s.target - tasks[i]!) * factor));
+}
+
+/** P(Z > z) for a standard normal Z (Abramowitz and Stegun 7.1.26, error under 1.5e-7). */
+function normalTail(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erfc =
+    t *
+    (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+    Math.exp(-x * x);
+  return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
 function summarize(m: CapacityModel): ModelSummary {

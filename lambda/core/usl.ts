@@ -116,6 +116,18 @@ export function tasksToHold(p: UslParams, listeners: number, placedTo?: number):
   return perTask > 0 ? Math.max(inverse.tasks, Math.ceil(listeners / perTask)) : inverse.tasks;
 }
 
+/**
+ * Listeners `tasks` carry as a plan counts them: the curve, or, past the largest step of a test that cannot place its
+ * peak, the straight line through that step ({@link tasksToHold} sizes such a plan by the same line).
+ */
+export function plannedCapacity(
+  p: UslParams & Pick<CapacityModel, 'peakNotPlaced' | 'maxTestedTasks'>,
+  tasks: number,
+): number {
+  if (!p.peakNotPlaced || tasks <= p.maxTestedTasks) return uslCapacity(p, tasks);
+  return Math.max(uslCapacity(p, tasks), (tasks * uslCapacity(p, p.maxTestedTasks)) / p.maxTestedTasks);
+}
+
 /** The 95% quantile of the F distribution with 2 and `df` degrees of freedom (closed form: (df/2)(0.05^(-2/df) - 1)). */
 export function fQuantile95Of2(df: number): number {
   return (df / 2) * (0.05 ** (-2 / df) - 1);

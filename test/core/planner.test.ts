@@ -386,3 +386,133 @@ describe('planEvent warnings', () => {
     expect(fleet.leadSeconds).toBe(13 * 60);
   });
 });
+
+/** One fleet of a shared-quota case: its vCPU per task, baseline, share of the audience and model. */
+interface SharedFleet {
+  vcpu: number;
+  baseline: number;
+  maxTasks: number;
+  share: number;
+  model: CapacityModel;
+}
+
+function buildShared(
+  fleets: readonly SharedFleet[],
+  quota: number,
+  peak: number,
+): { config: Config; models: FleetModels } {
+  const total = fleets.reduce((sum, f) => sum + f.share, 0);
+  const config = configSchema.parse({
+    regions: { 'us-east-1': { fargateVcpuQuota: quota } },
+    fleets: fleets.map((f, i) => ({
+      id: `f${i}`,
+      region: 'us-east-1',
+      cluster: 'c',
+      service: `s${i}`,
+      baselineTasks: f.baseline,
+      maxTasks: f.maxTasks,
+      vcpuPerTask: f.vcpu,
+      startupSeconds: 60,
+      launchRatePerMinute: 500,
+      scalingTest: 'x.csv',
+      metrics,
+    })),
+    events: [
+      {
+        id: 'e1',
+        title: 'E',
+        start: '2030-06-01T20:00:00Z',
+        durationMinutes: 120,
+        expectedPeakListeners: peak,
+        fleets: fleets.map((f, i) => ({ fleet: `f${i}`, share: f.share / total })),
+      },
+    ],
+  });
+  return { config, models: Object.fromEntries(fleets.map((f, i) => [`f${i}`, f.model])) };
+}
+
+describe('sharing a vCPU quota among fleets', () => {
+  it('gives the quota to the fleet that turns it into listeners, not to one on the flat of its curve', () => {
+    // Prepare: 1 M listeners, half each on two fleets. f0 (4 vCPU a task) approaches at most 224 k listeners, so its
+    // need of 650 k is past anything it can carry and it asks for its maxTasks; f1 (1 vCPU) carries 1,800 a task on a
+    // straight line and needs 362 tasks. The quota, 4,000 vCPU, is half what both ask.
+    const flat = model(671, 0.003, 0, 10);
+    const line = model(1800, 0, 0, 60);
+    const { config, models } = buildShared(
+      [
+        { vcpu: 4, baseline: 10, maxTasks: 2000, share: 1, model: flat },
+        { vcpu: 1, baseline: 10, maxTasks: 2000, share: 1, model: line },
+      ],
+      4000,
+      1_000_000,
+    );
+    // Act
+    const [f0, f1] = planEvent(config.events[0]!, config, models).fleets;
+    // Assess: f1 has its whole need (headroom included); f0 has the rest of the quota, not a share of its ask
+    expect(f1!.neededTasks).toBe(tasksFor(line, f1!.listeners).tasks);
+    expect(f0!.neededTasks).toBe(10 + Math.floor((4000 - 50 - (f1!.neededTasks - 10)) / 4));
+    expect(f0!.warnings.find((w) => w.code === 'VCPU_QUOTA')?.message).toMatch(
+      /capped at 909 of 2,000 tasks \(the quota goes first where a vCPU carries the most listeners/,
+    );
+  });
+
+  it('covers both forecasts, then spends the rest where a vCPU carries more of the audience likely to come', () => {
+    // Prepare: two straight-line fleets, one twice as dense per vCPU; the quota covers both forecasts and a little
+    // more, not both headrooms
+    const dense = model(2000, 0, 0, 100);
+    const sparse = model(1000, 0, 0, 100);
+    const { config, models } = buildShared(
+      [
+        { vcpu: 1, baseline: 0, maxTasks: 5000, share: 1, model: dense },
+        { vcpu: 1, baseline: 0, maxTasks: 5000, share: 1, model: sparse },
+      ],
+      800,
+      1_000_000,
+    );
+    // Act
+    const [f0, f1] = planEvent(config.events[0]!, config, models).fleets;
+    // Assess: 500 k each is 250 and 500 tasks; most of the 50 past those go to the dense fleet
+    expect(f0!.neededTasks).toBeGreaterThanOrEqual(250);
+    expect(f1!.neededTasks).toBeGreaterThanOrEqual(500);
+    expect(f0!.neededTasks + f1!.neededTasks).toBe(800);
+    expect(f0!.neededTasks - 250).toBeGreaterThan(f1!.neededTasks - 500);
+  });
+
+  it('never plans past the quota or an ask, never under a baseline, and leaves no task of quota idle', () => {
+    const fleetArb: fc.Arbitrary<SharedFleet> = fc
+      .record({
+        vcpu: fc.constantFrom(0.25, 1, 4),
+        baseline: fc.integer({ min: 0, max: 50 }),
+        maxTasks: fc.integer({ min: 50, max: 3000 }),
+        share: fc.double({ min: 0.1, max: 1, noNaN: true }),
+        lambda: fc.double({ min: 300, max: 4000, noNaN: true }),
+        sigma: fc.double({ min: 0, max: 0.01, noNaN: true }),
+        kappa: fc.oneof(fc.constant(0), fc.double({ min: 1e-8, max: 1e-4, noNaN: true })),
+        tested: fc.integer({ min: 5, max: 300 }),
+      })
+      .map((f) => ({ ...f, model: model(f.lambda, f.sigma, f.kappa, f.tested) }));
+    fc.assert(
+      fc.property(
+        fc.array(fleetArb, { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 20000 }),
+        fc.integer({ min: 10_000, max: 5_000_000 }),
+        (fleets, quota, peak) => {
+          const baselines = fleets.reduce((sum, f) => sum + f.baseline * f.vcpu, 0);
+          const { config, models } = buildShared(fleets, quota, peak);
+          const unlimited = buildShared(fleets, 1e9, peak);
+          const asked = planEvent(unlimited.config.events[0]!, unlimited.config, unlimited.models).fleets;
+          const planned = planEvent(config.events[0]!, config, models).fleets;
+          const used = planned.reduce((sum, p, i) => sum + p.neededTasks * fleets[i]!.vcpu, 0);
+          expect(used).toBeLessThanOrEqual(Math.max(quota, baselines) + 1e-9);
+          planned.forEach((p, i) => {
+            expect(p.neededTasks).toBeGreaterThanOrEqual(fleets[i]!.baseline);
+            expect(p.neededTasks).toBeLessThanOrEqual(asked[i]!.neededTasks);
+          });
+          const short = planned.some((p, i) => p.neededTasks < asked[i]!.neededTasks);
+          if (short) expect(quota - used).toBeLessThan(fleets.reduce((sum, f) => sum + f.vcpu, 0));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

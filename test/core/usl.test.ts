@@ -4,6 +4,7 @@ import {
   fQuantile95Of2,
   fitUsl,
   fitUslRobust,
+  plannedCapacity,
   tasksFor,
   tasksToHold,
   uslCapacity,
@@ -144,6 +145,44 @@ describe('fitUsl', () => {
     const p = { lambda: 3000, sigma: 0, kappa: 1e-6 };
     // Act / Assess
     expect(tasksToHold(p, listeners, placedTo)).toBe(expected);
+  });
+
+  it.each([
+    // tasks, whether the test places the peak, listeners the plan counts on
+    [100, true, 297_059], // within the test: the curve
+    [1347, true, 1_436_513], // past a placed peak: the curve, turned down
+    [100, false, 297_059], // within the test: the curve
+    [1347, false, 4_001_386], // past an unplaced peak: the line through the 100-task step (2,971 a task)
+  ])('counts on %d tasks (peak placed: %s) to carry %d listeners', (tasks, placed, expected) => {
+    // Prepare: a curve peaking at 1,000 tasks and 1.5 M listeners, measured to 100 tasks
+    const p = { lambda: 3000, sigma: 0, kappa: 1e-6, maxTestedTasks: 100 };
+    // Act
+    const carried = plannedCapacity(placed ? p : { ...p, peakNotPlaced: true }, tasks);
+    // Assess
+    expect(Math.round(carried)).toBe(expected);
+  });
+
+  it('counts on what tasksToHold sizes for, past a peak the test cannot place', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 500, max: 5000, noNaN: true }),
+        fc.double({ min: 1e-8, max: 1e-4, noNaN: true }),
+        fc.integer({ min: 2, max: 200 }),
+        fc.double({ min: 1, max: 20, noNaN: true }),
+        (lambda, kappa, tested, times) => {
+          // Prepare: a need some times the most the curve carries
+          const p = { lambda, sigma: 0, kappa, maxTestedTasks: tested, peakNotPlaced: true as const };
+          const listeners = times * uslPeak(p).listeners!;
+          // Act
+          const tasks = tasksToHold(p, listeners, tested)!;
+          // Assess
+          expect(plannedCapacity(p, tasks)).toBeGreaterThanOrEqual(
+            Math.min(listeners, uslPeak(p).listeners!) * (1 - 1e-9),
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it.each([

@@ -124,6 +124,16 @@ describe('SurgeGuard against the baselines', () => {
     expect(Math.max(...before.map((d) => d.targetTasks))).toBeGreaterThan(900);
   });
 
+  it('shares a short vCPU quota where a vCPU carries listeners, not in proportion to the asks (65.2% before)', async () => {
+    // Act
+    const [sg] = await replay(scenario('quota-shared-with-flat-fleet'), ['surgeguard']);
+    // Assess: the 4-vCPU fleet asks its maxTasks for a need past its fit's limit; the 1-vCPU fleet's whole plan fits
+    // beside the rest of the quota, and both carry their audience
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.999);
+    const light = sg!.decisions.filter((d) => d.fleetId === 'sfu-light' && d.t <= 0);
+    expect(Math.max(...light.map((d) => d.targetTasks))).toBeGreaterThanOrEqual(384);
+  });
+
   it('reads refusals far past the tested range as capacity, not a flood, and tries fewer tasks (73.1% before)', async () => {
     const [sg, oracle] = await replay(scenario('plan-far-past-tested-range'), ['surgeguard', 'oracle']);
     // The fleet cannot carry all who come (the oracle serves 93.7%); at least 0.85 of what the oracle serves
