@@ -356,27 +356,87 @@ function shareVcpu(fleets: readonly Sized[], budget: number): number[] {
     return normalTail((listeners - s.forecastListeners) / spread);
   };
   let left = budget;
-  for (;;) {
-    let best = -1;
-    let bestWorth = 0;
-    let bestStep = 0;
-    fleets.forEach((s, i) => {
-      const room = Math.min(s.target - tasks[i]!, Math.floor(left / s.fleet.vcpuPerTask));
-      if (room <= 0) return;
-      const step = Math.min(room, Math.max(1, Math.ceil((s.target - s.fleet.baselineTasks) / SHARE_STEPS)));
-      const from = plannedCapacity(s.model, tasks[i]!);
-      const to = plannedCapacity(s.model, tasks[i]! + step);
-      const worth = ((to - from) * likely(s, (from + to) / 2)) / (step * s.fleet.vcpuPerTask);
-      if (worth > bestWorth) [best, bestWorth, bestStep] = [i, worth, step];
-    });
-    if (best < 0) break;
-    tasks[best]! += bestStep;
-    left -= bestStep * fleets[best]!.fleet.vcpuPerTask;
+  // The next step of a fleet and what it is worth a vCPU, or undefined when the fleet has its ask or no vCPU fits.
+  const next = (i: number): Step | undefined => {
+    const s = fleets[i]!;
+    const room = Math.min(s.target - tasks[i]!, Math.floor(left / s.fleet.vcpuPerTask));
+    if (room <= 0) return undefined;
+    const step = Math.min(room, Math.max(1, Math.ceil((s.target - s.fleet.baselineTasks) / SHARE_STEPS)));
+    const from = plannedCapacity(s.model, tasks[i]!);
+    const to = plannedCapacity(s.model, tasks[i]! + step);
+    const worth = ((to - from) * likely(s, (from + to) / 2)) / (step * s.fleet.vcpuPerTask);
+    return worth > 0 ? { i, step, worth } : undefined;
+  };
+  // Only the fleet that took a step changes its next one, so the steps wait in a heap, the most worth first.
+  const heap = new StepHeap();
+  fleets.forEach((_, i) => {
+    const step = next(i);
+    if (step) heap.push(step);
+  });
+  for (let top = heap.pop(); top; top = heap.pop()) {
+    const vcpu = top.step * fleets[top.i]!.fleet.vcpuPerTask;
+    if (vcpu > left) {
+      // What is left of the quota no longer fits the step: a smaller one, at its own worth.
+      const smaller = next(top.i);
+      if (smaller) heap.push(smaller);
+      continue;
+    }
+    tasks[top.i]! += top.step;
+    left -= vcpu;
+    const step = next(top.i);
+    if (step) heap.push(step);
   }
   // Tasks no listener asks for by the model (a fleet planned at its maxTasks, say) share what is left, as asked.
   const asked = fleets.reduce((sum, s, i) => sum + (s.target - tasks[i]!) * s.fleet.vcpuPerTask, 0);
   const factor = asked > 0 ? Math.min(1, left / asked) : 0;
   return fleets.map((s, i) => tasks[i]! + Math.floor((s.target - tasks[i]!) * factor));
+}
+
+/** One fleet's next step in the quota's share: `step` tasks, worth `worth` listeners a vCPU. */
+interface Step {
+  readonly i: number;
+  readonly step: number;
+  readonly worth: number;
+}
+
+/** A binary max-heap of steps by worth; of equal worth, the fleet listed first comes first (the plan is deterministic). */
+class StepHeap {
+  private readonly items: Step[] = [];
+
+  push(step: Step): void {
+    const a = this.items;
+    a.push(step);
+    for (let k = a.length - 1; k > 0;) {
+      const parent = (k - 1) >> 1;
+      if (!before(a[k]!, a[parent]!)) break;
+      [a[k], a[parent]] = [a[parent]!, a[k]!];
+      k = parent;
+    }
+  }
+
+  pop(): Step | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length && last) {
+      a[0] = last;
+      for (let k = 0; ;) {
+        const l = 2 * k + 1;
+        const r = l + 1;
+        let m = k;
+        if (l < a.length && before(a[l]!, a[m]!)) m = l;
+        if (r < a.length && before(a[r]!, a[m]!)) m = r;
+        if (m === k) break;
+        [a[k], a[m]] = [a[m]!, a[k]!];
+        k = m;
+      }
+    }
+    return top;
+  }
+}
+
+function before(x: Step, y: Step): boolean {
+  return x.worth > y.worth || (x.worth === y.worth && x.i < y.i);
 }
 
 /** P(Z > z) for a standard normal Z (Abramowitz and Stegun 7.1.26, error under 1.5e-7). */
