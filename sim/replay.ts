@@ -51,6 +51,11 @@ export interface PolicyFigures {
   floorShortfallMinutes: number | null;
   /** Tasks asked for above the pre-event floor (baselineTasks) at the replay's end, summed over fleets. */
   finalTasksOverBaseline: number;
+  /**
+   * Listeners a scale-in disconnected: on tasks stopped without a drain, or still on a draining task when its drain
+   * ran out (they retry, and most are back within seconds, but each was a dropped stream), summed over fleets.
+   */
+  listenersDroppedByScaleIn: number;
 }
 
 /** One policy's run: its figures and what charts need. */
@@ -660,6 +665,7 @@ async function runPolicy(
         (sum, f) => sum + Math.max(0, f.desired - f.config.baselineTasks),
         0,
       ),
+      listenersDroppedByScaleIn: Math.round(fleetList.reduce((sum, f) => sum + f.droppedByScaleIn, 0)),
     },
   };
 }

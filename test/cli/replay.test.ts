@@ -27,6 +27,7 @@ describe('surgeguard replay', () => {
         'floorShortfallMinutes',
         'maxTasksOverCeiling',
         'maxTasksPastTruePeak',
+        'listenersDroppedByScaleIn',
       ].sort(),
     );
     expect(out.policies.surgeguard.costVsOracle).toBeGreaterThan(0);

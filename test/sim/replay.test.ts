@@ -251,6 +251,38 @@ demand:
   });
 });
 
+describe('listenersDroppedByScaleIn', () => {
+  it('counts the listeners on tasks stopped while they carried them, and none where nothing stopped one', async () => {
+    // Prepare: 20 k listeners who all leave at once after 20 minutes; a fleet whose SFU does not drain
+    const dir = mkdtempSync(join(tmpdir(), 'sg-dropped-'));
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      `name: leaves
+start: '2030-01-01T00:00:00Z'
+durationMinutes: 60
+forecast: { peakListeners: 20000 }
+fleets:
+  - { id: f, share: 1, baselineTasks: 2, maxTasks: 100, vcpuPerTask: 1, startupSeconds: 30,
+      scalingTest: [{ tasks: 1, listeners: 1000 }, { tasks: 4, listeners: 3900 }] }
+demand:
+  - [-10, 0]
+  - [0, 20000]
+  - [20, 20000]
+  - [22, 8000]
+  - [60, 8000]
+`,
+    );
+    // Act
+    const [tt] = await replay(loadScenario(file), ['target-tracking']);
+    const [sg] = await replay(scenario('forecast-low-fleet-worse'), ['surgeguard']);
+    // Assess: target tracking's scale-in stops tasks that still carry listeners (it does not drain); SurgeGuard,
+    // holding a plan it never steps under during the event, drops no one
+    expect(tt!.figures.listenersDroppedByScaleIn).toBeGreaterThan(0);
+    expect(sg!.figures.listenersDroppedByScaleIn).toBe(0);
+  });
+});
+
 describe('floorShortfallMinutes', () => {
   // Prepare: the same audience on one fleet, and split over two fleets like it, with capacity writes refused from
   // before the watch window (so no plan step could be scheduled with AWS ahead) to six minutes into the ramp
