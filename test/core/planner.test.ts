@@ -431,6 +431,12 @@ function buildShared(
   return { config, models: Object.fromEntries(fleets.map((f, i) => [`f${i}`, f.model])) };
 }
 
+/** The plans of fleets sharing a region's quota for one event of `peak` listeners. */
+function planShared(fleets: readonly SharedFleet[], quota: number, peak: number) {
+  const { config, models } = buildShared(fleets, quota, peak);
+  return planEvent(config.events[0]!, config, models).fleets;
+}
+
 describe('sharing a vCPU quota among fleets', () => {
   it('gives the quota to the fleet that turns it into listeners, not to one on the flat of its curve', () => {
     // Prepare: 1 M listeners, half each on two fleets. f0 (4 vCPU a task) approaches at most 224 k listeners, so its
@@ -438,7 +444,8 @@ describe('sharing a vCPU quota among fleets', () => {
     // straight line and needs 362 tasks. The quota, 4,000 vCPU, is half what both ask.
     const flat = model(671, 0.003, 0, 10);
     const line = model(1800, 0, 0, 60);
-    const { config, models } = buildShared(
+    // Act
+    const [f0, f1] = planShared(
       [
         { vcpu: 4, baseline: 10, maxTasks: 2000, share: 1, model: flat },
         { vcpu: 1, baseline: 10, maxTasks: 2000, share: 1, model: line },
@@ -446,8 +453,6 @@ describe('sharing a vCPU quota among fleets', () => {
       4000,
       1_000_000,
     );
-    // Act
-    const [f0, f1] = planEvent(config.events[0]!, config, models).fleets;
     // Assess: f1 has its whole need (headroom included); f0 has the rest of the quota, not a share of its ask
     expect(f1!.neededTasks).toBe(tasksFor(line, f1!.listeners).tasks);
     expect(f0!.neededTasks).toBe(10 + Math.floor((4000 - 50 - (f1!.neededTasks - 10)) / 4));
@@ -461,7 +466,8 @@ describe('sharing a vCPU quota among fleets', () => {
     // more, not both headrooms
     const dense = model(2000, 0, 0, 100);
     const sparse = model(1000, 0, 0, 100);
-    const { config, models } = buildShared(
+    // Act
+    const [f0, f1] = planShared(
       [
         { vcpu: 1, baseline: 0, maxTasks: 5000, share: 1, model: dense },
         { vcpu: 1, baseline: 0, maxTasks: 5000, share: 1, model: sparse },
@@ -469,8 +475,6 @@ describe('sharing a vCPU quota among fleets', () => {
       800,
       1_000_000,
     );
-    // Act
-    const [f0, f1] = planEvent(config.events[0]!, config, models).fleets;
     // Assess: 500 k each is 250 and 500 tasks; most of the 50 past those go to the dense fleet
     expect(f0!.neededTasks).toBeGreaterThanOrEqual(250);
     expect(f1!.neededTasks).toBeGreaterThanOrEqual(500);
@@ -498,10 +502,8 @@ describe('sharing a vCPU quota among fleets', () => {
         fc.integer({ min: 10_000, max: 5_000_000 }),
         (fleets, quota, peak) => {
           const baselines = fleets.reduce((sum, f) => sum + f.baseline * f.vcpu, 0);
-          const { config, models } = buildShared(fleets, quota, peak);
-          const unlimited = buildShared(fleets, 1e9, peak);
-          const asked = planEvent(unlimited.config.events[0]!, unlimited.config, unlimited.models).fleets;
-          const planned = planEvent(config.events[0]!, config, models).fleets;
+          const asked = planShared(fleets, 1e9, peak);
+          const planned = planShared(fleets, quota, peak);
           const used = planned.reduce((sum, p, i) => sum + p.neededTasks * fleets[i]!.vcpu, 0);
           expect(used).toBeLessThanOrEqual(Math.max(quota, baselines) + 1e-9);
           planned.forEach((p, i) => {

@@ -218,26 +218,33 @@ describe('the scheduled baseline', () => {
   });
 });
 
-describe('finalTasksOverBaseline', () => {
-  it('counts the tasks still asked for above the baseline when the replay ends', async () => {
-    // An audience that never leaves: target tracking keeps the tasks it needs to the end.
-    const dir = mkdtempSync(join(tmpdir(), 'sg-final-'));
-    const file = join(dir, 's.yaml');
-    writeFileSync(
-      file,
-      `name: stays
+/** Writes a scenario of one 100-task fleet, a 20 k forecast and this demand ([minute, listeners]); returns its path. */
+function smallFleetScenario(name: string, durationMinutes: number, demand: [number, number][]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'sg-small-')), 's.yaml');
+  writeFileSync(
+    file,
+    `name: ${name}
 start: '2030-01-01T00:00:00Z'
-durationMinutes: 30
+durationMinutes: ${durationMinutes}
 forecast: { peakListeners: 20000 }
 fleets:
   - { id: f, share: 1, baselineTasks: 2, maxTasks: 100, vcpuPerTask: 1, startupSeconds: 30,
       scalingTest: [{ tasks: 1, listeners: 1000 }, { tasks: 4, listeners: 3900 }] }
 demand:
-  - [-10, 0]
-  - [0, 20000]
-  - [30, 20000]
+${demand.map(([m, l]) => `  - [${m}, ${l}]`).join('\n')}
 `,
-    );
+  );
+  return file;
+}
+
+describe('finalTasksOverBaseline', () => {
+  it('counts the tasks still asked for above the baseline when the replay ends', async () => {
+    // An audience that never leaves: target tracking keeps the tasks it needs to the end.
+    const file = smallFleetScenario('stays', 30, [
+      [-10, 0],
+      [0, 20000],
+      [30, 20000],
+    ]);
     const [tt, oracle] = await replay(loadScenario(file), ['target-tracking', 'oracle']);
     const last = tt!.frames[tt!.frames.length - 1]!;
     expect(tt!.figures.finalTasksOverBaseline).toBeGreaterThan(0);
@@ -254,25 +261,13 @@ demand:
 describe('listenersDroppedByScaleIn', () => {
   it('counts the listeners on tasks stopped while they carried them, and none where nothing stopped one', async () => {
     // Prepare: 20 k listeners who all leave at once after 20 minutes; a fleet whose SFU does not drain
-    const dir = mkdtempSync(join(tmpdir(), 'sg-dropped-'));
-    const file = join(dir, 's.yaml');
-    writeFileSync(
-      file,
-      `name: leaves
-start: '2030-01-01T00:00:00Z'
-durationMinutes: 60
-forecast: { peakListeners: 20000 }
-fleets:
-  - { id: f, share: 1, baselineTasks: 2, maxTasks: 100, vcpuPerTask: 1, startupSeconds: 30,
-      scalingTest: [{ tasks: 1, listeners: 1000 }, { tasks: 4, listeners: 3900 }] }
-demand:
-  - [-10, 0]
-  - [0, 20000]
-  - [20, 20000]
-  - [22, 8000]
-  - [60, 8000]
-`,
-    );
+    const file = smallFleetScenario('leaves', 60, [
+      [-10, 0],
+      [0, 20000],
+      [20, 20000],
+      [22, 8000],
+      [60, 8000],
+    ]);
     // Act
     const [tt] = await replay(loadScenario(file), ['target-tracking']);
     const [sg] = await replay(scenario('forecast-low-fleet-worse'), ['surgeguard']);
