@@ -53,7 +53,8 @@ export interface PolicyFigures {
   finalTasksOverBaseline: number;
   /**
    * Listeners a scale-in disconnected: on tasks stopped without a drain, or still on a draining task when its drain
-   * ran out (they retry, and most are back within seconds, but each was a dropped stream), summed over fleets.
+   * ran out (they retry, and most are back within seconds, but each was a dropped stream), summed over fleets; those
+   * still on a draining task when the replay ends are not counted.
    */
   listenersDroppedByScaleIn: number;
 }

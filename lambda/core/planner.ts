@@ -4,7 +4,7 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
 import type { CapacityModel } from './usl';
-import { MIN_TRUSTED_R2, plannedCapacity, tasksFor, tasksToHold } from './usl';
+import { MIN_TRUSTED_R2, plannedCapacity, tasksFor, tasksToHold, uslCapacity } from './usl';
 
 /** Stable codes of plan warnings, for scripts, alarms and `plan --strict --allow CODE`. */
 export const PLAN_WARNING_CODES = [
@@ -202,6 +202,8 @@ interface Sized {
   /** The forecast's share for the fleet, before headroom. */
   forecastListeners: number;
   listeners: number;
+  /** Sized by the straight line through the test's largest step, past a peak the steps cannot place. */
+  byLine: boolean;
   target: number;
   warnings: PlanWarning[];
 }
@@ -237,11 +239,13 @@ function sizeFleet(
   }
   const inverse = tasksFor(model, listeners);
   let raw: number;
+  let byLine = false;
   if (inverse.reachable && inverse.tasks !== null) raw = inverse.tasks;
   else if (model.peakNotPlaced && model.peakTasks !== null && model.peakListeners !== null) {
     // The steps stop short of a peak they cannot place: holding the fleet at it would hold it at a guess, maybe far
     // under the forecast. The watch comes back to a smaller size if the fleet carries less there.
     raw = tasksToHold(model, listeners, model.maxTestedTasks) ?? model.peakTasks;
+    byLine = true;
     warnings.push({
       code: 'BEYOND_USL_PEAK',
       message: `needs ${fmt(listeners)} listeners but the fit peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks, past the test's largest step (${fmt(model.maxTestedTasks)} tasks), where a curve with no peak fits the steps as well: planned ${fmt(raw)} tasks, ${raw === model.peakTasks ? 'the fitted peak (the straight line through that step needs no more)' : 'on a straight line through that step'}; run a scaling test past ${fmt(model.peakTasks)} tasks, or split the audience across fleets (cells)`,
@@ -291,7 +295,7 @@ function sizeFleet(
     });
   }
   const target = Math.max(fleet.baselineTasks, Math.min(raw, fleet.maxTasks));
-  return { fleet, model, forecastListeners, listeners, target, warnings };
+  return { fleet, model, forecastListeners, listeners, byLine, target, warnings };
 }
 
 /** What a flat headroom costs: the event states no forecast error, so the plan adds the same share whatever the risk. */
@@ -307,9 +311,10 @@ function flatHeadroomWarning(model: CapacityModel, sized: Sized, headroom: numbe
 
 /**
  * Fits each region's fleets into its vCPU quota: the vCPU over the region's baselines goes, a step at a time, where it
- * adds the most listeners the audience is likely to bring (see {@link shareVcpu}); what no forecast asks for is shared
- * in proportion to what each fleet still asks. A share in proportion to the asks alone would let a fleet whose plan
- * sits on the flat of its curve (a need past the most it can carry) take vCPU that another fleet turns into listeners.
+ * adds the most listeners the audience is likely to bring (see {@link shareVcpu}); steps the models say add no one
+ * share what is left in proportion to what each fleet still asks. A share in proportion to the asks alone would let a
+ * fleet whose plan sits on the flat of its curve (a need past the most it can carry) take vCPU that another fleet
+ * turns into listeners.
  */
 function capToVcpuQuota(sized: Sized[], config: Config): void {
   const regions = new Set(sized.map((s) => s.fleet.region));
@@ -344,17 +349,12 @@ const SHARE_STEPS = 200;
 const Z90 = 1.2816;
 
 /**
- * Tasks for each fleet within `budget` vCPU over their baselines. A step's worth is the listeners it adds times the
- * chance the audience comes that far (normal between the forecast and its upper bound, read as the 50th and 90th
- * percentiles): capacity under the forecast before headroom, and headroom where a vCPU carries the most.
+ * Tasks for each fleet within `budget` vCPU over their baselines. A step's worth is the listeners it adds that the
+ * audience is likely to bring (see likelyBetween), a vCPU: capacity under a forecast is worth more than headroom over
+ * one, and a task on the flat of a curve is worth what little it adds.
  */
 function shareVcpu(fleets: readonly Sized[], budget: number): number[] {
   const tasks = fleets.map((s) => s.fleet.baselineTasks);
-  const likely = (s: Sized, listeners: number): number => {
-    const spread = (s.listeners - s.forecastListeners) / Z90;
-    if (spread <= 0) return listeners < s.forecastListeners ? 1 : 0;
-    return normalTail((listeners - s.forecastListeners) / spread);
-  };
   let left = budget;
   // The next step of a fleet and what it is worth a vCPU, or undefined when the fleet has its ask or no vCPU fits.
   const next = (i: number): Step | undefined => {
@@ -362,34 +362,60 @@ function shareVcpu(fleets: readonly Sized[], budget: number): number[] {
     const room = Math.min(s.target - tasks[i]!, Math.floor(left / s.fleet.vcpuPerTask));
     if (room <= 0) return undefined;
     const step = Math.min(room, Math.max(1, Math.ceil((s.target - s.fleet.baselineTasks) / SHARE_STEPS)));
-    const from = plannedCapacity(s.model, tasks[i]!);
-    const to = plannedCapacity(s.model, tasks[i]! + step);
-    const worth = ((to - from) * likely(s, (from + to) / 2)) / (step * s.fleet.vcpuPerTask);
+    // The fleet as its plan reads it: the curve, or the line its plan was sized by.
+    const carried = (n: number) =>
+      s.byLine ? plannedCapacity(s.model, n, s.model.maxTestedTasks) : uslCapacity(s.model, n);
+    const from = carried(tasks[i]!);
+    const to = carried(tasks[i]! + step);
+    const worth = likelyBetween(s, from, to) / (step * s.fleet.vcpuPerTask);
     return worth > 0 ? { i, step, worth } : undefined;
   };
-  // Only the fleet that took a step changes its next one, so the steps wait in a heap, the most worth first.
-  const heap = new StepHeap();
-  fleets.forEach((_, i) => {
-    const step = next(i);
-    if (step) heap.push(step);
-  });
+  // Only the fleet that took a step changes its next one, so the steps wait in a heap, the most worth first; once
+  // what is left of the quota no longer fits a waiting step, every step is sized again (as a full scan would).
+  let heap = new StepHeap();
+  let largest = 0;
+  const refill = () => {
+    heap = new StepHeap();
+    largest = 0;
+    fleets.forEach((s, i) => {
+      const step = next(i);
+      if (!step) return;
+      heap.push(step);
+      largest = Math.max(largest, step.step * s.fleet.vcpuPerTask);
+    });
+  };
+  refill();
   for (let top = heap.pop(); top; top = heap.pop()) {
     const vcpu = top.step * fleets[top.i]!.fleet.vcpuPerTask;
-    if (vcpu > left) {
-      // What is left of the quota no longer fits the step: a smaller one, at its own worth.
-      const smaller = next(top.i);
-      if (smaller) heap.push(smaller);
-      continue;
-    }
     tasks[top.i]! += top.step;
     left -= vcpu;
-    const step = next(top.i);
-    if (step) heap.push(step);
+    if (left < largest) refill();
+    else {
+      const step = next(top.i);
+      if (step) heap.push(step);
+      if (step) largest = Math.max(largest, step.step * fleets[top.i]!.fleet.vcpuPerTask);
+    }
   }
-  // Tasks no listener asks for by the model (a fleet planned at its maxTasks, say) share what is left, as asked.
+  // Steps worth nothing by the model (past a peak the test placed, say) share what is left, as asked.
   const asked = fleets.reduce((sum, s, i) => sum + (s.target - tasks[i]!) * s.fleet.vcpuPerTask, 0);
   const factor = asked > 0 ? Math.min(1, left / asked) : 0;
   return fleets.map((s, i) => tasks[i]! + Math.floor((s.target - tasks[i]!) * factor));
+}
+
+/**
+ * Listeners between `from` and `to` that the audience is likely to bring: each weighted by the chance the audience
+ * comes that far (normal, with the forecast and its upper bound read as the 50th and 90th percentiles; with no
+ * spread, all of the forecast and nothing past it). Negative when `to` is under `from`.
+ */
+function likelyBetween(s: Sized, from: number, to: number): number {
+  const spread = (s.listeners - s.forecastListeners) / Z90;
+  if (spread <= 0) return Math.min(to, s.forecastListeners) - Math.min(from, s.forecastListeners);
+  // The integral of P(Z > z) is -(phi(z) - z P(Z > z)).
+  const g = (x: number) => {
+    const z = (x - s.forecastListeners) / spread;
+    return Math.exp((-z * z) / 2) / Math.sqrt(2 * Math.PI) - z * normalTail(z);
+  };
+  return spread * (g(from) - g(to));
 }
 
 /** One fleet's next step in the quota's share: `step` tasks, worth `worth` listeners a vCPU. */

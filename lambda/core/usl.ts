@@ -117,15 +117,13 @@ export function tasksToHold(p: UslParams, listeners: number, placedTo?: number):
 }
 
 /**
- * Listeners `tasks` carry as a plan counts them: the curve, or, past the largest step of a test that cannot place its
- * peak, the straight line through that step ({@link tasksToHold} sizes such a plan by the same line).
+ * Listeners `tasks` carry as a plan sized past a peak its test cannot place counts them ({@link tasksToHold} with
+ * `placedTo`): the curve over the steps, and past the largest, `placedTo` tasks, the straight line through it (a curve
+ * with no peak fits the steps as well; the line is what such a plan holds the fleet to).
  */
-export function plannedCapacity(
-  p: UslParams & Pick<CapacityModel, 'peakNotPlaced' | 'maxTestedTasks'>,
-  tasks: number,
-): number {
-  if (!p.peakNotPlaced || tasks <= p.maxTestedTasks) return uslCapacity(p, tasks);
-  return Math.max(uslCapacity(p, tasks), (tasks * uslCapacity(p, p.maxTestedTasks)) / p.maxTestedTasks);
+export function plannedCapacity(p: UslParams, tasks: number, placedTo: number): number {
+  if (tasks <= placedTo) return uslCapacity(p, tasks);
+  return Math.max(uslCapacity(p, tasks), (tasks * uslCapacity(p, placedTo)) / placedTo);
 }
 
 /** The 95% quantile of the F distribution with 2 and `df` degrees of freedom (closed form: (df/2)(0.05^(-2/df) - 1)). */

@@ -400,6 +400,7 @@ function buildShared(
   fleets: readonly SharedFleet[],
   quota: number,
   peak: number,
+  forecastError?: number,
 ): { config: Config; models: FleetModels } {
   const total = fleets.reduce((sum, f) => sum + f.share, 0);
   const config = configSchema.parse({
@@ -424,6 +425,7 @@ function buildShared(
         start: '2030-06-01T20:00:00Z',
         durationMinutes: 120,
         expectedPeakListeners: peak,
+        ...(forecastError !== undefined ? { forecastError } : {}),
         fleets: fleets.map((f, i) => ({ fleet: `f${i}`, share: f.share / total })),
       },
     ],
@@ -432,8 +434,8 @@ function buildShared(
 }
 
 /** The plans of fleets sharing a region's quota for one event of `peak` listeners. */
-function planShared(fleets: readonly SharedFleet[], quota: number, peak: number) {
-  const { config, models } = buildShared(fleets, quota, peak);
+function planShared(fleets: readonly SharedFleet[], quota: number, peak: number, forecastError?: number) {
+  const { config, models } = buildShared(fleets, quota, peak, forecastError);
   return planEvent(config.events[0]!, config, models).fleets;
 }
 
@@ -480,6 +482,17 @@ describe('sharing a vCPU quota among fleets', () => {
     expect(f1!.neededTasks).toBeGreaterThanOrEqual(500);
     expect(f0!.neededTasks + f1!.neededTasks).toBe(800);
     expect(f0!.neededTasks - 250).toBeGreaterThan(f1!.neededTasks - 500);
+  });
+
+  it('spends the last vCPU on the forecast when the forecast states no error', () => {
+    // Prepare: two like fleets of 1,000 listeners a task, 199,300 listeners each (199.3 tasks), no headroom, and a
+    // quota one task short of both forecasts
+    const line = model(1000, 0, 0, 300);
+    const fleet = { vcpu: 1, baseline: 0, maxTasks: 1000, share: 1, model: line };
+    // Act
+    const plans = planShared([fleet, fleet], 399, 398_600, 0);
+    // Assess: all 399 vCPU planned, 200 and 199 tasks
+    expect(plans.map((p) => p.neededTasks).sort()).toEqual([199, 200]);
   });
 
   it('never plans past the quota or an ask, never under a baseline, and leaves no task of quota idle', () => {

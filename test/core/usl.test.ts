@@ -148,40 +148,41 @@ describe('fitUsl', () => {
   });
 
   it.each([
-    // tasks, whether the test places the peak, listeners the plan counts on
-    [100, true, 297_059], // within the test: the curve
-    [1347, true, 1_436_513], // past a placed peak: the curve, turned down
-    [100, false, 297_059], // within the test: the curve
-    [1347, false, 4_001_386], // past an unplaced peak: the line through the 100-task step (2,971 a task)
-  ])('counts on %d tasks (peak placed: %s) to carry %d listeners', (tasks, placed, expected) => {
+    // tasks, listeners a plan sized by the line through the 100-task step counts on
+    [50, 149_633], // within the test: the curve
+    [100, 297_059], // the largest step
+    [500, 1_485_296], // past it: the line (2,971 a task), over the curve's 1.2 M
+    [1347, 4_001_386], // past the fitted peak: the line
+  ])('counts on %d tasks to carry %d listeners', (tasks, expected) => {
     // Prepare: a curve peaking at 1,000 tasks and 1.5 M listeners, measured to 100 tasks
-    const p = { lambda: 3000, sigma: 0, kappa: 1e-6, maxTestedTasks: 100 };
+    const p = { lambda: 3000, sigma: 0, kappa: 1e-6 };
     // Act
-    const carried = plannedCapacity(placed ? p : { ...p, peakNotPlaced: true }, tasks);
+    const carried = plannedCapacity(p, tasks, 100);
     // Assess
     expect(Math.round(carried)).toBe(expected);
   });
 
-  it('counts on what tasksToHold sizes for, past a peak the test cannot place', () => {
+  it('counts on the listeners tasksToHold sizes for past an unplaced peak, and one task fewer carries less', () => {
     fc.assert(
       fc.property(
         fc.double({ min: 500, max: 5000, noNaN: true }),
         fc.double({ min: 1e-8, max: 1e-4, noNaN: true }),
         fc.integer({ min: 2, max: 200 }),
-        fc.double({ min: 1, max: 20, noNaN: true }),
+        fc.double({ min: 1.01, max: 20, noNaN: true }),
         (lambda, kappa, tested, times) => {
           // Prepare: a need some times the most the curve carries
-          const p = { lambda, sigma: 0, kappa, maxTestedTasks: tested, peakNotPlaced: true as const };
-          const listeners = times * uslPeak(p).listeners!;
+          const p = { lambda, sigma: 0, kappa };
+          const peak = uslPeak(p);
+          const listeners = times * peak.listeners!;
           // Act
           const tasks = tasksToHold(p, listeners, tested)!;
-          // Assess
-          expect(plannedCapacity(p, tasks)).toBeGreaterThanOrEqual(
-            Math.min(listeners, uslPeak(p).listeners!) * (1 - 1e-9),
-          );
+          // Assess: the size the plan holds carries the need as the plan reads the fleet; where the line set it (past
+          // the peak), one task fewer would not
+          expect(plannedCapacity(p, tasks, tested)).toBeGreaterThanOrEqual(listeners * (1 - 1e-9));
+          if (tasks > peak.tasks!) expect(plannedCapacity(p, tasks - 1, tested)).toBeLessThan(listeners);
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
   });
 
