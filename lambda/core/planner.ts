@@ -392,8 +392,10 @@ function shareVcpu(fleets: readonly Sized[], budget: number): number[] {
     if (left < largest) refill();
     else {
       const step = next(top.i);
-      if (step) heap.push(step);
-      if (step) largest = Math.max(largest, step.step * fleets[top.i]!.fleet.vcpuPerTask);
+      if (step) {
+        heap.push(step);
+        largest = Math.max(largest, step.step * fleets[top.i]!.fleet.vcpuPerTask);
+      }
     }
   }
   // Steps worth nothing by the model (past a peak the test placed, say) share what is left, as asked.
