@@ -112,7 +112,7 @@ export function tasksFor(p: UslParams, listeners: number): { tasks: number | nul
 export function tasksToHold(p: UslParams, listeners: number, placedTo?: number): number | null {
   const inverse = tasksFor(p, listeners);
   if (inverse.reachable || inverse.tasks === null || placedTo === undefined) return inverse.tasks;
-  const perTask = uslCapacity(p, placedTo) / placedTo;
+  const perTask = linePerTask(p, placedTo);
   return perTask > 0 ? Math.max(inverse.tasks, Math.ceil(listeners / perTask)) : inverse.tasks;
 }
 
@@ -123,7 +123,12 @@ export function tasksToHold(p: UslParams, listeners: number, placedTo?: number):
  */
 export function plannedCapacity(p: UslParams, tasks: number, placedTo: number): number {
   if (tasks <= placedTo) return uslCapacity(p, tasks);
-  return Math.max(uslCapacity(p, tasks), (tasks * uslCapacity(p, placedTo)) / placedTo);
+  return Math.max(uslCapacity(p, tasks), tasks * linePerTask(p, placedTo));
+}
+
+/** Listeners a task of the straight line through the curve at `placedTo` tasks carries. */
+function linePerTask(p: UslParams, placedTo: number): number {
+  return uslCapacity(p, placedTo) / placedTo;
 }
 
 /** The 95% quantile of the F distribution with 2 and `df` degrees of freedom (closed form: (df/2)(0.05^(-2/df) - 1)). */
