@@ -41,7 +41,7 @@ function acknowledge(sg: SurgeGuard): void {
       wildcard(
         role,
         arn('ecs', account, `task/${cluster}/*`),
-        "GetTaskProtection reads whether the services' running tasks protect their listeners before the floor steps down; task ids are new each launch, so the cluster's tasks are named, no other cluster's.",
+        "GetTaskProtection reads whether the services' running tasks protect their listeners before the floor steps down, and UpdateTaskProtection releases the tasks a step down from past the scaling peak stops; task ids are new each launch, so the cluster's tasks are named, no other cluster's.",
       );
     wildcard(
       role,

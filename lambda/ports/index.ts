@@ -154,6 +154,11 @@ export interface BackstopSync {
 export interface DrainGuard {
   /** True when running tasks carry scale-in protection, false when none does, undefined when it cannot tell. */
   protecting(fleet: FleetAddress): Promise<boolean | undefined>;
+  /**
+   * Releases the scale-in protection of up to `tasks` running tasks, so the next lower floor stops them at once with
+   * their listeners (who rejoin the tasks left) instead of waiting for them to drain; resolves to the tasks released.
+   */
+  release(fleet: FleetAddress, tasks: number): Promise<number>;
 }
 
 /** Sends a message to the on-call topic. */

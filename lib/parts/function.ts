@@ -210,8 +210,8 @@ export function grantFleetAccess(
         resources: serviceArns,
       }),
     );
-    // The drain check samples the services' running tasks for scale-in protection: ListTasks authorises on the
-    // cluster (a condition), GetTaskProtection on the clusters' tasks.
+    // The drain check samples the services' running tasks for scale-in protection, and a step down from past the
+    // peak releases it: ListTasks authorises on the cluster (a condition), the task-protection calls on its tasks.
     if (needs.scale) {
       const clusters = [...new Set(fleets.map((f) => f.cluster))];
       role.addToPrincipalPolicy(
@@ -229,7 +229,7 @@ export function grantFleetAccess(
       );
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: ['ecs:GetTaskProtection'],
+          actions: ['ecs:GetTaskProtection', 'ecs:UpdateTaskProtection'],
           resources: clusters.map((c) =>
             stack.formatArn({
               service: 'ecs',

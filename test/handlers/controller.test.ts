@@ -526,7 +526,7 @@ describe('following the audience down', () => {
         pendingCount: 0,
       })),
     }));
-    const withGuard = { ...deps, drain: { protecting: async () => protecting } };
+    const withGuard = { ...deps, drain: { protecting: async () => protecting, release: async () => 0 } };
     for (let t = RAMP; t <= START + 70 * MIN; t += MIN) {
       clock.ms = t;
       await watchTick(withGuard);

@@ -271,8 +271,16 @@ describe('IAM and alarms', () => {
           'application-autoscaling:DescribeScheduledActions',
           'wafv2:UpdateWebACL',
           'cloudwatch:GetMetricData',
+          'ecs:GetTaskProtection',
+          'ecs:UpdateTaskProtection',
         ]),
       );
+    // Task protection is released on the clusters' tasks only (a step down from past the scaling peak).
+    const protection = statementsOf(us, /^SurgeGuardWatchRole/).filter((st) =>
+      [st.Action].flat().includes('ecs:UpdateTaskProtection'),
+    );
+    expect(protection.length).toBeGreaterThan(0);
+    for (const st of protection) expect(JSON.stringify(st.Resource)).toMatch(/:task\/[^"]+\/\*/);
     const read = actionsOf(statementsOf(us, /^SurgeGuardRunbookreadRole/));
     expect(read).toEqual(
       expect.arrayContaining([
@@ -282,7 +290,7 @@ describe('IAM and alarms', () => {
       ]),
     );
     const writes =
-      /UpdateService|RegisterScalableTarget|PutScheduledAction|DeleteScheduledAction|PutItem|UpdateWebACL|UpdateSchedule|PassRole|Publish/;
+      /UpdateService|UpdateTaskProtection|RegisterScalableTarget|PutScheduledAction|DeleteScheduledAction|PutItem|UpdateWebACL|UpdateSchedule|PassRole|Publish/;
     expect(read.filter((a) => writes.test(a))).toEqual([]);
     expect(actionsOf(statementsOf(us, /^SurgeGuardRunbookRole/))).not.toContain('ssm:GetAutomationExecution');
     expect(actionsOf(statementsOf(us, /^SurgeGuardRunbookautomationRole/))).toContain(
