@@ -210,12 +210,22 @@ export class SimCapacity implements CapacityActuator {
   }
 }
 
-/** Task protection over the world: a fleet's tasks protect their listeners when the world drains them. */
+/**
+ * Task protection over the world: a fleet's tasks protect their listeners when the world drains them; a release
+ * stops draining tasks at once and lets the next scale-in stop tasks that take joins.
+ */
 export class SimDrainGuard implements DrainGuard {
-  constructor(private readonly fleets: ReadonlyMap<string, WorldFleet>) {}
+  constructor(
+    private readonly fleets: ReadonlyMap<string, WorldFleet>,
+    private readonly second: () => number,
+  ) {}
 
   async protecting(fleet: FleetAddress): Promise<boolean | undefined> {
     return this.fleets.get(fleet.fleetId)?.drain;
+  }
+
+  async release(fleet: FleetAddress, tasks: number): Promise<number> {
+    return this.fleets.get(fleet.fleetId)?.release(this.second(), tasks) ?? 0;
   }
 }
 

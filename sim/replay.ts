@@ -387,7 +387,7 @@ async function runPolicy(
     log: silentLog,
     telemetry: noTelemetry,
     shield,
-    drain: new SimDrainGuard(fleets),
+    drain: new SimDrainGuard(fleets, () => Math.round((clock.now() - worldStartMs) / 1000)),
     actor: `replay:${name}`,
   };
 

@@ -65,18 +65,22 @@ interface DrainCohort {
  * Scale-in: listeners are spread evenly over the tasks that take joins. Stopping k of them without a drain drops
  * the listeners they carried (`carried * k / active`), who go to the retry wheel like any failed client. A fleet in
  * `drain` mode (ECS task scale-in protection plus the SFU's drain signal) stops an empty task at once, but moves a
- * task that carries listeners to `draining`: it takes no new joins (join capacity is the USL of the non-draining
- * tasks; the draining tasks keep the listeners they have), listeners who leave the event leave from draining tasks
- * first (the oldest drain first), and a draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS},
- * when the listeners still on it are dropped into retry. Draining tasks are running tasks: they count in `running`
- * and in task-hours, but not towards what ECS is asked to run, so a scale-out launches new tasks rather than
- * taking a draining one back: the model keeps the drain one-way (a controller that cancels drains would serve
- * sooner and at less cost than this world credits it).
+ * task that carries listeners to `draining`: it takes no new joins, keeps the listeners it has and still forwards
+ * the room's streams (so it adds to the contention: the tasks that take joins carry what a task of the whole running
+ * fleet does), listeners who leave the event leave from draining tasks first (the oldest drain first), and a
+ * draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS}, when the listeners still on it
+ * are dropped into retry. A task whose protection the controller released stops at once with its listeners.
+ * Draining tasks are running tasks: they count in `running` and in task-hours, but not towards what ECS is asked
+ * to run, so a scale-out launches new tasks rather than taking a draining one back: the model keeps the drain
+ * one-way (a controller that cancels drains would serve sooner and at less cost than this world credits it).
  */
 
 export class WorldFleet {
-  /** Longest a draining task is kept before it is stopped with whatever listeners it still carries (10 min). */
-  static readonly MAX_DRAIN_SECONDS = 600;
+  /**
+   * Longest a draining task is kept before it is stopped with whatever listeners it still carries: ECS lets task
+   * scale-in protection lapse after 120 minutes unless the task sets another expiry.
+   */
+  static readonly MAX_DRAIN_SECONDS = 7200;
   /** Running tasks, draining ones included (what ECS reports and what is paid for). */
   running: number;
   pendingTotal = 0;
@@ -87,6 +91,8 @@ export class WorldFleet {
   lost = 0;
   /** Whether scale-in drains tasks that carry listeners instead of stopping them at once. */
   drain = false;
+  /** Tasks that take joins whose protection the controller released: the next scale-in stops them at once. */
+  released = 0;
   /** Listeners dropped so far because the task they were on was stopped. */
   droppedByScaleIn = 0;
   private readonly drainCohorts: DrainCohort[] = [];
@@ -127,9 +133,39 @@ export class WorldFleet {
     return this.running - this.draining;
   }
 
-  /** Listeners the tasks that take joins carry at most (draining tasks keep theirs on top). */
+  /**
+   * Listeners the tasks that take joins carry at most (draining tasks keep theirs on top). Draining tasks still
+   * forward the room's streams, so they add to the fleet's contention: each task that takes joins carries what a task
+   * of the whole running fleet does.
+   */
   capacity(): number {
-    return uslCapacity(this.truth, this.active());
+    const active = this.active();
+    if (active <= 0) return 0;
+    return (uslCapacity(this.truth, this.running) * active) / this.running;
+  }
+
+  /**
+   * Releases the protection of `k` running tasks: draining ones first, which ECS stops at once (they run past the
+   * desired count), then tasks that take joins, which the next scale-in stops at once. Either drops its listeners.
+   */
+  release(t: number, k: number): number {
+    let left = Math.max(0, Math.floor(k));
+    for (let i = this.drainCohorts.length - 1; i >= 0 && left > 0; i--) {
+      const c = this.drainCohorts[i]!;
+      const n = Math.min(left, c.tasks);
+      const theirs = (c.listeners * n) / c.tasks;
+      c.tasks -= n;
+      c.listeners -= theirs;
+      if (c.tasks <= 0) this.drainCohorts.splice(i, 1);
+      this.running -= n;
+      this.connected -= theirs;
+      this.requeue(t, theirs);
+      this.droppedByScaleIn += theirs;
+      left -= n;
+    }
+    const before = this.released;
+    this.released = Math.min(this.active(), this.released + left);
+    return Math.max(0, Math.floor(k)) - left + (this.released - before);
   }
 
   /** Stops drains that are empty or have run out of time; drops what the latter still carried into retry. */
@@ -151,14 +187,16 @@ export class WorldFleet {
     if (k <= 0 || active <= 0) return;
     const carried = Math.max(0, this.connected - this.drainingListeners);
     const theirs = (carried * k) / active;
-    if (this.drain && theirs >= 1) {
-      this.drainCohorts.push({ tasks: k, listeners: theirs, since: t });
-      return;
-    }
-    this.running -= k;
-    this.connected -= theirs;
-    this.requeue(t, theirs);
-    this.droppedByScaleIn += theirs;
+    // Released tasks stop first; the rest drain when the fleet drains and they carry listeners.
+    const atOnce = this.drain && theirs >= 1 ? Math.min(k, this.released) : k;
+    this.released = Math.max(0, Math.min(this.released - atOnce, active - k));
+    if (atOnce < k)
+      this.drainCohorts.push({ tasks: k - atOnce, listeners: (theirs * (k - atOnce)) / k, since: t });
+    const dropped = (theirs * atOnce) / k;
+    this.running -= atOnce;
+    this.connected -= dropped;
+    this.requeue(t, dropped);
+    this.droppedByScaleIn += dropped;
   }
 
   /** Puts listeners who lost their connection back in the retry wheel, spread over the first retry interval. */

@@ -274,9 +274,12 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       Number.isFinite(listenersNow) && (listenersNow ?? 0) > 0 ? (listenersNow as number) : 0,
     );
     const prior = deps.runtime.models[fleetId]!;
+    // Tasks ECS runs past the desired count are draining (they protect their listeners).
+    const draining = t.counts ? t.counts.running + t.counts.pending - t.counts.desired : undefined;
     const updated = updateLiveModel(state.live, {
       nowMs: t.nowMs,
       running: t.counts?.running,
+      draining,
       periodSeconds: t.fleet.metrics.periodSeconds,
       listeners: t.metrics.listeners,
       joinRequests: t.metrics.joinRequests,
@@ -487,6 +490,10 @@ async function act(
     return await actUnrecorded(deps, t, decision, live, confirmed, errorMessage(err));
   }
   if (applied) {
+    const released =
+      decision.releaseTo !== undefined && decision.action === 'scale-in'
+        ? await releaseTasks(deps, t, decision.releaseTo, decision.currentTasks)
+        : 0;
     try {
       const res = await deps.capacity.applyFloor(
         addressOf(t.fleet),
@@ -505,7 +512,9 @@ async function act(
           decision,
           drift && decision.action === 'hold'
             ? `repairing settings that differ from the decided ones: ${decision.reason}`
-            : decision.reason,
+            : released > 0
+              ? `${decision.reason} (released the scale-in protection of ${released} tasks)`
+              : decision.reason,
           live,
           res,
         ),
@@ -748,6 +757,32 @@ export async function safeAudit(
  * Whether lowering the floor to `target` stops tasks ECS runs now: only when the floor held the service's desired
  * count (its own scaling, holding it higher, keeps those tasks) and the new floor is under it. Unknown counts count.
  */
+/**
+ * Releases the scale-in protection of the tasks a step down past the peak takes away, before the floor is lowered,
+ * so ECS stops them rather than waiting for them to drain; resolves to the tasks released (the AWS call's audit says
+ * how many). A failed release leaves them to drain, and is logged.
+ */
+async function releaseTasks(
+  deps: ControllerDeps,
+  t: FleetTick,
+  target: number,
+  current: number,
+): Promise<number> {
+  if (!deps.drain) return 0;
+  // Draining tasks count: released, ECS stops them at once as well.
+  const tasks = Math.max(0, t.counts?.running ?? current) - target;
+  if (tasks <= 0) return 0;
+  try {
+    return await deps.drain.release(addressOf(t.fleet), tasks);
+  } catch (err) {
+    deps.log.warn('releasing task protection failed; the tasks drain instead', {
+      fleetId: t.fleet.id,
+      error: errorMessage(err),
+    });
+    return 0;
+  }
+}
+
 function takesTasks(t: FleetTick, state: FleetState, target: number): boolean {
   const desired = t.counts?.desired;
   if (desired === undefined) return true;

@@ -46,11 +46,16 @@ export interface LiveBin {
   readonly cpuImpliedSecond?: number;
 }
 
+/** Running tasks at a tick; `draining` when ECS ran more than asked (tasks that protect listeners draining). */
+export interface TaskCount extends Datapoint {
+  readonly draining?: true;
+}
+
 /** What the watch keeps of the live model between ticks, per event and fleet. */
 export interface LiveModelState {
   readonly bins: readonly LiveBin[];
   /** Running tasks seen at each tick (t: when, v: running), to pair with listener datapoints minutes old. */
-  readonly counts: readonly Datapoint[];
+  readonly counts: readonly TaskCount[];
   /** Listener datapoints of the last `historyMinutes`, for following the audience down. */
   readonly listeners?: readonly Datapoint[];
   /** Newest period start taken in: a datapoint read again on a later tick counts once. */
@@ -210,6 +215,11 @@ export interface LiveTick {
   readonly nowMs: number;
   /** Running tasks now, when DescribeServices answered. */
   readonly running?: number;
+  /**
+   * Running tasks past the desired count (less launches under way): tasks that drain, counted as running but taking
+   * no joins, so periods they run through are no evidence of the curve.
+   */
+  readonly draining?: number;
   readonly periodSeconds: number;
   readonly listeners?: Series;
   readonly joinRequests?: Series;
@@ -241,7 +251,7 @@ export function updateLiveModel(
   const prev = state ?? emptyLiveModel();
   const counts = [...prev.counts];
   if (tick.running !== undefined && Number.isFinite(tick.running) && tick.running >= 0)
-    counts.push({ t: tick.nowMs, v: tick.running });
+    counts.push({ t: tick.nowMs, v: tick.running, ...((tick.draining ?? 0) > 0 ? { draining: true } : {}) });
   const keptCounts = counts.filter((c) => c.t >= tick.nowMs - o.countsMinutes * 60_000);
   const observations = pairObservations({ ...tick, counts: keptCounts, after: prev.lastObservedMs }, o);
   let bins = prev.bins;
@@ -270,7 +280,7 @@ export function updateLiveModel(
 
 /** Pairs listener datapoints newer than `after` with the tasks that ran through their period. */
 export function pairObservations(
-  input: LiveTick & { counts: readonly Datapoint[]; after?: number },
+  input: LiveTick & { counts: readonly TaskCount[]; after?: number },
   options: LiveModelOptions = {},
 ): { taken: LiveObservation[]; lastMs?: number } {
   const o = { ...DEFAULTS, ...options };
@@ -296,8 +306,9 @@ export function pairObservations(
     if (newestCount < p.t + periodMs) return;
     lastMs = Math.max(lastMs ?? p.t, p.t);
     if (whileDraining(p.t, periodMs, input.drainFromMs)) return;
-    const during = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs).map((c) => c.v);
-    if (!during.length) return;
+    const through = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs);
+    if (!through.length || drainedThrough(input.counts, p.t, periodMs)) return;
+    const during = through.map((c) => c.v);
     const lo = Math.min(...during);
     const hi = Math.max(...during);
     if (lo <= 0 || hi > lo * STABLE_TASKS) return;
@@ -345,6 +356,18 @@ export function pairObservations(
     });
   });
   return { taken, lastMs };
+}
+
+/** Whether ECS ran tasks past the desired count at a tick through a metric period, or at the tick before it. */
+export function drainedThrough(
+  counts: readonly TaskCount[] | undefined,
+  fromMs: number,
+  periodMs: number,
+): boolean {
+  const before = (counts ?? []).filter((c) => c.t < fromMs).at(-1);
+  return (counts ?? []).some(
+    (c) => c.draining && ((c.t >= fromMs && c.t <= fromMs + periodMs) || c === before),
+  );
 }
 
 /**

@@ -3,7 +3,8 @@ import { holtForecast } from './forecast';
 import type { PlanStep } from './planner';
 import { stepFloor } from './planner';
 import type { CpuReading, LiveCapacity } from './live-model';
-import { floodLike, joinAttempts, SATURATION_ERROR_SHARE, whileDraining } from './live-model';
+import type { TaskCount } from './live-model';
+import { drainedThrough, floodLike, joinAttempts, SATURATION_ERROR_SHARE, whileDraining } from './live-model';
 import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { CapacityModel, UslParams } from './usl';
@@ -116,7 +117,7 @@ export interface WatchInput {
   /** Tasks running now. */
   readonly runningTasks?: number;
   /** Tasks running at each recent tick (t: when, v: running): what ran through a metric period minutes old. */
-  readonly runningHistory?: Series;
+  readonly runningHistory?: readonly TaskCount[];
   /** The CPU a full task runs at: with the CPU metric, it shows an empty fleet when listeners cannot be read. */
   readonly cpuAtCapacity?: number;
 }
@@ -154,6 +155,11 @@ export interface WatchDecision {
   readonly reason: string;
   /** The floor is lowered because the audience shrank (tasks must drain first). */
   readonly followingAudience?: boolean;
+  /**
+   * A step down from past the fleet's scaling peak: running tasks above this many stop at once (their listeners rejoin
+   * the tasks left), since draining ones would keep the contention that holds the fleet back; those below drain.
+   */
+  readonly releaseTo?: number;
 }
 
 /** The phase of an event at an instant, for a fleet whose applied floor is `currentTasks`. */
@@ -200,8 +206,20 @@ type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'lim
 export function decideWatch(input: WatchInput): WatchDecision {
   const base = assess(input);
   if (base.phase === 'scheduled') return decideBeforeRamp(input, base);
-  if (input.nowMs < input.timeline.holdUntilMs) return decideInWindow(input, base);
-  return decideAfterWindow(input, base);
+  if (input.nowMs < input.timeline.holdUntilMs) return pastPeakStops(decideInWindow(input, base), base);
+  return pastPeakStops(decideAfterWindow(input, base), base);
+}
+
+/**
+ * A step down from past where the curve peaks, with joins refused for room, stops the tasks down to that peak at
+ * once: while they drain they would still add to the contention, and the fleet would take no one more until they
+ * emptied. A fleet with room drains them: no one waits on the contention they add.
+ */
+function pastPeakStops(d: WatchDecision, base: Base): WatchDecision {
+  if (d.action !== 'scale-in' || d.releaseTo !== undefined || !(base.unmetListeners > 0)) return d;
+  const peak = uslPeak(base.sizing).tasks;
+  if (peak === null || d.currentTasks <= peak) return d;
+  return { ...d, releaseTo: Math.max(d.targetTasks, Math.ceil(peak)) };
 }
 
 function assess(input: WatchInput): Base {
@@ -442,9 +460,10 @@ function listenersByCpu(input: WatchInput, sizing: UslParams, maxAgeMs: number):
     ? Math.min(...readings.map((r) => r.implied / Math.max(uslCapacity(sizing, r.tasks), 1)))
     : 1;
   const read = cpu.points.flatMap((p) => {
-    const tasks = whileDraining(p.t, periodMs, input.drainFromMs)
-      ? undefined
-      : tasksThrough(input.runningHistory, p.t, periodMs);
+    const tasks =
+      whileDraining(p.t, periodMs, input.drainFromMs) || drainedThrough(input.runningHistory, p.t, periodMs)
+        ? undefined
+        : tasksThrough(input.runningHistory, p.t, periodMs);
     // Never more than the curve says the tasks carry: CPU past what the test ran at is a full fleet, not more room.
     const full = tasks ? uslCapacity(sizing, tasks) : 0;
     const listeners = Math.min(full, (full * calibrated * p.v) / cap);
@@ -463,7 +482,11 @@ function listenersByCpu(input: WatchInput, sizing: UslParams, maxAgeMs: number):
 }
 
 /** The fewest tasks running through a metric period, when the tick counts cover it from start to end. */
-function tasksThrough(history: Series | undefined, fromMs: number, periodMs: number): number | undefined {
+function tasksThrough(
+  history: readonly TaskCount[] | undefined,
+  fromMs: number,
+  periodMs: number,
+): number | undefined {
   const counts = (history ?? []).filter((c) => Number.isFinite(c.v) && c.v >= 0);
   if (!counts.some((c) => c.t <= fromMs) || !counts.some((c) => c.t >= fromMs + periodMs)) return undefined;
   // The count a period starts with is the newest tick at or before it.
@@ -524,6 +547,7 @@ function decision(
   ceilingTasks: number | null,
   limitBreached: boolean,
   reason: string,
+  releaseTo?: number,
 ): WatchDecision {
   const {
     dataOk: _ok,
@@ -534,7 +558,15 @@ function decision(
     cpuPerListener: _p,
     ...rest
   } = base;
-  return { ...rest, action, targetTasks, ceilingTasks, limitBreached, reason };
+  return {
+    ...rest,
+    action,
+    targetTasks,
+    ceilingTasks,
+    limitBreached,
+    reason,
+    ...(releaseTo !== undefined ? { releaseTo } : {}),
+  };
 }
 
 function followed(base: Base, target: number, ceiling: number, reason: string): WatchDecision {
@@ -610,11 +642,12 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
       limitTasks,
       breached,
       `fleet past its scaling peak at ${Math.round(best.worseTasks)} tasks (${round(best.worseListeners)} listeners vs ${round(best.bestListeners)} at ${Math.round(best.bestTasks)}): returning to ${limitTasks}; add a cell`,
+      limitTasks,
     );
   }
 
   // Saturated past where the corrected curve peaks, with no smaller size measured (the plan put the fleet there
-  // before anyone came): try a smaller size, below the plan if need be, with tasks draining so no one is dropped. If
+  // before anyone came): try a smaller size, below the plan if need be, with the tasks taken away stopped at once. If
   // it carries more, that is the retrograde evidence and the fleet stays there; if not, there is no second try.
   const down = input.followAudience ? live?.probeDownTasks : undefined;
   if (down !== undefined && base.dataOk && current > down && !override?.force && !input.floodSuspected) {
@@ -624,7 +657,8 @@ function decideInWindow(input: WatchInput, base: Base): WatchDecision {
       down,
       down,
       breached,
-      `saturated past where the live curve peaks (${live?.peakTasks ?? 'none'} tasks): trying ${down} tasks (they drain), to see whether fewer carry more`,
+      `saturated past where the live curve peaks (${live?.peakTasks ?? 'none'} tasks): trying ${down} tasks (stopped at once, their listeners rejoin), to see whether fewer carry more`,
+      down,
     );
   }
 

@@ -128,6 +128,32 @@ describe('pairObservations', () => {
   });
 });
 
+describe('tasks past the desired count', () => {
+  it('takes no period through which ECS ran tasks past the desired count, however long they drain', () => {
+    // Prepare: 600 running; from minute 4 to minute 30, 150 of them drain (running past the desired count)
+    const listeners = Array.from({ length: 40 }, (_, m) => ({ t: T0 + m * MIN, v: 1_000_000 }));
+    const counts = Array.from({ length: 41 * 3 }, (_, i) => {
+      const t = T0 + i * 20_000;
+      const draining = t >= T0 + 4 * MIN && t <= T0 + 30 * MIN;
+      return { t, v: 600, ...(draining ? { draining: true as const } : {}) };
+    });
+    // Act
+    const { taken } = pairObservations({ nowMs: T0 + 41 * MIN, periodSeconds: 60, counts, listeners });
+    // Assess: the period before the drain and those after its last tick are taken; none it ran through
+    const minutes = taken.map((o) => (o.atMs - T0) / MIN);
+    expect(minutes).toEqual([0, 1, 2, ...Array.from({ length: 9 }, (_, i) => 31 + i)]);
+  });
+
+  it('marks a tick draining when the tick says tasks drain', () => {
+    const state = updateLiveModel(undefined, { nowMs: T0, running: 600, draining: 150, periodSeconds: 60 });
+    const quiet = updateLiveModel(state, { nowMs: T0 + MIN, running: 450, draining: -20, periodSeconds: 60 });
+    expect(quiet.counts).toEqual([
+      { t: T0, v: 600, draining: true },
+      { t: T0 + MIN, v: 450 },
+    ]);
+  });
+});
+
 describe('updateLiveModel', () => {
   it('counts a datapoint read again on a later tick once', () => {
     let state: LiveModelState | undefined;

@@ -949,6 +949,7 @@ describe('decideWatch with the live capacity model', () => {
       targetTasks: 700,
       ceilingTasks: 700,
       limitedBy: 'retrograde',
+      releaseTo: 700,
     });
     expect(d.reason).toMatch(/past its scaling peak at 900 tasks.*add a cell/);
   });
@@ -972,7 +973,8 @@ describe('decideWatch with the live capacity model', () => {
     const forced = saturatedPast({ override: { tasks: 1700, force: true } });
     // Assess: the floor and the ceiling go to the size to try; a fleet whose tasks cannot drain, or on-call's forced
     // floor, keeps its tasks
-    expect(d).toMatchObject({ action: 'scale-in', targetTasks: 1360, ceilingTasks: 1360 });
+    // (the tasks it takes away stop at once: draining, they would keep the contention that holds the fleet back)
+    expect(d).toMatchObject({ action: 'scale-in', targetTasks: 1360, ceilingTasks: 1360, releaseTo: 1360 });
     expect(d.reason).toMatch(/trying 1360 tasks/);
     expect(undrained.targetTasks).toBe(1700);
     expect(forced.targetTasks).toBe(1700);
@@ -1113,6 +1115,23 @@ describe('decideWatch with the live capacity model', () => {
       expect(down.action).toBe('scale-in');
       expect(next.action).toBe('hold');
       expect(next.targetTasks).toBe(down.targetTasks);
+    });
+
+    it('stops the tasks a step down takes from past the peak while joins are refused, and drains them otherwise', () => {
+      // Prepare: 1,300 tasks, past the curve's peak near 1,000 tasks
+      const past = { ...base, currentTasks: 1300, live: live({ params: model, peakTasks: 1000 }) };
+      const refused = {
+        ...past,
+        metrics: { ...past.metrics, joinErrorsCapacity: listenersAt(t, [0, 300]) },
+      };
+      // Act
+      const quiet = decideWatch(input(past));
+      const crowded = decideWatch(input(refused));
+      // Assess: both step down a quarter; only with joins refused do the tasks down to the peak stop at once (the
+      // rest, below it, drain)
+      expect(quiet).toMatchObject({ action: 'scale-in', targetTasks: 975 });
+      expect(quiet.releaseTo).toBeUndefined();
+      expect(crowded).toMatchObject({ action: 'scale-in', targetTasks: 975, releaseTo: 1000 });
     });
 
     it('lowers the floor by at most a step once the audience stayed low for the quiet period', () => {

@@ -1,5 +1,6 @@
 import type { FloodView, WafView } from '../../sim/world';
 import { WorldFleet } from '../../sim/world';
+import { uslCapacity } from '../../lambda/core/usl';
 import { SMALL_FLEET, TEST_CLIENTS, linearTruth } from '../fixtures/world';
 
 const CONFIG = SMALL_FLEET;
@@ -103,5 +104,74 @@ describe('WorldFleet scale-in', () => {
     );
     expect(fleet.running).toBe(4);
     expect(fleet.draining).toBe(0);
+  });
+
+  it('keeps a drain for as long as ECS keeps task protection by default: two hours', () => {
+    expect(WorldFleet.MAX_DRAIN_SECONDS).toBe(120 * 60);
+  });
+
+  it('counts draining tasks in the contention of the tasks that take joins', () => {
+    // Prepare: a fleet whose tasks contend (each task carries less the more tasks forward the room)
+    const truth = { lambda: 1000, sigma: 0.02, kappa: 0.001, joinsPerTaskPerSecond: 10_000 };
+    const fleet = new WorldFleet(CONFIG, truth, CLIENTS);
+    fleet.drain = true;
+    run(
+      fleet,
+      0,
+      120,
+      () => 8000,
+      () => 10,
+    );
+    // Act
+    run(
+      fleet,
+      120,
+      121,
+      () => 8000,
+      () => 5,
+    );
+    // Assess: five take joins, but each carries what a task of ten running does, not of five
+    expect(fleet.draining).toBe(5);
+    expect(fleet.capacity()).toBeCloseTo(uslCapacity(truth, 10) / 2, 6);
+    expect(fleet.capacity()).toBeLessThan(uslCapacity(truth, 5));
+  });
+
+  it('stops released draining tasks at once and drops the listeners still on them', () => {
+    // Prepare
+    const fleet = loadedFleet(true);
+    run(
+      fleet,
+      120,
+      121,
+      () => 8000,
+      () => 5,
+    );
+    expect(fleet.draining).toBe(5);
+    // Act
+    const released = fleet.release(121, 3);
+    // Assess: three of the five draining tasks stop with their share of the 4,000 listeners on drains
+    expect(released).toBe(3);
+    expect(fleet.draining).toBe(2);
+    expect(fleet.running).toBe(7);
+    expect(fleet.droppedByScaleIn).toBeCloseTo(2400, 6);
+  });
+
+  it('stops released tasks that take joins at the next scale-in instead of draining them', () => {
+    // Prepare
+    const fleet = loadedFleet(true);
+    // Act: four of ten released, then six asked to stop
+    expect(fleet.release(120, 4)).toBe(4);
+    run(
+      fleet,
+      120,
+      121,
+      () => 8000,
+      () => 4,
+    );
+    // Assess: the four released stop at once with their listeners, the two others drain
+    expect(fleet.running).toBe(6);
+    expect(fleet.draining).toBe(2);
+    expect(fleet.droppedByScaleIn).toBeCloseTo(3200, 0);
+    expect(fleet.released).toBe(0);
   });
 });
