@@ -26,8 +26,8 @@ function run(
 }
 
 /** A fleet of 10 tasks carrying 8,000 listeners at second 120, asked for 5 tasks from then on. */
-function loadedFleet(drain: boolean): WorldFleet {
-  const fleet = new WorldFleet(CONFIG, TRUTH, CLIENTS);
+function loadedFleet(drain: boolean, truth = TRUTH): WorldFleet {
+  const fleet = new WorldFleet(CONFIG, truth, CLIENTS);
   fleet.drain = drain;
   run(
     fleet,
@@ -39,6 +39,16 @@ function loadedFleet(drain: boolean): WorldFleet {
   expect(fleet.connected).toBeCloseTo(8000, 3);
   return fleet;
 }
+
+/** Asks the loaded fleet for five tasks at second 120, its audience unchanged. */
+const halve = (fleet: WorldFleet) =>
+  run(
+    fleet,
+    120,
+    121,
+    () => 8000,
+    () => 5,
+  );
 
 /** The audience falls from 8,000 to 4,000 over five minutes from second 120. */
 const leaving = (t: number) => (t < 120 ? 8000 : Math.max(4000, 8000 - ((t - 120) * 4000) / 300));
@@ -112,24 +122,10 @@ describe('WorldFleet scale-in', () => {
 
   it('counts draining tasks in the contention of the tasks that take joins', () => {
     // Prepare: a fleet whose tasks contend (each task carries less the more tasks forward the room)
-    const truth = { lambda: 1000, sigma: 0.02, kappa: 0.001, joinsPerTaskPerSecond: 10_000 };
-    const fleet = new WorldFleet(CONFIG, truth, CLIENTS);
-    fleet.drain = true;
-    run(
-      fleet,
-      0,
-      120,
-      () => 8000,
-      () => 10,
-    );
+    const truth = { lambda: 1000, sigma: 0.01, kappa: 0.0001, joinsPerTaskPerSecond: 10_000 };
+    const fleet = loadedFleet(true, truth);
     // Act
-    run(
-      fleet,
-      120,
-      121,
-      () => 8000,
-      () => 5,
-    );
+    halve(fleet);
     // Assess: five take joins, but each carries what a task of ten running does, not of five
     expect(fleet.draining).toBe(5);
     expect(fleet.capacity()).toBeCloseTo(uslCapacity(truth, 10) / 2, 6);
@@ -139,13 +135,7 @@ describe('WorldFleet scale-in', () => {
   it('stops released draining tasks at once and drops the listeners still on them', () => {
     // Prepare
     const fleet = loadedFleet(true);
-    run(
-      fleet,
-      120,
-      121,
-      () => 8000,
-      () => 5,
-    );
+    halve(fleet);
     expect(fleet.draining).toBe(5);
     // Act
     const released = fleet.release(121, 3);
