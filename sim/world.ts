@@ -70,17 +70,17 @@ interface DrainCohort {
  * fleet does), listeners who leave the event leave from draining tasks first (the oldest drain first), and a
  * draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS}, when the listeners still on it
  * are dropped into retry. A task whose protection the controller released stops at once with its listeners.
- * Draining tasks are running tasks: they count in `running` and in task-hours, but not towards what ECS is asked
- * to run, so a scale-out launches new tasks rather than taking a draining one back: the model keeps the drain
- * one-way (a controller that cancels drains would serve sooner and at less cost than this world credits it).
+ * Draining tasks are running tasks: they count in `running`, in task-hours and, as ECS counts them, towards the
+ * desired count, so a scale-out takes draining tasks back (they take joins again, with the listeners they kept)
+ * before it launches new ones.
  */
 
 export class WorldFleet {
   /**
-   * Longest a draining task is kept before it is stopped with whatever listeners it still carries: ECS lets task
-   * scale-in protection lapse after 120 minutes unless the task sets another expiry.
+   * Longest a draining task is kept before it is stopped with whatever listeners it still carries: 48 hours, the
+   * longest expiry ECS takes for task scale-in protection (the SFU renews it while it carries listeners).
    */
-  static readonly MAX_DRAIN_SECONDS = 7200;
+  static readonly MAX_DRAIN_SECONDS = 2880 * 60;
   /** Running tasks, draining ones included (what ECS reports and what is paid for). */
   running: number;
   pendingTotal = 0;
@@ -199,6 +199,18 @@ export class WorldFleet {
     this.droppedByScaleIn += dropped;
   }
 
+  /** Takes up to `k` draining tasks back into the tasks that take joins, the newest drains first. */
+  private undrain(k: number): void {
+    for (let i = this.drainCohorts.length - 1; i >= 0 && k > 0; i--) {
+      const c = this.drainCohorts[i]!;
+      const n = Math.min(k, c.tasks);
+      c.listeners -= (c.listeners * n) / c.tasks;
+      c.tasks -= n;
+      if (c.tasks <= 0) this.drainCohorts.splice(i, 1);
+      k -= n;
+    }
+  }
+
   /** Puts listeners who lost their connection back in the retry wheel, spread over the first retry interval. */
   private requeue(t: number, listeners: number): void {
     if (listeners <= 0) return;
@@ -218,6 +230,9 @@ export class WorldFleet {
       this.readyAt.delete(t);
     }
     const target = Math.max(0, Math.min(this.desired, this.config.maxTasks));
+    // ECS counts every running task towards the desired count, draining ones too: a scale-out takes drains back
+    // (newest first) before it launches anything, and they take joins again with the listeners they kept.
+    this.undrain(target - this.active() - this.pendingTotal);
     const have = this.active() + this.pendingTotal;
     const minute = Math.floor(t / 60);
     if (minute !== this.minuteOf) {

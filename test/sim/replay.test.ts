@@ -99,10 +99,11 @@ describe('SurgeGuard against the baselines', () => {
     // Act
     const [sg] = await replay(scenario('short-test-spurious-peak'), ['surgeguard']);
     // Assess: the floor never below what the true curve needs for the audience. The test's bend is not drawn (its
-    // steps do not show it), so the plan holds a straight line's 167 tasks from the start; the one minute under the
-    // join SLO is a step down to follow the audience whose draining tasks still held listeners when the world's
-    // ten-minute drain ran out (they were back in within seconds)
-    expect(sg!.figures.sloBreachMinutes).toBeLessThanOrEqual(1);
+    // steps do not show it), so the plan holds a straight line's 167 tasks from the start; the steps down that follow
+    // the audience drain their tasks until they are empty, so no one is dropped (one minute under the join SLO when
+    // the world stopped drains after ten minutes)
+    expect(sg!.figures.sloBreachMinutes).toBe(0);
+    expect(sg!.figures.listenersDroppedByScaleIn).toBe(0);
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.9999);
     const inWindow = sg!.decisions.filter((d) => d.t > 20 * 60 && d.t < 150 * 60);
     expect(Math.min(...inWindow.map((d) => d.targetTasks))).toBeGreaterThanOrEqual(65);
@@ -287,6 +288,16 @@ describe('listenersDroppedByScaleIn', () => {
     // holding a plan it never steps under during the event, drops no one
     expect(tt!.figures.listenersDroppedByScaleIn).toBeGreaterThan(0);
     expect(sg!.figures.listenersDroppedByScaleIn).toBe(0);
+  });
+
+  it('is 0 for SurgeGuard following the 2024 Space down: the tasks it takes away drain until they are empty', async () => {
+    // Act
+    const [sg] = await replay(scenario('spaces-2024-08-12'), ['surgeguard']);
+    // Assess: the floor came down during the event (506 k dropped when the world stopped drains after ten minutes)
+    const inEvent = sg!.decisions.filter((d) => d.t > 60 * 60 && d.action === 'scale-in');
+    expect(inEvent.length).toBeGreaterThan(0);
+    expect(sg!.figures.listenersDroppedByScaleIn).toBe(0);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.999);
   });
 });
 

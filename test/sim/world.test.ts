@@ -116,8 +116,8 @@ describe('WorldFleet scale-in', () => {
     expect(fleet.draining).toBe(0);
   });
 
-  it('keeps a drain for as long as ECS keeps task protection by default: two hours', () => {
-    expect(WorldFleet.MAX_DRAIN_SECONDS).toBe(120 * 60);
+  it('keeps a drain for as long as ECS lets a task keep its protection (the SFU renews it while it carries listeners)', () => {
+    expect(WorldFleet.MAX_DRAIN_SECONDS).toBe(2880 * 60);
   });
 
   it('counts draining tasks in the contention of the tasks that take joins', () => {
@@ -130,6 +130,28 @@ describe('WorldFleet scale-in', () => {
     expect(fleet.draining).toBe(5);
     expect(fleet.capacity()).toBeCloseTo(uslCapacity(truth, 10) / 2, 6);
     expect(fleet.capacity()).toBeLessThan(uslCapacity(truth, 5));
+  });
+
+  it('takes draining tasks back, with the listeners they kept, before it launches any', () => {
+    // Prepare
+    const fleet = loadedFleet(true);
+    halve(fleet);
+    expect(fleet.draining).toBe(5);
+    // Act: eight tasks asked for again
+    run(
+      fleet,
+      121,
+      122,
+      () => 8000,
+      () => 8,
+    );
+    // Assess: three drains take joins again; nothing launched, nothing dropped
+    expect(fleet.draining).toBe(2);
+    expect(fleet.active()).toBe(8);
+    expect(fleet.pendingTotal).toBe(0);
+    expect(fleet.running).toBe(10);
+    expect(fleet.droppedByScaleIn).toBe(0);
+    expect(fleet.drainingListeners).toBeCloseTo(1600, 6);
   });
 
   it('stops released draining tasks at once and drops the listeners still on them', () => {
