@@ -490,10 +490,6 @@ async function act(
     return await actUnrecorded(deps, t, decision, live, confirmed, errorMessage(err));
   }
   if (applied) {
-    const released =
-      decision.releaseTo !== undefined && decision.action === 'scale-in'
-        ? await releaseTasks(deps, t, decision.releaseTo, decision.currentTasks)
-        : 0;
     try {
       const res = await deps.capacity.applyFloor(
         addressOf(t.fleet),
@@ -504,6 +500,11 @@ async function act(
         { ...base, ...keep(claimed), confirmed: res.after },
         claimed.version,
       );
+      // Only once the floor is lower: a released task that no lower floor follows would stay unprotected.
+      const release =
+        decision.releaseTo !== undefined && decision.action === 'scale-in'
+          ? await releaseTasks(deps, t.fleet, t.counts, decision.releaseTo, decision.currentTasks)
+          : '';
       await safeAudit(
         deps,
         awsCallOf(
@@ -512,9 +513,7 @@ async function act(
           decision,
           drift && decision.action === 'hold'
             ? `repairing settings that differ from the decided ones: ${decision.reason}`
-            : released > 0
-              ? `${decision.reason} (released the scale-in protection of ${released} tasks)`
-              : decision.reason,
+            : `${decision.reason}${release}`,
           live,
           res,
         ),
@@ -754,35 +753,39 @@ export async function safeAudit(
 }
 
 /**
- * Whether lowering the floor to `target` stops tasks ECS runs now: only when the floor held the service's desired
- * count (its own scaling, holding it higher, keeps those tasks) and the new floor is under it. Unknown counts count.
+ * Releases the scale-in protection of the running tasks above `target` once a step down from past the peak has
+ * lowered the floor, so ECS stops them (it stops an unprotected task past the desired count at once) rather than
+ * waiting for them to drain. Resolves to what the AWS call's audit adds: how many were released, or why none were
+ * (they drain instead). Fleets whose tasks do not protect themselves stop them anyway.
  */
-/**
- * Releases the scale-in protection of the tasks a step down past the peak takes away, before the floor is lowered,
- * so ECS stops them rather than waiting for them to drain; resolves to the tasks released (the AWS call's audit says
- * how many). A failed release leaves them to drain, and is logged.
- */
-async function releaseTasks(
-  deps: ControllerDeps,
-  t: FleetTick,
+export async function releaseTasks(
+  deps: Pick<ControllerDeps, 'drain' | 'log'>,
+  fleet: FleetConfig,
+  counts: ServiceCounts | undefined,
   target: number,
   current: number,
-): Promise<number> {
-  if (!deps.drain) return 0;
+): Promise<string> {
+  if (!deps.drain || fleet.drain !== 'task-protection') return '';
   // Draining tasks count: released, ECS stops them at once as well.
-  const tasks = Math.max(0, t.counts?.running ?? current) - target;
-  if (tasks <= 0) return 0;
+  const running = counts?.running;
+  const tasks = (running !== undefined && Number.isFinite(running) ? running : current) - target;
+  if (!(tasks >= 1)) return '';
   try {
-    return await deps.drain.release(addressOf(t.fleet), tasks);
+    const released = await deps.drain.release(addressOf(fleet), tasks);
+    return released > 0 ? ` (released the scale-in protection of ${released} of ${tasks} tasks)` : '';
   } catch (err) {
     deps.log.warn('releasing task protection failed; the tasks drain instead', {
-      fleetId: t.fleet.id,
+      fleetId: fleet.id,
       error: errorMessage(err),
     });
-    return 0;
+    return ` (releasing the scale-in protection of ${tasks} tasks failed, so they drain: ${errorMessage(err)})`;
   }
 }
 
+/**
+ * Whether lowering the floor to `target` stops tasks ECS runs now: only when the floor held the service's desired
+ * count (its own scaling, holding it higher, keeps those tasks) and the new floor is under it. Unknown counts count.
+ */
 function takesTasks(t: FleetTick, state: FleetState, target: number): boolean {
   const desired = t.counts?.desired;
   if (desired === undefined) return true;

@@ -11,7 +11,7 @@ import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { runRestore } from '../../lambda/controller/restore';
 import type { ControllerDeps } from '../../lambda/controller/deps';
-import { watchTick } from '../../lambda/controller/watch';
+import { releaseTasks, watchTick } from '../../lambda/controller/watch';
 import { makePrescaleHandler } from '../../lambda/handlers/prescale';
 import { makeRestoreHandler } from '../../lambda/handlers/restore';
 import { makeWatchHandler } from '../../lambda/handlers/watch';
@@ -511,7 +511,7 @@ describe('following the audience down', () => {
 
   /** Ticks once a minute from the ramp to 70 minutes into the event (past the hour an audience that never came may
    * still be starting late), an audience of 100 k on use1 throughout. */
-  async function run(protecting: boolean | undefined, heldAbove = 0) {
+  async function run(protecting: boolean | undefined, heldAbove = 0, runningAbove = 0) {
     const { deps, clock, state } = testDeps(RAMP, runtime);
     const aws = liveAws(
       () => 100_000,
@@ -522,7 +522,7 @@ describe('following the audience down', () => {
       services: input.services.map((s) => ({
         serviceName: s,
         desiredCount: s === 'sfu-eu' ? aws.settings().desired : aws.settings().min + heldAbove,
-        runningCount: 0,
+        runningCount: s === 'sfu-eu' ? 0 : aws.settings().min + heldAbove + runningAbove,
         pendingCount: 0,
       })),
     }));
@@ -549,6 +549,17 @@ describe('following the audience down', () => {
     expect(held.mins.at(-1)!).toBeLessThan(use1.neededTasks);
     expect(held.use1State?.lastScaleInMs).toBeDefined();
     expect(held.use1State?.drainFromMs).toBeUndefined();
+  });
+
+  it('marks every tick ECS runs tasks past the desired count as draining, so the live model reads none of it', async () => {
+    // Act: running equals desired, then three tasks past it throughout
+    const steady = await run(true);
+    const draining = await run(true, 0, 3);
+    // Assess
+    const marked = (r: typeof steady) => r.use1State!.live!.counts.filter((c) => c.draining).length;
+    expect(steady.use1State!.live!.counts.length).toBeGreaterThan(0);
+    expect(marked(steady)).toBe(0);
+    expect(marked(draining)).toBe(draining.use1State!.live!.counts.length);
   });
 
   it('lowers the floor once the audience stayed below it, when the tasks protect their listeners', async () => {
@@ -678,5 +689,51 @@ describe('the backstop: plan steps scheduled with Application Auto Scaling', () 
     expect(aws.settings().min).toBe((await state.getFleet('ev', 'use1'))!.appliedTasks);
     expect(aws.settings().min).toBeGreaterThan(10);
     expect(failed).toContain('BackstopSyncFailed');
+  });
+});
+
+describe('releasing task protection past the peak', () => {
+  const fleet = runtime.config.fleets.find((f) => f.id === 'use1')!;
+  const counts = { running: 900, pending: 0, desired: 700 };
+  const deps = (release: (tasks: number) => Promise<number>) => {
+    const asked: number[] = [];
+    const log = { info: () => {}, warn: () => {}, error: () => {} };
+    return {
+      asked,
+      deps: {
+        log,
+        drain: {
+          protecting: async () => true,
+          release: async (_f: unknown, tasks: number) => {
+            asked.push(tasks);
+            return release(tasks);
+          },
+        },
+      } as unknown as Parameters<typeof releaseTasks>[0],
+    };
+  };
+
+  it('releases every running task above the new size, draining ones included, and says how many', async () => {
+    const { asked, deps: d } = deps(async (n) => n - 2);
+    const said = await releaseTasks(d, fleet, counts, 600, 700);
+    expect(asked).toEqual([300]);
+    expect(said).toBe(' (released the scale-in protection of 298 of 300 tasks)');
+  });
+
+  it('falls back to the floor without counts, asks nothing for nothing, and leaves fleets that do not drain alone', async () => {
+    const { asked, deps: d } = deps(async (n) => n);
+    expect(await releaseTasks(d, fleet, undefined, 600, 700)).toMatch(/of 100 tasks/);
+    expect(await releaseTasks(d, fleet, { ...counts, running: 600 }, 600, 700)).toBe('');
+    expect(await releaseTasks(d, { ...fleet, drain: 'none' }, counts, 600, 700)).toBe('');
+    expect(asked).toEqual([100]);
+  });
+
+  it('says why when the release fails: the tasks drain instead', async () => {
+    const { deps: d } = deps(async () => {
+      throw new Error('ThrottlingException');
+    });
+    expect(await releaseTasks(d, fleet, counts, 600, 700)).toBe(
+      ' (releasing the scale-in protection of 300 tasks failed, so they drain: ThrottlingException)',
+    );
   });
 });
