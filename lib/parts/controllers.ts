@@ -95,7 +95,7 @@ export class Controllers extends SurgeGuardPart {
           fns.prescale,
           { scale: true, metrics: false, waf: false, publish: false, write: true, backstop: false },
         ],
-        [fns.watch, act],
+        [fns.watch, { ...act, drain: true }],
         // Restore reads listeners and releases the shield when the last event ends.
         [fns.restore, act],
       ],

@@ -166,6 +166,12 @@ export function grantPassRoleTo(grantee: iam.IGrantable, role: iam.IRole, servic
 export interface FunctionNeeds {
   /** Changes floors, ceilings or desired counts. */
   readonly scale: boolean;
+  /**
+   * Reads whether the services' tasks protect their listeners before a step down, and releases that protection for a
+   * step down from past the scaling peak (the watch).
+   * @default false
+   */
+  readonly drain?: boolean;
   /** Reads fleet and web ACL metrics. */
   readonly metrics: boolean;
   /** Reads and switches the shield's web ACL. */
@@ -212,7 +218,7 @@ export function grantFleetAccess(
     );
     // The drain check samples the services' running tasks for scale-in protection, and a step down from past the
     // peak releases it: ListTasks authorises on the cluster (a condition), the task-protection calls on its tasks.
-    if (needs.scale) {
+    if (needs.drain) {
       const clusters = [...new Set(fleets.map((f) => f.cluster))];
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -271,10 +271,14 @@ describe('IAM and alarms', () => {
           'application-autoscaling:DescribeScheduledActions',
           'wafv2:UpdateWebACL',
           'cloudwatch:GetMetricData',
-          'ecs:GetTaskProtection',
-          'ecs:UpdateTaskProtection',
         ]),
       );
+    // Only the watch steps down during an event: it alone reads and releases task scale-in protection.
+    expect(actionsOf(statementsOf(us, /^SurgeGuardWatchRole/))).toEqual(
+      expect.arrayContaining(['ecs:ListTasks', 'ecs:GetTaskProtection', 'ecs:UpdateTaskProtection']),
+    );
+    for (const role of [/^SurgeGuardPrescaleRole/, /^SurgeGuardRestoreRole/, /^SurgeGuardRunbookRole/])
+      expect(actionsOf(statementsOf(us, role)).filter((a) => /TaskProtection|ListTasks/.test(a))).toEqual([]);
     // Task protection is released on the clusters' tasks only (a step down from past the scaling peak).
     const protection = statementsOf(us, /^SurgeGuardWatchRole/).filter((st) =>
       [st.Action].flat().includes('ecs:UpdateTaskProtection'),
