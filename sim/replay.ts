@@ -52,9 +52,10 @@ export interface PolicyFigures {
   /** Tasks asked for above the pre-event floor (baselineTasks) at the replay's end, summed over fleets. */
   finalTasksOverBaseline: number;
   /**
-   * Listeners a scale-in disconnected: on tasks stopped without a drain, or still on a draining task when its drain
-   * ran out (they retry, and most are back within seconds, but each was a dropped stream), summed over fleets; those
-   * still on a draining task when the replay ends are not counted.
+   * Listeners a scale-in disconnected: on tasks stopped without a drain, on tasks whose protection SurgeGuard
+   * released (a step down from past the peak), or still on a draining task when its protection lapsed (they retry,
+   * and most are back within seconds, but each was a dropped stream), summed over fleets; those still on a draining
+   * task when the replay ends are not counted.
    */
   listenersDroppedByScaleIn: number;
 }

@@ -149,6 +149,7 @@ export class WorldFleet {
    * desired count), then tasks that take joins, which the next scale-in stops at once. Either drops its listeners.
    */
   release(t: number, k: number): number {
+    if (!Number.isFinite(k)) return 0;
     let left = Math.max(0, Math.floor(k));
     for (let i = this.drainCohorts.length - 1; i >= 0 && left > 0; i--) {
       const c = this.drainCohorts[i]!;

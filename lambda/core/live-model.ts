@@ -202,7 +202,10 @@ const PAST_PEAK_MAX_UPLIFT = 1.5;
 /** A saturated bin this much below its CPU-implied capacity shows CPU is not this fleet's bottleneck. */
 const CPU_CONTRADICTION = 0.9;
 
-/** How long after a step down tasks may still be draining (an SFU moves the listeners it still has by then). */
+/**
+ * How long after SurgeGuard's own step down its periods are no evidence: the counts show a drain only from the next
+ * tick, and the tasks it stopped may still be winding down.
+ */
 const DRAIN_MS = 10 * 60_000;
 
 /** An empty live model. */

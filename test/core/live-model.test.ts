@@ -142,6 +142,10 @@ describe('tasks past the desired count', () => {
     // Assess: the period before the drain and those after its last tick are taken; none it ran through
     const minutes = taken.map((o) => (o.atMs - T0) / MIN);
     expect(minutes).toEqual([0, 1, 2, ...Array.from({ length: 9 }, (_, i) => 31 + i)]);
+    // The tick a period starts from counts too: a drain seen at 30:40 also rules out the period from 31:00
+    const later = counts.map((c) => (c.t === T0 + 30 * MIN + 40_000 ? { ...c, draining: true as const } : c));
+    const after = pairObservations({ nowMs: T0 + 41 * MIN, periodSeconds: 60, counts: later, listeners });
+    expect(after.taken.map((o) => (o.atMs - T0) / MIN)[3]).toBe(32);
   });
 
   it('marks a tick draining when the tick says tasks drain', () => {

@@ -500,6 +500,8 @@ describe('decideWatch without listeners', () => {
         { floodSuspected: true },
         { live: misleading },
         { runningHistory: ran(200).slice(-2) },
+        // ECS ran tasks past the desired count through the periods: draining tasks overstate those taking joins
+        { runningHistory: ran(200).map((c) => ({ ...c, draining: true as const })) },
         { cpuAtCapacity: undefined },
         { metrics: { cpu: listenersAt(now - 10 * MIN, [35, 52.5, 70]), joinRequests: joins } },
       ] satisfies Partial<WatchInput>[]) {
