@@ -308,10 +308,9 @@ export function pairObservations(
     }
     if (newestCount < p.t + periodMs) return;
     lastMs = Math.max(lastMs ?? p.t, p.t);
-    if (whileDraining(p.t, periodMs, input.drainFromMs)) return;
-    const through = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs);
-    if (!through.length || drainedThrough(input.counts, p.t, periodMs)) return;
-    const during = through.map((c) => c.v);
+    if (drainedThrough(input.counts, p.t, periodMs, input.drainFromMs)) return;
+    const during = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs).map((c) => c.v);
+    if (!during.length) return;
     const lo = Math.min(...during);
     const hi = Math.max(...during);
     if (lo <= 0 || hi > lo * STABLE_TASKS) return;
@@ -361,27 +360,26 @@ export function pairObservations(
   return { taken, lastMs };
 }
 
-/** Whether ECS ran tasks past the desired count at a tick through a metric period, or at the tick before it. */
+/**
+ * Whether tasks drained through a metric period: ECS ran tasks past the desired count at a tick through it (or at the
+ * tick before it), or it overlaps the window after SurgeGuard's own step down took tasks away. Running tasks then
+ * include draining ones that take no joins, so the period says nothing of what the tasks running carry.
+ */
 export function drainedThrough(
   counts: readonly TaskCount[] | undefined,
-  fromMs: number,
+  periodStartMs: number,
   periodMs: number,
+  drainFromMs?: number,
 ): boolean {
-  const before = (counts ?? []).filter((c) => c.t < fromMs).at(-1);
-  return (counts ?? []).some(
-    (c) => c.draining && ((c.t >= fromMs && c.t <= fromMs + periodMs) || c === before),
-  );
-}
-
-/**
- * Whether a metric period overlaps the drain after a step down took tasks away: running tasks then include draining
- * ones that take no joins, so the period says nothing of what the tasks running carry.
- */
-export function whileDraining(periodStartMs: number, periodMs: number, drainFromMs?: number): boolean {
-  return (
+  if (
     drainFromMs !== undefined &&
     periodStartMs + periodMs > drainFromMs &&
     periodStartMs < drainFromMs + DRAIN_MS
+  )
+    return true;
+  const before = (counts ?? []).filter((c) => c.t < periodStartMs).at(-1);
+  return (counts ?? []).some(
+    (c) => c.draining && ((c.t >= periodStartMs && c.t <= periodStartMs + periodMs) || c === before),
   );
 }
 

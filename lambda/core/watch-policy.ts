@@ -4,7 +4,7 @@ import type { PlanStep } from './planner';
 import { stepFloor } from './planner';
 import type { CpuReading, LiveCapacity } from './live-model';
 import type { TaskCount } from './live-model';
-import { drainedThrough, floodLike, joinAttempts, SATURATION_ERROR_SHARE, whileDraining } from './live-model';
+import { drainedThrough, floodLike, joinAttempts, SATURATION_ERROR_SHARE } from './live-model';
 import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { CapacityModel, UslParams } from './usl';
@@ -460,10 +460,9 @@ function listenersByCpu(input: WatchInput, sizing: UslParams, maxAgeMs: number):
     ? Math.min(...readings.map((r) => r.implied / Math.max(uslCapacity(sizing, r.tasks), 1)))
     : 1;
   const read = cpu.points.flatMap((p) => {
-    const tasks =
-      whileDraining(p.t, periodMs, input.drainFromMs) || drainedThrough(input.runningHistory, p.t, periodMs)
-        ? undefined
-        : tasksThrough(input.runningHistory, p.t, periodMs);
+    const tasks = drainedThrough(input.runningHistory, p.t, periodMs, input.drainFromMs)
+      ? undefined
+      : tasksThrough(input.runningHistory, p.t, periodMs);
     // Never more than the curve says the tasks carry: CPU past what the test ran at is a full fleet, not more room.
     const full = tasks ? uslCapacity(sizing, tasks) : 0;
     const listeners = Math.min(full, (full * calibrated * p.v) / cap);
