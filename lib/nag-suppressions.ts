@@ -37,12 +37,14 @@ function acknowledge(sg: SurgeGuard): void {
       '*',
       'application-autoscaling:DescribeScalableTargets and DescribeScheduledActions, cloudwatch:GetMetricData, (runbook) scheduler:ListSchedules and (active tracing) xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions; every other action is scoped to configured ARNs.',
     );
-    for (const cluster of sg.clusters)
-      wildcard(
-        role,
-        arn('ecs', account, `task/${cluster}/*`),
-        "GetTaskProtection reads whether the services' running tasks protect their listeners before the floor steps down, and UpdateTaskProtection releases the tasks a step down from past the scaling peak stops; task ids are new each launch, so the cluster's tasks are named, no other cluster's.",
-      );
+    // Only the watch reads and releases task protection.
+    if (fn === sg.functions.watch)
+      for (const cluster of sg.clusters)
+        wildcard(
+          role,
+          arn('ecs', account, `task/${cluster}/*`),
+          "GetTaskProtection reads whether the services' running tasks protect their listeners before the floor steps down, and UpdateTaskProtection releases the tasks a step down from past the scaling peak stops; task ids are new each launch, so the cluster's tasks are named, no other cluster's.",
+        );
     wildcard(
       role,
       arn('application-autoscaling', account, 'scalable-target/*'),
