@@ -150,23 +150,12 @@ export class WorldFleet {
    */
   release(t: number, k: number): number {
     if (!Number.isFinite(k)) return 0;
-    let left = Math.max(0, Math.floor(k));
-    for (let i = this.drainCohorts.length - 1; i >= 0 && left > 0; i--) {
-      const c = this.drainCohorts[i]!;
-      const n = Math.min(left, c.tasks);
-      const theirs = (c.listeners * n) / c.tasks;
-      c.tasks -= n;
-      c.listeners -= theirs;
-      if (c.tasks <= 0) this.drainCohorts.splice(i, 1);
-      this.running -= n;
-      this.connected -= theirs;
-      this.requeue(t, theirs);
-      this.droppedByScaleIn += theirs;
-      left -= n;
-    }
+    const asked = Math.max(0, Math.floor(k));
+    const drained = this.takeFromDrains(asked);
+    this.stop(t, drained.tasks, drained.listeners);
     const before = this.released;
-    this.released = Math.min(this.active(), this.released + left);
-    return Math.max(0, Math.floor(k)) - left + (this.released - before);
+    this.released = Math.min(this.active(), this.released + asked - drained.tasks);
+    return drained.tasks + (this.released - before);
   }
 
   /** Stops drains that are empty or have run out of time; drops what the latter still carried into retry. */
@@ -174,10 +163,7 @@ export class WorldFleet {
     for (let i = this.drainCohorts.length - 1; i >= 0; i--) {
       const c = this.drainCohorts[i]!;
       if (c.listeners >= 1 && t - c.since < WorldFleet.MAX_DRAIN_SECONDS) continue;
-      this.running -= c.tasks;
-      this.connected -= c.listeners;
-      this.requeue(t, c.listeners);
-      this.droppedByScaleIn += c.listeners;
+      this.stop(t, c.tasks, c.listeners);
       this.drainCohorts.splice(i, 1);
     }
   }
@@ -193,23 +179,35 @@ export class WorldFleet {
     this.released = Math.max(0, Math.min(this.released - atOnce, active - k));
     if (atOnce < k)
       this.drainCohorts.push({ tasks: k - atOnce, listeners: (theirs * (k - atOnce)) / k, since: t });
-    const dropped = (theirs * atOnce) / k;
-    this.running -= atOnce;
-    this.connected -= dropped;
-    this.requeue(t, dropped);
-    this.droppedByScaleIn += dropped;
+    this.stop(t, atOnce, (theirs * atOnce) / k);
   }
 
-  /** Takes up to `k` draining tasks back into the tasks that take joins, the newest drains first. */
-  private undrain(k: number): void {
-    for (let i = this.drainCohorts.length - 1; i >= 0 && k > 0; i--) {
+  /** Stops `tasks` running tasks with the `listeners` they carry, who are dropped into retry. */
+  private stop(t: number, tasks: number, listeners: number): void {
+    this.running -= tasks;
+    this.connected -= listeners;
+    this.requeue(t, listeners);
+    this.droppedByScaleIn += listeners;
+  }
+
+  /**
+   * Takes up to `k` tasks out of the drains, the newest drains first, with their share of each drain's listeners: a
+   * scale-out takes them back (they take joins again, the listeners staying), a release stops them.
+   */
+  private takeFromDrains(k: number): { tasks: number; listeners: number } {
+    let tasks = 0;
+    let listeners = 0;
+    for (let i = this.drainCohorts.length - 1; i >= 0 && tasks < k; i--) {
       const c = this.drainCohorts[i]!;
-      const n = Math.min(k, c.tasks);
-      c.listeners -= (c.listeners * n) / c.tasks;
+      const n = Math.min(k - tasks, c.tasks);
+      const theirs = (c.listeners * n) / c.tasks;
       c.tasks -= n;
+      c.listeners -= theirs;
       if (c.tasks <= 0) this.drainCohorts.splice(i, 1);
-      k -= n;
+      tasks += n;
+      listeners += theirs;
     }
+    return { tasks, listeners };
   }
 
   /** Puts listeners who lost their connection back in the retry wheel, spread over the first retry interval. */
@@ -233,7 +231,7 @@ export class WorldFleet {
     const target = Math.max(0, Math.min(this.desired, this.config.maxTasks));
     // ECS counts every running task towards the desired count, draining ones too: a scale-out takes drains back
     // (newest first) before it launches anything, and they take joins again with the listeners they kept.
-    this.undrain(target - this.active() - this.pendingTotal);
+    this.takeFromDrains(target - this.active() - this.pendingTotal);
     const have = this.active() + this.pendingTotal;
     const minute = Math.floor(t / 60);
     if (minute !== this.minuteOf) {
