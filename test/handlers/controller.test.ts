@@ -12,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { runRestore } from '../../lambda/controller/restore';
 import type { ControllerDeps } from '../../lambda/controller/deps';
 import { releaseTasks, watchTick } from '../../lambda/controller/watch';
+import { silentLog } from '../../lambda/ports';
 import { makePrescaleHandler } from '../../lambda/handlers/prescale';
 import { makeRestoreHandler } from '../../lambda/handlers/restore';
 import { makeWatchHandler } from '../../lambda/handlers/watch';
@@ -697,20 +698,17 @@ describe('releasing task protection past the peak', () => {
   const counts = { running: 900, pending: 0, desired: 700 };
   const deps = (release: (tasks: number) => Promise<number>) => {
     const asked: number[] = [];
-    const log = { info: () => {}, warn: () => {}, error: () => {} };
-    return {
-      asked,
-      deps: {
-        log,
-        drain: {
-          protecting: async () => true,
-          release: async (_f: unknown, tasks: number) => {
-            asked.push(tasks);
-            return release(tasks);
-          },
+    const d: Parameters<typeof releaseTasks>[0] = {
+      log: silentLog,
+      drain: {
+        protecting: async () => true,
+        release: async (_f, tasks) => {
+          asked.push(tasks);
+          return release(tasks);
         },
-      } as unknown as Parameters<typeof releaseTasks>[0],
+      },
     };
+    return { asked, deps: d };
   };
 
   it('releases every running task above the new size, draining ones included, and says how many', async () => {
