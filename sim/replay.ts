@@ -651,7 +651,7 @@ async function runPolicy(
       servedFraction: demandSum > 0 ? servedSum / demandSum : 1,
       peakShortfall: Math.round(peakShortfall),
       sloBreachMinutes,
-      abandonedListeners: Math.round(fleetList.reduce((sum, f) => sum + f.lost, 0)),
+      abandonedListeners: Math.round(fleetList.reduce((sum, f) => sum + f.abandoned, 0)),
       taskHours: taskSeconds / 3600,
       costVsOracle: null,
       wafArmed: wafEverArmed,

@@ -1,6 +1,7 @@
 import type { Datapoint } from '../lambda/core/series';
 import { uslCapacity } from '../lambda/core/usl';
 import type { FleetTruth, Scenario, ScenarioAttack, ScenarioFleet } from './scenario';
+import { TaskLoads, type LoadGroup } from './task-loads';
 
 /** The app metrics the world publishes per fleet (the names the SurgeGuard config gives them). */
 export const APP_METRICS = [
@@ -42,6 +43,9 @@ export interface Frame {
   readonly wafArmed: boolean;
 }
 
+/** Listeners a task carries, at most, that count as none (the model's listeners are a fluid, real ones whole). */
+const EMPTY_TASK = 0.5;
+
 /** Share of overload a fleet bears before it drops connected listeners. */
 const DROP_MARGIN = 0.05;
 /** The CPU percent a task of the world runs at when it carries its capacity (LiveKit: 3,000 subscribers at 80%). */
@@ -62,10 +66,12 @@ interface DrainCohort {
 /**
  * One fleet of the world: tasks, connected listeners, and the clients trying to get in.
  *
- * Scale-in: listeners are spread evenly over the tasks that take joins. Stopping k of them without a drain drops
- * the listeners they carried (`carried * k / active`), who go to the retry wheel like any failed client. A fleet in
- * `drain` mode (ECS task scale-in protection plus the SFU's drain signal) stops an empty task at once, but moves a
- * task that carries listeners to `draining`: it takes no new joins, keeps the listeners it has and still forwards
+ * Listeners stay on the task they joined ({@link TaskLoads}): the SFU places each join on the least-loaded task that
+ * takes joins, so a task launched after the audience came is empty until new joins come, and a listener who leaves
+ * is as likely to leave any task. Scale-in without a drain stops tasks whatever they carry (ECS does not know) and
+ * drops their listeners, who go to the retry wheel like any failed client. A fleet in `drain` mode (ECS task
+ * scale-in protection plus the SFU's drain signal) stops the lightest tasks: an empty one at once (it is not
+ * protected), one that carries listeners moves to `draining`: it takes no new joins, keeps the listeners it has and still forwards
  * the room's streams (so it adds to the contention: the tasks that take joins carry what a task of the whole running
  * fleet does), listeners who leave the event leave from draining tasks first (the oldest drain first), and a
  * draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS}, when the listeners still on it
@@ -86,9 +92,13 @@ export class WorldFleet {
   pendingTotal = 0;
   /** What ECS is asked to run. */
   desired: number;
-  /** Listeners connected, on draining tasks included. */
-  connected = 0;
+  /** Clients who gave up and would still be in the audience (a share of those who leave it, as it shrinks). */
   lost = 0;
+  /** Clients who gave up trying to join, all told. */
+  abandoned = 0;
+  /** Listeners on each task that takes joins. */
+  private readonly loads = new TaskLoads();
+  private lastDemand = 0;
   /** Whether scale-in drains tasks that carry listeners instead of stopping them at once. */
   drain = false;
   /** Tasks that take joins whose protection the controller released: the next scale-in stops them at once. */
@@ -113,6 +123,7 @@ export class WorldFleet {
   ) {
     this.running = config.baselineTasks;
     this.desired = config.baselineTasks;
+    this.loads.add(config.baselineTasks, 0);
     this.wheelSize = Math.ceil(clients.retryCapSeconds) + 2;
     this.wheel = Array.from({ length: clients.abandonAfterFailures }, () => new Float64Array(this.wheelSize));
     for (const m of APP_METRICS) this.metricStore.set(m, []);
@@ -126,6 +137,11 @@ export class WorldFleet {
   /** Listeners on draining tasks. */
   get drainingListeners(): number {
     return this.drainCohorts.reduce((sum, c) => sum + c.listeners, 0);
+  }
+
+  /** Listeners connected, on draining tasks included. */
+  get connected(): number {
+    return this.loads.listeners + this.drainingListeners;
   }
 
   /** Running tasks that take joins. */
@@ -162,30 +178,51 @@ export class WorldFleet {
   private endDrains(t: number): void {
     for (let i = this.drainCohorts.length - 1; i >= 0; i--) {
       const c = this.drainCohorts[i]!;
-      if (c.listeners >= 1 && t - c.since < WorldFleet.MAX_DRAIN_SECONDS) continue;
-      this.stop(t, c.tasks, c.listeners);
+      const empty = c.listeners < EMPTY_TASK * c.tasks;
+      if (!empty && t - c.since < WorldFleet.MAX_DRAIN_SECONDS) continue;
       this.drainCohorts.splice(i, 1);
+      if (empty) {
+        this.stop(t, c.tasks, 0);
+        this.placeCrumbs(t, c.listeners);
+      } else this.stop(t, c.tasks, c.listeners);
     }
   }
 
-  /** Stops `k` tasks that take joins: drained when the fleet drains and they carry listeners, else at once. */
+  /**
+   * Stops `k` tasks that take joins. Without a drain ECS picks them whatever they carry. With one, released tasks
+   * stop first (ECS picks those too), then the lightest: the empty ones at once (they are not protected), the rest
+   * drain.
+   */
   private stopTasks(t: number, k: number): void {
     const active = this.active();
     if (k <= 0 || active <= 0) return;
-    const carried = Math.max(0, this.connected - this.drainingListeners);
-    const theirs = (carried * k) / active;
-    // Released tasks stop first; the rest drain when the fleet drains and they carry listeners.
-    const atOnce = this.drain && theirs >= 1 ? Math.min(k, this.released) : k;
+    const atOnce = this.drain ? Math.min(k, this.released) : k;
     this.released = Math.max(0, Math.min(this.released - atOnce, active - k));
-    if (atOnce < k)
-      this.drainCohorts.push({ tasks: k - atOnce, listeners: (theirs * (k - atOnce)) / k, since: t });
-    this.stop(t, atOnce, (theirs * atOnce) / k);
+    this.stop(t, atOnce, this.loads.takeAny(atOnce));
+    const lightest = this.loads.takeLightest(k - atOnce);
+    const isEmpty = (g: LoadGroup) => g.per < EMPTY_TASK;
+    const empty = Math.round(lightest.reduce((sum, g) => sum + (isEmpty(g) ? g.tasks : 0), 0));
+    const listeners = lightest.reduce((sum, g) => sum + g.tasks * g.per, 0);
+    const crumbs = lightest.reduce((sum, g) => sum + (isEmpty(g) ? g.tasks * g.per : 0), 0);
+    this.stop(t, empty, 0);
+    this.placeCrumbs(t, crumbs);
+    if (k - atOnce - empty > 0)
+      this.drainCohorts.push({ tasks: k - atOnce - empty, listeners: listeners - crumbs, since: t });
   }
 
-  /** Stops `tasks` running tasks with the `listeners` they carry, who are dropped into retry. */
+  /**
+   * Puts back the listeners the model spread as less than {@link EMPTY_TASK} a task over tasks it stopped as empty:
+   * listeners are whole, so they were on the tasks that stay (or, with none left, are dropped into retry).
+   */
+  private placeCrumbs(t: number, listeners: number): void {
+    if (this.loads.tasks > 0) this.loads.fill(listeners);
+    else this.requeue(t, listeners);
+  }
+
+  /** Stops `tasks` running tasks, taken out of the loads or the drains already, with the `listeners` they carried. */
   private stop(t: number, tasks: number, listeners: number): void {
+    if (tasks <= 0) return;
     this.running -= tasks;
-    this.connected -= listeners;
     this.requeue(t, listeners);
     this.droppedByScaleIn += listeners;
   }
@@ -225,13 +262,15 @@ export class WorldFleet {
     const ready = this.readyAt.get(t);
     if (ready) {
       this.running += ready;
+      this.loads.add(ready, 0);
       this.pendingTotal -= ready;
       this.readyAt.delete(t);
     }
     const target = Math.max(0, Math.min(this.desired, this.config.maxTasks));
     // ECS counts every running task towards the desired count, draining ones too: a scale-out takes drains back
     // (newest first) before it launches anything, and they take joins again with the listeners they kept.
-    this.takeFromDrains(target - this.active() - this.pendingTotal);
+    const back = this.takeFromDrains(target - this.active() - this.pendingTotal);
+    if (back.tasks > 0) this.loads.add(back.tasks, back.listeners / back.tasks);
     const have = this.active() + this.pendingTotal;
     const minute = Math.floor(t / 60);
     if (minute !== this.minuteOf) {
@@ -279,6 +318,9 @@ export class WorldFleet {
   stepClients(t: number, demand: number, waf: WafView, flood: FloodView): ClientStep {
     const H = this.wheelSize;
     const slot = t % H;
+    // Those who gave up leave the audience as everyone does: a shrinking audience takes its share of them too.
+    if (demand < this.lastDemand) this.lost *= demand / this.lastDemand;
+    this.lastDemand = demand;
     const wanting = Math.max(0, demand - this.lost);
     const present = this.connected + this.waitingTotal;
     let leftBeforeJoining = 0;
@@ -299,10 +341,9 @@ export class WorldFleet {
       for (const c of this.drainCohorts) {
         const fromDrain = Math.min(leave, c.listeners);
         c.listeners -= fromDrain;
-        this.connected -= fromDrain;
         leave -= fromDrain;
       }
-      this.connected = Math.max(0, this.connected - leave);
+      this.loads.shed(leave);
     }
 
     // Attempts due now, by failures so far.
@@ -347,11 +388,10 @@ export class WorldFleet {
     const processedShare = reaching > 0 ? Math.min(1, signalling / reaching) : 1;
     const legitProcessedListeners = (legitReachReq / rpl) * processedShare;
     const cap = this.capacity();
-    const onDrains = this.drainingListeners;
-    const room = Math.max(0, cap - (this.connected - onDrains));
+    const room = Math.max(0, cap - this.loads.listeners);
     const admitted = Math.min(legitProcessedListeners, room);
     const roomShare = legitProcessedListeners > 0 ? admitted / legitProcessedListeners : 0;
-    this.connected += admitted;
+    this.loads.fill(admitted);
 
     // Failures back off with full jitter (spread evenly over the interval: deterministic) or give up.
     for (let i = 0; i < k; i++) {
@@ -362,6 +402,7 @@ export class WorldFleet {
       const next = i + 1;
       if (next >= k) {
         this.lost += failed;
+        this.abandoned += failed;
         continue;
       }
       const interval = Math.max(
@@ -376,9 +417,9 @@ export class WorldFleet {
 
     // Overload beyond a margin drops connected listeners, who try to join again.
     let dropped = 0;
-    if (this.connected - onDrains > cap * (1 + DROP_MARGIN)) {
-      dropped = this.connected - onDrains - cap;
-      this.connected = cap + onDrains;
+    if (this.loads.listeners > cap * (1 + DROP_MARGIN)) {
+      dropped = this.loads.listeners - cap;
+      this.loads.shed(dropped);
       this.requeue(t, dropped);
     }
 
@@ -389,7 +430,7 @@ export class WorldFleet {
     const successes = admitted * rpl + floodProcessed * flood.validTokenFraction;
     const cpu = Math.min(
       100,
-      (CPU_AT_CAPACITY * (this.connected - onDrains)) / Math.max(cap, 1) +
+      (CPU_AT_CAPACITY * this.loads.listeners) / Math.max(cap, 1) +
         20 * Math.min(1, reaching / Math.max(signalling, 1)),
     );
     return {

@@ -81,9 +81,10 @@ describe('surgeguard replay', () => {
     expect(out.scenario).toBe('eu-town-hall-2027-03');
     expect(Object.keys(out.policies)).toEqual(['surgeguard']);
     expect(out.policies.surgeguard.servedFraction).toBeGreaterThan(0.95);
-    // Twice the forecast needs more capacity than a tenth of it.
+    // Twice the forecast needs clearly more capacity than a tenth of it (both start from the same plan, which the
+    // no-show holds until it is clear the audience is not coming).
     const noShow = JSON.parse(rehearse('no-show').stdout);
-    expect(out.policies.surgeguard.taskHours).toBeGreaterThan(2 * noShow.policies.surgeguard.taskHours);
+    expect(out.policies.surgeguard.taskHours).toBeGreaterThan(1.5 * noShow.policies.surgeguard.taskHours);
   });
 
   it.each([

@@ -186,4 +186,89 @@ describe('WorldFleet scale-in', () => {
     expect(fleet.droppedByScaleIn).toBeCloseTo(3200, 0);
     expect(fleet.released).toBe(0);
   });
+
+  it('stops at once the tasks launched after the audience came, which carry no one, before draining any', () => {
+    // Prepare: ten tasks carry 8,000; ten more come up after everyone joined
+    const fleet = loadedFleet(true);
+    run(
+      fleet,
+      120,
+      200,
+      () => 8000,
+      () => 20,
+    );
+    expect(fleet.running).toBe(20);
+    // Act: back to twelve
+    run(
+      fleet,
+      200,
+      201,
+      () => 8000,
+      () => 12,
+    );
+    // Assess: eight empty tasks stopped, none drains, and the listeners stayed where they were
+    expect(fleet.running).toBe(12);
+    expect(fleet.draining).toBe(0);
+    expect(fleet.droppedByScaleIn).toBe(0);
+    expect(fleet.connected).toBeCloseTo(8000, 6);
+  });
+
+  it('puts new joins on the emptiest tasks, so a later drain of the lightest keeps what it can', () => {
+    // Prepare: ten tasks carry 8,000; ten more come up, then 2,000 more listeners join
+    const fleet = loadedFleet(true);
+    run(
+      fleet,
+      120,
+      200,
+      () => 8000,
+      () => 20,
+    );
+    run(
+      fleet,
+      200,
+      260,
+      () => 10_000,
+      () => 20,
+    );
+    // Act: back to ten
+    run(
+      fleet,
+      260,
+      261,
+      () => 10_000,
+      () => 10,
+    );
+    // Assess: the ten new tasks (200 listeners each) drain, the ten first ones (800 each) take joins
+    expect(fleet.draining).toBe(10);
+    expect(fleet.drainingListeners).toBeCloseTo(2000, 3);
+  });
+});
+
+describe('WorldFleet clients', () => {
+  it('lets an audience that shrinks take its share of the clients who gave up, not only of those listening', () => {
+    // Prepare: room for 5,000 (five tasks), 10,000 want in: those refused give up
+    const fleet = new WorldFleet({ ...CONFIG, baselineTasks: 5 }, TRUTH, CLIENTS);
+    run(
+      fleet,
+      0,
+      600,
+      () => 10_000,
+      () => 5,
+    );
+    expect(fleet.connected).toBeCloseTo(5000, 0);
+    expect(fleet.lost).toBeGreaterThan(4900);
+    const abandoned = fleet.abandoned;
+    // Act: the audience halves
+    run(
+      fleet,
+      600,
+      700,
+      () => 5000,
+      () => 5,
+    );
+    // Assess: half of those listening left with half of those who gave up; the count of those who gave up stays
+    expect(fleet.connected).toBeGreaterThan(2400);
+    expect(fleet.connected).toBeLessThan(2600);
+    expect(fleet.abandoned).toBe(abandoned);
+  });
 });
