@@ -68,19 +68,24 @@ export class TaskLoads {
     for (const g of this.groups) g.per *= keep;
   }
 
-  /** Removes the `k` lightest tasks and returns them, lightest first. */
-  takeLightest(k: number): LoadGroup[] {
-    const out: LoadGroup[] = [];
-    let left = k;
+  /**
+   * Removes up to `k` whole tasks that carry under `below` listeners each, the lightest first, and returns how many
+   * it removed and the listeners on them.
+   */
+  takeEmpty(k: number, below: number): { tasks: number; listeners: number } {
+    const available = this.groups.reduce((sum, g) => sum + (g.per < below ? g.tasks : 0), 0);
+    const tasks = Math.max(0, Math.min(Math.floor(k), Math.floor(available + SAME_LEVEL)));
+    let left = tasks;
+    let listeners = 0;
     while (left > SAME_LEVEL && this.groups.length) {
       const g = this.groups[0]!;
       const n = Math.min(left, g.tasks);
-      out.push({ tasks: n, per: g.per });
+      listeners += n * g.per;
       g.tasks -= n;
       left -= n;
       if (g.tasks <= SAME_LEVEL) this.groups.shift();
     }
-    return out;
+    return { tasks, listeners };
   }
 
   /** Removes `k` tasks picked without regard to their load and returns the listeners they carried. */

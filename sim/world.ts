@@ -1,7 +1,7 @@
 import type { Datapoint } from '../lambda/core/series';
 import { uslCapacity } from '../lambda/core/usl';
 import type { FleetTruth, Scenario, ScenarioAttack, ScenarioFleet } from './scenario';
-import { TaskLoads, type LoadGroup } from './task-loads';
+import { TaskLoads } from './task-loads';
 
 /** The app metrics the world publishes per fleet (the names the SurgeGuard config gives them). */
 export const APP_METRICS = [
@@ -190,8 +190,10 @@ export class WorldFleet {
 
   /**
    * Stops `k` tasks that take joins. Without a drain ECS picks them whatever they carry. With one, released tasks
-   * stop first (ECS picks those too), then the lightest: the empty ones at once (they are not protected), the rest
-   * drain.
+   * stop first (ECS picks those too), then empty ones at once (they are not protected); the rest drain, as many of
+   * the tasks that carry listeners, whatever they carry: the SFU drains what the count asks, and the tasks filled
+   * when the fleet was smaller carry more than a task of the grown fleet would, so draining only the lightest would
+   * leave the tasks that take joins fuller than the fleet's curve allows.
    */
   private stopTasks(t: number, k: number): void {
     const active = this.active();
@@ -199,15 +201,11 @@ export class WorldFleet {
     const atOnce = this.drain ? Math.min(k, this.released) : k;
     this.released = Math.max(0, Math.min(this.released - atOnce, active - k));
     this.stop(t, atOnce, this.loads.takeAny(atOnce));
-    const lightest = this.loads.takeLightest(k - atOnce);
-    const isEmpty = (g: LoadGroup) => g.per < EMPTY_TASK;
-    const empty = Math.round(lightest.reduce((sum, g) => sum + (isEmpty(g) ? g.tasks : 0), 0));
-    const listeners = lightest.reduce((sum, g) => sum + g.tasks * g.per, 0);
-    const crumbs = lightest.reduce((sum, g) => sum + (isEmpty(g) ? g.tasks * g.per : 0), 0);
-    this.stop(t, empty, 0);
-    this.placeCrumbs(t, crumbs);
-    if (k - atOnce - empty > 0)
-      this.drainCohorts.push({ tasks: k - atOnce - empty, listeners: listeners - crumbs, since: t });
+    const empty = this.loads.takeEmpty(k - atOnce, EMPTY_TASK);
+    this.stop(t, empty.tasks, 0);
+    this.placeCrumbs(t, empty.listeners);
+    const rest = k - atOnce - empty.tasks;
+    if (rest > 0) this.drainCohorts.push({ tasks: rest, listeners: this.loads.takeAny(rest), since: t });
   }
 
   /**

@@ -40,20 +40,19 @@ describe('TaskLoads', () => {
     ]);
   });
 
-  it('gives up the lightest tasks first, splitting a level when it must', () => {
-    const loads = loadsOf([2, 0], [3, 10], [5, 40]);
+  it('gives up whole empty tasks only, the lightest first', () => {
+    const loads = loadsOf([2, 0], [1.5, 0.2], [5, 40]);
 
-    const taken = loadsOf();
-    for (const g of loads.takeLightest(4)) taken.add(g.tasks, g.per);
+    const taken = loads.takeEmpty(10, 0.5);
 
-    expect(taken.levels).toEqual([
-      { tasks: 2, per: 0 },
-      { tasks: 2, per: 10 },
-    ]);
+    // 3.5 tasks carry under half a listener: three whole ones go, the two empty first.
+    expect(taken.tasks).toBe(3);
+    expect(taken.listeners).toBeCloseTo(0.2, 9);
     expect(loads.levels).toEqual([
-      { tasks: 1, per: 10 },
+      { tasks: 0.5, per: 0.2 },
       { tasks: 5, per: 40 },
     ]);
+    expect(loads.takeEmpty(1, 0.5).tasks).toBe(0);
   });
 
   it('gives up tasks picked without regard to load with the average listeners', () => {
@@ -75,7 +74,7 @@ describe('TaskLoads', () => {
       ),
       fc.tuple(fc.constant('fill' as const), fc.double({ min: 0, max: 5000, noNaN: true })),
       fc.tuple(fc.constant('shed' as const), fc.double({ min: 0, max: 1, noNaN: true })),
-      fc.tuple(fc.constant('lightest' as const), fc.double({ min: 0, max: 1, noNaN: true })),
+      fc.tuple(fc.constant('empty' as const), fc.double({ min: 0, max: 1, noNaN: true })),
       fc.tuple(fc.constant('any' as const), fc.double({ min: 0, max: 1, noNaN: true })),
     );
     fc.assert(
@@ -96,12 +95,12 @@ describe('TaskLoads', () => {
             const n = listeners * o[1];
             loads.shed(n);
             listeners -= n;
-          } else if (o[0] === 'lightest') {
-            const k = Math.floor(tasks * o[1]);
-            const out = loads.takeLightest(k);
-            tasks -= k;
-            listeners -= out.reduce((s, g) => s + g.tasks * g.per, 0);
-            expect(out.reduce((s, g) => s + g.tasks, 0)).toBeCloseTo(k, 6);
+          } else if (o[0] === 'empty') {
+            const out = loads.takeEmpty(Math.floor(tasks * o[1]), 1);
+            tasks -= out.tasks;
+            listeners -= out.listeners;
+            expect(Number.isInteger(out.tasks)).toBe(true);
+            expect(out.listeners).toBeLessThanOrEqual(out.tasks + 1e-6);
           } else {
             const k = tasks * o[1];
             listeners -= loads.takeAny(k);
