@@ -70,8 +70,8 @@ interface DrainCohort {
  * takes joins, so a task launched after the audience came is empty until new joins come, and a listener who leaves
  * is as likely to leave any task. Scale-in without a drain stops tasks whatever they carry (ECS does not know) and
  * drops their listeners, who go to the retry wheel like any failed client. A fleet in `drain` mode (ECS task
- * scale-in protection plus the SFU's drain signal) stops the lightest tasks: an empty one at once (it is not
- * protected), one that carries listeners moves to `draining`: it takes no new joins, keeps the listeners it has and still forwards
+ * scale-in protection plus the SFU's drain signal) stops empty tasks first, at once (they are not protected); a
+ * task that carries listeners moves to `draining`: it takes no new joins, keeps the listeners it has and still forwards
  * the room's streams (so it adds to the contention: the tasks that take joins carry what a task of the whole running
  * fleet does), listeners who leave the event leave from draining tasks first (the oldest drain first), and a
  * draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS}, when the listeners still on it
