@@ -40,6 +40,20 @@ function loadedFleet(drain: boolean, truth = TRUTH): WorldFleet {
   return fleet;
 }
 
+/** The loaded fleet, draining, with ten more tasks up by second 200, after everyone joined. */
+function grownFleet(): WorldFleet {
+  const fleet = loadedFleet(true);
+  run(
+    fleet,
+    120,
+    200,
+    () => 8000,
+    () => 20,
+  );
+  expect(fleet.running).toBe(20);
+  return fleet;
+}
+
 /** Asks the loaded fleet for five tasks at second 120, its audience unchanged. */
 const halve = (fleet: WorldFleet) =>
   run(
@@ -189,15 +203,7 @@ describe('WorldFleet scale-in', () => {
 
   it('stops at once the tasks launched after the audience came, which carry no one, before draining any', () => {
     // Prepare: ten tasks carry 8,000; ten more come up after everyone joined
-    const fleet = loadedFleet(true);
-    run(
-      fleet,
-      120,
-      200,
-      () => 8000,
-      () => 20,
-    );
-    expect(fleet.running).toBe(20);
+    const fleet = grownFleet();
     // Act: back to twelve
     run(
       fleet,
@@ -215,14 +221,7 @@ describe('WorldFleet scale-in', () => {
 
   it('drains tasks that carry listeners whatever they carry, so the tasks left taking joins stay within the curve', () => {
     // Prepare: ten tasks carry 8,000; ten more come up, then 2,000 more listeners join
-    const fleet = loadedFleet(true);
-    run(
-      fleet,
-      120,
-      200,
-      () => 8000,
-      () => 20,
-    );
+    const fleet = grownFleet();
     run(
       fleet,
       200,
