@@ -102,6 +102,7 @@ export const scenarioSchema = z.strictObject({
       listenersPerIp: z.number().positive().default(3),
       anonymousFraction: z.number().min(0).max(1).default(0.002),
       joinRequestsPerListener: z.number().min(1).default(1),
+      meanSessionMinutes: z.number().positive().optional(),
     })
     .default({
       retryBaseSeconds: 2,

@@ -316,6 +316,14 @@ export class WorldFleet {
   stepClients(t: number, demand: number, waf: WafView, flood: FloodView): ClientStep {
     const H = this.wheelSize;
     const slot = t % H;
+    // Listeners come and go while the audience holds: each stays `meanSessionMinutes` on average, from any task, and
+    // someone new takes the place (the demand curve counts the people present, not the same people).
+    const session = this.clients.meanSessionMinutes;
+    if (session) {
+      const share = 1 / (session * 60);
+      for (const c of this.drainCohorts) c.listeners -= c.listeners * share;
+      this.loads.shed(this.loads.listeners * share);
+    }
     // Those who gave up leave the audience as everyone does: a shrinking audience takes its share of them too.
     if (demand < this.lastDemand) this.lost *= demand / this.lastDemand;
     this.lastDemand = demand;

@@ -61,6 +61,16 @@ describe('SurgeGuard against the baselines', () => {
     expect(sg!.figures.costVsOracle).not.toBeNull();
   });
 
+  it('reads an audience that comes and goes as an audience: no shield armed, no listener dropped', async () => {
+    // Act: the 2024 Space, each listener staying 30 minutes (about 720 joins a second at the peak)
+    const [sg] = await replay(scenario('audience-churns'), ['surgeguard']);
+    // Assess
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.999);
+    expect(sg!.figures.wafArmed).toBe(false);
+    expect(sg!.figures.listenersDroppedByScaleIn).toBe(0);
+    expect(sg!.figures.maxTasksOverCeiling).toBe(0);
+  });
+
   it('serves more than the baselines when the forecast is low and the fleet worse than its test', async () => {
     const [sg, tt, scheduled] = await replay(scenario('forecast-low-fleet-worse'), [
       'surgeguard',

@@ -272,4 +272,30 @@ describe('WorldFleet clients', () => {
     expect(fleet.connected).toBeLessThan(2600);
     expect(fleet.abandoned).toBe(abandoned);
   });
+
+  it('empties a drain while the audience holds still when listeners come and go', () => {
+    // Prepare: ten tasks carry 4,000 who stay five minutes on average, someone new taking each one's place
+    const fleet = new WorldFleet(CONFIG, TRUTH, { ...CLIENTS, meanSessionMinutes: 5 });
+    fleet.drain = true;
+    run(
+      fleet,
+      0,
+      120,
+      () => 4000,
+      () => 10,
+    );
+    // Act: five tasks asked for, for 45 minutes of the same audience
+    run(
+      fleet,
+      120,
+      120 + 45 * 60,
+      () => 4000,
+      () => 5,
+    );
+    // Assess: the five drained tasks emptied as their listeners left and stopped; no one was dropped
+    expect(fleet.draining).toBe(0);
+    expect(fleet.running).toBe(5);
+    expect(fleet.droppedByScaleIn).toBe(0);
+    expect(fleet.connected).toBeCloseTo(4000, 0);
+  });
 });
