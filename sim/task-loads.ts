@@ -66,6 +66,7 @@ export class TaskLoads {
     if (!(listeners > 0) || !(total > 0)) return;
     const keep = Math.max(0, 1 - listeners / total);
     for (const g of this.groups) g.per *= keep;
+    this.compact();
   }
 
   /**
@@ -75,16 +76,18 @@ export class TaskLoads {
   takeEmpty(k: number, below: number): { tasks: number; listeners: number } {
     const available = this.groups.reduce((sum, g) => sum + (g.per < below ? g.tasks : 0), 0);
     const tasks = Math.max(0, Math.min(Math.floor(k), Math.floor(available + SAME_LEVEL)));
+    // Whole tasks: a share of a task left from an earlier split comes out of the next level up.
     let left = tasks;
     let listeners = 0;
-    while (left > SAME_LEVEL && this.groups.length) {
+    while (left > 0 && this.groups.length) {
       const g = this.groups[0]!;
       const n = Math.min(left, g.tasks);
       listeners += n * g.per;
       g.tasks -= n;
       left -= n;
-      if (g.tasks <= SAME_LEVEL) this.groups.shift();
+      if (g.tasks <= 0) this.groups.shift();
     }
+    this.compact();
     return { tasks, listeners };
   }
 
@@ -98,7 +101,23 @@ export class TaskLoads {
       listeners += g.tasks * share * g.per;
       g.tasks -= g.tasks * share;
     }
-    this.groups = this.groups.filter((g) => g.tasks > SAME_LEVEL);
+    this.groups = this.groups.filter((g) => g.tasks > 0);
+    this.compact();
     return listeners;
+  }
+
+  /**
+   * Folds a level into its neighbour when the two are one level, or when it holds less than a millionth of a task
+   * (what splits leave): tasks and listeners are kept, so the counts never drift from the fleet's.
+   */
+  private compact(): void {
+    for (let i = this.groups.length - 1; i >= 0 && this.groups.length > 1; i--) {
+      const g = this.groups[i]!;
+      const into = this.groups[i > 0 ? i - 1 : 1]!;
+      if (g.tasks > SAME_LEVEL && Math.abs(g.per - into.per) > SAME_LEVEL) continue;
+      into.per = (into.per * into.tasks + g.per * g.tasks) / (into.tasks + g.tasks);
+      into.tasks += g.tasks;
+      this.groups.splice(i, 1);
+    }
   }
 }

@@ -70,7 +70,8 @@ interface DrainCohort {
  * takes joins, so a task launched after the audience came is empty until new joins come, and a listener who leaves
  * is as likely to leave any task. Scale-in without a drain stops tasks whatever they carry (ECS does not know) and
  * drops their listeners, who go to the retry wheel like any failed client. A fleet in `drain` mode (ECS task
- * scale-in protection plus the SFU's drain signal) stops empty tasks first, at once (they are not protected); a
+ * scale-in protection plus the SFU's drain signal) stops released tasks first, then empty ones, at once (they are
+ * not protected); a
  * task that carries listeners moves to `draining`: it takes no new joins, keeps the listeners it has and still forwards
  * the room's streams (so it adds to the contention: the tasks that take joins carry what a task of the whole running
  * fleet does), listeners who leave the event leave from draining tasks first (the oldest drain first), and a
@@ -214,7 +215,10 @@ export class WorldFleet {
    */
   private placeCrumbs(t: number, listeners: number): void {
     if (this.loads.tasks > 0) this.loads.fill(listeners);
-    else this.requeue(t, listeners);
+    else {
+      this.requeue(t, listeners);
+      this.droppedByScaleIn += listeners;
+    }
   }
 
   /** Stops `tasks` running tasks, taken out of the loads or the drains already, with the `listeners` they carried. */

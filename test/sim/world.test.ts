@@ -116,18 +116,19 @@ describe('WorldFleet scale-in', () => {
     expect(fleet.droppedByScaleIn).toBeCloseTo(4000, 0);
   });
 
-  it('stops a task that carries no one at once, drain or not', () => {
+  it.each([true, false])('stops a task that carries no one at once (drain: %s)', (drain) => {
     const fleet = new WorldFleet(CONFIG, TRUTH, CLIENTS);
-    fleet.drain = true;
+    fleet.drain = drain;
     run(
       fleet,
       0,
-      2,
+      1,
       () => 0,
       () => 4,
     );
     expect(fleet.running).toBe(4);
     expect(fleet.draining).toBe(0);
+    expect(fleet.droppedByScaleIn).toBe(0);
   });
 
   it('keeps a drain for as long as ECS lets a task keep its protection (the SFU renews it while it carries listeners)', () => {
@@ -166,6 +167,7 @@ describe('WorldFleet scale-in', () => {
     expect(fleet.running).toBe(10);
     expect(fleet.droppedByScaleIn).toBe(0);
     expect(fleet.drainingListeners).toBeCloseTo(1600, 6);
+    expect(fleet.connected).toBeCloseTo(8000, 6);
   });
 
   it('stops released draining tasks at once and drops the listeners still on them', () => {
@@ -259,6 +261,7 @@ describe('WorldFleet clients', () => {
     expect(fleet.connected).toBeCloseTo(5000, 0);
     expect(fleet.lost).toBeGreaterThan(4900);
     const abandoned = fleet.abandoned;
+    expect(abandoned).toBeCloseTo(fleet.lost, 6);
     // Act: the audience halves
     run(
       fleet,
