@@ -51,6 +51,8 @@ describe('SurgeGuard against the baselines', () => {
     const [sg, tt, naive] = runs;
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.999);
     expect(tt!.figures.servedFraction).toBeLessThan(0.95);
+    // Those who gave up stay counted once the audience has gone (the world lets them leave it with everyone else).
+    expect(tt!.figures.abandonedListeners).toBeGreaterThan(100_000);
     expect(sg!.figures.wafArmed).toBe(false);
     expect(sg!.figures.wafArmedMinutesWithoutAttack).toBe(0);
     // The probe's ceiling comes back down: the tasks above it drain (still running) but none takes joins past it.
