@@ -18,15 +18,7 @@ export class EcsTaskProtection implements DrainGuard {
 
   async protecting(fleet: FleetAddress): Promise<boolean | undefined> {
     const client = this.clientFor(fleet.region);
-    const list = await client.send(
-      new ListTasksCommand({
-        cluster: fleet.cluster,
-        serviceName: fleet.service,
-        desiredStatus: 'RUNNING',
-        maxResults: SAMPLE,
-      }),
-    );
-    const tasks = list.taskArns ?? [];
+    const tasks = await runningTasks(client, fleet, SAMPLE);
     if (!tasks.length) return undefined;
     const res = await client.send(new GetTaskProtectionCommand({ cluster: fleet.cluster, tasks }));
     if (res.failures?.length && !res.protectedTasks?.length) return undefined;
@@ -39,21 +31,7 @@ export class EcsTaskProtection implements DrainGuard {
     const want = Math.max(0, Math.floor(tasks));
     if (!want) return 0;
     const client = this.clientFor(fleet.region);
-    const arns: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await client.send(
-        new ListTasksCommand({
-          cluster: fleet.cluster,
-          serviceName: fleet.service,
-          desiredStatus: 'RUNNING',
-          maxResults: Math.min(PAGE, want - arns.length),
-          nextToken,
-        }),
-      );
-      arns.push(...(page.taskArns ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken && arns.length < want);
+    const arns = await runningTasks(client, fleet, want);
     // Any running task will do: one that is already unprotected (empty) is one ECS would stop first anyway.
     let released = 0;
     for (let i = 0; i < Math.min(want, arns.length); i += SAMPLE) {
@@ -68,4 +46,24 @@ export class EcsTaskProtection implements DrainGuard {
     }
     return released;
   }
+}
+
+/** Up to `want` of the service's running tasks (ARNs), page by page. */
+async function runningTasks(client: EcsSend, fleet: FleetAddress, want: number): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new ListTasksCommand({
+        cluster: fleet.cluster,
+        serviceName: fleet.service,
+        desiredStatus: 'RUNNING',
+        maxResults: Math.min(PAGE, want - arns.length),
+        nextToken,
+      }),
+    );
+    arns.push(...(page.taskArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken && arns.length < want);
+  return arns;
 }
