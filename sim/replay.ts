@@ -54,9 +54,8 @@ export interface PolicyFigures {
   /**
    * Listeners a scale-in disconnected: on tasks stopped without a drain, on tasks whose protection SurgeGuard
    * released (a step down from past the peak), on the last tasks of a fleet stopped to none, or still on a draining
-   * task when its protection lapsed (they retry,
-   * and most are back within seconds, but each was a dropped stream), summed over fleets; those still on a draining
-   * task when the replay ends are not counted.
+   * task when its protection lapsed (they retry, and most are back within seconds, but each was a dropped stream),
+   * summed over fleets; those still on a draining task when the replay ends are not counted.
    */
   listenersDroppedByScaleIn: number;
 }

@@ -71,12 +71,12 @@ interface DrainCohort {
  * is as likely to leave any task. Scale-in without a drain stops tasks whatever they carry (ECS does not know) and
  * drops their listeners, who go to the retry wheel like any failed client. A fleet in `drain` mode (ECS task
  * scale-in protection plus the SFU's drain signal) stops released tasks first, then empty ones, at once (they are
- * not protected); a
- * task that carries listeners moves to `draining`: it takes no new joins, keeps the listeners it has and still forwards
- * the room's streams (so it adds to the contention: the tasks that take joins carry what a task of the whole running
- * fleet does), listeners who leave the event leave from draining tasks first (the oldest drain first), and a
- * draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS}, when the listeners still on it
- * are dropped into retry. A task whose protection the controller released stops at once with its listeners.
+ * not protected); a task that carries listeners moves to `draining`: it takes no new joins, keeps the listeners it
+ * has and still forwards the room's streams (so it adds to the contention: the tasks that take joins carry what a
+ * task of the whole running fleet does), listeners who leave the event leave from draining tasks first (the oldest
+ * drain first), and a draining task stops when it is empty or after {@link WorldFleet.MAX_DRAIN_SECONDS}, when the
+ * listeners still on it are dropped into retry. A task whose protection the controller released stops at once with
+ * its listeners.
  * Draining tasks are running tasks: they count in `running`, in task-hours and, as ECS counts them, towards the
  * desired count, so a scale-out takes draining tasks back (they take joins again, with the listeners they kept)
  * before it launches new ones.
@@ -182,10 +182,8 @@ export class WorldFleet {
       const empty = c.listeners < EMPTY_TASK * c.tasks;
       if (!empty && t - c.since < WorldFleet.MAX_DRAIN_SECONDS) continue;
       this.drainCohorts.splice(i, 1);
-      if (empty) {
-        this.stop(t, c.tasks, 0);
-        this.placeCrumbs(t, c.listeners);
-      } else this.stop(t, c.tasks, c.listeners);
+      if (empty) this.stopEmpty(t, c.tasks, c.listeners);
+      else this.stop(t, c.tasks, c.listeners);
     }
   }
 
@@ -203,21 +201,21 @@ export class WorldFleet {
     this.released = Math.max(0, Math.min(this.released - atOnce, active - k));
     this.stop(t, atOnce, this.loads.takeAny(atOnce));
     const empty = this.loads.takeEmpty(k - atOnce, EMPTY_TASK);
-    this.stop(t, empty.tasks, 0);
-    this.placeCrumbs(t, empty.listeners);
+    this.stopEmpty(t, empty.tasks, empty.listeners);
     const rest = k - atOnce - empty.tasks;
     if (rest > 0) this.drainCohorts.push({ tasks: rest, listeners: this.loads.takeAny(rest), since: t });
   }
 
   /**
-   * Puts back the listeners the model spread as less than {@link EMPTY_TASK} a task over tasks it stopped as empty:
-   * listeners are whole, so they were on the tasks that stay (or, with none left, are dropped into retry).
+   * Stops `tasks` empty tasks (under {@link EMPTY_TASK} listeners each, `crumbs` in all). Listeners are whole, so the
+   * crumbs the model spread over them were on the tasks that stay (with none left, they are dropped into retry).
    */
-  private placeCrumbs(t: number, listeners: number): void {
-    if (this.loads.tasks > 0) this.loads.fill(listeners);
+  private stopEmpty(t: number, tasks: number, crumbs: number): void {
+    this.stop(t, tasks, 0);
+    if (this.loads.tasks > 0) this.loads.fill(crumbs);
     else {
-      this.requeue(t, listeners);
-      this.droppedByScaleIn += listeners;
+      this.requeue(t, crumbs);
+      this.droppedByScaleIn += crumbs;
     }
   }
 
@@ -427,8 +425,9 @@ export class WorldFleet {
 
     // Overload beyond a margin drops connected listeners, who try to join again.
     let dropped = 0;
-    if (this.loads.listeners > cap * (1 + DROP_MARGIN)) {
-      dropped = this.loads.listeners - cap;
+    const onActive = this.loads.listeners;
+    if (onActive > cap * (1 + DROP_MARGIN)) {
+      dropped = onActive - cap;
       this.loads.shed(dropped);
       this.requeue(t, dropped);
     }
