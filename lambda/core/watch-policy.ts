@@ -354,10 +354,12 @@ function assess(input: WatchInput): Base {
       : [peak.tasks ?? Infinity, 'uslPeak'],
   ];
   // With no peak modelled anywhere, a size far past anything measured (the test's largest, the largest the fleet has
-  // carried listeners at, the plan) is a leap into the unknown: the fleet grows there in steps it has seen carry.
+  // carried listeners at, the plan) is a leap into the unknown: the fleet grows there in steps it has seen carry. So
+  // is a need past maxTasks: a refit that reads a shortfall as contention with no turn puts its peak millions of tasks
+  // away, and a demand past its asymptote would send the fleet to maxTasks, past a peak the fleet may well have.
   if (
     live &&
-    live.ceilingTasks === null &&
+    (live.ceilingTasks === null || (neededTasks ?? 0) > fleet.maxTasks) &&
     input.testedTasks !== undefined &&
     uslPeak(input.model).tasks === null
   ) {

@@ -1021,6 +1021,34 @@ describe('decideWatch with the live capacity model', () => {
     expect(planAbove.targetTasks).toBe(400);
   });
 
+  it('with no peak in the test, a live curve that carries the demand only past maxTasks grows the fleet in the same steps', () => {
+    // Prepare: a straight-line test to 150 tasks; saturated near 300 tasks, the refit explains the shortfall by
+    // contention with no turn (an asymptote of 670 k listeners), so its peak lies millions of tasks away
+    const straight = { lambda: 5800, sigma: 0, kappa: 0 };
+    const flat = { lambda: 6700, sigma: 0.01, kappa: 2e-17 };
+    const refit = (peakTasks: number, params: typeof flat) =>
+      live({ ceilingTasks: peakTasks, ceilingReason: 'model-peak', peakTasks, params });
+    const surge = (l: LiveCapacity, listeners: number) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          model: straight,
+          testedTasks: 150,
+          currentTasks: 300,
+          live: { ...l, largestSeen: { tasks: 300, listeners: 500_000 } },
+          metrics: { listeners: listenersAt(now, [listeners, listeners]) },
+        }),
+      );
+    // Act
+    const pastAsymptote = surge(refit(215_000_000, flat), 900_000);
+    const placed = surge(refit(1581, { lambda: 3000, sigma: 0.0002, kappa: 4e-7 }), 1_600_000);
+    // Assess: the demand is past what any size carries: twice the largest size seen, not maxTasks (2,000)
+    expect(pastAsymptote).toMatchObject({ targetTasks: 600, limitedBy: 'liveModel' });
+    // A need the refit places within maxTasks is sized by the curve, as before
+    expect(placed.targetTasks).toBeGreaterThan(600);
+    expect(placed.targetTasks).toBeLessThanOrEqual(1581);
+  });
+
   it("with no peak modelled, bounds only the service's own scaling, never SurgeGuard's target", () => {
     // Prepare: no ceiling, a service bound at 900 tasks
     const unbounded = live({
