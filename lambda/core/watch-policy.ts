@@ -357,6 +357,7 @@ function assess(input: WatchInput): Base {
   // carried listeners at, the plan) is a leap into the unknown: the fleet grows there in steps it has seen carry. So
   // is a need past maxTasks: a refit that reads a shortfall as contention with no turn puts its peak millions of tasks
   // away, and a demand past its asymptote would send the fleet to maxTasks, past a peak the fleet may well have.
+  let reach: number | undefined;
   if (
     live &&
     (live.ceilingTasks === null || (neededTasks ?? 0) > fleet.maxTasks) &&
@@ -364,7 +365,8 @@ function assess(input: WatchInput): Base {
     uslPeak(input.model).tasks === null
   ) {
     const measured = Math.max(input.testedTasks, live.largestSeen?.tasks ?? 0);
-    limits.push([Math.max(planFloor, Math.round(NO_PEAK_REACH * measured)), 'liveModel']);
+    reach = Math.max(planFloor, Math.round(NO_PEAK_REACH * measured));
+    limits.push([reach, 'liveModel']);
   }
   // While a smaller size is being tried, nothing (the need, the service's own scaling) adds back what it took away.
   if (live?.probeDownTasks !== undefined && input.followAudience)
@@ -401,9 +403,12 @@ function assess(input: WatchInput): Base {
       ? Math.min(fleet.maxTasks, ECS_MAX_TASKS_PER_SERVICE, limits[3]![0])
       : limitTasks;
   // With no peak modelled, the service's own scaling still stops a step past what has carried more (SurgeGuard's own
-  // target is not bound by it: the ceiling is never under the target).
+  // target is not bound by it: the ceiling is never under the target), or as far as SurgeGuard's own target may go
+  // where that is further: the service's CPU alarms see a surge SurgeGuard's late metrics do not show yet.
   const serviceLimit =
-    live?.serviceCeilingTasks !== undefined ? Math.min(curveLimit, live.serviceCeilingTasks) : curveLimit;
+    live?.serviceCeilingTasks !== undefined
+      ? Math.min(curveLimit, Math.max(live.serviceCeilingTasks, reach ?? 0))
+      : curveLimit;
   return {
     ceilingLimit: limitedBy === 'probe' ? limitTasks : serviceLimit,
     phase,

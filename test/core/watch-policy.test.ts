@@ -1066,6 +1066,39 @@ describe('decideWatch with the live capacity model', () => {
     expect(surge.ceilingTasks).toBe(surge.targetTasks);
   });
 
+  it("with no peak modelled, lets the service's own scaling go as far as SurgeGuard's own target may", () => {
+    // Prepare: a test to 150 tasks with no peak, the fleet seen carrying at 300, the probe step bounding the
+    // service's own scaling at 450
+    const noPeak = { lambda: 3000, sigma: 0.0005, kappa: 0 };
+    const stepped = live({
+      ceilingTasks: null,
+      ceilingReason: 'no-peak',
+      peakTasks: null,
+      params: noPeak,
+      serviceCeilingTasks: 450,
+      largestSeen: { tasks: 300, listeners: 600_000 },
+    });
+    const quiet = (testedTasks: number | undefined) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          model: noPeak,
+          testedTasks,
+          currentTasks: 400,
+          live: stepped,
+          metrics: { listeners: listenersAt(now, [500_000, 500_000]) },
+        }),
+      );
+    // Act
+    const bounded = quiet(150);
+    const unknownTest = quiet(undefined);
+    // Assess: SurgeGuard holds the plan's 400; MaxCapacity lets the service's CPU alarms add up to twice the largest size seen
+    // (they see a surge before SurgeGuard's metrics do), and no more
+    expect(bounded).toMatchObject({ targetTasks: 400, ceilingTasks: 600 });
+    // Without the test's reach, the probe step bounds the service as before
+    expect(unknownTest.ceilingTasks).toBe(450);
+  });
+
   it('lets a forced manual floor pass the ceiling', () => {
     const d = decideWatch(
       input({
