@@ -9,7 +9,7 @@ import type { Series } from '../core/series';
 import type { CapacitySettings } from '../ports';
 import { boundedSettings, floorOf, sameSettings } from '../ports';
 import type { LiveCapacity } from '../core/live-model';
-import { liveCapacity, updateLiveModel } from '../core/live-model';
+import { drainUntil, liveCapacity, updateLiveModel } from '../core/live-model';
 import type { EventState, FleetState, GlobalState } from '../ports/state';
 import { errorMessage } from '../core/errors';
 import { minutes } from '../core/time';
@@ -289,6 +289,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       cpu: t.metrics.cpu,
       cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
       drainFromMs: state.drainFromMs,
+      drainUntilMs: state.drainUntilMs,
       floodSuspected: t.floodSuspected,
     });
     const { capacity: live, state: liveState } = liveCapacity(prior, updated);
@@ -310,6 +311,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
       peakListeners: peak,
       lastScaleInMs: state.lastScaleInMs,
       drainFromMs: state.drainFromMs,
+      drainUntilMs: state.drainUntilMs,
       peakTasks: state.peakAppliedTasks,
       floodSuspected: t.floodSuspected,
       override: override ? { tasks: override.tasks, force: override.force } : undefined,
@@ -447,10 +449,13 @@ async function act(
     confirmed,
     retrogradeNotifiedMs: state.retrogradeNotifiedMs,
     lastScaleInMs: applied && decision.action === 'scale-in' ? t.nowMs : state.lastScaleInMs,
-    drainFromMs:
-      applied && decision.action === 'scale-in' && takesTasks(t, state, decision.targetTasks)
-        ? t.nowMs
-        : state.drainFromMs,
+    ...(applied && decision.action === 'scale-in' && takesTasks(t, state, decision.targetTasks)
+      ? {
+          drainFromMs: t.nowMs,
+          // Every task the step takes away released: ECS stops them at once, and the smaller size measures soon.
+          drainUntilMs: drainUntil(t.nowMs, decision.releaseTo === decision.targetTasks),
+        }
+      : { drainFromMs: state.drainFromMs, drainUntilMs: state.drainUntilMs }),
     peakAppliedTasks: Math.max(
       state.peakAppliedTasks ?? 0,
       applied ? decision.targetTasks : 0,

@@ -208,6 +208,17 @@ const CPU_CONTRADICTION = 0.9;
  */
 const DRAIN_MS = 10 * 60_000;
 
+/**
+ * How long after a step down whose tasks were all released (ECS stops them at once) its periods are no evidence: the
+ * next tick's counts and a task's stop timeout (at most 120 s). The step is there to measure the smaller size.
+ */
+const RELEASED_MS = 2 * 60_000;
+
+/** When the periods after a step down at `fromMs` count as evidence again: sooner when its tasks stop at once. */
+export function drainUntil(fromMs: number, stoppedAtOnce: boolean): number {
+  return fromMs + (stoppedAtOnce ? RELEASED_MS : DRAIN_MS);
+}
+
 /** An empty live model. */
 export function emptyLiveModel(): LiveModelState {
   return { bins: [], counts: [] };
@@ -240,6 +251,8 @@ export interface LiveTick {
    * evidence of the curve.
    */
   readonly drainFromMs?: number;
+  /** When that step's periods count again (see {@link drainUntil}); absent, {@link DRAIN_MS} after it. */
+  readonly drainUntilMs?: number;
   /** The shield judges the traffic an attack: capacity errors are the flood's, so nothing counts as saturated. */
   readonly floodSuspected?: boolean;
 }
@@ -308,7 +321,7 @@ export function pairObservations(
     }
     if (newestCount < p.t + periodMs) return;
     lastMs = Math.max(lastMs ?? p.t, p.t);
-    if (drainedThrough(input.counts, p.t, periodMs, input.drainFromMs)) return;
+    if (drainedThrough(input.counts, p.t, periodMs, input.drainFromMs, input.drainUntilMs)) return;
     const during = input.counts.filter((c) => c.t >= p.t && c.t <= p.t + periodMs).map((c) => c.v);
     if (!during.length) return;
     const lo = Math.min(...during);
@@ -370,11 +383,12 @@ export function drainedThrough(
   periodStartMs: number,
   periodMs: number,
   drainFromMs?: number,
+  drainUntilMs?: number,
 ): boolean {
   if (
     drainFromMs !== undefined &&
     periodStartMs + periodMs > drainFromMs &&
-    periodStartMs < drainFromMs + DRAIN_MS
+    periodStartMs < (drainUntilMs ?? drainFromMs + DRAIN_MS)
   )
     return true;
   const before = (counts ?? []).filter((c) => c.t < periodStartMs).at(-1);

@@ -101,6 +101,8 @@ export interface WatchInput {
   readonly lastScaleInMs?: number;
   /** When a step down last took away tasks ECS was running: they drain for a while after (see FleetState). */
   readonly drainFromMs?: number;
+  /** When that step's periods count again (see FleetState). */
+  readonly drainUntilMs?: number;
   /** The highest floor applied during this event: step-down sizes come from it. */
   readonly peakTasks?: number;
   /** The shield judges the traffic an attack: capacity errors are the flood's, not listeners waiting. */
@@ -467,7 +469,7 @@ function listenersByCpu(input: WatchInput, sizing: UslParams, maxAgeMs: number):
     ? Math.min(...readings.map((r) => r.implied / Math.max(uslCapacity(sizing, r.tasks), 1)))
     : 1;
   const read = cpu.points.flatMap((p) => {
-    const tasks = drainedThrough(input.runningHistory, p.t, periodMs, input.drainFromMs)
+    const tasks = drainedThrough(input.runningHistory, p.t, periodMs, input.drainFromMs, input.drainUntilMs)
       ? undefined
       : tasksThrough(input.runningHistory, p.t, periodMs);
     // Never more than the curve says the tasks carry: CPU past what the test ran at is a full fleet, not more room.

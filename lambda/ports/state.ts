@@ -86,6 +86,11 @@ export interface FleetState {
    * whose own scaling holds it above the floor takes none away, and its periods still measure the fleet.
    */
   readonly drainFromMs?: number;
+  /**
+   * When that step's periods measure the fleet again: soon where every task it took away was released (stopped at
+   * once), later where they drain. Absent (older states), ten minutes after it.
+   */
+  readonly drainUntilMs?: number;
   readonly lastDecision?: LastDecision;
   readonly override?: Override;
   readonly version: number;

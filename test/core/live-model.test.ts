@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { LiveBin, LiveModelState } from '../../lambda/core/live-model';
 import {
+  drainUntil,
   findRetrograde,
   fitLive,
   liveCapacity,
@@ -125,6 +126,30 @@ describe('pairObservations', () => {
     // Assess: minutes 3 to 13 are passed over (and not read again), the rest are taken
     expect(taken.map((o) => (o.atMs - T0) / MIN)).toEqual([0, 1, 2, 14, 15]);
     expect(lastMs).toBe(T0 + 15 * MIN);
+  });
+
+  it('takes the periods two minutes after a step down whose tasks were all released: they stop at once', () => {
+    // Prepare: the same step down at minute 3:30, every task it took away released (stopped at once)
+    const listeners = Array.from({ length: 16 }, (_, m) => ({ t: T0 + m * MIN, v: 1_000_000 }));
+    const from = T0 + 3 * MIN + 30_000;
+    // Act
+    const { taken } = pairObservations({
+      nowMs: T0 + 17 * MIN,
+      periodSeconds: 60,
+      counts: counts(T0, T0 + 17 * MIN, () => 600),
+      listeners,
+      drainFromMs: from,
+      drainUntilMs: drainUntil(from, true),
+    });
+    // Assess: only the periods through 5:30 are passed over; the smaller size measures from minute 6
+    expect(taken.map((o) => (o.atMs - T0) / MIN)).toEqual([
+      0,
+      1,
+      2,
+      ...Array.from({ length: 10 }, (_, i) => 6 + i),
+    ]);
+    // A step whose tasks drain keeps the ten minutes
+    expect(drainUntil(from, false)).toBe(from + 10 * MIN);
   });
 });
 

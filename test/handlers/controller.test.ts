@@ -547,6 +547,8 @@ describe('following the audience down', () => {
     // Assess: both stepped down; only the first stopped tasks (whose periods the live model then skips)
     expect(binding.use1State?.lastScaleInMs).toBeDefined();
     expect(binding.use1State?.drainFromMs).toBe(binding.use1State?.lastScaleInMs);
+    // Its tasks drain (none released): their periods are no evidence for ten minutes
+    expect(binding.use1State?.drainUntilMs).toBe(binding.use1State!.drainFromMs! + 10 * MIN);
     expect(held.mins.at(-1)!).toBeLessThan(use1.neededTasks);
     expect(held.use1State?.lastScaleInMs).toBeDefined();
     expect(held.use1State?.drainFromMs).toBeUndefined();
