@@ -452,8 +452,7 @@ async function act(
     ...(applied && decision.action === 'scale-in' && takesTasks(t, state, decision.targetTasks)
       ? {
           drainFromMs: t.nowMs,
-          // Every task the step takes away released: ECS stops them at once, and the smaller size measures soon.
-          drainUntilMs: drainUntil(t.nowMs, decision.releaseTo === decision.targetTasks),
+          drainUntilMs: drainUntil(t.nowMs, decision),
         }
       : { drainFromMs: state.drainFromMs, drainUntilMs: state.drainUntilMs }),
     peakAppliedTasks: Math.max(

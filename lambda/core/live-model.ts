@@ -214,9 +214,13 @@ const DRAIN_MS = 10 * 60_000;
  */
 const RELEASED_MS = 2 * 60_000;
 
-/** When the periods after a step down at `fromMs` count as evidence again: sooner when its tasks stop at once. */
-export function drainUntil(fromMs: number, stoppedAtOnce: boolean): number {
-  return fromMs + (stoppedAtOnce ? RELEASED_MS : DRAIN_MS);
+/**
+ * When the periods after a step down at `fromMs` count as evidence again: sooner when it releases every task it takes
+ * away (`releaseTo` at its target), which ECS stops at once. A release that fails, or leaves some tasks protected,
+ * leaves them running past the desired count, and the per-tick drain check passes over those periods still.
+ */
+export function drainUntil(fromMs: number, step: { targetTasks: number; releaseTo?: number }): number {
+  return fromMs + (step.releaseTo === step.targetTasks ? RELEASED_MS : DRAIN_MS);
 }
 
 /** An empty live model. */
@@ -251,7 +255,7 @@ export interface LiveTick {
    * evidence of the curve.
    */
   readonly drainFromMs?: number;
-  /** When that step's periods count again (see {@link drainUntil}); absent, {@link DRAIN_MS} after it. */
+  /** When that step's periods count again (see {@link drainUntil}); absent, ten minutes after it. */
   readonly drainUntilMs?: number;
   /** The shield judges the traffic an attack: capacity errors are the flood's, so nothing counts as saturated. */
   readonly floodSuspected?: boolean;

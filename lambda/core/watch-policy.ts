@@ -357,12 +357,15 @@ function assess(input: WatchInput): Base {
   ];
   // With no peak modelled anywhere, a size far past anything measured (the test's largest, the largest the fleet has
   // carried listeners at, the plan) is a leap into the unknown: the fleet grows there in steps it has seen carry. So
-  // is a need past maxTasks: a refit that reads a shortfall as contention with no turn puts its peak millions of tasks
-  // away, and a demand past its asymptote would send the fleet to maxTasks, past a peak the fleet may well have.
+  // is a need past maxTasks on a curve that peaks past it too: a refit that reads a shortfall as contention with no
+  // turn puts its peak millions of tasks away, and a demand past its asymptote would send the fleet to maxTasks, past
+  // a peak the fleet may well have. (A need it meets within maxTasks is sized by it: bounding every ceiling past the
+  // twice-measured size too lost more served than it saved in the random replays.)
   let reach: number | undefined;
   if (
     live &&
-    (live.ceilingTasks === null || (neededTasks ?? 0) > fleet.maxTasks) &&
+    (live.ceilingTasks === null ||
+      (live.ceilingTasks > fleet.maxTasks && (neededTasks ?? 0) > fleet.maxTasks)) &&
     input.testedTasks !== undefined &&
     uslPeak(input.model).tasks === null
   ) {

@@ -139,7 +139,7 @@ describe('pairObservations', () => {
       counts: counts(T0, T0 + 17 * MIN, () => 600),
       listeners,
       drainFromMs: from,
-      drainUntilMs: drainUntil(from, true),
+      drainUntilMs: drainUntil(from, { targetTasks: 480, releaseTo: 480 }),
     });
     // Assess: only the periods through 5:30 are passed over; the smaller size measures from minute 6
     expect(taken.map((o) => (o.atMs - T0) / MIN)).toEqual([
@@ -148,8 +148,9 @@ describe('pairObservations', () => {
       2,
       ...Array.from({ length: 10 }, (_, i) => 6 + i),
     ]);
-    // A step whose tasks drain keeps the ten minutes
-    expect(drainUntil(from, false)).toBe(from + 10 * MIN);
+    // A step whose tasks drain keeps the ten minutes, as does one that releases only some of them
+    expect(drainUntil(from, { targetTasks: 480 })).toBe(from + 10 * MIN);
+    expect(drainUntil(from, { targetTasks: 480, releaseTo: 550 })).toBe(from + 10 * MIN);
   });
 });
 
