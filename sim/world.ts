@@ -211,12 +211,9 @@ export class WorldFleet {
    * crumbs the model spread over them were on the tasks that stay (with none left, they are dropped into retry).
    */
   private stopEmpty(t: number, tasks: number, crumbs: number): void {
-    this.stop(t, tasks, 0);
-    if (this.loads.tasks > 0) this.loads.fill(crumbs);
-    else {
-      this.requeue(t, crumbs);
-      this.droppedByScaleIn += crumbs;
-    }
+    const kept = this.loads.tasks > 0;
+    this.stop(t, tasks, kept ? 0 : crumbs);
+    if (kept) this.loads.fill(crumbs);
   }
 
   /** Stops `tasks` running tasks, taken out of the loads or the drains already, with the `listeners` they carried. */
