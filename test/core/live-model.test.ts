@@ -675,6 +675,23 @@ describe('liveCapacity', () => {
       expect(capacity.probeDownTasks).toBe(Math.max(Math.round(capacity.peakTasks!), 1120));
     });
 
+    it('offers nothing while the fleet runs more than a step past every size saturation measured', () => {
+      // Prepare: saturated at 1,400; since then the need has grown the fleet to 2,000 tasks, not yet measured
+      const counts = (running: number) => [{ t: 0, v: running }];
+      // Act
+      const grown = liveCapacity(prior, { bins: [past], counts: counts(2000) }).capacity;
+      const measured = liveCapacity(prior, {
+        bins: [past, bin(1950, 0.55 * most, 3)],
+        counts: counts(2000),
+      }).capacity;
+      const still = liveCapacity(prior, { bins: [past], counts: counts(1400) }).capacity;
+      // Assess: once the new size saturated too (carrying less), or while the fleet still runs the saturated size,
+      // the step down stands
+      expect(grown.probeDownTasks).toBeUndefined();
+      expect(measured.probeDownTasks).toBeDefined();
+      expect(still.probeDownTasks).toBe(Math.max(Math.round(still.peakTasks!), 1120));
+    });
+
     it('offers nothing when a larger size carried more, even once and without refusals', () => {
       // Act: on the way up the fleet ran 1,600 tasks for a period, carrying more than 1,400 carried saturated
       const { capacity } = liveCapacity(prior, { bins: [past, bin(1600, 0.7 * most, 0, 1)], counts: [] });
