@@ -4,7 +4,15 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
 import type { CapacityModel } from './usl';
-import { MIN_TRUSTED_R2, plannedCapacity, tasksFor, tasksToHold, unreachedReach, uslCapacity } from './usl';
+import {
+  MIN_TRUSTED_R2,
+  NO_PEAK_REACH,
+  plannedCapacity,
+  tasksFor,
+  tasksToHold,
+  unreachedReach,
+  uslCapacity,
+} from './usl';
 
 /** Stable codes of plan warnings, for scripts, alarms and `plan --strict --allow CODE`. */
 export const PLAN_WARNING_CODES = [
@@ -250,7 +258,7 @@ function sizeFleet(
     byLine = true;
     const how =
       raw === reach && raw < held
-        ? `twice what the straight line through that step needs (the fitted peak is an extrapolation that far past it)`
+        ? `${timesWord(NO_PEAK_REACH)} what the straight line through that step needs (the fitted peak is an extrapolation that far past it)`
         : raw === model.peakTasks
           ? 'the fitted peak (the straight line through that step needs no more)'
           : 'on a straight line through that step';
@@ -272,7 +280,7 @@ function sizeFleet(
     const cells = model.peakListeners ? Math.ceil(listeners / model.peakListeners) : 2;
     warnings.push({
       code: 'BEYOND_USL_PEAK',
-      message: `needs ${fmt(listeners)} listeners but one fleet approaches at most ${fmt(model.peakListeners ?? 0)}: planned ${fmt(raw)} tasks, ${raw === fleet.maxTasks ? 'its maxTasks' : `twice what a straight line through the test's largest step (${fmt(model.maxTestedTasks)} tasks) needs, where each task adds little if the fit is right and the watch grows the fleet as it carries more`}; split the audience across at least ${cells} fleets (cells)`,
+      message: `needs ${fmt(listeners)} listeners but one fleet approaches at most ${fmt(model.peakListeners ?? 0)}: planned ${fmt(raw)} tasks, ${raw === fleet.maxTasks ? 'its maxTasks' : `${timesWord(NO_PEAK_REACH)} what a straight line through the test's largest step (${fmt(model.maxTestedTasks)} tasks) needs, where each task adds little if the fit is right and the watch grows the fleet as it carries more`}; split the audience across at least ${cells} fleets (cells)`,
     });
   }
   const bare = tasksFor(model, forecastListeners);
@@ -502,4 +510,9 @@ function summarize(m: CapacityModel): ModelSummary {
     maxTestedTasks: m.maxTestedTasks,
     ...(m.peakNotPlaced ? { peakNotPlaced: true as const } : {}),
   };
+}
+
+/** `n` times, in words where English has one. */
+function timesWord(n: number): string {
+  return n === 2 ? 'twice' : `${n} times`;
 }

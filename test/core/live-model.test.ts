@@ -676,20 +676,25 @@ describe('liveCapacity', () => {
     });
 
     it('offers nothing while the fleet runs more than a step past every size saturation measured', () => {
-      // Prepare: saturated at 1,400; since then the need has grown the fleet to 2,000 tasks, not yet measured
-      const counts = (running: number) => [{ t: 0, v: running }];
+      // Prepare: saturated at 1,400; since then the need has grown the fleet (its new size not yet measured)
+      const at = (running: number) =>
+        liveCapacity(prior, { bins: [past], counts: [{ t: 0, v: running }] }).capacity.probeDownTasks;
       // Act
-      const grown = liveCapacity(prior, { bins: [past], counts: counts(2000) }).capacity;
+      const grown = at(2000);
+      const stepPast = at(1541);
+      const withinStep = at(1540);
       const measured = liveCapacity(prior, {
-        bins: [past, bin(1950, 0.55 * most, 3)],
-        counts: counts(2000),
+        bins: [past, bin(1950, 0.6 * most, 3)],
+        counts: [{ t: 0, v: 2000 }],
       }).capacity;
-      const still = liveCapacity(prior, { bins: [past], counts: counts(1400) }).capacity;
-      // Assess: once the new size saturated too (carrying less), or while the fleet still runs the saturated size,
-      // the step down stands
-      expect(grown.probeDownTasks).toBeUndefined();
+      // Assess: running past a probe step above 1,400, no step down; within it, or once the new size saturated too
+      // carrying no more, the step down stands
+      expect(grown).toBeUndefined();
+      expect(stepPast).toBeUndefined();
+      expect(withinStep).toBe(at(1400));
+      expect(at(1400)).toBeDefined();
       expect(measured.probeDownTasks).toBeDefined();
-      expect(still.probeDownTasks).toBe(Math.max(Math.round(still.peakTasks!), 1120));
+      expect(measured.probeDownTasks!).toBeLessThan(1400);
     });
 
     it('offers nothing when a larger size carried more, even once and without refusals', () => {

@@ -336,6 +336,28 @@ describe('planEvent warnings', () => {
     );
   });
 
+  it('plans maxTasks or the fitted peak where either is under twice the line, and says which', () => {
+    // Prepare: the same flattening test under a 300-task maxTasks; and a peak the steps cannot place at 1,000 tasks,
+    // with a need whose line (613 tasks) is past half of it
+    const small = build({ ...base, peak: 300_000, maxTasks: 300 }).config;
+    const { config } = build({ ...base, peak: 1_400_000 });
+    const curve = { ...model(3000, 0, 1e-6, 100), peakNotPlaced: true as const };
+    // Act
+    const flat = planEvent(small.events[0]!, small, { f1: model(3000, 0.01, 0, 60) }).fleets[0]!;
+    const unplaced = planEvent(config.events[0]!, config, { f1: curve }).fleets[0]!;
+    // Assess
+    expect(flat.neededTasks).toBe(300);
+    expect(flat.warnings.find((w) => w.code === 'BEYOND_USL_PEAK')?.message).toMatch(
+      /planned 300 tasks, its maxTasks/,
+    );
+    const line = Math.ceil(unplaced.listeners / (uslCapacity(curve, 100) / 100));
+    expect(line).toBeGreaterThan(500);
+    expect(unplaced.neededTasks).toBe(1000);
+    expect(unplaced.warnings.find((w) => w.code === 'BEYOND_USL_PEAK')?.message).toMatch(
+      /planned 1,000 tasks, the fitted peak/,
+    );
+  });
+
   it("carries the model's caveats (outliers, fallbacks) into the plan's warnings", () => {
     const outlier = { code: 'OUTLIER' as const, message: 'a.csv:3: 30,000 listeners at 20 tasks is far off' };
     const { config } = build(base);
