@@ -722,7 +722,7 @@ export function liveCapacity(
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
-      ...probeDownFrom(sat, s.bins, params, o.probeStep, s.counts.at(-1)?.v),
+      ...probeDownFrom(sat, s.bins, params, o.probeStep),
       ...(ceilingTasks === null && prior.peakTasks === null
         ? { serviceCeilingTasks: Math.max(reach ?? 0, Math.round(prior.maxTestedTasks)) }
         : {}),
@@ -754,24 +754,16 @@ export function peakFloorOf(lambda: number, tasks: number, listeners: number): n
  * corrected curve peaks more than a probe step below it (never below that peak), unless a smaller size carried as
  * much: the fleet may be past its peak with nothing smaller to show it, as when the plan put it there before the
  * audience came. A corrected curve with no peak (flat where the fleet saturates) stands in its knee: the fewest tasks
- * it says carry as much, within the retrograde tolerance, as the smallest saturated size. None while the fleet runs
- * (`runningNow`, the newest tick's count) more than a probe step past every size saturation measured.
+ * it says carry as much, within the retrograde tolerance, as the smallest saturated size.
  */
 function probeDownFrom(
   sat: readonly { tasks: number; listeners: number }[],
   bins: readonly LiveBin[],
   params: UslParams,
   probeStep: number,
-  runningNow?: number,
 ): Pick<LiveCapacity, 'probeDownTasks'> {
   if (!sat.length) return {};
   const low = sat.reduce((a, b) => (b.tasks < a.tasks ? b : a));
-  // A fleet grown since (the need asked for more while its metrics were minutes old) is not stuck where it saturated:
-  // until its new size is measured, a step down from it is a step below the old one, cancelling the launches a surge
-  // waits for (a 2.3 M surge on a fleet with no peak went from 2,814 tasks back to 1,294, its knee at 1,440). Tasks
-  // still starting do not count: a fleet pushed past its peak is brought back before they start (counting ECS's
-  // desired count, a random fleet grown to 1,400 tasks past a peak at 500 served 36.8%, not 46.2%).
-  if (runningNow !== undefined && !sat.some((b) => b.tasks * (1 + probeStep) >= runningNow)) return {};
   // A larger size that carried more, saturated or not, shows the fleet short of its peak at `low`.
   if (bins.some((b) => b.tasks > low.tasks && b.carried * RETRO_LISTENERS > low.listeners)) return {};
   // A curve with no peak stands in its knee: the fewest tasks it says carry RETRO_LISTENERS of what `low` carries.

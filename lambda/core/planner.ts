@@ -4,15 +4,7 @@ import { ECS_MAX_TASKS_PER_SERVICE } from './limits';
 import { eventEndMs, eventStartMs } from './config/event-time';
 import { isoUtc, minutes } from './time';
 import type { CapacityModel } from './usl';
-import {
-  MIN_TRUSTED_R2,
-  NO_PEAK_REACH,
-  plannedCapacity,
-  tasksFor,
-  tasksToHold,
-  unreachedReach,
-  uslCapacity,
-} from './usl';
+import { MIN_TRUSTED_R2, plannedCapacity, tasksFor, tasksToHold, uslCapacity } from './usl';
 
 /** Stable codes of plan warnings, for scripts, alarms and `plan --strict --allow CODE`. */
 export const PLAN_WARNING_CODES = [
@@ -252,35 +244,22 @@ function sizeFleet(
   else if (model.peakNotPlaced && model.peakTasks !== null && model.peakListeners !== null) {
     // The steps stop short of a peak they cannot place: holding the fleet at it would hold it at a guess, maybe far
     // under the forecast. The watch comes back to a smaller size if the fleet carries less there.
-    const held = tasksToHold(model, listeners, model.maxTestedTasks) ?? model.peakTasks;
-    const reach = unreachedReach(model, listeners, model.maxTestedTasks);
-    raw = Math.min(held, reach);
+    raw = tasksToHold(model, listeners, model.maxTestedTasks) ?? model.peakTasks;
     byLine = true;
-    const how =
-      raw === reach && raw < held
-        ? `${timesWord(NO_PEAK_REACH)} what the straight line through that step needs (the fitted peak is an extrapolation that far past it)`
-        : raw === model.peakTasks
-          ? 'the fitted peak (the straight line through that step needs no more)'
-          : 'on a straight line through that step';
     warnings.push({
       code: 'BEYOND_USL_PEAK',
-      message: `needs ${fmt(listeners)} listeners but the fit peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks, past the test's largest step (${fmt(model.maxTestedTasks)} tasks), where a curve with no peak fits the steps as well: planned ${fmt(raw)} tasks, ${how}; run a scaling test past ${fmt(model.peakTasks)} tasks, or split the audience across fleets (cells)`,
-    });
-  } else if (inverse.tasks !== null) {
-    // Beyond the peak more tasks carry fewer listeners.
-    raw = inverse.tasks;
-    const cells = model.peakListeners ? Math.ceil(listeners / model.peakListeners) : 2;
-    warnings.push({
-      code: 'BEYOND_USL_PEAK',
-      message: `needs ${fmt(listeners)} listeners but one fleet peaks at ${fmt(model.peakListeners ?? uslCapacity(model, raw))} with ${fmt(raw)} tasks (more tasks carry fewer): split the audience across at least ${cells} fleets (cells) of at most ${fmt(raw)} tasks each`,
+      message: `needs ${fmt(listeners)} listeners but the fit peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks, past the test's largest step (${fmt(model.maxTestedTasks)} tasks), where a curve with no peak fits the steps as well: planned ${fmt(raw)} tasks, ${raw === model.peakTasks ? 'the fitted peak (the straight line through that step needs no more)' : 'on a straight line through that step'}; run a scaling test past ${fmt(model.peakTasks)} tasks, or split the audience across fleets (cells)`,
     });
   } else {
-    // Without a peak more tasks still help a little, ever less: past the test that is the fit's extrapolation.
-    raw = Math.min(fleet.maxTasks, unreachedReach(model, listeners, model.maxTestedTasks));
+    // Beyond the peak more tasks carry fewer listeners; without a peak more tasks still help a little.
+    raw = inverse.tasks ?? fleet.maxTasks;
     const cells = model.peakListeners ? Math.ceil(listeners / model.peakListeners) : 2;
     warnings.push({
       code: 'BEYOND_USL_PEAK',
-      message: `needs ${fmt(listeners)} listeners but one fleet approaches at most ${fmt(model.peakListeners ?? 0)}: planned ${fmt(raw)} tasks, ${raw === fleet.maxTasks ? 'its maxTasks' : `${timesWord(NO_PEAK_REACH)} what a straight line through the test's largest step (${fmt(model.maxTestedTasks)} tasks) needs, where each task adds little if the fit is right and the watch grows the fleet as it carries more`}; split the audience across at least ${cells} fleets (cells)`,
+      message:
+        model.peakTasks !== null && model.peakListeners !== null
+          ? `needs ${fmt(listeners)} listeners but one fleet peaks at ${fmt(model.peakListeners)} with ${fmt(model.peakTasks)} tasks (more tasks carry fewer): split the audience across at least ${cells} fleets (cells) of at most ${fmt(model.peakTasks)} tasks each`
+          : `needs ${fmt(listeners)} listeners but one fleet approaches at most ${fmt(model.peakListeners ?? 0)}: split the audience across at least ${cells} fleets (cells)`,
     });
   }
   const bare = tasksFor(model, forecastListeners);
@@ -510,9 +489,4 @@ function summarize(m: CapacityModel): ModelSummary {
     maxTestedTasks: m.maxTestedTasks,
     ...(m.peakNotPlaced ? { peakNotPlaced: true as const } : {}),
   };
-}
-
-/** `n` times, in words where English has one. */
-function timesWord(n: number): string {
-  return n === 2 ? 'twice' : `${n} times`;
 }

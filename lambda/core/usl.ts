@@ -126,30 +126,6 @@ export function plannedCapacity(p: UslParams, tasks: number, placedTo: number): 
   return Math.max(uslCapacity(p, tasks), tasks * linePerTask(p, placedTo));
 }
 
-/**
- * How many times past what has been measured a fleet is sent at once on an extrapolated curve: with no peak modelled,
- * the watch grows it at most this many times past the largest size measured (by the test, or seen carrying
- * listeners); a plan for a need the curve cannot reach (past what a curve with no peak approaches, or past a peak the
- * test's steps cannot place) holds at most this many times what the straight line through the test's largest step
- * needs. A fleet whose curve turns past its test (a contention the test was too small to show) would otherwise be sent
- * thousands of tasks past its peak by one extrapolation.
- */
-export const NO_PEAK_REACH = 2;
-
-/**
- * Most tasks a plan holds for `listeners` its curve cannot reach: {@link NO_PEAK_REACH} times what the straight line
- * through the test's largest step, `placedTo` tasks, needs (as a team would size from its test), never under that
- * step; unbounded when that step carries nothing. Past it the curve is an extrapolation: a fit that flattens after a
- * short test puts its peak, or the size that comes near its asymptote, tens of times past the test, where each task
- * adds little if the fit is right. From there the watch's live model decides: a ceiling at a fitted peak until the
- * fleet measures its curve, steps of at most {@link NO_PEAK_REACH} with no peak.
- */
-export function unreachedReach(p: UslParams, listeners: number, placedTo: number): number {
-  const perTask = linePerTask(p, placedTo);
-  if (!(perTask > 0)) return Infinity;
-  return Math.round(NO_PEAK_REACH * Math.max(Math.ceil(listeners / perTask), placedTo));
-}
-
 /** Listeners a task of the straight line through the curve at `placedTo` tasks carries. */
 function linePerTask(p: UslParams, placedTo: number): number {
   return uslCapacity(p, placedTo) / placedTo;

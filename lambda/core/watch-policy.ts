@@ -8,7 +8,7 @@ import { drainedThrough, floodLike, joinAttempts, SATURATION_ERROR_SHARE } from 
 import type { Datapoint, Series, SeriesProblem } from './series';
 import { cleanSeries, latest } from './series';
 import type { CapacityModel, UslParams } from './usl';
-import { NO_PEAK_REACH, tasksFor, tasksToHold, uslCapacity, uslPeak } from './usl';
+import { tasksFor, tasksToHold, uslCapacity, uslPeak } from './usl';
 
 /** Where an event stands for one fleet. */
 export type Phase = 'scheduled' | 'prewarming' | 'live' | 'cooling' | 'done';
@@ -522,6 +522,13 @@ const CPU_KEEP_MS = 15 * 60_000;
 function horizonOf(input: WatchInput): number {
   return input.nowMs + (input.fleet.startupSeconds + input.controller.tickSeconds) * 1000;
 }
+
+/**
+ * With no peak modelled, how far past the largest size measured (by the test, or seen carrying listeners) the watch
+ * grows a fleet at once: a fleet whose curve turns past its test (a contention the test was too small to show) would
+ * otherwise be sent thousands of tasks past its peak by one extrapolated surge.
+ */
+export const NO_PEAK_REACH = 2;
 
 /**
  * Listeners expected at `horizonMs`: the larger of Holt's smoothed trend over the forecast window and the newest

@@ -675,28 +675,6 @@ describe('liveCapacity', () => {
       expect(capacity.probeDownTasks).toBe(Math.max(Math.round(capacity.peakTasks!), 1120));
     });
 
-    it('offers nothing while the fleet runs more than a step past every size saturation measured', () => {
-      // Prepare: saturated at 1,400; since then the need has grown the fleet (its new size not yet measured)
-      const at = (running: number) =>
-        liveCapacity(prior, { bins: [past], counts: [{ t: 0, v: running }] }).capacity.probeDownTasks;
-      // Act
-      const grown = at(2000);
-      const stepPast = at(1541);
-      const withinStep = at(1540);
-      const measured = liveCapacity(prior, {
-        bins: [past, bin(1950, 0.6 * most, 3)],
-        counts: [{ t: 0, v: 2000 }],
-      }).capacity;
-      // Assess: running past a probe step above 1,400, no step down; within it, or once the new size saturated too
-      // carrying no more, the step down stands
-      expect(grown).toBeUndefined();
-      expect(stepPast).toBeUndefined();
-      expect(withinStep).toBe(at(1400));
-      expect(at(1400)).toBeDefined();
-      expect(measured.probeDownTasks).toBeDefined();
-      expect(measured.probeDownTasks!).toBeLessThan(1400);
-    });
-
     it('offers nothing when a larger size carried more, even once and without refusals', () => {
       // Act: on the way up the fleet ran 1,600 tasks for a period, carrying more than 1,400 carried saturated
       const { capacity } = liveCapacity(prior, { bins: [past, bin(1600, 0.7 * most, 0, 1)], counts: [] });

@@ -136,7 +136,7 @@ describe('SurgeGuard against the baselines', () => {
   it('shares a short vCPU quota where a vCPU carries listeners, not in proportion to the asks (65.2% before)', async () => {
     // Act
     const [sg] = await replay(scenario('quota-shared-with-flat-fleet'), ['surgeguard']);
-    // Assess: the 4-vCPU fleet asks 924 tasks for a need past its fit's limit; the 1-vCPU fleet's whole plan fits
+    // Assess: the 4-vCPU fleet asks its maxTasks for a need past its fit's limit; the 1-vCPU fleet's whole plan fits
     // beside the rest of the quota, and both carry their audience
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.999);
     const light = sg!.decisions.filter((d) => d.fleetId === 'sfu-light' && d.t <= 0);
