@@ -691,6 +691,19 @@ export function liveCapacity(
     ceilingTasks = reach;
     ceilingReason = 'unexplored';
   }
+  // A refit whose peak carries less than a larger size was measured carrying (the prior pulled it there) is
+  // contradicted by that size: with nothing seen turning down, the ceiling is a step past it, as past the test's peak.
+  if (
+    frontier &&
+    reach !== undefined &&
+    peak.tasks !== null &&
+    frontier.tasks > peak.tasks &&
+    frontier.carriedSecond! > (peak.listeners ?? 0) &&
+    (ceilingTasks === null || ceilingTasks < reach)
+  ) {
+    ceilingTasks = reach;
+    ceilingReason = 'unexplored';
+  }
   if (retrograde) {
     ceilingTasks = Math.round(retrograde.bestTasks);
     ceilingReason = 'retrograde';

@@ -472,6 +472,38 @@ describe('liveCapacity', () => {
     expect(capacity.probeTasks).toBe(Math.round(990 * 1.1));
   });
 
+  it('never puts the ceiling under a size that carried more than the refit says its peak can, with nothing seen turning down', () => {
+    // Prepare: a test whose last steps turn down early (its peak: 224 tasks, 62 k), and a fleet saturated at 220 tasks
+    // carrying twice that; the refit, pulled by the test's steps, peaks at 178 tasks and 113 k
+    const steps: [number, number][] = [
+      [30, 16_206],
+      [60, 30_796],
+      [120, 51_301],
+      [210, 61_463],
+      [300, 59_012],
+      [420, 51_074],
+      [510, 45_269],
+      [600, 40_274],
+    ];
+    const test: CapacityModel = {
+      ...fitUsl(steps.map(([tasks, listeners]) => ({ tasks, listeners }))),
+      maxTestedTasks: 600,
+      points: steps.length,
+    };
+    const state: LiveModelState = { bins: [bin(220, 126_700, 4)], counts: [] };
+    // Act
+    const { capacity } = liveCapacity(test, state);
+    // Assess: the refit's peak stays what it is, but the ceiling is a probe step past the 220 tasks that carried more
+    expect(capacity.peakTasks).toBeLessThan(220);
+    expect(capacity.peakListeners!).toBeLessThan(126_700);
+    expect(capacity.ceilingReason).toBe('unexplored');
+    expect(capacity.ceilingTasks).toBe(Math.round(220 * 1.1));
+    // Once a larger size carried less, that is the ceiling (the best size seen), whatever the refit says
+    const turned = liveCapacity(test, { ...state, bins: [...state.bins, bin(300, 100_000, 4)] }).capacity;
+    expect(turned.ceilingReason).toBe('retrograde');
+    expect(turned.ceilingTasks).toBe(220);
+  });
+
   it('goes a step at a time past the largest size seen, as long as its evidence allows, when a refit finds no peak where the test had one', () => {
     // Prepare: saturated sizes that keep carrying more (drains or noise can make them look so)
     const state: LiveModelState = {
