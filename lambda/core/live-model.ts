@@ -173,7 +173,8 @@ const PRIOR_POINTS = 6;
 const EXTRAPOLATED_WEIGHT = 0.3;
 /**
  * A saturated period carrying less than this share of what the test says is refused joins of another kind (a
- * flood on the signalling path, a broken release), not the fleet's listener capacity: it counts as a lower bound.
+ * flood on the signalling path, a broken release), not the fleet's listener capacity: it counts as a lower bound
+ * (though two such sizes, the larger carrying less, still show the fleet past its peak: see findRetrograde).
  */
 const PLAUSIBLE_SHARE = 0.5;
 /** Join attempts a minute per listener carried above which refused joins are a flood's (see pairObservations). */
@@ -625,7 +626,7 @@ export function liveCapacity(
   const params = s.fit?.signature === signature ? s.fit.params : fitLive(prior, s.bins, audience);
   const next: LiveModelState = s.fit?.signature === signature ? s : { ...s, fit: { signature, params } };
   const peak = uslPeak(params);
-  const retrograde = findRetrograde(prior, s.bins);
+  const retrograde = findRetrograde(s.bins);
   const cpuEvidence = cpuEvidenceOf(prior, s.bins);
   let ceilingTasks: number | null = peak.tasks;
   let ceilingReason: LiveCapacity['ceilingReason'] = peak.tasks === null ? 'no-peak' : 'model-peak';
@@ -854,9 +855,15 @@ function isCapacityEvidence(prior: CapacityModel, b: LiveBin): boolean {
   );
 }
 
-/** Saturated evidence that more tasks carried fewer listeners: the best size seen and the worse one past it. */
-export function findRetrograde(prior: CapacityModel, bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
-  const sat = saturatedBins(prior, bins);
+/**
+ * Saturated evidence that more tasks carried fewer listeners: the best size seen and the worse one past it. Every
+ * saturated size counts, however far short of its test it fell: a fleet that carries a tenth of what its test says is
+ * still past its peak when more of its tasks carry fewer (floods are kept out where periods are paired).
+ */
+export function findRetrograde(bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
+  const sat = bins
+    .filter((b) => b.saturatedPeriods >= 2)
+    .map((b) => ({ tasks: b.tasks, listeners: b.saturatedListeners }));
   if (sat.length < 2) return undefined;
   const best = sat.reduce((a, b) => (b.listeners > a.listeners ? b : a));
   const worse = sat

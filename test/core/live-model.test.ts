@@ -867,6 +867,36 @@ describe('peakFloorOf', () => {
 
 describe('findRetrograde', () => {
   it('needs two saturated periods at each size: one noisy period is not evidence', () => {
-    expect(findRetrograde(prior, [bin(700, 900_000, 1), bin(900, 820_000, 1)])).toBeUndefined();
+    expect(findRetrograde([bin(700, 900_000, 1), bin(900, 820_000, 1)])).toBeUndefined();
+  });
+
+  it('reads more tasks carrying fewer listeners as retrograde however far short of its test the fleet falls', () => {
+    // Prepare: the 2024 test that claimed 8 M (9,000 listeners a task, no peak); the fleet saturated at 1,988 tasks
+    // carrying 208 k, then at 5,000 carrying 88 k: a tenth of what the test says, too little to be read as its curve
+    const claims: CapacityModel = {
+      lambda: 9000,
+      sigma: 0,
+      kappa: 0,
+      peakTasks: null,
+      peakListeners: null,
+      r2: 0.99,
+      maxTestedTasks: 300,
+      points: 8,
+    };
+    // Act
+    const found = findRetrograde([bin(1988, 208_000, 3), bin(5000, 88_000, 3)]);
+    // Assess: the best size seen is the one to return to
+    expect(found).toEqual({
+      bestTasks: 1988,
+      bestListeners: 208_000,
+      worseTasks: 5000,
+      worseListeners: 88_000,
+    });
+    expect(
+      liveCapacity(claims, { bins: [bin(1988, 208_000, 3), bin(5000, 88_000, 3)], counts: [] }).capacity,
+    ).toMatchObject({
+      ceilingTasks: 1988,
+      ceilingReason: 'retrograde',
+    });
   });
 });
