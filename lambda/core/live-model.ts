@@ -173,10 +173,12 @@ const PRIOR_POINTS = 6;
 const EXTRAPOLATED_WEIGHT = 0.3;
 /**
  * A saturated period carrying less than this share of what the test says is refused joins of another kind (a
- * flood on the signalling path, a broken release), not the fleet's listener capacity: it counts as a lower bound
- * (though two such sizes, the larger carrying less, still show the fleet past its peak: see findRetrograde).
+ * broken release), not the fleet's listener capacity: it counts as a lower bound (though two such sizes, the larger
+ * carrying less, still show the fleet past its peak: see findRetrograde). Floods are kept out where periods are
+ * paired; a fleet that carries a sixth of its test (the 2024 Space against its "8 M") is the failure the live model
+ * exists to read, so the share is well under that.
  */
-const PLAUSIBLE_SHARE = 0.5;
+const PLAUSIBLE_SHARE = 0.1;
 /** Join attempts a minute per listener carried above which refused joins are a flood's (see pairObservations). */
 const MAX_ATTEMPTS_PER_LISTENER_MINUTE = 5;
 /** Running tasks may vary this much within a period for the period to count. */

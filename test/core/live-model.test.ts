@@ -298,9 +298,31 @@ describe('fitLive', () => {
   });
 
   it('does not take refused joins of a fleet carrying far less than the test says as its capacity', () => {
-    // A flood on the signalling path: joins refused while 100 k listeners sit on a fleet the test says carries 1 M.
-    const live = fitLive(prior, [bin(600, 100_000, 5)]);
+    // A broken release: joins refused while 40 k listeners sit on 600 tasks, a twentieth of what the test measured at
+    // its largest size (300 tasks, 726 k)
+    const live = fitLive(prior, [bin(600, 40_000, 5)]);
     expect(uslPeak(live).tasks).toBe(prior.peakTasks);
+  });
+
+  it('takes refused joins of a fleet carrying a sixth of what its test claims as its capacity (the 2024 Space)', () => {
+    // Prepare: a test that claims 8 M (9,000 listeners a task, no peak, run to 300 tasks); 900 tasks saturated
+    // carrying 1.3 M, a sixth of what the test says they carry
+    const claims: CapacityModel = {
+      lambda: 9000,
+      sigma: 0,
+      kappa: 0,
+      peakTasks: null,
+      peakListeners: null,
+      r2: 0.99,
+      maxTestedTasks: 300,
+      points: 8,
+    };
+    // Act
+    const { capacity } = liveCapacity(claims, { bins: [bin(900, 1_300_000, 4)], counts: [] });
+    // Assess: a size measured, the test's overstatement read, and a curve near what was seen there, not 8.1 M
+    expect(capacity.measuredSizes).toBe(1);
+    expect(capacity.overstated?.tasks).toBe(900);
+    expect(uslCapacity(capacity.params, 900)).toBeLessThan(1.3e6 * 1.25);
   });
 });
 
@@ -440,7 +462,7 @@ describe('liveCapacity', () => {
     expect(capacity.retrograde).toMatchObject({ bestTasks: 700, worseTasks: 900 });
   });
 
-  // Saturated periods carrying under half what the test says are not capacity evidence (a flood): see fitLive.
+  // Saturated periods carrying under a tenth of what the test says are not capacity evidence: see fitLive.
   it('never proposes a size past an observed retrograde point', () => {
     fc.assert(
       fc.property(
@@ -771,25 +793,25 @@ describe('liveCapacity', () => {
 
     it('reads a size far past the tested range carrying under half the extrapolated curve as capacity, not a flood', () => {
       // Prepare: a plan ten times the largest tested size; saturated there, the fleet carries under half of what the test's
-      // curve extrapolates to, but more than half of what the test measured at its largest size
+      // curve extrapolates to, but more than a tenth of what the test measured at its largest size
       const carried = 0.52 * uslCapacity(prior, prior.maxTestedTasks);
       const far = bin(3000, carried, 4);
       expect(carried / uslCapacity(prior, 3000)).toBeLessThan(0.5);
-      // ...and a size inside the tested range refused joins carrying 40% of the test's curve there (a flood's share)
-      const flood = bin(250, 0.4 * uslCapacity(prior, 250), 4);
+      // ...and a size inside the tested range refused joins carrying 8% of the test's curve there (a broken release)
+      const flood = bin(250, 0.08 * uslCapacity(prior, 250), 4);
       // Act
       const farOut = liveCapacity(prior, { bins: [far], counts: [] }).capacity;
       const inRange = liveCapacity(prior, { bins: [flood], counts: [] }).capacity;
-      // Assess: the far size is evidence (a refit peak below it, a probe down); the flood is only a lower bound
+      // Assess: the far size is evidence (a refit peak below it, a probe down); the broken one is only a lower bound
       expect(farOut.overstated?.tasks).toBe(3000);
       expect(farOut.probeDownTasks).toBeDefined();
       expect(farOut.probeDownTasks!).toBeLessThan(3000);
       expect(inRange.overstated).toBeUndefined();
       expect(inRange.saturatedPeriods).toBe(4);
-      // ...so it measured one size, and the flood none
+      // ...so it measured one size, and the broken one none
       expect(farOut.measuredSizes).toBe(1);
       expect(inRange.measuredSizes).toBeUndefined();
-      expect(inRange.params).toEqual(fitLive(prior, [bin(250, 0.4 * uslCapacity(prior, 250), 0, 4)]));
+      expect(inRange.params).toEqual(fitLive(prior, [bin(250, 0.08 * uslCapacity(prior, 250), 0, 4)]));
     });
 
     it('offers nothing to a saturated fleet short of the corrected peak, or to one with no saturation', () => {
