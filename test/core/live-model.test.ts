@@ -26,6 +26,18 @@ const prior: CapacityModel = {
   points: 8,
 };
 
+/** The 2024 Space's test that claimed 8 M: 9,000 listeners a task, no peak, run to 300 tasks. */
+const claims: CapacityModel = {
+  lambda: 9000,
+  sigma: 0,
+  kappa: 0,
+  peakTasks: null,
+  peakListeners: null,
+  r2: 0.99,
+  maxTestedTasks: 300,
+  points: 8,
+};
+
 function peakOf(p: UslParams) {
   const peak = uslPeak(p);
   return { peakTasks: peak.tasks, peakListeners: peak.listeners };
@@ -305,18 +317,7 @@ describe('fitLive', () => {
   });
 
   it('takes refused joins of a fleet carrying a sixth of what its test claims as its capacity (the 2024 Space)', () => {
-    // Prepare: a test that claims 8 M (9,000 listeners a task, no peak, run to 300 tasks); 900 tasks saturated
-    // carrying 1.3 M, a sixth of what the test says they carry
-    const claims: CapacityModel = {
-      lambda: 9000,
-      sigma: 0,
-      kappa: 0,
-      peakTasks: null,
-      peakListeners: null,
-      r2: 0.99,
-      maxTestedTasks: 300,
-      points: 8,
-    };
+    // Prepare: the test that claims 8 M; 900 tasks saturated carrying 1.3 M, a sixth of what it says they carry
     // Act
     const { capacity } = liveCapacity(claims, { bins: [bin(900, 1_300_000, 4)], counts: [] });
     // Assess: a size measured, the test's overstatement read, and a curve near what was seen there, not 8.1 M
@@ -895,16 +896,6 @@ describe('findRetrograde', () => {
   it('reads more tasks carrying fewer listeners as retrograde however far short of its test the fleet falls', () => {
     // Prepare: the 2024 test that claimed 8 M (9,000 listeners a task, no peak); the fleet saturated at 1,988 tasks
     // carrying 208 k, then at 5,000 carrying 88 k: a tenth of what the test says, too little to be read as its curve
-    const claims: CapacityModel = {
-      lambda: 9000,
-      sigma: 0,
-      kappa: 0,
-      peakTasks: null,
-      peakListeners: null,
-      r2: 0.99,
-      maxTestedTasks: 300,
-      points: 8,
-    };
     // Act
     const found = findRetrograde([bin(1988, 208_000, 3), bin(5000, 88_000, 3)]);
     // Assess: the best size seen is the one to return to
