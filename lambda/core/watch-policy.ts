@@ -771,7 +771,11 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const asked = Math.min(base.neededTasks + (input.extraTasks ?? 0), base.limitTasks);
   const need = Math.max(sized + (input.extraTasks ?? 0), byCpu, asked, floor, input.recordedTasks, heldAt, 1);
   const step = Math.max(1, Math.floor(current * f.maxStepShare));
-  const target = Math.max(need, current - step);
+  // A fleet refusing joins for lack of room carries what it can, not what came: only tasks past where the live curve
+  // peaks may go (they carry fewer), none below it.
+  const refusing = base.unmetListeners > 0;
+  if (refusing && typeof input.live?.peakTasks !== 'number') return undefined;
+  const target = Math.max(need, current - step, refusing ? input.live!.peakTasks! : 0);
   if (target >= current) return undefined;
   return followed(
     base,

@@ -1190,11 +1190,30 @@ describe('decideWatch with the live capacity model', () => {
       // Act
       const quiet = decideWatch(input(past));
       const crowded = decideWatch(input(refused));
-      // Assess: both step down a quarter; only with joins refused do the tasks down to the peak stop at once (the
-      // rest, below it, drain)
+      // Assess: quiet, a step down of a quarter whose tasks drain; refusing joins, the fleet carries what it can, not
+      // what came: the step goes only as far as the peak, and the tasks past it stop at once
       expect(quiet).toMatchObject({ action: 'scale-in', targetTasks: 975 });
       expect(quiet.releaseTo).toBeUndefined();
-      expect(crowded).toMatchObject({ action: 'scale-in', targetTasks: 975, releaseTo: 1000 });
+      expect(crowded).toMatchObject({ action: 'scale-in', targetTasks: 1000, releaseTo: 1000 });
+    });
+
+    it('follows no audience down while joins are refused for room on a fleet short of the live peak, or with none placed', () => {
+      // Prepare: joins refused on the 900 tasks, with the live curve peaking at 800, and with no peak at all
+      const refusing = {
+        ...base,
+        metrics: { ...base.metrics, joinErrorsCapacity: listenersAt(t, [0, 300]) },
+      };
+      // Act
+      const atPeak = decideWatch(
+        input({ ...refusing, currentTasks: 800, live: live({ params: model, peakTasks: 800 }) }),
+      );
+      const noPeak = decideWatch(input({ ...refusing, live: live({ params: model, peakTasks: null }) }));
+      // Assess: the floor holds; the same fleet with no join refused steps down
+      expect(atPeak.action).toBe('hold');
+      expect(noPeak.action).toBe('hold');
+      expect(decideWatch(input({ ...base, live: live({ params: model, peakTasks: null }) })).action).toBe(
+        'scale-in',
+      );
     });
 
     it('lowers the floor by at most a step once the audience stayed low for the quiet period', () => {
