@@ -744,10 +744,10 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   // but only up to where the live curve peaks.
   const expected = timeline.expectedListeners ?? 0;
   const placed = peakPlaced(input);
+  const livePeak = input.live?.peakTasks;
   let heldAt = 0;
   if (input.peakListeners < ARRIVED_SHARE * expected && nowMs < noShowHoldUntil(timeline)) {
     // Tasks past where the live curve peaks carry fewer listeners, not more: holding them keeps no room for anyone.
-    const livePeak = input.live?.peakTasks;
     if (livePeak === null || livePeak === undefined || current <= livePeak || !placed) return undefined;
     heldAt = livePeak;
   }
@@ -774,8 +774,8 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   // A fleet refusing joins for lack of room carries what it can, not what came: only tasks past where the live curve
   // peaks may go (they carry fewer), none below it.
   const refusing = base.unmetListeners > 0;
-  if (refusing && typeof input.live?.peakTasks !== 'number') return undefined;
-  const target = Math.max(need, current - step, refusing ? input.live!.peakTasks! : 0);
+  if (refusing && typeof livePeak !== 'number') return undefined;
+  const target = Math.max(need, current - step, refusing && typeof livePeak === 'number' ? livePeak : 0);
   if (target >= current) return undefined;
   return followed(
     base,
