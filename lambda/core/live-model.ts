@@ -689,20 +689,19 @@ export function liveCapacity(
     ceilingReason = 'unexplored';
   }
   // A size past the test's peak carried more than the test says any size can: the test's peak is no ceiling there,
-  // and the next step past the largest size seen is open (each step earned the same way).
-  if (earned > 0 && gained && reach !== undefined && ceilingTasks !== null && reach > ceilingTasks) {
-    ceilingTasks = reach;
-    ceilingReason = 'unexplored';
-  }
-  // A refit whose peak carries less than a larger size was measured carrying (the prior pulled it there) is
-  // contradicted by that size: with nothing seen turning down, the ceiling is a step past it, as past the test's peak.
-  if (
-    frontier &&
-    reach !== undefined &&
+  // and the next step past the largest size seen is open (each step earned the same way). Nor is a refit's peak that
+  // carries less than a larger size was measured carrying (the prior pulled it there): with nothing seen turning
+  // down, the ceiling is a step past that size too.
+  const contradicted =
+    frontier !== undefined &&
     peak.tasks !== null &&
     frontier.tasks > peak.tasks &&
-    frontier.carriedSecond! > (peak.listeners ?? 0) &&
-    (ceilingTasks === null || ceilingTasks < reach)
+    frontier.carriedSecond! > (peak.listeners ?? 0);
+  if (
+    ((earned > 0 && gained) || contradicted) &&
+    reach !== undefined &&
+    ceilingTasks !== null &&
+    reach > ceilingTasks
   ) {
     ceilingTasks = reach;
     ceilingReason = 'unexplored';
@@ -816,8 +815,13 @@ function saturatedBins(
   prior: CapacityModel,
   bins: readonly LiveBin[],
 ): { tasks: number; listeners: number }[] {
+  return saturatedSizes(bins.filter((b) => isCapacityEvidence(prior, b)));
+}
+
+/** The sizes that ran saturated two periods or more, with what they carried saturated, whatever the test says. */
+function saturatedSizes(bins: readonly LiveBin[]): { tasks: number; listeners: number }[] {
   return bins
-    .filter((b) => b.saturatedPeriods >= 2 && isCapacityEvidence(prior, b))
+    .filter((b) => b.saturatedPeriods >= 2)
     .map((b) => ({ tasks: b.tasks, listeners: b.saturatedListeners }));
 }
 
@@ -863,9 +867,7 @@ function isCapacityEvidence(prior: CapacityModel, b: LiveBin): boolean {
  * still past its peak when more of its tasks carry fewer (floods are kept out where periods are paired).
  */
 export function findRetrograde(bins: readonly LiveBin[]): LiveCapacity['retrograde'] {
-  const sat = bins
-    .filter((b) => b.saturatedPeriods >= 2)
-    .map((b) => ({ tasks: b.tasks, listeners: b.saturatedListeners }));
+  const sat = saturatedSizes(bins);
   if (sat.length < 2) return undefined;
   const best = sat.reduce((a, b) => (b.listeners > a.listeners ? b : a));
   const worse = sat

@@ -773,9 +773,9 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const step = Math.max(1, Math.floor(current * f.maxStepShare));
   // A fleet refusing joins for lack of room carries what it can, not what came: only tasks past where the live curve
   // peaks may go (they carry fewer), none below it.
-  const refusing = base.unmetListeners > 0;
-  if (refusing && typeof livePeak !== 'number') return undefined;
-  const target = Math.max(need, current - step, refusing && typeof livePeak === 'number' ? livePeak : 0);
+  const refusedTo = base.unmetListeners > 0 ? livePeak : 0;
+  if (typeof refusedTo !== 'number') return undefined;
+  const target = Math.max(need, current - step, refusedTo);
   if (target >= current) return undefined;
   return followed(
     base,
