@@ -4,6 +4,7 @@ import type { EventPlan, FleetPlan, FleetModels, Plan } from './planner';
 import { planAll } from './planner';
 import { isoUtc, minutes } from './time';
 import type { FleetTimeline } from './watch-policy';
+import { lateStartUntil } from './watch-policy';
 
 /** What the deployed Lambdas know: the validated config, each fleet's model, and the plan (built at synth). */
 export interface RuntimeConfig {
@@ -92,7 +93,8 @@ export function restoreDeadlineMs(view: EventView, shiftMinutes: number): number
 
 /**
  * The window in which the watch looks after an event: from `preWatchMinutes` before its earliest ramp start to
- * its hold-until plus the time a gradual step-down takes, moved by the shift.
+ * its hold-until (or the end of the wait for an audience that never came, if later) plus the time a gradual
+ * step-down takes, moved by the shift.
  */
 export function watchWindow(
   rc: RuntimeConfig,
@@ -103,5 +105,7 @@ export function watchWindow(
   const preWatch = minutes(rc.config.controller.preWatchMinutes);
   const from = Math.min(...view.plan.fleets.map((f) => Date.parse(f.rampStart))) - preWatch;
   const stepDown = minutes(view.event.stepDown.steps * view.event.stepDown.intervalMinutes);
-  return { fromMs: from + shift, toMs: Date.parse(view.plan.holdUntil) + stepDown + shift };
+  // A crowd that comes after a short event's hold, as late as a late start may be, still needs the watch to grow.
+  const until = Math.max(Date.parse(view.plan.holdUntil), lateStartUntil(Date.parse(view.plan.start)));
+  return { fromMs: from + shift, toMs: until + stepDown + shift };
 }

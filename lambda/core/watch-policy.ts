@@ -746,7 +746,7 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const placed = peakPlaced(input);
   const livePeak = input.live?.peakTasks;
   let heldAt = 0;
-  if (input.peakListeners < ARRIVED_SHARE * expected && nowMs < noShowHoldUntil(timeline)) {
+  if (input.peakListeners < ARRIVED_SHARE * expected && nowMs < noShowHoldUntil(input, base)) {
     // Tasks past where the live curve peaks carry fewer listeners, not more: holding them keeps no room for anyone.
     if (livePeak === null || livePeak === undefined || current <= livePeak || !placed) return undefined;
     heldAt = livePeak;
@@ -833,14 +833,43 @@ function listenersAtEnd(input: WatchInput, base: Base): number {
   return forecast + perMs * Math.max(0, (timeline.endMs ?? input.nowMs) - horizonOf(input));
 }
 
-/** Minutes past the scheduled start an audience that has not come may still be starting late. */
+/** Minutes past the scheduled start an audience that has not all come may still be starting late. */
 const LATE_START_MINUTES = 60;
 
-/** Until when the plan holds for an audience that never came (see followDown). */
-function noShowHoldUntil(timeline: FleetTimeline): number {
-  const { startMs, endMs } = timeline;
-  if (startMs === undefined || endMs === undefined) return timeline.holdUntilMs;
-  return Math.min(endMs, Math.max((startMs + endMs) / 2, startMs + LATE_START_MINUTES * 60_000));
+/**
+ * Until when the plan holds for an audience that has not all come (see followDown): half the event or its first
+ * hour, never past its end; for one that never came at all, on to {@link lateStartUntil}.
+ */
+function noShowHoldUntil(input: WatchInput, base: Base): number {
+  const { startMs, endMs, holdUntilMs } = input.timeline;
+  if (startMs === undefined || endMs === undefined) return holdUntilMs;
+  const part = Math.min(endMs, Math.max((startMs + endMs) / 2, startMs + LATE_START_MINUTES * 60_000));
+  return awaitingLateStart(input, base) ? Math.max(part, lateStartUntil(startMs)) : part;
+}
+
+/**
+ * Minutes past the scheduled start an event nobody has come to may still begin. Its end is no sign it is over: a
+ * one-hour event that starts as late as the 2024 Space did (40 minutes) and later still draws its crowd after the
+ * scheduled end, all at once, onto a fleet that went back to its pre-event floor ten minutes before (served 35-90%
+ * where the oracle served all). Past this, on-call shifts the event (the runbook's `shift`) or it is taken as
+ * cancelled.
+ */
+export const NO_SHOW_MINUTES = 120;
+
+/** The end of the wait for an event nobody has come to (see {@link NO_SHOW_MINUTES}). */
+export function lateStartUntil(startMs: number): number {
+  return startMs + NO_SHOW_MINUTES * 60_000;
+}
+
+/**
+ * Nobody has come yet and the event may still start late: within {@link NO_SHOW_MINUTES} of the scheduled start,
+ * listeners have never been more than the pre-event floor carries with headroom, while the forecast is more.
+ */
+function awaitingLateStart(input: WatchInput, base: Base): boolean {
+  const { startMs, expectedListeners } = input.timeline;
+  if (startMs === undefined || input.nowMs >= lateStartUntil(startMs)) return false;
+  const carried = uslCapacity(base.sizing, input.recordedTasks) / (1 + input.headroom);
+  return (expectedListeners ?? 0) > carried && input.peakListeners <= carried;
 }
 
 function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
@@ -852,6 +881,13 @@ function decideAfterWindow(input: WatchInput, base: Base): WatchDecision {
   const wantedUp = Math.min(limitTasks, Math.max(neededTasks ?? 0, override?.tasks ?? 0) + extra);
   if (wantedUp > current)
     return decision(base, 'scale-out', wantedUp, null, false, `after the event, ${needWhy(base, wantedUp)}`);
+  if (awaitingLateStart(input, base) && input.timeline.startMs !== undefined) {
+    const until = new Date(lateStartUntil(input.timeline.startMs)).toISOString();
+    return hold(
+      base,
+      `nobody has come yet (at most ${round(input.peakListeners)} listeners, what the pre-event floor carries): the event may be starting late, holding until ${until}; shift the event, or restore`,
+    );
+  }
   if (audienceGone(input, base)) {
     const target = Math.max(input.recordedTasks, wantedUp);
     if (target < current)
@@ -904,6 +940,8 @@ function audienceGone(input: WatchInput, base: Base): boolean {
   // The interval must lie after the scheduled end, so a quiet last stretch of the event itself never counts.
   const from = nowMs - stepDown.intervalMinutes * 60_000;
   if (timeline.endMs === undefined || !Number.isFinite(timeline.endMs) || from < timeline.endMs) return false;
+  // An audience that never came has not gone: it may be on its way.
+  if (awaitingLateStart(input, base)) return false;
   if (base.cpuStopped || base.unmetListeners > 0 || input.floodSuspected) return false;
   // No join refused for room at any datapoint of the interval.
   if (!coveredWithin(input, input.metrics.joinErrorsCapacity, 0)) return false;

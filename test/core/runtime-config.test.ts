@@ -1,5 +1,6 @@
 import { eventSchedules } from '../../lambda/core/schedules';
 import {
+  buildRuntimeConfig,
   findEvent,
   fleetTimeline,
   parseRuntimeConfig,
@@ -27,6 +28,24 @@ describe('a shifted event', () => {
     const s40 = eventSchedules(rc, new Date(0), () => 40).schedules[0]!;
     expect(s40.prescaleAt.getTime() - s0.prescaleAt.getTime()).toBe(40 * MIN);
     expect(s40.restoreTo.getTime() - s0.restoreTo.getTime()).toBe(40 * MIN);
+  });
+
+  it('watches a short event until two hours past its start, so a crowd that comes after its end still meets a watch', () => {
+    // Prepare: the same event at 20 minutes long, and at ten hours
+    const sized = (durationMinutes: number) => {
+      const e = { ...view.event, durationMinutes };
+      const r = buildRuntimeConfig({ ...rc.config, events: [e] }, rc.models);
+      return { r, v: findEvent(r, e.id)! };
+    };
+    const short = sized(20);
+    const long = sized(600);
+    // Act
+    const w = watchWindow(short.r, short.v, 15);
+    const wl = watchWindow(long.r, long.v, 0);
+    // Assess: the short one to the start plus two hours, shifted, plus the step-down; the long one to its hold
+    const stepDown = view.event.stepDown.steps * view.event.stepDown.intervalMinutes * MIN;
+    expect(w.toMs).toBe(Date.parse(short.v.plan.start) + (120 + 15) * MIN + stepDown);
+    expect(wl.toMs).toBe(Date.parse(long.v.plan.holdUntil) + stepDown);
   });
 
   it('runs restore past its deadline, however the deadline compares with the step-down', () => {

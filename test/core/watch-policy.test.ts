@@ -358,6 +358,64 @@ describe('decideWatch (table)', () => {
           expect(held).toMatchObject({ action: 'hold', targetTasks: 400 });
       });
 
+      it('waits for a late start while nobody has come: two hours from the scheduled start, then returns at once', () => {
+        // Prepare: a one-hour event held to 70 minutes; its listeners never more than half what the recorded floor
+        // carries, and a second event whose audience came (1 M) and left
+        const short = {
+          ...timeline,
+          startMs: T0,
+          endMs: T0 + 60 * MIN,
+          holdUntilMs: T0 + 70 * MIN,
+          expectedListeners: 1e6,
+          audienceInMs: T0 + 10 * MIN,
+        };
+        const at = (ms: number, peakListeners = carried / 2) =>
+          decideWatch(
+            input({
+              nowMs: ms,
+              timeline: short,
+              peakListeners,
+              followAudience: follow,
+              metrics: { listeners: quiet(ms, carried / 2), joinErrorsCapacity: quiet(ms) },
+              listenerHistory: quiet(ms, carried / 2, 25),
+            }),
+          );
+        // Act / Assess: inside the window and past it the plan's 400 tasks hold, with on-call told what to do
+        expect(at(T0 + 65 * MIN)).toMatchObject({ action: 'hold', targetTasks: 400 });
+        const waiting = at(T0 + 100 * MIN);
+        expect(waiting).toMatchObject({ action: 'hold', targetTasks: 400 });
+        expect(waiting.reason).toMatch(/may be starting late, holding until .*22:00:00.*shift the event/);
+        // Two hours past the start, or once an audience came and went, the fleet goes back to its recorded floor.
+        expect(at(T0 + 121 * MIN)).toMatchObject({ action: 'scale-in', targetTasks: 200 });
+        expect(at(T0 + 100 * MIN, 1e6)).toMatchObject({ action: 'scale-in', targetTasks: 200 });
+        expect(at(T0 + 100 * MIN, 1e6).reason).toMatch(/the audience has gone/);
+      });
+
+      it('grows the fleet for a crowd that comes after the scheduled end, while waiting for the late start', () => {
+        // Prepare: nobody came in the hour; 600 k listeners an hour and a half past the start
+        const short = {
+          ...timeline,
+          startMs: T0,
+          endMs: T0 + 60 * MIN,
+          holdUntilMs: T0 + 70 * MIN,
+          expectedListeners: 1e6,
+        };
+        const now = T0 + 90 * MIN;
+        // Act
+        const d = decideWatch(
+          input({
+            nowMs: now,
+            timeline: short,
+            peakListeners: carried / 2,
+            followAudience: follow,
+            metrics: { listeners: listenersAt(now, [carried / 2, 600_000]), joinErrorsCapacity: quiet(now) },
+          }),
+        );
+        // Assess
+        expect(d.action).toBe('scale-out');
+        expect(d.targetTasks).toBeGreaterThan(400);
+      });
+
       it('waits for the scheduled end inside the window, then lets the floor follow at once', () => {
         const at = (ms: number) =>
           decideWatch(
@@ -1223,14 +1281,17 @@ describe('decideWatch with the live capacity model', () => {
       expect(d.reason).toMatch(/following the audience down/);
     });
 
-    it('follows an audience that never came down once the scheduled end has passed', () => {
-      // Prepare: 300 k of the 1 M forecast, five minutes past the scheduled end
-      const late = { ...base, ...quietAt(T0 + 65 * MIN), peakListeners: 300_000 };
+    it('follows an audience that never all came down once the scheduled end has passed', () => {
+      // Prepare: 300 k of the 1 M forecast, five minutes past the scheduled end, more than the recorded 50 tasks
+      // carry; and the same audience under what a recorded 200 carry (nobody came the pre-scale was for)
+      const late = { ...base, ...quietAt(T0 + 65 * MIN), peakListeners: 300_000, recordedTasks: 50 };
       // Act
       const d = decideWatch(input(late));
-      // Assess
+      const none = decideWatch(input({ ...late, recordedTasks: 200 }));
+      // Assess: a step down; with nobody come, the plan holds for a late start
       expect(d.action).toBe('scale-in');
       expect(d.targetTasks).toBeLessThan(900);
+      expect(none.action).toBe('hold');
     });
 
     it('follows a slowly growing audience down, to what it would need at the end, while that is far under the floor', () => {

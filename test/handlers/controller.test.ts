@@ -345,6 +345,11 @@ describe('restore', () => {
     clock.ms = RAMP + 2 * MIN;
     await makeWatchHandler(() => deps)({}, lambdaContext());
     expect(aws.settings().min).toBe(use1.neededTasks);
+    // An audience came and has gone (one that never came may still be starting late, and is waited for).
+    for (const { fleet } of runtime.config.events[0]!.fleets) {
+      const { version, ...rest } = (await state.getFleet('ev', fleet))!;
+      await state.putFleet({ ...rest, peakListeners: 500_000 }, version);
+    }
     clock.ms = HOLD_UNTIL + MIN;
     const restore = makeRestoreHandler(() => deps);
     const mins: number[] = [];
@@ -370,7 +375,10 @@ describe('restore', () => {
     await makePrescaleHandler(() => deps)({ eventId: 'ev' }, lambdaContext());
     const s = (await state.getFleet('ev', 'use1'))!;
     const { version, ...rest } = s;
-    await state.putFleet({ ...rest, appliedTasks: 200, peakAppliedTasks: 200 }, version);
+    await state.putFleet(
+      { ...rest, appliedTasks: 200, peakAppliedTasks: 200, peakListeners: 500_000 },
+      version,
+    );
     await holdUse1At(200);
     const { steps, intervalMinutes } = runtime.config.events[0]!.stepDown;
     clock.ms = HOLD_UNTIL + MIN;

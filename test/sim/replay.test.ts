@@ -94,6 +94,10 @@ describe('SurgeGuard against the baselines', () => {
       'late-40-short-event',
     ],
     [
+      'holds the plan for an audience that comes after the scheduled end of a 45-minute event (68.2% before)',
+      'audience-after-scheduled-end',
+    ],
+    [
       'holds the plan for a second wave: half the forecast for an hour, then the rest in five minutes (88.1% before)',
       'second-wave',
     ],
