@@ -64,6 +64,19 @@ export interface LiveModelState {
   readonly fit?: { readonly signature: string; readonly params: UslParams };
   /** The two newest periods with a CPU-implied capacity, oldest first: what the tasks then running would carry. */
   readonly cpuReadings?: readonly CpuReading[];
+  /** Saturated periods of the last `countsMinutes`, oldest first, however much the tasks changed through them. */
+  readonly ramp?: readonly RampPeriod[];
+  /** Set once saturated periods showed more tasks carrying fewer listeners while the fleet grew (see findRampRetrograde). */
+  readonly rampRetrograde?: LiveCapacity['retrograde'];
+}
+
+/** A saturated period: the fewest and most tasks that ran through it and the listeners they carried. */
+export interface RampPeriod {
+  /** Start of the metric period (UTC ms). */
+  readonly atMs: number;
+  readonly lo: number;
+  readonly hi: number;
+  readonly listeners: number;
 }
 
 /** What one period's CPU says the tasks then running would carry at the CPU they reach at capacity. */
@@ -277,6 +290,11 @@ export function updateLiveModel(
     counts.push({ t: tick.nowMs, v: tick.running, ...((tick.draining ?? 0) > 0 ? { draining: true } : {}) });
   const keptCounts = counts.filter((c) => c.t >= tick.nowMs - o.countsMinutes * 60_000);
   const observations = pairObservations({ ...tick, counts: keptCounts, after: prev.lastObservedMs }, o);
+  const { ramp: prevRamp, ...kept } = prev;
+  const ramp = [...(prevRamp ?? []), ...observations.ramp].filter(
+    (r) => r.atMs >= tick.nowMs - o.countsMinutes * 60_000,
+  );
+  const rampRetrograde = prev.rampRetrograde ?? findRampRetrograde(ramp);
   let bins = prev.bins;
   for (const obs of observations.taken) bins = addObservation(bins, obs, o);
   const cpuReadings = [
@@ -292,12 +310,14 @@ export function updateLiveModel(
     .filter((p) => p.t >= tick.nowMs - o.historyMinutes * 60_000)
     .sort((a, b) => a.t - b.t);
   return {
-    ...prev,
+    ...kept,
     bins,
     counts: keptCounts,
     listeners,
     lastObservedMs: observations.lastMs ?? prev.lastObservedMs,
     ...(cpuReadings.length ? { cpuReadings } : {}),
+    ...(ramp.length ? { ramp } : {}),
+    ...(rampRetrograde ? { rampRetrograde } : {}),
   };
 }
 
@@ -305,7 +325,7 @@ export function updateLiveModel(
 export function pairObservations(
   input: LiveTick & { counts: readonly TaskCount[]; after?: number },
   options: LiveModelOptions = {},
-): { taken: LiveObservation[]; lastMs?: number } {
+): { taken: LiveObservation[]; ramp: RampPeriod[]; lastMs?: number } {
   const o = { ...DEFAULTS, ...options };
   const periodMs = input.periodSeconds * 1000;
   const listeners = usable(input.listeners);
@@ -315,6 +335,7 @@ export function pairObservations(
   const cpuAt = byTime(input.cpu);
   const cpuCap = input.cpuAtCapacity;
   const taken: LiveObservation[] = [];
+  const ramp: RampPeriod[] = [];
   let lastMs: number | undefined;
   const oldestCount = input.counts[0]?.t;
   const newestCount = input.counts[input.counts.length - 1]?.t;
@@ -333,7 +354,7 @@ export function pairObservations(
     if (!during.length) return;
     const lo = Math.min(...during);
     const hi = Math.max(...during);
-    if (lo <= 0 || hi > lo * STABLE_TASKS) return;
+    if (lo <= 0) return;
     const errors = errorsAt.get(p.t);
     const requests = requestsAt.get(p.t);
     const before = listeners[i - 1];
@@ -351,6 +372,9 @@ export function pairObservations(
       plausible &&
       standingStill &&
       p.v > 0;
+    if (saturated) ramp.push({ atMs: p.t, lo, hi, listeners: p.v });
+    // A size is measured only by a period its tasks held through; a climb is read above, as a whole.
+    if (hi > lo * STABLE_TASKS) return;
     // CPU is the period's average and the listener datapoint its maximum, which is its end on a rise and its start
     // on a fall: the lesser of it and the datapoint before is what the tasks carried all through the period.
     const cpu = cpuAt.get(p.t);
@@ -377,7 +401,7 @@ export function pairObservations(
       ...(cpuImplied !== undefined ? { cpuImplied } : {}),
     });
   });
-  return { taken, lastMs };
+  return { taken, ramp, lastMs };
 }
 
 /**
@@ -628,7 +652,7 @@ export function liveCapacity(
   const params = s.fit?.signature === signature ? s.fit.params : fitLive(prior, s.bins, audience);
   const next: LiveModelState = s.fit?.signature === signature ? s : { ...s, fit: { signature, params } };
   const peak = uslPeak(params);
-  const retrograde = findRetrograde(s.bins);
+  const retrograde = findRetrograde(s.bins) ?? s.rampRetrograde;
   const cpuEvidence = cpuEvidenceOf(prior, s.bins);
   let ceilingTasks: number | null = peak.tasks;
   let ceilingReason: LiveCapacity['ceilingReason'] = peak.tasks === null ? 'no-peak' : 'model-peak';
@@ -880,4 +904,30 @@ export function findRetrograde(bins: readonly LiveBin[]): LiveCapacity['retrogra
     worseTasks: worse.tasks,
     worseListeners: worse.listeners,
   };
+}
+
+/**
+ * Retrograde evidence from a fleet growing under saturation, when its task counts change too fast for any size to be
+ * measured twice: two later saturated periods each with more tasks all through than an earlier one ever ran
+ * (by the retrograde tolerance), each carrying fewer listeners. Refused joins mean clients waited for room all
+ * through, so carried listeners fall only when the room does. Without it a fleet worse than its test climbed from
+ * 430 tasks to its test's peak at 1,023 while each step carried fewer, and turned back only once the climb stopped.
+ */
+export function findRampRetrograde(periods: readonly RampPeriod[]): LiveCapacity['retrograde'] {
+  const sorted = [...periods].sort((a, b) => a.atMs - b.atMs);
+  for (let j = 1; j < sorted.length; j++) {
+    const best = sorted.slice(0, j).reduce((a, b) => (b.listeners > a.listeners ? b : a));
+    const worse = (b: RampPeriod) =>
+      b.lo > best.hi * RETRO_TASKS && b.listeners < best.listeners * RETRO_LISTENERS;
+    const b1 = sorted[j]!;
+    if (!worse(b1)) continue;
+    if (!sorted.slice(j + 1).some(worse)) continue;
+    return {
+      bestTasks: (best.lo + best.hi) / 2,
+      bestListeners: best.listeners,
+      worseTasks: b1.lo,
+      worseListeners: b1.listeners,
+    };
+  }
+  return undefined;
 }

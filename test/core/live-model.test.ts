@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { LiveBin, LiveModelState } from '../../lambda/core/live-model';
 import {
   drainUntil,
+  findRampRetrograde,
   findRetrograde,
   fitLive,
   liveCapacity,
@@ -910,6 +911,79 @@ describe('findRetrograde', () => {
     ).toMatchObject({
       ceilingTasks: 1988,
       ceilingReason: 'retrograde',
+    });
+  });
+});
+
+describe('findRampRetrograde', () => {
+  // A fleet worse than its test climbing under saturation, its tasks changing too fast within any period for a size
+  // to be measured twice: each period's fewest and most tasks, and the listeners carried.
+  const climb = [
+    { atMs: T0, lo: 400, hi: 431, listeners: 404_000 },
+    { atMs: T0 + MIN, lo: 431, hi: 534, listeners: 404_000 },
+    { atMs: T0 + 2 * MIN, lo: 534, hi: 615, listeners: 391_000 },
+    { atMs: T0 + 3 * MIN, lo: 615, hi: 711, listeners: 370_000 },
+    { atMs: T0 + 4 * MIN, lo: 711, hi: 835, listeners: 350_000 },
+  ];
+
+  it('reads two later periods with more tasks all through, each carrying fewer, as retrograde', () => {
+    // Act
+    const found = findRampRetrograde(climb);
+    // Assess: the first period carrying most is the size to return to; the first worse one past it is the evidence
+    expect(found).toEqual({
+      bestTasks: (400 + 431) / 2,
+      bestListeners: 404_000,
+      worseTasks: 534,
+      worseListeners: 391_000,
+    });
+  });
+
+  it.each([
+    ['one worse period', climb.slice(0, 3)],
+    [
+      'a climb that carries more each step',
+      climb.map((p, i) => ({ ...p, listeners: 404_000 * (1 + i / 10) })),
+    ],
+    [
+      'fewer listeners within the retrograde tolerance',
+      climb.map((p, i) => ({ ...p, listeners: 404_000 - i * 2_000 })),
+    ],
+    [
+      'later periods that ran no more tasks than the best one',
+      climb.map((p) => ({ ...p, lo: 400, hi: 835 })),
+    ],
+  ])('finds none with %s', (_, periods) => {
+    expect(findRampRetrograde(periods)).toBeUndefined();
+  });
+
+  it('keeps the evidence in state once found, and the ceiling returns to the best size', () => {
+    // Prepare: ticks every 20 s through the climb above, joins refused all through, datapoints 90 s late
+    let state: LiveModelState | undefined;
+    const running = (t: number) => {
+      const k = Math.min(Math.max(Math.floor((t - T0) / MIN), 0), 4);
+      const p = climb[k]!;
+      return Math.round(p.lo + ((p.hi - p.lo) * ((t - T0) % MIN)) / MIN);
+    };
+    for (let t = T0; t <= T0 + 7 * MIN; t += 20_000) {
+      const ready = climb.filter((p) => p.atMs + MIN + 90_000 <= t);
+      const series = (f: (p: (typeof climb)[number]) => number) => ready.map((p) => ({ t: p.atMs, v: f(p) }));
+      state = updateLiveModel(state, {
+        nowMs: t,
+        running: running(t),
+        periodSeconds: 60,
+        listeners: series((p) => p.listeners),
+        joinRequests: series(() => 300_000),
+        joinErrorsCapacity: series(() => 100_000),
+      });
+    }
+    // Act
+    const { capacity } = liveCapacity(prior, state);
+    // Assess: the first period has no datapoint before it to show listeners standing still, so the best saturated
+    // period is the second (431 to 534 tasks), and the evidence the two after it
+    expect(state!.rampRetrograde).toMatchObject({ bestTasks: (431 + 534) / 2, worseTasks: 615 });
+    expect(capacity).toMatchObject({
+      ceilingReason: 'retrograde',
+      ceilingTasks: Math.round((431 + 534) / 2),
     });
   });
 });
