@@ -358,17 +358,19 @@ describe('decideWatch (table)', () => {
           expect(held).toMatchObject({ action: 'hold', targetTasks: 400 });
       });
 
+      // A one-hour event held to 70 minutes, its audience expected ten minutes in.
+      const short = {
+        ...timeline,
+        startMs: T0,
+        endMs: T0 + 60 * MIN,
+        holdUntilMs: T0 + 70 * MIN,
+        expectedListeners: 1e6,
+        audienceInMs: T0 + 10 * MIN,
+      };
+
       it('waits for a late start while nobody has come: two hours from the scheduled start, then returns at once', () => {
-        // Prepare: a one-hour event held to 70 minutes; its listeners never more than half what the recorded floor
-        // carries, and a second event whose audience came (1 M) and left
-        const short = {
-          ...timeline,
-          startMs: T0,
-          endMs: T0 + 60 * MIN,
-          holdUntilMs: T0 + 70 * MIN,
-          expectedListeners: 1e6,
-          audienceInMs: T0 + 10 * MIN,
-        };
+        // Prepare: listeners never more than half what the recorded floor carries, and the same event with an audience
+        // that came (1 M) and left
         const at = (ms: number, peakListeners = carried / 2) =>
           decideWatch(
             input({
@@ -393,13 +395,6 @@ describe('decideWatch (table)', () => {
 
       it('grows the fleet for a crowd that comes after the scheduled end, while waiting for the late start', () => {
         // Prepare: nobody came in the hour; 600 k listeners an hour and a half past the start
-        const short = {
-          ...timeline,
-          startMs: T0,
-          endMs: T0 + 60 * MIN,
-          holdUntilMs: T0 + 70 * MIN,
-          expectedListeners: 1e6,
-        };
         const now = T0 + 90 * MIN;
         // Act
         const d = decideWatch(
