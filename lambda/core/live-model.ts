@@ -704,12 +704,12 @@ export function liveCapacity(
     Math.max(o.probeStep * 2 ** Math.min(earned, MAX_DOUBLINGS), evidenced),
   );
   const reach = frontier ? Math.round(frontier.tasks * (gained ? 1 + step : 1)) : undefined;
+  // With no size seen twice there is no step to take yet: the ceiling stays at the test's peak.
   if (
-    reach !== undefined &&
     prior.peakTasks !== null &&
-    (peak.tasks === null || peak.tasks > Math.max(reach, prior.peakTasks))
+    (peak.tasks === null || peak.tasks > Math.max(reach ?? 0, prior.peakTasks))
   ) {
-    ceilingTasks = Math.max(reach, prior.peakTasks);
+    ceilingTasks = Math.max(reach ?? 0, prior.peakTasks);
     ceilingReason = 'unexplored';
   }
   // A size past the test's peak carried more than the test says any size can: the test's peak is no ceiling there,

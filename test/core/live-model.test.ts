@@ -547,6 +547,22 @@ describe('liveCapacity', () => {
     expect(next.ceilingTasks).toBe(Math.round(1100 * 1.2));
   });
 
+  it("keeps the test's peak as the ceiling while no size has been seen twice, wherever the refit puts its own", () => {
+    // Prepare: single saturated periods at 400, 500 and 600 tasks (a fleet climbing too fast to hold a size),
+    // carrying a straight line's 1,000 a task: the refit finds no peak; and two at 400 and 460 carrying 2,000 a task,
+    // which a refit puts at 1,382 tasks
+    const straight = { bins: [bin(400, 400_000, 1), bin(500, 500_000, 1), bin(600, 600_000, 1)], counts: [] };
+    const steep = { bins: [bin(400, 800_000, 1), bin(460, 920_000, 1)], counts: [] };
+    // Act
+    const a = liveCapacity(prior, straight).capacity;
+    const b = liveCapacity(prior, steep).capacity;
+    // Assess: neither refit's peak is a ceiling: the test's 1,000 tasks are (a state-store outage held a fleet that
+    // peaks near 500 tasks to no ceiling at all, and its own scaling ran it to 5,000)
+    expect(a.peakTasks).toBeNull();
+    expect(b.peakTasks).toBeGreaterThan(1000);
+    for (const c of [a, b]) expect(c).toMatchObject({ ceilingTasks: 1000, ceilingReason: 'unexplored' });
+  });
+
   it('doubles the step for each size past the test peak that carried more than the test allows, up to eight', () => {
     // Prepare: a test whose load generators gave out: it says 1,000 tasks are the peak, the fleet carries on linearly
     const most = uslCapacity(prior, prior.peakTasks!);
