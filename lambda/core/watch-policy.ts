@@ -42,7 +42,10 @@ export interface FleetTimeline {
   readonly eventTasks: number;
   /** When the audience is expected in (start + arrival.fullByMinutes): the plan's floor holds until then. */
   readonly audienceInMs?: number;
-  /** The scheduled start, shifted: an audience that never came holds the plan to half-time or an hour past it. */
+  /**
+   * The scheduled start, shifted: an audience that has not all come holds the plan to half-time or an hour past it,
+   * and one that never came at all to two hours past it (see NO_SHOW_MINUTES).
+   */
   readonly startMs?: number;
   /** The forecast's listeners on this fleet (peak x share, no headroom). */
   readonly expectedListeners?: number;
