@@ -895,7 +895,7 @@ export function findRetrograde(bins: readonly LiveBin[]): LiveCapacity['retrogra
   if (sat.length < 2) return undefined;
   const best = sat.reduce((a, b) => (b.listeners > a.listeners ? b : a));
   const worse = sat
-    .filter((b) => b.tasks > best.tasks * RETRO_TASKS && b.listeners < best.listeners * RETRO_LISTENERS)
+    .filter((b) => pastPeakOf(best, b.tasks, b.listeners))
     .sort((a, b) => a.tasks - b.tasks)[0];
   if (!worse) return undefined;
   return {
@@ -915,19 +915,28 @@ export function findRetrograde(bins: readonly LiveBin[]): LiveCapacity['retrogra
  */
 export function findRampRetrograde(periods: readonly RampPeriod[]): LiveCapacity['retrograde'] {
   const sorted = [...periods].sort((a, b) => a.atMs - b.atMs);
-  for (let j = 1; j < sorted.length; j++) {
-    const best = sorted.slice(0, j).reduce((a, b) => (b.listeners > a.listeners ? b : a));
-    const worse = (b: RampPeriod) =>
-      b.lo > best.hi * RETRO_TASKS && b.listeners < best.listeners * RETRO_LISTENERS;
+  // The saturated period carrying the most before the one being read (the first of equals).
+  let best = sorted[0];
+  for (let j = 1; best && j < sorted.length; j++) {
+    const most = { tasks: best.hi, listeners: best.listeners };
+    const worse = (b: RampPeriod) => pastPeakOf(most, b.lo, b.listeners);
     const b1 = sorted[j]!;
-    if (!worse(b1)) continue;
-    if (!sorted.slice(j + 1).some(worse)) continue;
-    return {
-      bestTasks: (best.lo + best.hi) / 2,
-      bestListeners: best.listeners,
-      worseTasks: b1.lo,
-      worseListeners: b1.listeners,
-    };
+    if (worse(b1) && sorted.slice(j + 1).some(worse))
+      return {
+        bestTasks: (best.lo + best.hi) / 2,
+        bestListeners: best.listeners,
+        worseTasks: b1.lo,
+        worseListeners: b1.listeners,
+      };
+    if (b1.listeners > best.listeners) best = b1;
   }
   return undefined;
+}
+
+/**
+ * More tasks than `best` ran, by the retrograde tolerance, carrying fewer listeners than it carried, by the same:
+ * saturated, the fleet is past its peak.
+ */
+function pastPeakOf(best: { tasks: number; listeners: number }, tasks: number, listeners: number): boolean {
+  return tasks > best.tasks * RETRO_TASKS && listeners < best.listeners * RETRO_LISTENERS;
 }
