@@ -26,6 +26,11 @@ export interface ShieldEventInput {
   readonly eventState: EventState;
   /** Doors open (shifted): before it, normal traffic teaches the shield its baseline. */
   readonly doorsOpenMs: number;
+  /**
+   * How old the newest join datapoint may be and still be judged: the largest of the fleets' metric freshness
+   * (period, delay and ticks), so metrics that are late by configuration never read as stale.
+   */
+  readonly freshAgeMs: number;
   readonly fleets: readonly {
     readonly fleetId: string;
     readonly metrics: FleetMetricsWindow;

@@ -3,7 +3,7 @@ import type { Detection, TrafficSample } from '../core/detector';
 import { detect, isSignatureRule, learnBaseline, shieldRules } from '../core/detector';
 import type { Series } from '../core/series';
 import type { ShieldMode, ShieldState, ShieldStep } from '../core/shield-policy';
-import { INITIAL_SHIELD_STATE, stepShield } from '../core/shield-policy';
+import { INITIAL_SHIELD_STATE, repairsArming, stepShield } from '../core/shield-policy';
 import { uslCapacity } from '../core/usl';
 import type { Clock, Log, MetricQuery, Notifier, RuleMode, Telemetry, WafSwitch } from '../ports';
 import type { AuditRecord, EventState, StateStore } from '../ports/state';
@@ -37,6 +37,14 @@ const JOIN_SERIES = ['joinRequests', 'joinSuccesses', 'joinErrorsCapacity', 'joi
 const wafId = (i: number, what: 'counted' | 'blocked') => `waf${i}_${what}`;
 const WAF_ALLOWED = 'waf_allowed';
 const WAF_BLOCKED = 'waf_blocked';
+
+/** One event's shield step at a tick, with the verdict behind it and whether on-call set the mode by hand. */
+interface ShieldTick {
+  readonly eventId: string;
+  readonly step: ShieldStep;
+  readonly detection?: Detection;
+  readonly manual: boolean;
+}
 
 /**
  * The shield: judges each live event's traffic, arms the WAF rules only on attack signatures, and every tick
@@ -83,7 +91,7 @@ export class ShieldController implements ShieldHook {
   }> {
     const extraTasks: Record<string, Record<string, number>> = {};
     const floodSuspected: Record<string, boolean> = {};
-    const steps: { eventId: string; step: ShieldStep; detection?: Detection }[] = [];
+    const steps: ShieldTick[] = [];
     for (const e of input.events) {
       const read = this.sample(e, input.wafData, input.nowMs);
       const sample = typeof read === 'string' ? undefined : read.sample;
@@ -113,7 +121,7 @@ export class ShieldController implements ShieldHook {
         this.deps.telemetry?.metric('ShieldVerdict', VERDICT_CODES[detection.verdict], 'None', dims);
         this.deps.telemetry?.metric('ShieldArmed', step.desired === 'armed' ? 1 : 0, 'None', dims);
       }
-      steps.push({ eventId: e.eventId, step, detection });
+      steps.push({ eventId: e.eventId, step, detection, manual: manual !== undefined });
       if (step.capacityBoost > 0) {
         extraTasks[e.eventId] = Object.fromEntries(
           e.fleets.map((f) => [f.fleetId, Math.ceil((f.runningTasks ?? 0) * step.capacityBoost)]),
@@ -165,7 +173,8 @@ export class ShieldController implements ShieldHook {
   /**
    * The event's join traffic at the newest join-request datapoint, summed over its fleets, or why there is none.
    * A join series without a point at that timestamp makes the sample unknown (a zero would read as a collapse),
-   * and so does a datapoint older than `maxSampleAgeSeconds` (a metric that stopped advancing).
+   * and so does a datapoint older than `maxSampleAgeSeconds` or the fleets' own freshness, whichever is longer (a
+   * metric that stopped advancing).
    */
   private sample(
     e: ShieldEventInput,
@@ -176,8 +185,8 @@ export class ShieldController implements ShieldHook {
     const t = newest(e.fleets[0]?.metrics.joinRequests)?.t;
     if (t === undefined) return 'joinRequests: no datapoint';
     const ageS = Math.round((nowMs - t) / 1000);
-    if (ageS > this.deps.shield.detector.maxSampleAgeSeconds)
-      return `join datapoints are stale (newest ${ageS} s old, limit ${this.deps.shield.detector.maxSampleAgeSeconds} s)`;
+    const limitS = Math.max(this.deps.shield.detector.maxSampleAgeSeconds, Math.round(e.freshAgeMs / 1000));
+    if (ageS > limitS) return `join datapoints are stale (newest ${ageS} s old, limit ${limitS} s)`;
     const sums = { joinRequests: 0, joinSuccesses: 0, joinErrorsCapacity: 0, joinErrorsAuth: 0 };
     let listeners = 0;
     let capacity = 0;
@@ -235,7 +244,7 @@ export class ShieldController implements ShieldHook {
 
   private async reconcile(
     nowMs: number,
-    steps: { eventId: string; step: ShieldStep; detection?: Detection }[],
+    steps: readonly ShieldTick[],
     mode: string,
     forced?: ShieldMode,
     forcedReason?: string,
@@ -269,9 +278,29 @@ export class ShieldController implements ShieldHook {
     const changedByUs = forced !== undefined || steps.some((s) => s.step.change);
     const drift = !changedByUs;
     const what = desired === 'armed' ? 'arm' : 'disarm';
-    const reason = drift
-      ? `drift: ${off.map(([r, m]) => `${r} is ${m}`).join(', ')} but the desired mode is ${desired}; reconciling`
-      : (forcedReason ?? trigger?.step.reason ?? what);
+    const wanting = steps.filter((s) => s.step.desired === 'armed');
+    const attackGone =
+      drift &&
+      desired === 'armed' &&
+      !repairsArming(wanting.map((s) => ({ verdict: s.detection?.verdict, manual: s.manual })));
+    const offRules = off.map(([r, m]) => `${r} is ${m}`).join(', ');
+    const reason = attackGone
+      ? `drift: ${offRules} but the newest datapoint shows no attack: not arming now`
+      : drift
+        ? `drift: ${offRules} but the desired mode is ${desired}; reconciling`
+        : (forcedReason ?? trigger?.step.reason ?? what);
+    if (attackGone) {
+      await this.audit({
+        atMs: nowMs,
+        eventId,
+        actor: this.deps.actor,
+        kind: 'shield',
+        action: what,
+        reason,
+        result: 'skipped',
+      });
+      return;
+    }
     if (mode !== 'active') {
       await this.audit({
         atMs: nowMs,

@@ -6,6 +6,7 @@ import { decideWatch } from '../core/watch-policy';
 import { uslCapacity } from '../core/usl';
 import type { ApplyResult, MetricQuery, ServiceCounts } from '../ports';
 import type { Series } from '../core/series';
+import { freshAgeMs } from '../core/series';
 import type { CapacitySettings } from '../ports';
 import { boundedSettings, floorOf, sameSettings } from '../ports';
 import type { LiveCapacity } from '../core/live-model';
@@ -114,6 +115,11 @@ export async function watchTick(deps: ControllerDeps): Promise<FleetOutcome[]> {
           eventId: e.view.event.id,
           eventState: e.state,
           doorsOpenMs: Date.parse(e.view.plan.doorsOpen) + e.state.shiftMinutes * 60_000,
+          freshAgeMs: Math.max(
+            ...e.view.fleets.map((f) =>
+              freshAgeMs(f.fleet.metrics, deps.runtime.config.controller.tickSeconds),
+            ),
+          ),
           fleets: e.view.fleets.map((f) => ({
             fleetId: f.fleet.id,
             metrics: windows.get(f.fleet.id) ?? {},

@@ -29,6 +29,17 @@ export function cleanSeries(
   return { points };
 }
 
+/**
+ * How old a fleet's newest datapoint may be and still be current: a period's datapoint is complete a period plus the
+ * metric delay after the period starts, the next one a period later, and a tick may read it up to two ticks late.
+ */
+export function freshAgeMs(
+  metrics: { periodSeconds: number; delaySeconds: number },
+  tickSeconds: number,
+): number {
+  return (2 * metrics.periodSeconds + metrics.delaySeconds + 2 * tickSeconds) * 1000;
+}
+
 /** The newest value of a cleaned series, or undefined. */
 export function latest(points: readonly Datapoint[]): number | undefined {
   return points.length ? points[points.length - 1]?.v : undefined;

@@ -43,6 +43,18 @@ export interface ShieldStep {
   readonly capacityBoost: number;
 }
 
+/**
+ * Whether rules found out of the armed mode the shield wants (a write that failed, a deploy that reset them) are
+ * armed again now. Not when every event wanting them armed has a newest datapoint that shows no attack and no
+ * manual arm: arming then would block traffic once the attack has gone, and the shield disarms after its quiet ticks.
+ * An unjudged datapoint (stale, missing) holds the mode, so it repairs.
+ */
+export function repairsArming(wanting: readonly { verdict?: Verdict; manual: boolean }[]): boolean {
+  return wanting.some(
+    (w) => w.manual || w.verdict === undefined || w.verdict === 'attack' || w.verdict === 'attack+capacity',
+  );
+}
+
 /** The verdict on one datapoint, with the datapoint's timestamp. */
 export interface ShieldObservation {
   readonly verdict: Verdict;

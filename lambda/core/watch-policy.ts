@@ -6,7 +6,7 @@ import type { CpuReading, LiveCapacity } from './live-model';
 import type { TaskCount } from './live-model';
 import { drainedThrough, floodLike, joinAttempts, SATURATION_ERROR_SHARE } from './live-model';
 import type { Datapoint, Series, SeriesProblem } from './series';
-import { cleanSeries, latest } from './series';
+import { cleanSeries, freshAgeMs, latest } from './series';
 import type { CapacityModel, UslParams } from './usl';
 import { tasksFor, tasksToHold, uslCapacity, uslPeak } from './usl';
 
@@ -235,7 +235,7 @@ function assess(input: WatchInput): Base {
   const sizing = input.live?.params ?? input.model;
 
   const periodMs = fleet.periodSeconds * 1000;
-  const maxAgeMs = freshAgeMs(input);
+  const maxAgeMs = freshAgeOf(input);
   const anomalies: string[] = [];
   const listenersSeries = cleanSeries(input.metrics.listeners, nowMs, maxAgeMs);
   if (listenersSeries.problem) anomalies.push(`listeners: ${describe(listenersSeries.problem)}`);
@@ -976,7 +976,7 @@ const NONE = 0.999;
  */
 function coveredWithin(input: WatchInput, series: Series | undefined, most: number): boolean {
   const from = input.nowMs - input.stepDown.intervalMinutes * 60_000;
-  const clean = cleanSeries(series, input.nowMs, freshAgeMs(input));
+  const clean = cleanSeries(series, input.nowMs, freshAgeOf(input));
   if (clean.problem) return false;
   const points = covering(clean.points, from, input.fleet.periodSeconds * 1000);
   if (!points || points.length < 2 || points[0]!.t > from) return false;
@@ -997,9 +997,8 @@ function covering(points: readonly Datapoint[], from: number, periodMs: number):
 }
 
 /** How old the newest datapoint may be and still be read: one period, the metric delay, two ticks and a period. */
-function freshAgeMs(input: WatchInput): number {
-  const periodMs = input.fleet.periodSeconds * 1000;
-  return periodMs + input.fleet.delaySeconds * 1000 + 2 * input.controller.tickSeconds * 1000 + periodMs;
+function freshAgeOf(input: WatchInput): number {
+  return freshAgeMs(input.fleet, input.controller.tickSeconds);
 }
 
 function goneWhy(input: WatchInput, base: Base, target: number): string {

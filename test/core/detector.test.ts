@@ -2,7 +2,7 @@ import { DETECTOR_DEFAULTS } from '../../lambda/core/config/schema';
 import type { Baseline, TrafficSample, Verdict } from '../../lambda/core/detector';
 import { DEFAULT_BASELINE, detect, learnBaseline } from '../../lambda/core/detector';
 import type { ShieldState } from '../../lambda/core/shield-policy';
-import { INITIAL_SHIELD_STATE, stepShield } from '../../lambda/core/shield-policy';
+import { INITIAL_SHIELD_STATE, repairsArming, stepShield } from '../../lambda/core/shield-policy';
 
 const cfg = DETECTOR_DEFAULTS;
 const MIN = 60_000;
@@ -200,5 +200,26 @@ describe('detector and shield', () => {
       state = s.next;
     }
     expect(announced).toEqual([true, false, false, false, false]);
+  });
+});
+
+describe('repairsArming', () => {
+  it.each([
+    ['an attack in the newest datapoint', [{ verdict: 'attack', manual: false }], true],
+    ['an attack with capacity pressure', [{ verdict: 'attack+capacity', manual: false }], true],
+    ['an unjudged datapoint (the mode holds)', [{ manual: false }], true],
+    ['a manual arm, whatever the traffic', [{ verdict: 'normal', manual: true }], true],
+    ['a quiet datapoint', [{ verdict: 'normal', manual: false }], false],
+    ['a flash crowd', [{ verdict: 'flash-crowd', manual: false }], false],
+    [
+      'one quiet event beside one under attack',
+      [
+        { verdict: 'normal', manual: false },
+        { verdict: 'attack', manual: false },
+      ],
+      true,
+    ],
+  ] as const)('re-arms drifted rules on %s', (_, wanting, repairs) => {
+    expect(repairsArming(wanting as readonly { verdict?: Verdict; manual: boolean }[])).toBe(repairs);
   });
 });

@@ -74,7 +74,7 @@ describe('shield release after an event', () => {
     );
     await shield.onTick({
       nowMs: clock.now(),
-      events: [{ eventId: 'ev', eventState: armedEvent, doorsOpenMs: DOORS, fleets: [] }],
+      events: [{ eventId: 'ev', eventState: armedEvent, doorsOpenMs: DOORS, freshAgeMs: 0, fleets: [] }],
       wafData: new Map(),
       mode: 'active',
     });

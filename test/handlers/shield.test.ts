@@ -43,8 +43,8 @@ type Shape = {
   aligned?: boolean;
 };
 
-function setup(traffic: (nowMs: number) => Traffic, shape: Shape = {}) {
-  const { deps, clock, state } = testDeps(DOORS + 10 * MIN, runtime);
+function setup(traffic: (nowMs: number) => Traffic, shape: Shape = {}, rt = runtime) {
+  const { deps, clock, state } = testDeps(DOORS + 10 * MIN, rt);
   aas
     .on(DescribeScalableTargetsCommand)
     .resolves({ ScalableTargets: [{ MinCapacity: 10, MaxCapacity: 5000 } as never] });
@@ -108,11 +108,11 @@ function setup(traffic: (nowMs: number) => Traffic, shape: Shape = {}) {
     };
   });
   const shield = new ShieldController({
-    shield: runtime.config.shield!,
+    shield: rt.config.shield!,
     waf: new WafV2Switch(
       new WAFV2Client({ region: 'us-east-1' }),
       { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
-      shieldRules(runtime.config.shield!),
+      shieldRules(rt.config.shield!),
       clock,
     ),
     state,
@@ -209,6 +209,29 @@ describe('shield in the watch tick', () => {
     expect(verdicts[0]!.reason).toMatch(/stale/);
   });
 
+  it.each([
+    ['a minute late (stale past the 300 s limit)', 60, false],
+    ["five minutes late by configuration (the fleets' freshness, 460 s, is the limit)", 300, true],
+  ])("judges 6-minute-old join datapoints by the fleets' metric delay: %s", async (_, delaySeconds, arms) => {
+    // Prepare: the same flood, its newest datapoint 6 minutes old, under metrics configured as that late or not.
+    const late = testRuntime(
+      RUNTIME_CONFIG_TEXT.replace(
+        'namespace: Spaces/SFU',
+        `namespace: Spaces/SFU\n      delaySeconds: ${delaySeconds}`,
+      ) + SHIELD,
+    );
+    const { deps, state } = setup(FLOOD_TRAFFIC, { agesMin: [8, 7, 6] }, late);
+    // Act
+    await runWatch(deps);
+    // Assess
+    if (arms) expect(waf).toHaveReceivedCommandTimes(UpdateWebACLCommand, 1);
+    else expect(waf).not.toHaveReceivedCommand(UpdateWebACLCommand);
+    const verdicts = (await state.listAudit({ eventId: 'ev' })).filter((a) =>
+      a.action.startsWith('verdict:'),
+    );
+    expect(verdicts[0]!.action).toBe(arms ? 'verdict:attack' : 'verdict:unknown');
+  });
+
   it('counts one 1-minute datapoint once however many 20 s ticks see it', async () => {
     const { deps, clock } = setup(FLOOD_TRAFFIC, { aligned: true, agesMin: [3, 2] });
     // Start on a whole minute so that the three ticks of one run see the same newest datapoint.
@@ -218,6 +241,26 @@ describe('shield in the watch tick', () => {
     clock.advance(MIN - (clock.now() % MIN) + 1_000);
     await runWatch(deps);
     expect(waf).toHaveReceivedCommandTimes(UpdateWebACLCommand, 1);
+  });
+
+  it('does not arm rules found in Count once the newest datapoint shows no attack: the attack has gone', async () => {
+    // Prepare: armed on a flood; then the flood stops and a deploy puts the rules back in Count
+    let flooding = true;
+    const quiet = { requests: 2_000, successes: 1_990, capacity: 0, auth: 10, reputation: 0.01 };
+    const { deps, state, clock, resetToCount } = setup(() => (flooding ? FLOOD_TRAFFIC() : quiet));
+    await runWatch(deps);
+    expect(waf).toHaveReceivedCommandTimes(UpdateWebACLCommand, 1);
+    flooding = false;
+    resetToCount();
+    // Act
+    clock.advance(5_000);
+    await runWatch(deps);
+    // Assess: no second write; the audit says why
+    expect(waf).toHaveReceivedCommandTimes(UpdateWebACLCommand, 1);
+    const audit = await state.listAudit({ eventId: 'ev' });
+    expect(
+      audit.some((a) => a.result === 'skipped' && /shows no attack: not arming now/.test(a.reason)),
+    ).toBe(true);
   });
 
   it('re-arms, with an audit, when a deploy or a person resets the rules to Count while armed', async () => {

@@ -218,6 +218,19 @@ describe('SurgeGuard against the baselines', () => {
     expect(naive!.figures.firstArmSecondsAfterAttackStart!).toBeLessThan(0);
     expect(naive!.figures.wafArmedMinutesWithoutAttack).toBeGreaterThan(0);
   });
+  it('arms on a join flood whose metrics are five minutes late: datapoints as old as the fleet publishes are judged', async () => {
+    const ls = scenario('flood-with-late-metrics');
+    const [sg] = await replay(ls, ['surgeguard']);
+    expect(sg!.figures.wafArmed).toBe(true);
+    // The second attack datapoint is visible a period plus the delay after it starts; a tick then sees it.
+    const s = ls.scenario;
+    expect(sg!.figures.firstArmSecondsAfterAttackStart!).toBeLessThanOrEqual(
+      2 * s.metrics.periodSeconds + s.metrics.delaySeconds + 2 * s.tickSeconds,
+    );
+    expect(sg!.figures.legitRequestsBlockedFraction).toBeLessThanOrEqual(0.001);
+    expect(sg!.figures.wafArmedMinutesWithoutAttack).toBe(0);
+    expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.999);
+  });
 });
 
 describe('the scheduled baseline', () => {

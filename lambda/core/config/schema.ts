@@ -457,7 +457,7 @@ const detector = z
       .max(3600)
       .default(300)
       .describe(
-        'A join datapoint older than this is stale and never judged (keep above metric period + delay + a tick)',
+        "A join datapoint older than this is stale and never judged; never less than the event's fleets' own freshness (2 x metric period + delay + 2 ticks), so metrics late by configuration do not blind the shield",
       ),
   })
   .describe('How the shield tells an attack from a flash crowd');
