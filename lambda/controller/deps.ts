@@ -46,7 +46,8 @@ export interface ShieldHook {
   /**
    * Judges each live event's traffic, moves the shield and reconciles the web ACL with the desired mode.
    * Returns extra tasks to ask for per event and fleet (a flash crowd asks for capacity, never for blocking), and
-   * the events whose traffic it judges an attack (their capacity errors are the flood's, not listeners waiting).
+   * the events whose traffic it judges an attack the rules were not yet blocking (their capacity errors are the
+   * flood's, not listeners waiting).
    */
   onTick(input: {
     nowMs: number;

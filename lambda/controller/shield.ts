@@ -35,6 +35,8 @@ const JOIN_SERIES = ['joinRequests', 'joinSuccesses', 'joinErrorsCapacity', 'joi
 
 /** Ids of the web ACL queries in the shared GetMetricData call. */
 const wafId = (i: number, what: 'counted' | 'blocked') => `waf${i}_${what}`;
+/** How long after the rules are armed the web ACL blocks (WAF propagation is well under a minute). */
+const BLOCKING_AFTER_MS = 60_000;
 const WAF_ALLOWED = 'waf_allowed';
 const WAF_BLOCKED = 'waf_blocked';
 
@@ -115,7 +117,15 @@ export class ShieldController implements ShieldHook {
         next = { ...next, baseline: learnBaseline(next.baseline, sample) };
       }
       await this.save(e, next);
-      floodSuspected[e.eventId] = detection?.verdict === 'attack' || detection?.verdict === 'attack+capacity';
+      // A datapoint whose period began a minute or more after the rules were armed saw the flood blocked at the
+      // web ACL: its capacity errors are listeners waiting, whatever else the verdict reads.
+      const blockedThrough =
+        previous.mode === 'armed' &&
+        previous.armedAtMs !== undefined &&
+        typeof read !== 'string' &&
+        read.atMs >= previous.armedAtMs + BLOCKING_AFTER_MS;
+      floodSuspected[e.eventId] =
+        !blockedThrough && (detection?.verdict === 'attack' || detection?.verdict === 'attack+capacity');
       if (detection) {
         const dims = { Event: e.eventId };
         this.deps.telemetry?.metric('ShieldVerdict', VERDICT_CODES[detection.verdict], 'None', dims);
@@ -289,27 +299,16 @@ export class ShieldController implements ShieldHook {
       : drift
         ? `drift: ${offRules} but the desired mode is ${desired}; reconciling`
         : (forcedReason ?? trigger?.step.reason ?? what);
-    if (attackGone) {
+    // Nothing to write: the attack has gone, or automation is not active.
+    if (attackGone || mode !== 'active') {
       await this.audit({
         atMs: nowMs,
         eventId,
         actor: this.deps.actor,
         kind: 'shield',
         action: what,
-        reason,
-        result: 'skipped',
-      });
-      return;
-    }
-    if (mode !== 'active') {
-      await this.audit({
-        atMs: nowMs,
-        eventId,
-        actor: this.deps.actor,
-        kind: 'shield',
-        action: what,
-        reason: `${reason}; not applied: automation is ${mode}`,
-        result: mode === 'dry-run' ? 'dry-run' : 'skipped',
+        reason: attackGone ? reason : `${reason}; not applied: automation is ${mode}`,
+        result: !attackGone && mode === 'dry-run' ? 'dry-run' : 'skipped',
       });
       return;
     }

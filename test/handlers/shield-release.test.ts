@@ -1,10 +1,7 @@
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import type { Rule } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { WafV2Switch } from '../../lambda/adapters/waf-switch';
-import { ShieldController } from '../../lambda/controller/shield';
-import { shieldRules } from '../../lambda/core/detector';
-import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime } from '../fixtures/runtime';
+import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime, testShield } from '../fixtures/runtime';
 
 const SHIELD = `shield:
   webAcl: { mode: existing, name: join-acl, id: acl-1, arn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/join-acl/acl-1', region: us-east-1 }
@@ -34,7 +31,8 @@ const TEAM_RULES: Rule[] = [
 ];
 
 function setup() {
-  const { deps, clock, state } = testDeps(DOORS + 10 * MIN, runtime);
+  const made = testDeps(DOORS + 10 * MIN, runtime);
+  const { clock, state } = made;
   let rules = structuredClone(TEAM_RULES);
   waf.reset();
   waf.on(GetWebACLCommand).callsFake(() => ({
@@ -45,19 +43,7 @@ function setup() {
     rules = input.Rules;
     return {};
   });
-  const shield = new ShieldController({
-    shield: runtime.config.shield!,
-    waf: new WafV2Switch(
-      new WAFV2Client({ region: 'us-east-1' }),
-      { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
-      shieldRules(runtime.config.shield!),
-      clock,
-    ),
-    state,
-    clock,
-    log: deps.log,
-    actor: 'test-fn',
-  });
+  const shield = testShield(runtime, made);
   return { shield, state, clock, rules: () => rules };
 }
 

@@ -8,11 +8,8 @@ import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import type { Rule } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { WafV2Switch } from '../../lambda/adapters/waf-switch';
-import { ShieldController } from '../../lambda/controller/shield';
 import { runWatch } from '../../lambda/controller/watch';
-import { shieldRules } from '../../lambda/core/detector';
-import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime } from '../fixtures/runtime';
+import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime, testShield } from '../fixtures/runtime';
 
 const SHIELD = `shield:
   webAcl: { mode: existing, name: join-acl, id: acl-1, arn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/join-acl/acl-1', region: us-east-1 }
@@ -44,7 +41,8 @@ type Shape = {
 };
 
 function setup(traffic: (nowMs: number) => Traffic, shape: Shape = {}, rt = runtime) {
-  const { deps, clock, state } = testDeps(DOORS + 10 * MIN, rt);
+  const made = testDeps(DOORS + 10 * MIN, rt);
+  const { deps, clock, state } = made;
   aas
     .on(DescribeScalableTargetsCommand)
     .resolves({ ScalableTargets: [{ MinCapacity: 10, MaxCapacity: 5000 } as never] });
@@ -107,19 +105,8 @@ function setup(traffic: (nowMs: number) => Traffic, shape: Shape = {}, rt = runt
       }),
     };
   });
-  const shield = new ShieldController({
-    shield: rt.config.shield!,
-    waf: new WafV2Switch(
-      new WAFV2Client({ region: 'us-east-1' }),
-      { name: 'join-acl', id: 'acl-1', scope: 'REGIONAL' },
-      shieldRules(rt.config.shield!),
-      clock,
-    ),
-    state,
-    clock,
-    log: deps.log,
-    notifier: { publish: async (subject, message) => void publish.push({ subject, message }) },
-    actor: 'test-fn',
+  const shield = testShield(rt, made, {
+    publish: async (subject, message) => void publish.push({ subject, message }),
   });
   const resetToCount = () => {
     rules = rules.map((r) =>
