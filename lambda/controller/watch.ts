@@ -510,10 +510,10 @@ async function act(
         { ...base, ...keep(claimed), confirmed: res.after },
         claimed.version,
       );
-      // Only once the floor is lower: a released task that no lower floor follows would stay unprotected.
+      const releaseTo = releaseOf(decision);
       const release =
-        decision.releaseTo !== undefined && decision.action === 'scale-in'
-          ? await releaseTasks(deps, t.fleet, t.counts, decision.releaseTo, decision.currentTasks)
+        releaseTo !== undefined
+          ? await releaseTasks(deps, t.fleet, t.counts, releaseTo, decision.currentTasks)
           : '';
       await safeAudit(
         deps,
@@ -760,6 +760,20 @@ export async function safeAudit(
       error: errorMessage(err),
     });
   }
+}
+
+/**
+ * The size whose running tasks above it a decision releases, if any: only once the floor, or the ceiling, is under
+ * them, since a released task that nothing lower follows would run on unprotected.
+ */
+export function releaseOf(
+  decision: Pick<WatchDecision, 'action' | 'releaseTo' | 'ceilingTasks'>,
+): number | undefined {
+  const to = decision.releaseTo;
+  if (to === undefined) return undefined;
+  const under =
+    decision.action === 'scale-in' || (decision.ceilingTasks !== null && decision.ceilingTasks <= to);
+  return under ? to : undefined;
 }
 
 /**

@@ -211,20 +211,26 @@ type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'lim
 export function decideWatch(input: WatchInput): WatchDecision {
   const base = assess(input);
   if (base.phase === 'scheduled') return decideBeforeRamp(input, base);
-  if (input.nowMs < input.timeline.holdUntilMs) return pastPeakStops(decideInWindow(input, base), base);
-  return pastPeakStops(decideAfterWindow(input, base), base);
+  if (input.nowMs < input.timeline.holdUntilMs)
+    return pastPeakStops(decideInWindow(input, base), base, input.runningTasks);
+  return pastPeakStops(decideAfterWindow(input, base), base, input.runningTasks);
 }
 
 /**
  * A step down from past where the curve peaks, with joins refused for room, stops the tasks down to that peak at
  * once: while they drain they would still add to the contention, and the fleet would take no one more until they
- * emptied. A fleet with room drains them: no one waits on the contention they add.
+ * emptied. So does a ceiling under the running tasks past the peak (the service's own scaling ran them there, and
+ * the lower MaxCapacity takes them away). A fleet with room drains them: no one waits on the contention they add.
  */
-function pastPeakStops(d: WatchDecision, base: Base): WatchDecision {
-  if (d.action !== 'scale-in' || d.releaseTo !== undefined || !(base.unmetListeners > 0)) return d;
+function pastPeakStops(d: WatchDecision, base: Base, running?: number): WatchDecision {
+  if (d.releaseTo !== undefined || !(base.unmetListeners > 0)) return d;
   const peak = uslPeak(base.sizing).tasks;
-  if (peak === null || d.currentTasks <= peak) return d;
-  return { ...d, releaseTo: Math.max(d.targetTasks, Math.ceil(peak)) };
+  if (peak === null) return d;
+  if (d.action === 'scale-in' && d.currentTasks > peak)
+    return { ...d, releaseTo: Math.max(d.targetTasks, Math.ceil(peak)) };
+  if (d.ceilingTasks !== null && running !== undefined && running > Math.max(d.ceilingTasks, peak))
+    return { ...d, releaseTo: Math.max(d.ceilingTasks, Math.ceil(peak)) };
+  return d;
 }
 
 function assess(input: WatchInput): Base {

@@ -1250,6 +1250,26 @@ describe('decideWatch with the live capacity model', () => {
       expect(crowded).toMatchObject({ action: 'scale-in', targetTasks: 1000, releaseTo: 1000 });
     });
 
+    it("stops the tasks the service's own scaling ran past the peak once the ceiling comes down, while joins are refused", () => {
+      // Prepare: the floor at 600 and the service's CPU scaling running 1,300 tasks; the live curve peaks near 1,000
+      const over = {
+        ...base,
+        currentTasks: 600,
+        runningTasks: 1300,
+        live: live({ params: model, peakTasks: 1000, ceilingTasks: 1000 }),
+      };
+      const refused = { ...over, metrics: { ...over.metrics, joinErrorsCapacity: listenersAt(t, [0, 300]) } };
+      // Act
+      const quiet = decideWatch(input(over));
+      const crowded = decideWatch(input(refused));
+      // Assess: the ceiling takes the tasks past it either way; refusing joins, those past the peak stop at once
+      // (draining, they would keep the contention that holds the fleet back), and with room they drain
+      expect(quiet.ceilingTasks).toBe(1000);
+      expect(quiet.releaseTo).toBeUndefined();
+      expect(crowded.ceilingTasks).toBe(1000);
+      expect(crowded.releaseTo).toBe(1000);
+    });
+
     it('follows no audience down while joins are refused for room on a fleet short of the live peak, or with none placed', () => {
       // Prepare: joins refused on the 900 tasks, with the live curve peaking at 800, and with no peak at all
       const refusing = {

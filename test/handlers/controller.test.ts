@@ -11,7 +11,7 @@ import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-s
 import { mockClient } from 'aws-sdk-client-mock';
 import { runRestore } from '../../lambda/controller/restore';
 import type { ControllerDeps } from '../../lambda/controller/deps';
-import { releaseTasks, watchTick } from '../../lambda/controller/watch';
+import { releaseOf, releaseTasks, watchTick } from '../../lambda/controller/watch';
 import { silentLog } from '../../lambda/ports';
 import { makePrescaleHandler } from '../../lambda/handlers/prescale';
 import { makeRestoreHandler } from '../../lambda/handlers/restore';
@@ -720,6 +720,20 @@ describe('releasing task protection past the peak', () => {
     };
     return { asked, deps: d };
   };
+
+  it.each([
+    ['a step down', { action: 'scale-in', releaseTo: 600, ceilingTasks: 600 }, 600],
+    ['a ceiling cut under the running tasks', { action: 'hold', releaseTo: 600, ceilingTasks: 600 }, 600],
+    [
+      'a hold with the ceiling above the size',
+      { action: 'hold', releaseTo: 600, ceilingTasks: 900 },
+      undefined,
+    ],
+    ['a hold with the ceiling left alone', { action: 'hold', releaseTo: 600, ceilingTasks: null }, undefined],
+    ['a step down with nothing to release', { action: 'scale-in', ceilingTasks: 600 }, undefined],
+  ] as const)('releases tasks only once the floor or the ceiling is under them: %s', (_, decision, to) => {
+    expect(releaseOf(decision)).toBe(to);
+  });
 
   it('releases every running task above the new size, draining ones included, and says how many', async () => {
     const { asked, deps: d } = deps(async (n) => n - 2);
