@@ -19,7 +19,7 @@ import { MemoryStateStore } from '../lambda/adapters/memory-state';
 import { SimCapacity, SimClock } from '../sim/ports';
 import { AWS_REACTION, measureReaction } from '../sim/calibration';
 import { withPerfectTest } from '../sim/bounds';
-import { POLICY_NAMES, replay } from '../sim/replay';
+import { FRAME_SECONDS, POLICY_NAMES, replay } from '../sim/replay';
 import { comparisonRows } from '../sim/report';
 import { loadScenario } from '../sim/scenario';
 import { WorldFleet } from '../sim/world';
@@ -27,7 +27,7 @@ import { writeGeneratedConfig } from '../test/fixtures/generated-config';
 import { TEST_CLIENTS } from '../test/fixtures/world';
 import { costOfConfig } from './cost';
 import type { ScenarioOutcome } from './targets';
-import { targetLines } from './targets';
+import { targetLines, unmetWhy } from './targets';
 
 const ROOT = join(__dirname, '..');
 const lines: string[] = [];
@@ -79,11 +79,23 @@ async function main(): Promise<void> {
     const oracleHours = runs.find((r) => r.name === 'oracle')!.figures.taskHours;
     const [perfect] = await replay(withPerfectTest(ls), ['surgeguard', 'oracle']);
     const sg = runs.find((r) => r.name === 'surgeguard')!.figures;
+    const hoursBeforeStart = (name: string) =>
+      runs
+        .find((r) => r.name === name)!
+        .frames.filter((f) => f.t < 0)
+        .reduce((sum, f) => sum + ((f.running + f.pending) * FRAME_SECONDS) / 3600, 0);
     outcomes.push({
       name: ls.scenario.name,
       surgeguard: sg,
       oracleServed: runs.find((r) => r.name === 'oracle')!.figures.servedFraction,
       faulted: ls.scenario.faults.length > 0,
+      beforeStart: { surgeguard: hoursBeforeStart('surgeguard'), oracle: hoursBeforeStart('oracle') },
+      perfectTestCost: perfect!.figures.taskHours / oracleHours,
+      reaction: {
+        periodSeconds: ls.scenario.metrics.periodSeconds,
+        delaySeconds: ls.scenario.metrics.delaySeconds,
+        startupSeconds: Math.max(...ls.scenario.fleets.map((f) => f.startupSeconds)),
+      },
     });
     const th = (x: number) => Math.round(x).toLocaleString('en-US');
     say(
@@ -101,8 +113,15 @@ async function main(): Promise<void> {
   say();
   say(md(targetLines(outcomes)));
   say();
+  const why = unmetWhy(outcomes);
+  if (why.length) {
+    say('Why the unmet targets are not met, from these replays:');
+    say();
+    for (const line of why) say(line);
+    say();
+  }
   say(
-    'Why an unmet target is not met, with what each would take, is in the README ("The figures"); no rule is tuned to a scenario.',
+    'More on each, with what each would take, is in the README ("The figures"); no rule is tuned to a scenario.',
   );
   say();
 

@@ -7,6 +7,16 @@ export interface ScenarioOutcome {
   readonly oracleServed: number;
   /** The scenario injects AWS faults (#13's fault scenarios). */
   readonly faulted: boolean;
+  /** Task-hours before the scheduled start, SurgeGuard's and the oracle's. @default not measured */
+  readonly beforeStart?: { readonly surgeguard: number; readonly oracle: number };
+  /** SurgeGuard's task-hours against the oracle's with the planners given the true curve. @default not measured */
+  readonly perfectTestCost?: number;
+  /** How long a surge goes unseen and unserved: the metric period and delay, and the slowest fleet's start-up. */
+  readonly reaction?: {
+    readonly periodSeconds: number;
+    readonly delaySeconds: number;
+    readonly startupSeconds: number;
+  };
 }
 
 /** The replay the 2024 target is about. */
@@ -76,4 +86,38 @@ export function targetLines(outcomes: readonly ScenarioOutcome[]): string[][] {
     ]);
   }
   return rows;
+}
+
+/**
+ * What the replays measure about each target `targetLines` finds unmet: where the 2024 Space's task-hours go, and how
+ * long a scenario served short leaves a surge unseen and unserved. A line per unmet target; none when all are met.
+ */
+export function unmetWhy(outcomes: readonly ScenarioOutcome[]): string[] {
+  const lines: string[] = [];
+  const th = (x: number) => Math.round(x).toLocaleString('en-US');
+  const space = outcomes.find((o) => o.name === SPACE_2024);
+  const s = space?.surgeguard;
+  if (space && s && !(s.servedFraction >= 0.999 && (s.costVsOracle ?? Infinity) <= 1.6)) {
+    const oracleHours = s.taskHours / (s.costVsOracle ?? NaN);
+    const before = space.beforeStart;
+    lines.push(
+      `- ${SPACE_2024}: SurgeGuard spends ${th(s.taskHours)} task-hours to the oracle's ${th(oracleHours)}` +
+        (before
+          ? `: ${th(before.surgeguard)} before the scheduled start (the oracle ${th(before.oracle)}), where the plan's capacity for the upper forecast stands from before doors open, and ${th(s.taskHours - before.surgeguard)} after it (the oracle ${th(oracleHours - before.oracle)}), where that capacity is held until the audience has peaked`
+          : '') +
+        (space.perfectTestCost !== undefined
+          ? `; with a perfect scaling test ${space.perfectTestCost.toFixed(2)}x, so the test's error is not what holds it above 1.6x`
+          : '') +
+        '. After the peak the floor follows the audience down, and drained tasks stop only as their listeners leave.',
+    );
+  }
+  for (const o of outcomes) {
+    if (!(o.oracleServed >= 0.999 && o.surgeguard.servedFraction < 0.98) || !o.reaction) continue;
+    const r = o.reaction;
+    const unseen = r.periodSeconds + r.delaySeconds;
+    lines.push(
+      `- ${o.name}: a surge's first datapoint lands ${unseen} s after the surge begins (a ${r.periodSeconds} s period, ${r.delaySeconds} s delay), and tasks asked for then carry no one for another ${r.startupSeconds} s: ${unseen + r.startupSeconds} s in all, against clients that give up within minutes. Only capacity standing before the surge covers it.`,
+    );
+  }
+  return lines;
 }

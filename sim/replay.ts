@@ -29,6 +29,9 @@ import type { PolicyName } from './names';
 export { POLICY_NAMES, type PolicyName } from './names';
 
 /** The figures of one policy on one scenario (the `--json` shape). */
+/** Seconds between two frames of a replay's timeline. */
+export const FRAME_SECONDS = 10;
+
 export interface PolicyFigures {
   servedFraction: number;
   peakShortfall: number;
@@ -592,7 +595,7 @@ async function runPolicy(
       demandSum += demand;
       peakShortfall = Math.max(peakShortfall, demand - served);
     }
-    if (t % 10 === 0) {
+    if (t % FRAME_SECONDS === 0) {
       frames.push({
         t: rel,
         demand,
