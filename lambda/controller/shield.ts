@@ -181,7 +181,8 @@ export class ShieldController implements ShieldHook {
   }
 
   /**
-   * The event's join traffic at the newest join-request datapoint, summed over its fleets, or why there is none.
+   * The event's join traffic at the newest join-request datapoint every fleet has, summed over its fleets, or why
+   * there is none.
    * A join series without a point at that timestamp makes the sample unknown (a zero would read as a collapse),
    * and so does a datapoint older than `maxSampleAgeSeconds` or the fleets' own freshness, whichever is longer (a
    * metric that stopped advancing).
@@ -192,7 +193,8 @@ export class ShieldController implements ShieldHook {
     nowMs: number,
   ): { sample: TrafficSample; atMs: number } | string {
     const newest = (s?: Series) => s?.at(-1);
-    const t = newest(e.fleets[0]?.metrics.joinRequests)?.t;
+    // The newest period every fleet has published: fleets whose metrics land at different delays line up there.
+    const t = newestShared(e.fleets.map((f) => f.metrics.joinRequests));
     if (t === undefined) return 'joinRequests: no datapoint';
     const ageS = Math.round((nowMs - t) / 1000);
     const limitS = Math.max(this.deps.shield.detector.maxSampleAgeSeconds, Math.round(e.freshAgeMs / 1000));
@@ -362,4 +364,16 @@ export function evidenceText(d?: Detection): string {
     .sort((a, b) => Number(b.firing) - Number(a.firing))
     .map((e) => `${e.firing ? '[firing] ' : '[ok]     '}${e.text}`);
   return `Verdict: ${d.verdict}\n${lines.join('\n')}`;
+}
+
+/** The newest timestamp found in every series (the first series' newest when no timestamp is shared by all). */
+function newestShared(series: readonly (Series | undefined)[]): number | undefined {
+  const first = series[0];
+  if (!first?.length) return undefined;
+  const rest = series.slice(1).map((s) => new Set((s ?? []).map((p) => p.t)));
+  for (let i = first.length - 1; i >= 0; i--) {
+    const t = first[i]!.t;
+    if (rest.every((ts) => ts.has(t))) return t;
+  }
+  return first.at(-1)!.t;
 }

@@ -184,6 +184,27 @@ describe('shield in the watch tick', () => {
     expect(verdicts[0]!.reason).toMatch(/joinSuccesses.*missing/);
   });
 
+  it("judges a flood at the newest datapoint every fleet has when one fleet's metrics land a period later", async () => {
+    // Prepare: both fleets in one region (one GetMetricData call, ids f0_ and f1_); the second fleet's newest
+    // datapoints are not in yet
+    const oneRegion = testRuntime(
+      RUNTIME_CONFIG_TEXT.replace('region: eu-west-1', 'region: us-east-1') + SHIELD,
+    );
+    const { deps, state } = setup(
+      FLOOD_TRAFFIC,
+      { drop: (id, newest) => newest && id.startsWith('f1') },
+      oneRegion,
+    );
+    // Act
+    await runWatch(deps);
+    // Assess: judged (at the period both fleets have) and armed, not held as unknown
+    expect(waf).toHaveReceivedCommandTimes(UpdateWebACLCommand, 1);
+    const verdicts = (await state.listAudit({ eventId: 'ev' })).filter((a) =>
+      a.action.startsWith('verdict:'),
+    );
+    expect(verdicts.every((a) => a.action === 'verdict:attack')).toBe(true);
+  });
+
   it('never judges a stale sample, however much it looks like an attack', async () => {
     const { deps, state } = setup(FLOOD_TRAFFIC, { agesMin: [14, 13, 12] });
     await runWatch(deps);
