@@ -22,6 +22,12 @@ export interface ScenarioOutcome {
 /** The replay the 2024 target is about. */
 const SPACE_2024 = 'spaces-2024-08-12';
 
+/** The 2024 target: served >= 99.9% at no more than 1.6x the oracle's task-hours. */
+const spaceMet = (s: PolicyFigures) => s.servedFraction >= 0.999 && (s.costVsOracle ?? Infinity) <= 1.6;
+/** Where the oracle serves everyone (>= 99.9%), SurgeGuard must serve >= 98%. */
+const servable = (o: ScenarioOutcome) => o.oracleServed >= 0.999;
+const servedShort = (o: ScenarioOutcome) => servable(o) && o.surgeguard.servedFraction < 0.98;
+
 /**
  * The targets issues #12 and #13 set for the replays, each checked against this run's figures: a line per target
  * with what was measured and whether it is met, so an unmet one is never hidden behind a table.
@@ -36,7 +42,7 @@ export function targetLines(outcomes: readonly ScenarioOutcome[]): string[][] {
     rows.push([
       '2024 replay: served >= 99.9% at <= 1.6x the oracle',
       `${pct(s.servedFraction)} at ${(s.costVsOracle ?? NaN).toFixed(2)}x`,
-      s.servedFraction >= 0.999 && (s.costVsOracle ?? Infinity) <= 1.6 ? 'yes' : 'no',
+      spaceMet(s) ? 'yes' : 'no',
     ]);
   }
   const overCeiling = outcomes.filter((o) => (o.surgeguard.maxTasksOverCeiling ?? 0) > 0);
@@ -45,14 +51,13 @@ export function targetLines(outcomes: readonly ScenarioOutcome[]): string[][] {
     `over in: ${list(overCeiling.map((o) => `${o.name} (${o.surgeguard.maxTasksOverCeiling})`))}`,
     overCeiling.length ? 'no' : 'yes',
   ]);
-  const servable = outcomes.filter((o) => o.oracleServed >= 0.999);
-  const short = servable.filter((o) => o.surgeguard.servedFraction < 0.98);
+  const short = outcomes.filter(servedShort);
   rows.push([
-    `served >= 98% where the oracle serves >= 99.9% (${servable.length} scenarios)`,
+    `served >= 98% where the oracle serves >= 99.9% (${outcomes.filter(servable).length} scenarios)`,
     `under in: ${list(short.map((o) => `${o.name} ${pct(o.surgeguard.servedFraction)}`))}`,
     short.length ? 'no' : 'yes',
   ]);
-  const bounded = outcomes.filter((o) => o.oracleServed < 0.999);
+  const bounded = outcomes.filter((o) => !servable(o));
   const behind = bounded.filter((o) => o.surgeguard.servedFraction < 0.85 * o.oracleServed);
   rows.push([
     `served >= 0.85x the oracle where it cannot serve all (${bounded.length} scenarios)`,
@@ -97,7 +102,7 @@ export function unmetWhy(outcomes: readonly ScenarioOutcome[]): string[] {
   const th = (x: number) => Math.round(x).toLocaleString('en-US');
   const space = outcomes.find((o) => o.name === SPACE_2024);
   const s = space?.surgeguard;
-  if (space && s && !(s.servedFraction >= 0.999 && (s.costVsOracle ?? Infinity) <= 1.6)) {
+  if (space && s && !spaceMet(s)) {
     const oracleHours = s.taskHours / (s.costVsOracle ?? NaN);
     const before = space.beforeStart;
     lines.push(
@@ -112,7 +117,7 @@ export function unmetWhy(outcomes: readonly ScenarioOutcome[]): string[] {
     );
   }
   for (const o of outcomes) {
-    if (!(o.oracleServed >= 0.999 && o.surgeguard.servedFraction < 0.98) || !o.reaction) continue;
+    if (!servedShort(o) || !o.reaction) continue;
     const r = o.reaction;
     const unseen = r.periodSeconds + r.delaySeconds;
     lines.push(
