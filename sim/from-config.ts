@@ -85,8 +85,8 @@ function strictlyIncreasing(points: Curve): Curve {
 
 /**
  * Builds the replay scenario of a configured event: its fleets with their shares, their scaling tests as both
- * what the planners get and the world's truth, the forecast, arrival and duration, and the vCPU quota of the
- * fleets' regions (summed: the replay's world has one pool). Pure: the config is already loaded.
+ * what the planners get and the world's truth, the forecast, arrival and duration, and the vCPU quota of each of
+ * the fleets' regions (the replay's world, like AWS, has one pool a region). Pure: the config is already loaded.
  * @throws InputError when the event is not in the config.
  */
 export function scenarioFromConfig(loaded: LoadedConfig, input: RehearsalInput): LoadedScenario {
@@ -149,7 +149,15 @@ export function scenarioFromConfig(loaded: LoadedConfig, input: RehearsalInput):
       periodSeconds: periodSeconds < 10 ? 10 : periodSeconds,
       delaySeconds: Math.max(...fleets.map((f) => f.fleet.metrics.delaySeconds)),
     },
-    quota: { vcpu: regions.reduce((a, r) => a + (config.regions[r]?.fargateVcpuQuota ?? 0), 0) || 100_000 },
+    quota: {
+      vcpu: Math.max(0, ...regions.map((r) => config.regions[r]?.fargateVcpuQuota ?? 0)) || 100_000,
+      regions: Object.fromEntries(
+        regions.flatMap((r) => {
+          const q = config.regions[r]?.fargateVcpuQuota;
+          return q ? [[r, q]] : [];
+        }),
+      ),
+    },
     slo: { joinSuccessRatio: event.slo.joinSuccessRatio },
   });
   return {

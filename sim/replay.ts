@@ -20,7 +20,7 @@ import { FaultyStateStore, FaultyWafSwitch, faultyCapacity } from './faults';
 import type { WafCounters } from './ports';
 import { SimCapacity, SimClock, SimDrainGuard, SimMetricSource, SimWafSwitch } from './ports';
 import type { LoadedScenario } from './scenario';
-import { demandAt } from './scenario';
+import { demandAt, regionQuota } from './scenario';
 import type { ClientStep, Frame, RuleKind, WorldRule } from './world';
 import { WorldFleet, WorldWaf, floodMatchShare } from './world';
 import type { PolicyName } from './names';
@@ -111,7 +111,7 @@ export function scenarioConfig(ls: LoadedScenario): Config {
   const regions = [...new Set(ls.fleets.map((f) => f.config.region))];
   const metric = (metricName: string) => ({ metricName });
   return configSchema.parse({
-    regions: Object.fromEntries(regions.map((r) => [r, { fargateVcpuQuota: Math.floor(s.quota.vcpu) }])),
+    regions: Object.fromEntries(regions.map((r) => [r, { fargateVcpuQuota: Math.floor(regionQuota(s, r)) }])),
     controller: { ...ls.configured?.controller, tickSeconds: s.tickSeconds },
     fleets: ls.fleets.map((f) => ({
       id: f.config.id,
@@ -485,12 +485,18 @@ async function runPolicy(
       else f.desired = ttDesired;
     }
 
-    // Tasks move within the region's vCPU quota.
-    let used = fleetList.reduce((sum, f) => sum + (f.running + f.pendingTotal) * f.config.vcpuPerTask, 0);
+    // Tasks move within their region's vCPU quota.
+    const used = new Map<string, number>();
+    for (const f of fleetList)
+      used.set(
+        f.config.region,
+        (used.get(f.config.region) ?? 0) + (f.running + f.pendingTotal) * f.config.vcpuPerTask,
+      );
     for (const f of fleetList) {
       const before = (f.running + f.pendingTotal) * f.config.vcpuPerTask;
-      f.stepTasks(t, Math.max(0, s.quota.vcpu - used));
-      used += (f.running + f.pendingTotal) * f.config.vcpuPerTask - before;
+      const region = f.config.region;
+      f.stepTasks(t, Math.max(0, regionQuota(s, region) - used.get(region)!));
+      used.set(region, used.get(region)! + (f.running + f.pendingTotal) * f.config.vcpuPerTask - before);
     }
 
     // The flood, the WAF's view of it, and the clients.

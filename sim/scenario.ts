@@ -126,7 +126,12 @@ export const scenarioSchema = z.strictObject({
       delaySeconds: z.number().min(0).max(600).default(90),
     })
     .default({ periodSeconds: 60, delaySeconds: 90 }),
-  quota: z.strictObject({ vcpu: z.number().positive() }).default({ vcpu: 100_000 }),
+  quota: z
+    .strictObject({
+      vcpu: z.number().positive(),
+      regions: z.record(z.string().min(1), z.number().positive()).optional(),
+    })
+    .default({ vcpu: 100_000 }),
   slo: z
     .strictObject({ joinSuccessRatio: z.number().gt(0).max(1).default(0.99) })
     .default({ joinSuccessRatio: 0.99 }),
@@ -168,6 +173,11 @@ export interface LoadedScenario {
 }
 
 /** Join requests per task per second the signalling path handles when a scenario does not say. */
+/** A region's Fargate vCPU quota in the scenario: its own entry in `quota.regions`, else `quota.vcpu` (AWS sets one a region). */
+export function regionQuota(s: Scenario, region: string): number {
+  return s.quota.regions?.[region] ?? s.quota.vcpu;
+}
+
 export const DEFAULT_JOINS_PER_TASK_PER_SECOND = 100;
 
 /** Reads and validates a scenario file; every issue at once, as `FILE:LINE:COL`. */

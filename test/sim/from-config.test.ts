@@ -110,7 +110,7 @@ describe('scenarioFromConfig', () => {
       earlyMinutes: 15,
       fullByMinutes: 10,
     });
-    expect(s.quota.vcpu).toBe(2000);
+    expect(s.quota).toEqual({ vcpu: 2000, regions: { 'eu-west-1': 2000 } });
     expect(s.fleets.map((f) => [f.id, f.share, f.region, f.baselineTasks, f.maxTasks])).toEqual([
       ['sfu-euw1', 1, 'eu-west-1', 10, 2000],
     ]);

@@ -378,3 +378,52 @@ faults:
     expect(two!.figures.floorShortfallMinutes).toBe(one!.figures.floorShortfallMinutes);
   });
 });
+
+describe('the vCPU quota', () => {
+  /** Two 1-vCPU fleets of one shape in two regions, each needing about 35 tasks, under `quota`. */
+  function twoRegions(quota: string): string {
+    const file = join(mkdtempSync(join(tmpdir(), 'sg-quota-')), 's.yaml');
+    const fleet = (id: string, region: string) =>
+      `  - { id: ${id}, region: ${region}, share: 0.5, baselineTasks: 2, maxTasks: 100, vcpuPerTask: 1, startupSeconds: 30,
+      scalingTest: [{ tasks: 1, listeners: 1000 }, { tasks: 4, listeners: 3900 }] }`;
+    writeFileSync(
+      file,
+      `name: two-regions
+start: '2030-01-01T00:00:00Z'
+durationMinutes: 30
+forecast: { peakListeners: 60000 }
+fleets:
+${fleet('east', 'us-east-1')}
+${fleet('west', 'us-west-2')}
+demand: [[-10, 0], [0, 60000], [30, 60000]]
+quota: ${quota}
+`,
+    );
+    return file;
+  }
+  const mostRunning = (run: { frames: { running: number }[] }) =>
+    Math.max(...run.frames.map((f) => f.running));
+
+  it('is a pool a region, as in AWS: two regions each run what one quota holds', async () => {
+    // Prepare: each fleet's need fits its region's 50 vCPU, not both in one pool.
+    const ls = loadScenario(twoRegions('{ vcpu: 50 }'));
+    // Act
+    const [oracle] = await replay(ls, ['oracle']);
+    // Assess: more than one region's quota runs at once, and nobody is turned away
+    expect(mostRunning(oracle!)).toBeGreaterThan(50);
+    expect(oracle!.figures.servedFraction).toBeGreaterThan(0.99);
+  });
+
+  it("takes a region's own quota from quota.regions, for the world and for SurgeGuard's config", async () => {
+    // Prepare: the west region holds 20 vCPU
+    const ls = loadScenario(twoRegions('{ vcpu: 50, regions: { us-west-2: 10 } }'));
+    // Act
+    const [oracle] = await replay(ls, ['oracle']);
+    const runtime = scenarioRuntime(ls);
+    // Assess: 50 + 10 tasks at most, and the planners are told the same quotas
+    expect(mostRunning(oracle!)).toBeLessThanOrEqual(60);
+    expect(oracle!.figures.servedFraction).toBeLessThan(0.9);
+    expect(runtime.config.regions['us-west-2']?.fargateVcpuQuota).toBe(10);
+    expect(runtime.config.regions['us-east-1']?.fargateVcpuQuota).toBe(50);
+  });
+});
