@@ -105,6 +105,10 @@ describe('SurgeGuard against the baselines', () => {
       'keeps room for an audience at two fifths of its forecast to double late in the event (96.2% before)',
       'late-doubling-under-forecast',
     ],
+    [
+      'keeps 30% over the audience it sees, so an audience doubling in five minutes meets room while the watch cannot yet see it (96.4% before)',
+      'doubling-in-5-min',
+    ],
   ])('%s', async (_what, name) => {
     const [sg] = await replay(scenario(name), ['surgeguard']);
     expect(sg!.figures.servedFraction).toBeGreaterThanOrEqual(0.99);

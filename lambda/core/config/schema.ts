@@ -278,8 +278,10 @@ const event = z
       .number()
       .min(0)
       .max(5)
-      .default(0.1)
-      .describe('Extra capacity over the demand the watch sees during the event (0.1 = 10%)'),
+      .default(0.3)
+      .describe(
+        'Extra capacity over the demand the watch sees during the event (0.3 = 30%, as the plan holds over the forecast)',
+      ),
     followAudience: followAudience.default(FOLLOW_AUDIENCE_DEFAULTS),
     arrival: arrival.default({ earlyMinutes: 15, fullByMinutes: 10 }),
     fleets: z.array(eventFleet).min(1).describe('Fleets that carry the event'),
