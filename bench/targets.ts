@@ -113,7 +113,7 @@ export function unmetWhy(outcomes: readonly ScenarioOutcome[]): string[] {
         (space.perfectTestCost !== undefined
           ? `; with a perfect scaling test ${space.perfectTestCost.toFixed(2)}x, so the test's error is not what holds it above 1.6x`
           : '') +
-        '. After the peak the floor follows the audience down, and drained tasks stop only as their listeners leave.',
+        ". After the peak the floor follows the audience down, keeping the event's `liveHeadroom` over it (30% by default: the margin that lets a surge the metrics cannot yet show meet room), and drained tasks stop only as their listeners leave.",
     );
   }
   for (const o of outcomes) {
