@@ -761,7 +761,7 @@ export function liveCapacity(
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
       ...overstatedBy(prior, s.bins),
-      ...probeDownFrom(sat, s.bins, params, o.probeStep),
+      ...probeDownFrom(sat, s.bins, params, o.probeStep, alone),
       ...(ceilingTasks === null && prior.peakTasks === null
         ? { serviceCeilingTasks: Math.max(reach ?? 0, Math.round(prior.maxTestedTasks)) }
         : {}),
@@ -780,12 +780,20 @@ export function liveCapacity(
  * and the refit, and for a straight-line test the most a task carried at any step: a line's lambda is an average).
  */
 export function peakFloorOf(lambda: number, tasks: number, listeners: number): number {
-  // Odd input (NaN, infinite) bounds nothing: only a measured absence of contention opens all the way.
+  return Math.max(tasks, lawPeakFloor(lambda, tasks, listeners) ?? tasks);
+}
+
+/**
+ * peakFloorOf before its clamp to `tasks`: the law's own bound sqrt(N*(N-1)/D), which may lie below `tasks` (the fleet
+ * may be past its peak, but no further past than this). Infinity with no contention seen; undefined for odd input
+ * (NaN, infinite, a single task), which bounds nothing.
+ */
+function lawPeakFloor(lambda: number, tasks: number, listeners: number): number | undefined {
   if (!(tasks > 1 && listeners > 0 && lambda > 0 && Number.isFinite(listeners) && Number.isFinite(lambda)))
-    return tasks;
+    return undefined;
   const contention = (lambda * tasks) / listeners - 1;
   if (contention <= 0) return Infinity;
-  return Math.max(tasks, Math.sqrt((tasks * (tasks - 1)) / contention));
+  return Math.sqrt((tasks * (tasks - 1)) / contention);
 }
 
 /**
@@ -793,13 +801,16 @@ export function peakFloorOf(lambda: number, tasks: number, listeners: number): n
  * corrected curve peaks more than a probe step below it (never below that peak), unless a smaller size carried as
  * much: the fleet may be past its peak with nothing smaller to show it, as when the plan put it there before the
  * audience came. A corrected curve with no peak (flat where the fleet saturates) stands in its knee: the fewest tasks
- * it says carry as much, within the retrograde tolerance, as the smallest saturated size.
+ * it says carry as much, within the retrograde tolerance, as the smallest saturated size. Without a smaller size that
+ * carried as much, the law must also let the fleet be past its peak (see lawPeakFloor), and the probe goes no lower.
  */
 function probeDownFrom(
   sat: readonly { tasks: number; listeners: number }[],
   bins: readonly LiveBin[],
   params: UslParams,
   probeStep: number,
+  /** The most a task alone carries, as the ceiling's step reads it (the test's fit, its best step, the refit). */
+  alone: number,
 ): Pick<LiveCapacity, 'probeDownTasks'> {
   if (!sat.length) return {};
   const low = sat.reduce((a, b) => (b.tasks < a.tasks ? b : a));
@@ -822,7 +833,18 @@ function probeDownFrom(
     )
     .reduce<LiveBin | undefined>((a, b) => (a === undefined || b.tasks < a.tasks ? b : a), undefined);
   if (asMuch) return { probeDownTasks: Math.round(asMuch.tasks) };
-  return { probeDownTasks: Math.max(Math.round(peakTasks), Math.round(low.tasks * (1 - PROBE_DOWN_SHARE))) };
+  // Without one, the law must let `low` be past its peak: no fleet carrying what `low` carried, with at most `alone` a
+  // task alone, peaks below the law's floor (a refit the test's prior pulled down can). A floor within a probe step
+  // of `low` leaves nothing to probe, and no probe goes below it.
+  const floor = lawPeakFloor(alone, low.tasks, low.listeners) ?? 0;
+  if (floor >= low.tasks * (1 - probeStep)) return {};
+  return {
+    probeDownTasks: Math.max(
+      Math.round(peakTasks),
+      Math.ceil(floor),
+      Math.round(low.tasks * (1 - PROBE_DOWN_SHARE)),
+    ),
+  };
 }
 
 /** The largest size whose saturation measured capacity, and how far short of the test's curve it fell. */

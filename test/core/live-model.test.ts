@@ -832,6 +832,42 @@ describe('liveCapacity', () => {
       expect(inRange.params).toEqual(fitLive(prior, [bin(250, 0.08 * uslCapacity(prior, 250), 0, 4)]));
     });
 
+    it('offers nothing where the law says the fleet cannot be past its peak, and otherwise goes no lower than it allows', () => {
+      // Prepare: a test run to 2,000 tasks, past its peak at 1,000 tasks and 1.5 M listeners, pulls the refit's peak
+      // down; 1,300 tasks saturated carrying 1.85 M (or 1.7 M), more than any size the refit gives
+      const tested: CapacityModel = {
+        lambda: 3000,
+        sigma: 0,
+        kappa: 1e-6,
+        ...peakOf({ lambda: 3000, sigma: 0, kappa: 1e-6 }),
+        r2: 0.99,
+        maxTestedTasks: 2000,
+        points: 8,
+      };
+      // The fewest tasks the law lets a fleet carrying this on 1,300 tasks peak at, with at most `alone` a task alone
+      const lawFloor = (alone: number, listeners: number) =>
+        Math.sqrt((1300 * 1299) / ((alone * 1300) / listeners - 1));
+      // Act
+      const near = liveCapacity(tested, { bins: [bin(1300, 1_850_000, 4)], counts: [] }).capacity;
+      const far = liveCapacity(tested, { bins: [bin(1300, 1_700_000, 4)], counts: [] }).capacity;
+      // Assess: both refits peak more than a probe step below 1,300 tasks, carrying less than 1,300 carried
+      for (const [capacity, carried] of [
+        [near, 1_850_000],
+        [far, 1_700_000],
+      ] as const) {
+        expect(capacity.peakTasks!).toBeLessThan(1300 * 0.9);
+        expect(capacity.peakListeners!).toBeLessThan(carried);
+      }
+      // ...but carrying 1.85 M the law puts the peak within a probe step of 1,300 tasks: nothing to probe
+      expect(lawFloor(Math.max(3000, near.params.lambda), 1_850_000)).toBeGreaterThanOrEqual(1300 * 0.9);
+      expect(near.probeDownTasks).toBeUndefined();
+      // ...and carrying 1.7 M it allows a peak further down, but not as far down as the refit's: the probe stops there
+      const floor = lawFloor(Math.max(3000, far.params.lambda), 1_700_000);
+      expect(floor).toBeLessThan(1300 * 0.9);
+      expect(floor).toBeGreaterThan(far.peakTasks!);
+      expect(far.probeDownTasks).toBe(Math.ceil(floor));
+    });
+
     it('offers nothing to a saturated fleet short of the corrected peak, or to one with no saturation', () => {
       const within = liveCapacity(prior, { bins: [bin(700, uslCapacity(prior, 700), 3)], counts: [] });
       const unsaturated = liveCapacity(prior, { bins: [bin(1400, 0.6 * most, 0, 4)], counts: [] });
