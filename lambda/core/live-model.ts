@@ -180,7 +180,7 @@ const SATURATED_WEIGHT = 2;
 const SATURATED_CAP = 5;
 /** Weight of a lower bound the curve falls below. */
 const BOUND_WEIGHT = 3;
-/** Points the test's fit contributes, spread over the range it measured. */
+/** Points the test's fit contributes over the range it measured, from a single task up. */
 const PRIOR_POINTS = 6;
 /** Weight of the test's fit where it extrapolates past the range it measured. */
 const EXTRAPOLATED_WEIGHT = 0.3;
@@ -556,7 +556,9 @@ export function fitLive(prior: CapacityModel, bins: readonly LiveBin[], audience
   const tested = Math.max(1, prior.maxTestedTasks);
   const reach = Math.max(tested, ...bins.map((b) => b.tasks), 1.5 * (prior.peakTasks ?? tested));
   const priorPoints: { n: number; x: number; w: number }[] = [];
-  for (let k = 1; k <= PRIOR_POINTS; k++) {
+  // From one task up: a task alone carries what the test's fit says, or one saturated size with the test's steps far
+  // from it leaves lambda free, and a curve that peaks at one task fits them both.
+  for (let k = 0; k <= PRIOR_POINTS; k++) {
     const n = Math.max(1, Math.round((tested * k) / PRIOR_POINTS));
     priorPoints.push({ n, x: uslCapacity(prior, n), w: 1 });
   }

@@ -230,6 +230,28 @@ describe('fitLive', () => {
     expect(uslPeak(live).tasks).toBe(prior.peakTasks);
   });
 
+  it('keeps what a task alone carries near the test when one saturated size is all the event has measured', () => {
+    // Prepare: a two-step test to 117 tasks (604 a task alone, 13.8 k at most); the fleet saturates once at 21 tasks
+    // carrying 15.5 k, more than the test says any size carries
+    const twoSteps: CapacityModel = {
+      lambda: 604.67,
+      sigma: 0.0437655,
+      kappa: 0,
+      peakTasks: null,
+      peakListeners: 13_816,
+      r2: 1,
+      maxTestedTasks: 117,
+      points: 2,
+    };
+    // Act
+    const live = fitLive(twoSteps, [bin(21, 15_474, 1)]);
+    // Assess: the refit does not buy the point with a task alone carrying millions and a peak at one task (without
+    // the test's one-task point it fitted lambda 27 M, sigma 2,062: 'limited to 1 by liveModel', a probe down, and
+    // 13.9 k listeners who gave up)
+    expect(live.lambda).toBeLessThan(10 * twoSteps.lambda);
+    expect(uslPeak(live).tasks!).toBeGreaterThan(21);
+  });
+
   it('reads a fleet carrying more far past a spurious test peak as a peak further out, not as more per task', () => {
     // Prepare: a test run to 10 tasks whose noise bends its fit to a peak at 36 tasks; the fleet then ran 104 tasks
     // carrying 194 k without a refusal, over 8 times what the fit gives 104 tasks
