@@ -329,6 +329,7 @@ async function decideAndAct(deps: ControllerDeps, t: FleetTick): Promise<FleetOu
           : undefined,
       listenerHistory: liveState.listeners,
       runningTasks: t.counts?.running,
+      drainingTasks: draining,
       runningHistory: liveState.counts,
       cpuAtCapacity: t.fleet.cpuAtCapacity ?? prior.cpuAtCapacity,
     };

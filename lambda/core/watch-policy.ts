@@ -119,8 +119,14 @@ export interface WatchInput {
   readonly followAudience?: FollowAudience;
   /** Listener datapoints of the last half hour or so, for following the audience down. */
   readonly listenerHistory?: Series;
-  /** Tasks running now. */
+  /** Tasks running now, draining ones included. */
   readonly runningTasks?: number;
+  /**
+   * Running tasks past the service's desired count (less launches under way): tasks that protect their listeners,
+   * draining. They take no joins but still run and add to the fleet's contention, and ECS counts them towards the
+   * desired count, so a scale-out takes them back (at once, at no cost) before it launches any.
+   */
+  readonly drainingTasks?: number;
   /** Tasks running at each recent tick (t: when, v: running): what ran through a metric period minutes old. */
   readonly runningHistory?: readonly TaskCount[];
   /** The CPU a full task runs at: with the CPU metric, it shows an empty fleet when listeners cannot be read. */
@@ -196,6 +202,8 @@ type Base = Omit<WatchDecision, 'action' | 'targetTasks' | 'ceilingTasks' | 'lim
   readonly cpuStopped: boolean;
   /** The least ceiling the capacity curve allows (the live peak, a probe, or the best size seen), and max tasks. */
   readonly ceilingLimit: number;
+  /** Tasks drain, and the need is sized on the whole running fleet (see {@link joinTakersFor}). */
+  readonly drainsBack: boolean;
 };
 
 /**
@@ -259,6 +267,8 @@ function assess(input: WatchInput): Base {
   // Demand the fleet cannot carry even without headroom: only then is a size past the modelled peak worth trying.
   let beyondPeak = false;
   let wantedListeners = 0;
+  // The listeners the curve sizes the fleet for (forecast and waiting, with headroom).
+  let sizedDemand = 0;
   const peak = uslPeak(sizing);
   if (dataOk && listeners !== null) {
     forecastListeners = forecastAt(
@@ -283,6 +293,7 @@ function assess(input: WatchInput): Base {
     if (over && (!firstGuess.reachable || (firstGuess.tasks ?? 0) > over.tasks))
       demand = (forecastListeners + unmetListeners) * (1 + input.headroom + over.share);
     const inverse = tasksFor(sizing, demand);
+    sizedDemand = demand;
     neededTasks = inverse.reachable ? (inverse.tasks ?? 0) : (peak.tasks ?? fleet.maxTasks);
     // CPU says how full the tasks are, whatever the curve says: tasks that would carry less than the demand at the
     // CPU they fill at need at least as many more as the demand is over it (per task; the curve's inverse covers
@@ -412,6 +423,29 @@ function assess(input: WatchInput): Base {
     else if (neededTasks > seen.tasks && unmetListeners === 0) neededTasks = Math.min(neededTasks, linear);
     if (neededBy === 'cpu' && neededTasks === linear) neededBy = 'curve';
   }
+  // Tasks draining still run and still add to the contention: until they stop, each task taking joins carries what a
+  // task of the whole running fleet does, not what a task of a fleet its own size would. Taking them back costs
+  // nothing (they run anyway, and take joins again at once with the listeners they kept), so while tasks drain and the
+  // audience needs room (it grows, or joins are refused for room) the need is sized on the running fleet. A steady or
+  // shrinking audience needs no room for joins: its listeners stay where they are, drains keeping theirs.
+  const needsRoom =
+    unmetListeners > 0 ||
+    (forecastListeners !== null && listeners !== null && forecastListeners > listeners * (1 + STILL_GROWING));
+  let drainsBack = false;
+  if (
+    neededTasks !== null &&
+    sizedDemand > 0 &&
+    limitedBy !== 'probe' &&
+    needsRoom &&
+    drainingOf(input) > 0
+  ) {
+    const running = input.runningTasks!;
+    const takers = joinTakersFor(sizing, sizedDemand, running);
+    if (takers !== undefined && takers > neededTasks) {
+      neededTasks = takers;
+      drainsBack = true;
+    }
+  }
   const curveLimit =
     limitedBy === 'vcpuQuota'
       ? Math.min(fleet.maxTasks, ECS_MAX_TASKS_PER_SERVICE, limits[3]![0])
@@ -440,7 +474,25 @@ function assess(input: WatchInput): Base {
     neededBy,
     cpuStopped,
     cpuPerListener,
+    drainsBack,
   };
+}
+
+/** Tasks draining now (running past the desired count), when the running count is known; 0 otherwise. */
+function drainingOf(input: WatchInput): number {
+  const { drainingTasks: draining, runningTasks: running } = input;
+  if (running === undefined || !Number.isFinite(running) || !(running > 0)) return 0;
+  return draining !== undefined && Number.isFinite(draining) && draining > 0 ? draining : 0;
+}
+
+/**
+ * The fewest tasks taking joins that carry `listeners` while `running` tasks run, draining ones among them: each
+ * carries a task's share of what the whole running fleet carries. Undefined when the running fleet cannot carry them.
+ */
+function joinTakersFor(p: UslParams, listeners: number, running: number): number | undefined {
+  const full = uslCapacity(p, running);
+  if (!(running > 0) || !(full >= listeners)) return undefined;
+  return Math.min(running, Math.max(1, Math.ceil((listeners * running) / full - 1e-9)));
 }
 
 /**
@@ -576,6 +628,7 @@ function decision(
     neededBy: _n,
     cpuStopped: _st,
     cpuPerListener: _p,
+    drainsBack: _d,
     ...rest
   } = base;
   return {
@@ -936,7 +989,12 @@ function needWhy(base: Base, tasks: number): string {
     return `listeners unreadable, the fleet's CPU shows about ${round(base.forecastListeners)} listeners by the time tasks start: needs ${tasks} tasks`;
   if (base.neededBy === 'refusals')
     return `listeners unreadable, joins refused for room: the full fleet (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks`;
-  return `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks${base.neededBy === 'cpu' ? ' (by CPU: the running tasks would fill below it)' : ''}`;
+  const why = base.drainsBack
+    ? ' (taking joins while tasks drain, each carries what a task of the whole running fleet does: drains come back first)'
+    : base.neededBy === 'cpu'
+      ? ' (by CPU: the running tasks would fill below it)'
+      : '';
+  return `forecast ${round(base.forecastListeners)} listeners (+${round(base.unmetListeners)} waiting) needs ${tasks} tasks${why}`;
 }
 
 /**

@@ -819,6 +819,41 @@ const live = (over: Partial<LiveCapacity> = {}): LiveCapacity => ({
   ...over,
 });
 
+describe('decideWatch while tasks drain', () => {
+  const at = T0 + 40 * MIN;
+  // 1,500 tasks running, 1,100 of them draining (a floor stepped down from where the plan put it, under an audience
+  // spread over every task): each of the 400 taking joins carries what a task of the 1,500 does.
+  const draining = { nowMs: at, currentTasks: 400, runningTasks: 1500, drainingTasks: 1100 };
+
+  it('sizes the tasks taking joins on the whole running fleet when the audience grows, taking drains back', () => {
+    // Prepare: the audience growing 300 k -> 360 k a minute apart, far under what the curve says 400 tasks carry
+    const growing = { ...draining, metrics: { listeners: listenersAt(at, [300_000, 330_000, 360_000]) } };
+    // Act
+    const d = decideWatch(input(growing));
+    const noDrains = decideWatch(input({ ...growing, drainingTasks: 0 }));
+    // Assess: without drains the curve's need is under the floor and it holds; with them, the forecast with headroom
+    // needs as many tasks taking joins as carry it at what a task of the running fleet carries (drains come back first)
+    const wanted = (d.forecastListeners! + d.unmetListeners) * 1.3;
+    expect(noDrains.action).toBe('hold');
+    expect(tasksFor(model, wanted).tasks!).toBeLessThan(400);
+    expect(d).toMatchObject({
+      action: 'scale-out',
+      targetTasks: Math.ceil((wanted * 1500) / uslCapacity(model, 1500)),
+    });
+    expect(d.targetTasks).toBeLessThan(1500);
+    expect(d.reason).toMatch(/drains come back first/);
+  });
+
+  it('leaves a steady audience alone: its listeners stay where they are, drains keeping theirs', () => {
+    // Prepare: the same fleet under a steady 360 k
+    const steady = { ...draining, metrics: { listeners: listenersAt(at, [360_000, 360_000, 360_000]) } };
+    // Act
+    const d = decideWatch(input(steady));
+    // Assess: the floor holds
+    expect(d).toMatchObject({ action: 'hold', targetTasks: 400 });
+  });
+});
+
 describe('decideWatch with the live capacity model', () => {
   const now = T0 + 5 * MIN;
   /** The decision at `now` with this live model, floor and the two newest listener datapoints. */
