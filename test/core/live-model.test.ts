@@ -16,16 +16,13 @@ import { fitUsl, tasksFor, uslCapacity, uslPeak } from '../../lambda/core/usl';
 const MIN = 60_000;
 const T0 = Date.parse('2030-06-01T20:00:00Z');
 
+/** A scaling test's fit of this curve, measured up to `maxTestedTasks` in eight steps. */
+function fitOf(p: UslParams, maxTestedTasks: number): CapacityModel {
+  return { ...p, ...peakOf(p), r2: 0.99, maxTestedTasks, points: 8 };
+}
+
 /** The test's fit: peaks at 1,000 tasks and about 1.2 M listeners; measured up to 300 tasks. */
-const prior: CapacityModel = {
-  lambda: 3000,
-  sigma: 0.0005,
-  kappa: 1e-6,
-  ...peakOf({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }),
-  r2: 0.99,
-  maxTestedTasks: 300,
-  points: 8,
-};
+const prior: CapacityModel = fitOf({ lambda: 3000, sigma: 0.0005, kappa: 1e-6 }, 300);
 
 /** The 2024 Space's test that claimed 8 M: 9,000 listeners a task, no peak, run to 300 tasks. */
 const claims: CapacityModel = {
@@ -857,15 +854,7 @@ describe('liveCapacity', () => {
     it('offers nothing where the law says the fleet cannot be past its peak, and otherwise goes no lower than it allows', () => {
       // Prepare: a test run to 2,000 tasks, past its peak at 1,000 tasks and 1.5 M listeners, pulls the refit's peak
       // down; 1,300 tasks saturated carrying 1.85 M (or 1.7 M), more than any size the refit gives
-      const tested: CapacityModel = {
-        lambda: 3000,
-        sigma: 0,
-        kappa: 1e-6,
-        ...peakOf({ lambda: 3000, sigma: 0, kappa: 1e-6 }),
-        r2: 0.99,
-        maxTestedTasks: 2000,
-        points: 8,
-      };
+      const tested = fitOf({ lambda: 3000, sigma: 0, kappa: 1e-6 }, 2000);
       // The fewest tasks the law lets a fleet carrying this on 1,300 tasks peak at, with at most `alone` a task alone
       const lawFloor = (alone: number, listeners: number) =>
         Math.sqrt((1300 * 1299) / ((alone * 1300) / listeners - 1));
