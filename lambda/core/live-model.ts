@@ -132,6 +132,11 @@ export interface LiveCapacity {
    */
   readonly cpuReadings?: readonly CpuReading[];
   /**
+   * The size whose CPU implied the most room, when a size clearly past it (4% more tasks) implied clearly less (3%):
+   * by CPU, tasks past it add contention, not room. Absent without that evidence.
+   */
+  readonly cpuPeak?: { readonly tasks: number; readonly implied: number };
+  /**
    * How far the test's curve overstated the largest saturated size seen (0 to 1), and that size: past it the
    * corrected curve is an extrapolation from a test already shown wrong by that much. Absent without such evidence.
    */
@@ -762,6 +767,7 @@ export function liveCapacity(
       ...(sat.length ? { measuredSizes: sat.length } : {}),
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
+      ...cpuPeakOf(s.bins),
       ...overstatedBy(prior, s.bins),
       ...probeDownFrom(sat, s.bins, params, o.probeStep, alone),
       ...(ceilingTasks === null && prior.peakTasks === null
@@ -894,6 +900,21 @@ function cpuCapacityOf(prior: UslParams, b: LiveBin, cpu: LiveCapacity['cpuEvide
   // The second least ignores one odd low CPU reading only when there are three or more; with two it is the odd one.
   const implied = (b.cpuPeriods ?? 0) >= 3 ? b.cpuImpliedSecond : (b.cpuImpliedLeast ?? b.cpuImpliedSecond);
   return Math.min(implied, CPU_MAX_UPLIFT * uslCapacity(prior, b.tasks));
+}
+
+/** See {@link LiveCapacity.cpuPeak}: each size's CPU-implied room read as cpuCapacityOf reads it, the curve apart. */
+function cpuPeakOf(bins: readonly LiveBin[]): Pick<LiveCapacity, 'cpuPeak'> {
+  const read = bins.flatMap((b) => {
+    if (b.cpuImpliedSecond === undefined) return [];
+    const implied = (b.cpuPeriods ?? 0) >= 3 ? b.cpuImpliedSecond : (b.cpuImpliedLeast ?? b.cpuImpliedSecond);
+    return implied > 0 ? [{ tasks: b.tasks, implied }] : [];
+  });
+  if (read.length < 2) return {};
+  const best = read.reduce((a, b) => (b.implied > a.implied ? b : a));
+  const worse = read.some(
+    (r) => r.tasks > best.tasks * RETRO_TASKS && r.implied < best.implied * RETRO_LISTENERS,
+  );
+  return worse ? { cpuPeak: { tasks: Math.round(best.tasks), implied: best.implied } } : {};
 }
 
 /**

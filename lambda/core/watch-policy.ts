@@ -311,8 +311,14 @@ function assess(input: WatchInput): Base {
       (stopped || (stale && input.floodSuspected === true)) &&
       nowMs - (byCpu.newestMs ?? -Infinity) <= CPU_KEEP_MS;
     const perListener = byCpu.perListener ?? (kept ? byCpu.stalePerListener : undefined);
-    if (perListener !== undefined && Math.ceil(perListener * wanted) > neededTasks) {
-      neededTasks = Math.ceil(perListener * wanted);
+    // Past the size whose CPU implied the most room, more tasks implied less: CPU rises with the contention each task
+    // adds, and a straight line from it asks for more tasks the more there are. It sizes no further than that size.
+    const byCpuTasks =
+      perListener === undefined
+        ? undefined
+        : Math.min(Math.ceil(perListener * wanted), input.live?.cpuPeak?.tasks ?? Infinity);
+    if (byCpuTasks !== undefined && byCpuTasks > neededTasks) {
+      neededTasks = byCpuTasks;
       neededBy = 'cpu';
     }
     cpuPerListener = perListener;
@@ -827,7 +833,10 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const byCpu =
     base.cpuPerListener === undefined
       ? 0
-      : Math.ceil(base.cpuPerListener * (recentMax + base.unmetListeners) * (1 + input.headroom));
+      : Math.min(
+          Math.ceil(base.cpuPerListener * (recentMax + base.unmetListeners) * (1 + input.headroom)),
+          input.live?.cpuPeak?.tasks ?? Infinity,
+        );
   // Nor below what the same tick's demand asks for (the curve's headroom past the largest size saturation measured,
   // a straight line from what the largest size carried, CPU): a step under it is a step the next tick takes back.
   const asked = Math.min(base.neededTasks + (input.extraTasks ?? 0), base.limitTasks);

@@ -851,6 +851,24 @@ describe('liveCapacity', () => {
       expect(inRange.params).toEqual(fitLive(prior, [bin(250, 0.08 * uslCapacity(prior, 250), 0, 4)]));
     });
 
+    it('marks the size whose CPU implied the most room once a size 4% past it implied 3% less, and not before', () => {
+      // Prepare: CPU read at 600 and 700 tasks (two periods each), unsaturated
+      const cpuBin = (tasks: number, implied: number) => ({
+        ...bin(tasks, 500_000, 0, 2),
+        cpuPeriods: 2,
+        cpuImpliedLeast: implied,
+        cpuImpliedSecond: implied,
+      });
+      // Act
+      const falling = liveCapacity(prior, { bins: [cpuBin(600, 900_000), cpuBin(700, 850_000)], counts: [] });
+      const rising = liveCapacity(prior, { bins: [cpuBin(600, 900_000), cpuBin(700, 950_000)], counts: [] });
+      const flat = liveCapacity(prior, { bins: [cpuBin(600, 900_000), cpuBin(700, 890_000)], counts: [] });
+      // Assess: more tasks implying less room is evidence; more room, or as much within 3%, is not
+      expect(falling.capacity.cpuPeak).toEqual({ tasks: 600, implied: 900_000 });
+      expect(rising.capacity.cpuPeak).toBeUndefined();
+      expect(flat.capacity.cpuPeak).toBeUndefined();
+    });
+
     it('offers nothing where the law says the fleet cannot be past its peak, and otherwise goes no lower than it allows', () => {
       // Prepare: a test run to 2,000 tasks, past its peak at 1,000 tasks and 1.5 M listeners, pulls the refit's peak
       // down; 1,300 tasks saturated carrying 1.85 M (or 1.7 M), more than any size the refit gives

@@ -909,6 +909,26 @@ describe('decideWatch with the live capacity model', () => {
     expect(stale).toBe(plain);
   });
 
+  it('sizes by CPU no further than the size whose CPU implied the most room, once a larger size implied less', () => {
+    // Prepare: the same hot readings, and the live model's evidence that 440 tasks implied more room than any larger size
+    const reading = (agoMin: number, implied: number) => ({ atMs: now - agoMin * MIN, tasks: 400, implied });
+    const at = (over: Partial<LiveCapacity>) =>
+      decideWatch(
+        input({
+          nowMs: now,
+          headroom: 0.1,
+          live: live({ cpuReadings: [reading(3, 450_000), reading(2, 450_000)], ...over }),
+          metrics: { listeners: listenersAt(now, [500_000, 500_000]) },
+        }),
+      ).targetTasks;
+    // Act
+    const line = at({});
+    const capped = at({ cpuPeak: { tasks: 440, implied: 480_000 } });
+    // Assess: a straight line from the hot readings asks 489 tasks; past 440, CPU says tasks add contention, not room
+    expect(line).toBe(Math.ceil((400 * 550_000) / 450_000));
+    expect(capped).toBe(440);
+  });
+
   it('keeps the last CPU readings sizing the fleet for a quarter of an hour while a flood makes its CPU unreadable', () => {
     // Prepare: CPU said 400 tasks carry 450 k, then a flood came: the CPU metric still comes, but no period is read
     const reading = (agoMin: number) => ({ atMs: now - agoMin * MIN, tasks: 400, implied: 450_000 });
