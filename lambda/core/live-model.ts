@@ -896,18 +896,23 @@ export function cpuEvidenceOf(prior: CapacityModel, bins: readonly LiveBin[]): L
 
 /** A bin's CPU-implied capacity as the evidence reads it; undefined when there is none or CPU is not read. */
 function cpuCapacityOf(prior: UslParams, b: LiveBin, cpu: LiveCapacity['cpuEvidence']): number | undefined {
-  if (cpu !== 'used' || b.cpuImpliedSecond === undefined) return undefined;
-  // The second least ignores one odd low CPU reading only when there are three or more; with two it is the odd one.
-  const implied = (b.cpuPeriods ?? 0) >= 3 ? b.cpuImpliedSecond : (b.cpuImpliedLeast ?? b.cpuImpliedSecond);
+  const implied = cpuImpliedOf(b);
+  if (cpu !== 'used' || implied === undefined) return undefined;
   return Math.min(implied, CPU_MAX_UPLIFT * uslCapacity(prior, b.tasks));
 }
 
-/** See {@link LiveCapacity.cpuPeak}: each size's CPU-implied room read as cpuCapacityOf reads it, the curve apart. */
+/** The room a size's CPU readings imply (two readings or more), undefined without them. */
+function cpuImpliedOf(b: LiveBin): number | undefined {
+  if (b.cpuImpliedSecond === undefined) return undefined;
+  // The second least ignores one odd low CPU reading only when there are three or more; with two it is the odd one.
+  return (b.cpuPeriods ?? 0) >= 3 ? b.cpuImpliedSecond : (b.cpuImpliedLeast ?? b.cpuImpliedSecond);
+}
+
+/** See {@link LiveCapacity.cpuPeak}: each size's CPU-implied room (cpuImpliedOf), the curve apart. */
 function cpuPeakOf(bins: readonly LiveBin[]): Pick<LiveCapacity, 'cpuPeak'> {
   const read = bins.flatMap((b) => {
-    if (b.cpuImpliedSecond === undefined) return [];
-    const implied = (b.cpuPeriods ?? 0) >= 3 ? b.cpuImpliedSecond : (b.cpuImpliedLeast ?? b.cpuImpliedSecond);
-    return implied > 0 ? [{ tasks: b.tasks, implied }] : [];
+    const implied = cpuImpliedOf(b);
+    return implied !== undefined && implied > 0 ? [{ tasks: b.tasks, implied }] : [];
   });
   if (read.length < 2) return {};
   const best = read.reduce((a, b) => (b.implied > a.implied ? b : a));

@@ -881,7 +881,7 @@ describe('decideWatch with the live capacity model', () => {
     expect(inside).toBe(plain);
   });
 
-  it('adds tasks when two fresh CPU readings say the running tasks fill below the demand, whatever the curve says', () => {
+  it('adds tasks when two fresh CPU readings say the running tasks fill below the demand, whatever the curve says, up to the size whose CPU implied the most room', () => {
     // Prepare: 500 k listeners steady; the curve says 400 tasks carry far more, CPU says they fill at 450 k
     const reading = (agoMin: number, implied: number) => ({ atMs: now - agoMin * MIN, tasks: 400, implied });
     const at = (over: Partial<LiveCapacity>) =>
@@ -900,6 +900,11 @@ describe('decideWatch with the live capacity model', () => {
     const single = at({ cpuReadings: [reading(2, 450_000)] });
     const roomy = at({ cpuReadings: [reading(3, 900_000), reading(2, 900_000)] });
     const stale = at({ cpuReadings: [reading(31, 450_000), reading(30, 450_000)] });
+    // ...and with the live model's evidence that 440 tasks implied more room than a larger size
+    const pastCpuPeak = at({
+      cpuReadings: [reading(3, 450_000), reading(2, 450_000)],
+      cpuPeak: { tasks: 440, implied: 480_000 },
+    });
     // Assess: 550 k wanted (with 10% headroom) over 450 k a 400-task fleet carries: 489 tasks at least
     expect(plain).toBe(400);
     expect(hot).toBe(Math.ceil((400 * 550_000) / 450_000));
@@ -907,26 +912,8 @@ describe('decideWatch with the live capacity model', () => {
     expect(single).toBe(plain);
     expect(roomy).toBe(plain);
     expect(stale).toBe(plain);
-  });
-
-  it('sizes by CPU no further than the size whose CPU implied the most room, once a larger size implied less', () => {
-    // Prepare: the same hot readings, and the live model's evidence that 440 tasks implied more room than any larger size
-    const reading = (agoMin: number, implied: number) => ({ atMs: now - agoMin * MIN, tasks: 400, implied });
-    const at = (over: Partial<LiveCapacity>) =>
-      decideWatch(
-        input({
-          nowMs: now,
-          headroom: 0.1,
-          live: live({ cpuReadings: [reading(3, 450_000), reading(2, 450_000)], ...over }),
-          metrics: { listeners: listenersAt(now, [500_000, 500_000]) },
-        }),
-      ).targetTasks;
-    // Act
-    const line = at({});
-    const capped = at({ cpuPeak: { tasks: 440, implied: 480_000 } });
-    // Assess: a straight line from the hot readings asks 489 tasks; past 440, CPU says tasks add contention, not room
-    expect(line).toBe(Math.ceil((400 * 550_000) / 450_000));
-    expect(capped).toBe(440);
+    // past 440 tasks CPU says tasks add contention, not room: the straight line from it stops there
+    expect(pastCpuPeak).toBe(440);
   });
 
   it('keeps the last CPU readings sizing the fleet for a quarter of an hour while a flood makes its CPU unreadable', () => {
