@@ -173,12 +173,12 @@ export interface LoadedScenario {
 }
 
 /** Join requests per task per second the signalling path handles when a scenario does not say. */
+export const DEFAULT_JOINS_PER_TASK_PER_SECOND = 100;
+
 /** A region's Fargate vCPU quota in the scenario: its own entry in `quota.regions`, else `quota.vcpu` (AWS sets one a region). */
 export function regionQuota(s: Scenario, region: string): number {
   return s.quota.regions?.[region] ?? s.quota.vcpu;
 }
-
-export const DEFAULT_JOINS_PER_TASK_PER_SECOND = 100;
 
 /** Reads and validates a scenario file; every issue at once, as `FILE:LINE:COL`. */
 export function loadScenario(file: string): LoadedScenario {
@@ -227,6 +227,15 @@ export function loadScenario(file: string): LoadedScenario {
     if (f.baselineTasks > f.maxTasks)
       issues.push(src.issueAt(['fleets', i, 'baselineTasks'], 'expected baselineTasks <= maxTasks'));
   });
+  const regions = new Set(s.fleets.map((f) => f.region));
+  for (const region of Object.keys(s.quota.regions ?? {}))
+    if (!regions.has(region))
+      issues.push(
+        src.issueAt(
+          ['quota', 'regions', region],
+          `no fleet runs in ${region}; expected one of the fleets' regions: ${[...regions].join(', ')}`,
+        ),
+      );
 
   const fleets = s.fleets.map((f, i) => {
     let points: ScalingPoint[] = [];

@@ -132,8 +132,9 @@ export interface LiveCapacity {
    */
   readonly cpuReadings?: readonly CpuReading[];
   /**
-   * The size whose CPU implied the most room, when a size clearly past it (4% more tasks) implied clearly less (3%):
-   * by CPU, tasks past it add contention, not room. Absent without that evidence.
+   * The size whose CPU implied the most room, when a size clearly past it (4% more tasks) carrying as many listeners
+   * implied clearly less (3%): by CPU, tasks past it add contention, not room. Absent without that evidence, and
+   * where CPU is not read as room.
    */
   readonly cpuPeak?: { readonly tasks: number; readonly implied: number };
   /**
@@ -185,7 +186,7 @@ const SATURATED_WEIGHT = 2;
 const SATURATED_CAP = 5;
 /** Weight of a lower bound the curve falls below. */
 const BOUND_WEIGHT = 3;
-/** Points the test's fit contributes over the range it measured, from a single task up. */
+/** Steps of the test's fit the refit takes over the range it measured; a point at a single task comes on top. */
 const PRIOR_POINTS = 6;
 /** Weight of the test's fit where it extrapolates past the range it measured. */
 const EXTRAPOLATED_WEIGHT = 0.3;
@@ -767,7 +768,7 @@ export function liveCapacity(
       ...(sat.length ? { measuredSizes: sat.length } : {}),
       ...(cpuEvidence ? { cpuEvidence } : {}),
       ...(s.cpuReadings?.length ? { cpuReadings: s.cpuReadings } : {}),
-      ...cpuPeakOf(s.bins),
+      ...cpuPeakOf(s.bins, cpuEvidence),
       ...overstatedBy(prior, s.bins),
       ...probeDownFrom(sat, s.bins, params, o.probeStep, alone),
       ...(ceilingTasks === null && prior.peakTasks === null
@@ -844,6 +845,8 @@ function probeDownFrom(
   // Without one, the law must let `low` be past its peak: no fleet carrying what `low` carried, with at most `alone` a
   // task alone, peaks below the law's floor (a refit the test's prior pulled down can). A floor within a probe step
   // of `low` leaves nothing to probe, and no probe goes below it.
+  // Odd input bounds nothing, and opens no probe down either: only a measured bound lets tasks go.
+  if (!Number.isFinite(alone)) return {};
   const floor = lawPeakFloor(alone, low.tasks, low.listeners) ?? 0;
   if (floor >= low.tasks * (1 - probeStep)) return {};
   return {
@@ -908,16 +911,28 @@ function cpuImpliedOf(b: LiveBin): number | undefined {
   return (b.cpuPeriods ?? 0) >= 3 ? b.cpuImpliedSecond : (b.cpuImpliedLeast ?? b.cpuImpliedSecond);
 }
 
-/** See {@link LiveCapacity.cpuPeak}: each size's CPU-implied room (cpuImpliedOf), the curve apart. */
-function cpuPeakOf(bins: readonly LiveBin[]): Pick<LiveCapacity, 'cpuPeak'> {
+/**
+ * See {@link LiveCapacity.cpuPeak}: each size's CPU-implied room (cpuImpliedOf), the curve apart, only where CPU is read
+ * as room. The larger size must have carried as many listeners (within the retrograde tolerance): a size the audience
+ * left lightly loaded reads less room on a fleet whose tasks idle at some CPU, and that is no contention.
+ */
+function cpuPeakOf(
+  bins: readonly LiveBin[],
+  cpu: LiveCapacity['cpuEvidence'],
+): Pick<LiveCapacity, 'cpuPeak'> {
+  if (cpu !== 'used') return {};
   const read = bins.flatMap((b) => {
     const implied = cpuImpliedOf(b);
-    return implied !== undefined && implied > 0 ? [{ tasks: b.tasks, implied }] : [];
+    const carried = b.carriedSecond ?? 0;
+    return implied !== undefined && implied > 0 && carried > 0 ? [{ tasks: b.tasks, implied, carried }] : [];
   });
   if (read.length < 2) return {};
   const best = read.reduce((a, b) => (b.implied > a.implied ? b : a));
   const worse = read.some(
-    (r) => r.tasks > best.tasks * RETRO_TASKS && r.implied < best.implied * RETRO_LISTENERS,
+    (r) =>
+      r.tasks > best.tasks * RETRO_TASKS &&
+      r.implied < best.implied * RETRO_LISTENERS &&
+      r.carried >= best.carried * RETRO_LISTENERS,
   );
   return worse ? { cpuPeak: { tasks: Math.round(best.tasks), implied: best.implied } } : {};
 }

@@ -313,10 +313,9 @@ function assess(input: WatchInput): Base {
     const perListener = byCpu.perListener ?? (kept ? byCpu.stalePerListener : undefined);
     // Past the size whose CPU implied the most room, more tasks implied less: CPU rises with the contention each task
     // adds, and a straight line from it asks for more tasks the more there are. It sizes no further than that size.
+    const cpuCap = input.live?.cpuPeak?.tasks ?? Infinity;
     const byCpuTasks =
-      perListener === undefined
-        ? undefined
-        : Math.min(Math.ceil(perListener * wanted), input.live?.cpuPeak?.tasks ?? Infinity);
+      perListener === undefined ? undefined : Math.min(Math.ceil(perListener * wanted), cpuCap);
     if (byCpuTasks !== undefined && byCpuTasks > neededTasks) {
       neededTasks = byCpuTasks;
       neededBy = 'cpu';
@@ -324,7 +323,7 @@ function assess(input: WatchInput): Base {
     cpuPerListener = perListener;
     // CPU readings that asked for more than the curve, from a CPU metric that then stopped, are missing data, not a
     // smaller need.
-    if (stopped && Math.ceil(byCpu.stalePerListener! * wanted) >= neededTasks) {
+    if (stopped && Math.min(Math.ceil(byCpu.stalePerListener! * wanted), cpuCap) >= neededTasks) {
       cpuStopped = true;
       anomalies.push(CPU_STOPPED);
     }
@@ -443,6 +442,9 @@ function assess(input: WatchInput): Base {
     sizedDemand > 0 &&
     limitedBy !== 'probe' &&
     needsRoom &&
+    // Only tasks that protect their listeners drain (as following the audience needs): tasks a deployment runs past
+    // the desired count are no drains to take back.
+    input.followAudience !== undefined &&
     drainingOf(input) > 0
   ) {
     const running = input.runningTasks!;
@@ -494,6 +496,8 @@ function drainingOf(input: WatchInput): number {
 /**
  * The fewest tasks taking joins that carry `listeners` while `running` tasks run, draining ones among them: each
  * carries a task's share of what the whole running fleet carries. Undefined when the running fleet cannot carry them.
+ * Conservative on purpose: the listeners still on draining tasks are counted as if the tasks taking joins carried them
+ * (the listener metric does not split them), so it takes back more drains than a perfect count would, never fewer.
  */
 function joinTakersFor(p: UslParams, listeners: number, running: number): number | undefined {
   const full = uslCapacity(p, running);
@@ -833,10 +837,7 @@ function followDown(input: WatchInput, base: Base, floor: number): WatchDecision
   const byCpu =
     base.cpuPerListener === undefined
       ? 0
-      : Math.min(
-          Math.ceil(base.cpuPerListener * (recentMax + base.unmetListeners) * (1 + input.headroom)),
-          input.live?.cpuPeak?.tasks ?? Infinity,
-        );
+      : Math.ceil(base.cpuPerListener * (recentMax + base.unmetListeners) * (1 + input.headroom));
   // Nor below what the same tick's demand asks for (the curve's headroom past the largest size saturation measured,
   // a straight line from what the largest size carried, CPU): a step under it is a step the next tick takes back.
   const asked = Math.min(base.neededTasks + (input.extraTasks ?? 0), base.limitTasks);

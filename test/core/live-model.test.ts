@@ -851,22 +851,27 @@ describe('liveCapacity', () => {
       expect(inRange.params).toEqual(fitLive(prior, [bin(250, 0.08 * uslCapacity(prior, 250), 0, 4)]));
     });
 
-    it('marks the size whose CPU implied the most room once a size 4% past it implied 3% less, and not before', () => {
-      // Prepare: CPU read at 600 and 700 tasks (two periods each), unsaturated
-      const cpuBin = (tasks: number, implied: number) => ({
-        ...bin(tasks, 500_000, 0, 2),
+    it('marks the size whose CPU implied the most room once a size 4% past it, as loaded, implied 3% less, and not before', () => {
+      // Prepare: CPU read at two sizes (two periods each), unsaturated, carrying `carried`
+      const cpuBin = (tasks: number, implied: number, carried = 500_000) => ({
+        ...bin(tasks, carried, 0, 2),
         cpuPeriods: 2,
         cpuImpliedLeast: implied,
-        cpuImpliedSecond: implied,
+        cpuImpliedSecond: implied * 1.1,
       });
-      // Act
-      const falling = liveCapacity(prior, { bins: [cpuBin(600, 900_000), cpuBin(700, 850_000)], counts: [] });
-      const rising = liveCapacity(prior, { bins: [cpuBin(600, 900_000), cpuBin(700, 950_000)], counts: [] });
-      const flat = liveCapacity(prior, { bins: [cpuBin(600, 900_000), cpuBin(700, 890_000)], counts: [] });
-      // Assess: more tasks implying less room is evidence; more room, or as much within 3%, is not
-      expect(falling.capacity.cpuPeak).toEqual({ tasks: 600, implied: 900_000 });
-      expect(rising.capacity.cpuPeak).toBeUndefined();
-      expect(flat.capacity.cpuPeak).toBeUndefined();
+      const peakOfBins = (...bins: LiveBin[]) => liveCapacity(prior, { bins, counts: [] }).capacity.cpuPeak;
+      // Act / Assess: more tasks implying less room, as loaded, is evidence
+      expect(peakOfBins(cpuBin(600, 900_000), cpuBin(700, 850_000))).toEqual({
+        tasks: 600,
+        implied: 900_000,
+      });
+      // ...more room, or as much within 3%, is not
+      expect(peakOfBins(cpuBin(600, 900_000), cpuBin(700, 950_000))).toBeUndefined();
+      expect(peakOfBins(cpuBin(600, 900_000), cpuBin(700, 880_000))).toBeUndefined();
+      // ...nor a size within 4% of the best
+      expect(peakOfBins(cpuBin(600, 900_000), cpuBin(620, 850_000))).toBeUndefined();
+      // ...nor a larger size the audience left lightly loaded (tasks idle at some CPU read less room)
+      expect(peakOfBins(cpuBin(600, 900_000), cpuBin(700, 850_000, 300_000))).toBeUndefined();
     });
 
     it('offers nothing where the law says the fleet cannot be past its peak, and otherwise goes no lower than it allows', () => {

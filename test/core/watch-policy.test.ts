@@ -822,8 +822,15 @@ const live = (over: Partial<LiveCapacity> = {}): LiveCapacity => ({
 describe('decideWatch while tasks drain', () => {
   const at = T0 + 40 * MIN;
   // 1,500 tasks running, 1,100 of them draining (a floor stepped down from where the plan put it, under an audience
-  // spread over every task): each of the 400 taking joins carries what a task of the 1,500 does.
-  const draining = { nowMs: at, currentTasks: 400, runningTasks: 1500, drainingTasks: 1100 };
+  // spread over every task): each of the 400 taking joins carries what a task of the 1,500 does. Tasks protect their
+  // listeners (the fleet follows the audience down).
+  const draining = {
+    nowMs: at,
+    currentTasks: 400,
+    runningTasks: 1500,
+    drainingTasks: 1100,
+    followAudience: { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 },
+  };
 
   it('sizes the tasks taking joins on the whole running fleet when the audience grows, taking drains back', () => {
     // Prepare: the audience growing 300 k -> 360 k a minute apart, far under what the curve says 400 tasks carry
@@ -831,10 +838,13 @@ describe('decideWatch while tasks drain', () => {
     // Act
     const d = decideWatch(input(growing));
     const noDrains = decideWatch(input({ ...growing, drainingTasks: 0 }));
+    // ...and tasks past the desired count on a fleet whose tasks do not protect listeners (a deployment's) are no drains
+    const deploying = decideWatch(input({ ...growing, followAudience: undefined }));
     // Assess: without drains the curve's need is under the floor and it holds; with them, the forecast with headroom
     // needs as many tasks taking joins as carry it at what a task of the running fleet carries (drains come back first)
     const wanted = (d.forecastListeners! + d.unmetListeners) * 1.3;
     expect(noDrains.action).toBe('hold');
+    expect(deploying.action).toBe('hold');
     expect(tasksFor(model, wanted).tasks!).toBeLessThan(400);
     expect(d).toMatchObject({
       action: 'scale-out',
@@ -1544,7 +1554,9 @@ describe('decideWatch with a live model (properties)', () => {
         fc.integer({ min: 0, max: 200 }),
         fc.integer({ min: 100, max: 3000 }),
         fc.integer({ min: 0, max: 3000 }),
-        (l, metrics, minute, current, running) => {
+        fc.constantFrom(undefined, 0, -40, 500, 1e9, NaN, Infinity),
+        fc.option(fc.integer({ min: 1, max: 3000 }), { nil: undefined }),
+        (l, metrics, minute, current, running, draining, cpuPeakTasks) => {
           const nowMs = T0 - 30 * MIN + minute * MIN;
           const live: LiveCapacity = {
             params: model,
@@ -1555,6 +1567,7 @@ describe('decideWatch with a live model (properties)', () => {
             probeTasks: l.probe,
             saturatedPeriods: l.saturatedPeriods,
             boundPeriods: 5,
+            ...(cpuPeakTasks !== undefined ? { cpuPeak: { tasks: cpuPeakTasks, implied: 500_000 } } : {}),
             ...(l.retro
               ? {
                   retrograde: {
@@ -1572,6 +1585,7 @@ describe('decideWatch with a live model (properties)', () => {
               metrics,
               currentTasks: current,
               runningTasks: running,
+              drainingTasks: draining,
               live,
               followAudience: { quietMinutes: 15, intervalMinutes: 5, maxStepShare: 0.25 },
               listenerHistory: Array.from({ length: 30 }, (_, i) => ({ t: nowMs - (31 - i) * MIN, v: 10 })),

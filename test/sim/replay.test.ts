@@ -419,7 +419,7 @@ quota: ${quota}
   });
 
   it("takes a region's own quota from quota.regions, for the world and for SurgeGuard's config", async () => {
-    // Prepare: the west region holds 20 vCPU
+    // Prepare: the west region holds 10 vCPU
     const ls = loadScenario(twoRegions('{ vcpu: 50, regions: { us-west-2: 10 } }'));
     // Act
     const [oracle] = await replay(ls, ['oracle']);

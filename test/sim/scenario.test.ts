@@ -115,6 +115,11 @@ describe('scenario files', () => {
       '18:32: faults[0].toMinute: expected toMinute after fromMinute',
     ],
     [
+      'a quota for a region no fleet runs in',
+      `${MINIMAL}quota: { vcpu: 100, regions: { us-west2: 10 } }\n`,
+      "17:42: quota.regions.us-west2: no fleet runs in us-west2; expected one of the fleets' regions: us-east-1",
+    ],
+    [
       'an unknown fault kind',
       `${MINIMAL}faults:\n  - { fromMinute: 5, toMinute: 6, kind: late, target: listeners }\n`,
       '18:41: faults[0].kind: expected one of "missing"',
