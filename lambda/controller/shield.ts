@@ -1,6 +1,6 @@
 import type { ShieldConfig, WafRuleConfig } from '../core/config/schema';
 import type { Detection, TrafficSample } from '../core/detector';
-import { detect, isSignatureRule, learnBaseline, shieldRules } from '../core/detector';
+import { detect, isAttackVerdict, isSignatureRule, learnBaseline, shieldRules } from '../core/detector';
 import type { Series } from '../core/series';
 import type { ShieldMode, ShieldState, ShieldStep } from '../core/shield-policy';
 import { INITIAL_SHIELD_STATE, repairsArming, stepShield } from '../core/shield-policy';
@@ -124,8 +124,7 @@ export class ShieldController implements ShieldHook {
         previous.armedAtMs !== undefined &&
         typeof read !== 'string' &&
         read.atMs >= previous.armedAtMs + BLOCKING_AFTER_MS;
-      floodSuspected[e.eventId] =
-        !blockedThrough && (detection?.verdict === 'attack' || detection?.verdict === 'attack+capacity');
+      floodSuspected[e.eventId] = !blockedThrough && isAttackVerdict(detection?.verdict);
       if (detection) {
         const dims = { Event: e.eventId };
         this.deps.telemetry?.metric('ShieldVerdict', VERDICT_CODES[detection.verdict], 'None', dims);

@@ -3,6 +3,11 @@ import type { DetectorConfig, ShieldConfig, WafRuleConfig } from './config/schem
 /** The shield's verdict on one tick's traffic. */
 export type Verdict = 'normal' | 'flash-crowd' | 'attack' | 'attack+capacity';
 
+/** Whether a verdict names an attack (with or without capacity pressure besides). */
+export function isAttackVerdict(verdict: Verdict | 'unknown' | undefined): boolean {
+  return verdict === 'attack' || verdict === 'attack+capacity';
+}
+
 /** One period of join traffic, summed over an event's fleets, with the web ACL's view of it. */
 export interface TrafficSample {
   readonly joinRequests: number;

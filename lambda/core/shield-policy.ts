@@ -1,6 +1,6 @@
 import type { DetectorConfig } from './config/schema';
 import type { Baseline, Verdict } from './detector';
-import { DEFAULT_BASELINE } from './detector';
+import { DEFAULT_BASELINE, isAttackVerdict } from './detector';
 
 /** Armed: the shield's rules take their armed action; disarmed: they count only. */
 export type ShieldMode = 'armed' | 'disarmed';
@@ -50,9 +50,7 @@ export interface ShieldStep {
  * An unjudged datapoint (stale, missing) holds the mode, so it repairs.
  */
 export function repairsArming(wanting: readonly { verdict?: Verdict; manual: boolean }[]): boolean {
-  return wanting.some(
-    (w) => w.manual || w.verdict === undefined || w.verdict === 'attack' || w.verdict === 'attack+capacity',
-  );
+  return wanting.some((w) => w.manual || w.verdict === undefined || isAttackVerdict(w.verdict));
 }
 
 /** The verdict on one datapoint, with the datapoint's timestamp. */
@@ -85,7 +83,7 @@ export function stepShield(
   const capacityPressure = observation?.capacityPressure ?? false;
   const hourAgo = nowMs - 3_600_000;
   const recentSwitches = state.switchTimesMs.filter((t) => t > hourAgo);
-  const isAttack = verdict === 'attack' || verdict === 'attack+capacity';
+  const isAttack = isAttackVerdict(verdict);
   const quiet = verdict === 'normal' || verdict === 'flash-crowd';
   const repeat = observation !== undefined && observation.atMs === state.lastSampleAtMs;
   const attackStreak =
