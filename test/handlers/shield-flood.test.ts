@@ -1,7 +1,7 @@
 import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { INITIAL_SHIELD_STATE } from '../../lambda/core/shield-policy';
-import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime, testShield } from '../fixtures/runtime';
+import { RUNTIME_CONFIG_TEXT, joinRateRule, testDeps, testRuntime, testShield } from '../fixtures/runtime';
 
 const SHIELD = `shield:
   webAcl: { mode: existing, name: join-acl, id: acl-1, arn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/join-acl/acl-1', region: us-east-1 }
@@ -19,15 +19,7 @@ beforeEach(() => {
     WebACL: {
       Name: 'join-acl',
       Id: 'acl-1',
-      Rules: [
-        {
-          Name: 'join-rate',
-          Priority: 1,
-          Action: { Block: {} },
-          Statement: { RateBasedStatement: { Limit: 300, AggregateKeyType: 'IP' } },
-          VisibilityConfig: undefined as never,
-        },
-      ],
+      Rules: [joinRateRule({ Block: {} })],
     },
     LockToken: 't',
   }));

@@ -9,7 +9,7 @@ import { GetWebACLCommand, UpdateWebACLCommand, WAFV2Client } from '@aws-sdk/cli
 import type { Rule } from '@aws-sdk/client-wafv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runWatch } from '../../lambda/controller/watch';
-import { RUNTIME_CONFIG_TEXT, testDeps, testRuntime, testShield } from '../fixtures/runtime';
+import { RUNTIME_CONFIG_TEXT, joinRateRule, testDeps, testRuntime, testShield } from '../fixtures/runtime';
 
 const SHIELD = `shield:
   webAcl: { mode: existing, name: join-acl, id: acl-1, arn: 'arn:aws:wafv2:us-east-1:123456789012:regional/webacl/join-acl/acl-1', region: us-east-1 }
@@ -55,13 +55,7 @@ function setup(traffic: (nowMs: number) => Traffic, shape: Shape = {}, rt = runt
     })),
   }));
   let rules: Rule[] = [
-    {
-      Name: 'join-rate',
-      Priority: 1,
-      Action: { Count: {} },
-      Statement: { RateBasedStatement: { Limit: 300, AggregateKeyType: 'IP' } },
-      VisibilityConfig: undefined as never,
-    },
+    joinRateRule({ Count: {} }),
     {
       Name: 'ip-reputation',
       Priority: 2,
