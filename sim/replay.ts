@@ -28,10 +28,10 @@ import type { PolicyName } from './names';
 // The names live apart so the CLI's help can list them without loading the simulator.
 export { POLICY_NAMES, type PolicyName } from './names';
 
-/** The figures of one policy on one scenario (the `--json` shape). */
 /** Seconds between two frames of a replay's timeline. */
 export const FRAME_SECONDS = 10;
 
+/** The figures of one policy on one scenario (the `--json` shape). */
 export interface PolicyFigures {
   servedFraction: number;
   peakShortfall: number;
